@@ -1,0 +1,33 @@
+//! Membership: a partner is a collection of organizations. `created` is the edge's `since`.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "partner_organization")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub partner_id: i64,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub organization_id: i64,
+    pub created: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::partner::Entity",
+        from = "Column::PartnerId",
+        to = "super::partner::Column::Id",
+        on_delete = "Cascade"
+    )]
+    Partner,
+    #[sea_orm(
+        belongs_to = "super::organization::Entity",
+        from = "Column::OrganizationId",
+        to = "super::organization::Column::Id",
+        on_delete = "Cascade"
+    )]
+    Organization,
+}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,115 @@
+//! The command line: `serve`, `migrate`, `schema`, `seed`.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use tracing_subscriber::EnvFilter;
+
+use crate::app::{Server, shutdown_signal};
+use crate::config::{Config, DEFAULT_LISTEN};
+
+#[derive(Parser, Debug)]
+#[command(name = "tenancy-gateway", version, about = "One tenancy graph for Open edX, served over GraphQL")]
+struct Cli {
+    #[command(flatten)]
+    config: Config,
+
+    /// Log format on stderr (`RUST_LOG` sets the level).
+    #[arg(long, env = "TENANCY_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
+    log_format: LogFormat,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Copy, Clone, Debug, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Migrate the database and serve the GraphQL API.
+    Serve {
+        /// Address to listen on; port 0 picks a free port (the bound address is printed).
+        #[arg(long, env = "TENANCY_LISTEN", default_value = DEFAULT_LISTEN)]
+        listen: String,
+    },
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Print the federation SDL (what schema.graphql holds).
+    Schema,
+    /// Load example data.
+    Seed {
+        /// The example graph of the design notes: partners edx, mitpe and hxplus, their
+        /// organizations, sites and some course runs. Idempotent.
+        #[arg(long)]
+        demo: bool,
+    },
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing(cli.log_format);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(err) => {
+            eprintln!("error: cannot start the async runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Serve { listen } => {
+            let server = Server::bind(cli.config, &listen).await?;
+            let addr = server.local_addr()?;
+            // Tests and scripts read this line to find the port.
+            println!("listening on http://{addr}");
+            std::io::stdout().flush()?;
+            tracing::info!(%addr, "serving");
+            server.run(shutdown_signal()).await?;
+        }
+        Command::Migrate => {
+            let db = connect(&cli.config).await?;
+            crate::db::migrate(&db).await?;
+            println!("migrations applied");
+        }
+        Command::Schema => {
+            print!("{}", crate::graphql::sdl());
+        }
+        Command::Seed { demo } => {
+            if !demo {
+                anyhow::bail!("nothing to seed: pass --demo for the example data");
+            }
+            let db = connect(&cli.config).await?;
+            crate::db::migrate(&db).await?;
+            let report = crate::domain::seed::demo(&db).await.map_err(|e| anyhow::anyhow!(e.message()))?;
+            println!("{report}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn connect(config: &Config) -> anyhow::Result<sea_orm::DatabaseConnection> {
+    crate::db::connect(&config.database_url, &crate::metrics::Metrics::new()).await
+}
+
+fn init_tracing(format: LogFormat) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.json().try_init(),
+    };
+}

@@ -1,0 +1,52 @@
+//! Database connection: the engine is chosen by the URL; every statement is counted.
+
+use std::time::Duration;
+
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend};
+
+use crate::metrics::Metrics;
+
+/// Connects, configures the engine and counts every statement in `metrics`.
+pub async fn connect(url: &str, metrics: &Metrics) -> anyhow::Result<DatabaseConnection> {
+    let mut opts = ConnectOptions::new(url.to_owned());
+    opts.sqlx_logging(false)
+        .acquire_timeout(Duration::from_secs(5))
+        .connect_timeout(Duration::from_secs(5));
+    if url.starts_with("sqlite:") {
+        // WAL lets readers run beside the one writer; the busy timeout makes concurrent
+        // writers wait for the lock instead of failing with SQLITE_BUSY.
+        opts.max_connections(8).min_connections(1).map_sqlx_sqlite_opts(|o| {
+            o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(10))
+                .foreign_keys(true)
+        });
+    } else {
+        opts.max_connections(16).min_connections(1);
+    }
+    let mut db = Database::connect(opts).await?;
+    let statements = metrics.sql_statements.clone();
+    let errors = metrics.sql_errors.clone();
+    db.set_metric_callback(move |info| {
+        statements.inc();
+        if info.failed {
+            errors.inc();
+        }
+    });
+    Ok(db)
+}
+
+pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
+    Migrator::up(db, None).await?;
+    Ok(())
+}
+
+/// A cheap round trip for `/readyz`.
+pub async fn ping(db: &DatabaseConnection) -> bool {
+    db.execute_unprepared("SELECT 1").await.is_ok()
+}
+
+pub fn is_postgres(db: &DatabaseConnection) -> bool {
+    db.get_database_backend() == DbBackend::Postgres
+}

@@ -1,0 +1,141 @@
+//! The one error type of the service.
+//!
+//! Domain services return `Result<T, AppError>`; each variant carries a stable code that becomes
+//! `extensions.code` in GraphQL responses. `AppError` deliberately does not implement `Display`:
+//! async-graphql converts anything displayable into a code-less error, so leaving `Display` out
+//! lets our own `From<AppError>` conversion apply to every `?` in a resolver and no error can lose
+//! its code on the way out. Internal errors are logged with their detail here and answered as
+//! `INTERNAL` with a fixed message, so no SQL or driver text reaches a client.
+
+use std::sync::Arc;
+
+use async_graphql::ErrorExtensions;
+
+#[derive(Debug, Clone)]
+pub enum AppError {
+    /// A bad argument value; `field` names the argument (`input.shortName`, `courseKey`, ...).
+    BadUserInput { field: String, message: String },
+    InvalidCourseKey { key: String, reason: String },
+    /// Validate mode (`TENANCY_ORGANIZATIONS_AUTOCREATE=false`) met an unknown organization.
+    OrganizationNotFound { short_name: String },
+    NotFound { message: String },
+    AlreadyExists { message: String },
+    Unauthenticated { message: String },
+    Forbidden { message: String },
+    QueryTooComplex { message: String },
+    /// Shared so that errors can fan out to every key of a dataloader batch.
+    Internal(Arc<anyhow::Error>),
+}
+
+impl AppError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::BadUserInput { .. } => "BAD_USER_INPUT",
+            AppError::InvalidCourseKey { .. } => "INVALID_COURSE_KEY",
+            AppError::OrganizationNotFound { .. } => "ORGANIZATION_NOT_FOUND",
+            AppError::NotFound { .. } => "NOT_FOUND",
+            AppError::AlreadyExists { .. } => "ALREADY_EXISTS",
+            AppError::Unauthenticated { .. } => "UNAUTHENTICATED",
+            AppError::Forbidden { .. } => "FORBIDDEN",
+            AppError::QueryTooComplex { .. } => "QUERY_TOO_COMPLEX",
+            AppError::Internal(_) => "INTERNAL",
+        }
+    }
+
+    /// The message a client sees.
+    pub fn message(&self) -> String {
+        match self {
+            AppError::BadUserInput { field, message } => format!("invalid value for {field}: {message}"),
+            AppError::InvalidCourseKey { key, reason } => format!("invalid course key {key:?}: {reason}"),
+            AppError::OrganizationNotFound { short_name } => format!(
+                "organization {short_name:?} does not exist and organizations are not auto-created"
+            ),
+            AppError::NotFound { message }
+            | AppError::AlreadyExists { message }
+            | AppError::Unauthenticated { message }
+            | AppError::Forbidden { message }
+            | AppError::QueryTooComplex { message } => message.clone(),
+            AppError::Internal(_) => "internal error".to_owned(),
+        }
+    }
+
+    pub fn bad_input(field: impl Into<String>, message: impl Into<String>) -> Self {
+        AppError::BadUserInput { field: field.into(), message: message.into() }
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Self {
+        AppError::NotFound { message: message.into() }
+    }
+
+    pub fn already_exists(message: impl Into<String>) -> Self {
+        AppError::AlreadyExists { message: message.into() }
+    }
+
+    pub fn internal(err: impl Into<anyhow::Error>) -> Self {
+        AppError::Internal(Arc::new(err.into()))
+    }
+}
+
+impl From<sea_orm::DbErr> for AppError {
+    fn from(err: sea_orm::DbErr) -> Self {
+        AppError::Internal(Arc::new(err.into()))
+    }
+}
+
+impl From<sea_orm::TransactionError<AppError>> for AppError {
+    fn from(err: sea_orm::TransactionError<AppError>) -> Self {
+        match err {
+            sea_orm::TransactionError::Connection(db) => db.into(),
+            sea_orm::TransactionError::Transaction(app) => app,
+        }
+    }
+}
+
+impl ErrorExtensions for AppError {
+    fn extend(&self) -> async_graphql::Error {
+        if let AppError::Internal(err) = self {
+            tracing::error!(error = ?err, "internal error");
+        }
+        async_graphql::Error::new(self.message()).extend_with(|_, ext| {
+            ext.set("code", self.code());
+            match self {
+                AppError::BadUserInput { field, .. } => ext.set("field", field.as_str()),
+                AppError::InvalidCourseKey { key, .. } => ext.set("courseKey", key.as_str()),
+                AppError::OrganizationNotFound { short_name } => {
+                    ext.set("shortName", short_name.as_str())
+                }
+                _ => {}
+            }
+        })
+    }
+}
+
+impl From<AppError> for async_graphql::Error {
+    fn from(err: AppError) -> Self {
+        err.extend()
+    }
+}
+
+pub type AppResult<T> = Result<T, AppError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn internal_errors_hide_their_detail() {
+        let err: async_graphql::Error =
+            AppError::internal(anyhow::anyhow!("syntax error at or near \"SELECT\"")).into();
+        assert_eq!(err.message, "internal error");
+        let ext = format!("{:?}", err.extensions);
+        assert!(ext.contains("INTERNAL"), "{ext}");
+        assert!(!ext.contains("SELECT"), "{ext}");
+    }
+
+    #[test]
+    fn bad_input_names_its_field() {
+        let err: async_graphql::Error = AppError::bad_input("shortName", "must not be empty").into();
+        let ext = format!("{:?}", err.extensions);
+        assert!(ext.contains("BAD_USER_INPUT") && ext.contains("shortName"), "{ext}");
+    }
+}

@@ -1,0 +1,65 @@
+//! Relay cursor connections shared by every list field.
+
+use async_graphql::SimpleObject;
+use chrono::{DateTime, Utc};
+
+use super::object::{Course, Organization, Partner, Site};
+use crate::domain::page::Page;
+
+#[derive(SimpleObject)]
+pub struct PageInfo {
+    pub has_next_page: bool,
+    pub has_previous_page: bool,
+    pub start_cursor: Option<String>,
+    pub end_cursor: Option<String>,
+}
+
+/// Builds a connection type and its edge type for one node type. (Concrete types, because
+/// async-graphql cannot nest generic output types.)
+macro_rules! connection {
+    ($conn:ident, $edge:ident, $node:ty, $doc:literal) => {
+        #[doc = $doc]
+        #[derive(SimpleObject)]
+        pub struct $conn {
+            pub edges: Vec<$edge>,
+            pub page_info: PageInfo,
+            /// How many items the list holds across all pages (of what the caller may see).
+            pub total_count: i64,
+        }
+
+        #[derive(SimpleObject)]
+        pub struct $edge {
+            pub cursor: String,
+            pub node: $node,
+            /// When this edge was made (membership or course link creation); null on
+            /// top-level lists and on edges that are not memberships.
+            pub since: Option<DateTime<Utc>>,
+        }
+
+        impl $conn {
+            pub fn from_page<M>(page: Page<M>, node: impl Fn(M) -> $node) -> Self {
+                let page_info = page_info(&page);
+                let edges = page
+                    .items
+                    .into_iter()
+                    .map(|item| $edge { cursor: item.cursor, node: node(item.node), since: item.since })
+                    .collect();
+                $conn { edges, page_info, total_count: page.total as i64 }
+            }
+        }
+    };
+}
+
+fn page_info<M>(page: &Page<M>) -> PageInfo {
+    PageInfo {
+        has_next_page: page.has_next,
+        has_previous_page: page.has_previous,
+        start_cursor: page.items.first().map(|i| i.cursor.clone()),
+        end_cursor: page.items.last().map(|i| i.cursor.clone()),
+    }
+}
+
+connection!(OrganizationConnection, OrganizationEdge, Organization, "A page of organizations.");
+connection!(PartnerConnection, PartnerEdge, Partner, "A page of partners.");
+connection!(SiteConnection, SiteEdge, Site, "A page of sites.");
+connection!(CourseConnection, CourseEdge, Course, "A page of courses and libraries.");

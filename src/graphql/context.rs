@@ -1,0 +1,38 @@
+//! Per-request data the resolvers read: the caller's scope, the request's host and the loaders.
+
+use std::sync::Arc;
+
+use async_graphql::Context;
+use sea_orm::DatabaseConnection;
+
+use super::loader::Loaders;
+use crate::config::Config;
+use crate::domain::scope::Scope;
+
+pub struct RequestCtx {
+    pub scope: Arc<Scope>,
+    /// The `Host` header, for `currentSite` and the default partner filter.
+    pub host: Option<String>,
+    pub loaders: Loaders,
+}
+
+pub trait ContextExt {
+    fn request(&self) -> &RequestCtx;
+    fn db(&self) -> &DatabaseConnection;
+    fn config(&self) -> &Config;
+}
+
+impl ContextExt for Context<'_> {
+    fn request(&self) -> &RequestCtx {
+        // The HTTP layer adds a RequestCtx to every request before executing it.
+        self.data_unchecked::<RequestCtx>()
+    }
+
+    fn db(&self) -> &DatabaseConnection {
+        self.data_unchecked::<DatabaseConnection>()
+    }
+
+    fn config(&self) -> &Config {
+        self.data_unchecked::<Arc<Config>>()
+    }
+}

@@ -1,0 +1,129 @@
+//! Loaders that find records by identity: for lookups, `_entities` and to-one relations.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use async_graphql::dataloader::Loader;
+use entity::{organization, partner, site};
+use sea_orm::{ConnectionTrait, DatabaseConnection, FromQueryResult};
+
+use crate::domain::scope::Scope;
+use crate::error::AppError;
+use crate::repo;
+
+#[derive(Clone)]
+pub struct LoaderCtx {
+    pub db: DatabaseConnection,
+    pub scope: Arc<Scope>,
+}
+
+impl LoaderCtx {
+    async fn rows<M: FromQueryResult>(&self, select: &sea_orm::sea_query::SelectStatement) -> Result<Vec<M>, AppError> {
+        let stmt = self.db.get_database_backend().build(select);
+        Ok(M::find_by_statement(stmt).all(&self.db).await?)
+    }
+}
+
+/// An organization by case-folded short name.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct OrganizationKey {
+    pub key: String,
+    pub include_inactive: bool,
+}
+
+pub struct OrganizationByKey(pub(super) LoaderCtx);
+
+impl Loader<OrganizationKey> for OrganizationByKey {
+    type Value = organization::Model;
+    type Error = AppError;
+
+    async fn load(&self, keys: &[OrganizationKey]) -> Result<HashMap<OrganizationKey, Self::Value>, AppError> {
+        let mut out = HashMap::new();
+        for include_inactive in [false, true] {
+            let wanted: Vec<String> =
+                keys.iter().filter(|k| k.include_inactive == include_inactive).map(|k| k.key.clone()).collect();
+            if wanted.is_empty() {
+                continue;
+            }
+            let rows: Vec<organization::Model> =
+                self.0.rows(&repo::organization::by_keys(&self.0.scope, &wanted, include_inactive)).await?;
+            for row in rows {
+                out.insert(OrganizationKey { key: row.short_name_key.clone(), include_inactive }, row);
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// An organization by id, inactive ones included where the caller's grants cover them
+/// (`Grant.organization`).
+pub struct OrganizationById(pub(super) LoaderCtx);
+
+impl Loader<i64> for OrganizationById {
+    type Value = organization::Model;
+    type Error = AppError;
+
+    async fn load(&self, ids: &[i64]) -> Result<HashMap<i64, Self::Value>, AppError> {
+        let rows: Vec<organization::Model> =
+            self.0.rows(&repo::organization::by_ids(&self.0.scope, ids, true)).await?;
+        Ok(rows.into_iter().map(|o| (o.id, o)).collect())
+    }
+}
+
+/// A partner by case-folded short code.
+pub struct PartnerByKey(pub(super) LoaderCtx);
+
+impl Loader<String> for PartnerByKey {
+    type Value = partner::Model;
+    type Error = AppError;
+
+    async fn load(&self, keys: &[String]) -> Result<HashMap<String, Self::Value>, AppError> {
+        let rows: Vec<partner::Model> = self.0.rows(&repo::partner::by_keys(&self.0.scope, keys)).await?;
+        Ok(rows.into_iter().map(|p| (p.short_code_key.clone(), p)).collect())
+    }
+}
+
+/// A partner by id (`Site.partner`).
+pub struct PartnerById(pub(super) LoaderCtx);
+
+impl Loader<i64> for PartnerById {
+    type Value = partner::Model;
+    type Error = AppError;
+
+    async fn load(&self, ids: &[i64]) -> Result<HashMap<i64, Self::Value>, AppError> {
+        let rows: Vec<partner::Model> = self.0.rows(&repo::partner::by_ids(&self.0.scope, ids)).await?;
+        Ok(rows.into_iter().map(|p| (p.id, p)).collect())
+    }
+}
+
+/// A site by case-folded domain.
+pub struct SiteByKey(pub(super) LoaderCtx);
+
+impl Loader<String> for SiteByKey {
+    type Value = site::Model;
+    type Error = AppError;
+
+    async fn load(&self, keys: &[String]) -> Result<HashMap<String, Self::Value>, AppError> {
+        let rows: Vec<site::Model> = self.0.rows(&repo::site::by_keys(&self.0.scope, keys)).await?;
+        Ok(rows.into_iter().map(|s| (s.domain_key.clone(), s)).collect())
+    }
+}
+
+/// The visible organizations of a course key, first linked first.
+pub struct CourseOrganizations(pub(super) LoaderCtx);
+
+impl Loader<String> for CourseOrganizations {
+    type Value = Vec<organization::Model>;
+    type Error = AppError;
+
+    async fn load(&self, keys: &[String]) -> Result<HashMap<String, Self::Value>, AppError> {
+        let select = repo::course::organizations_of(&self.0.scope, keys);
+        let rows = self.0.db.query_all(&select).await?;
+        let mut out: HashMap<String, Vec<organization::Model>> = HashMap::new();
+        for row in rows {
+            let key: String = row.try_get("", repo::course::COURSE_KEY)?;
+            out.entry(key).or_default().push(organization::Model::from_query_result(&row, "")?);
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,81 @@
+//! Loaders for paginated relations: one statement per batch of parents (see `domain::page`).
+
+use std::collections::HashMap;
+use std::marker::PhantomData;
+
+use async_graphql::dataloader::Loader;
+use entity::{course_link, organization, partner, site};
+use sea_orm::FromQueryResult;
+
+use super::lookup::LoaderCtx;
+use crate::domain::page::{self, Page, PageArgs, PagedQuery};
+use crate::domain::scope::Scope;
+use crate::error::AppError;
+use crate::repo;
+
+/// A page of one parent's children.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ChildKey {
+    pub parent: i64,
+    pub args: PageArgs,
+    pub include_inactive: bool,
+}
+
+/// A paginated relation: which rows, for which parents.
+pub trait Relation: Send + Sync + 'static {
+    type Row: FromQueryResult + Clone + Send + Sync + 'static;
+    fn query(scope: &Scope, parents: &[i64], include_inactive: bool) -> PagedQuery;
+}
+
+pub struct Paged<R> {
+    ctx: LoaderCtx,
+    relation: PhantomData<fn() -> R>,
+}
+
+impl<R> Paged<R> {
+    pub(super) fn new(ctx: LoaderCtx) -> Self {
+        Paged { ctx, relation: PhantomData }
+    }
+}
+
+impl<R: Relation> Loader<ChildKey> for Paged<R> {
+    type Value = Page<R::Row>;
+    type Error = AppError;
+
+    async fn load(&self, keys: &[ChildKey]) -> Result<HashMap<ChildKey, Self::Value>, AppError> {
+        // Siblings share their arguments, so this is one group (one statement) in practice.
+        let mut groups: HashMap<(&PageArgs, bool), Vec<i64>> = HashMap::new();
+        for key in keys {
+            groups.entry((&key.args, key.include_inactive)).or_default().push(key.parent);
+        }
+        let mut out = HashMap::with_capacity(keys.len());
+        for ((args, include_inactive), parents) in groups {
+            let query = R::query(&self.ctx.scope, &parents, include_inactive);
+            let mut pages = page::fetch::<R::Row, _>(&self.ctx.db, query, args).await?;
+            for parent in parents {
+                let page = pages.remove(&parent).unwrap_or_else(|| Page::empty(args));
+                out.insert(ChildKey { parent, args: args.clone(), include_inactive }, page);
+            }
+        }
+        Ok(out)
+    }
+}
+
+macro_rules! relation {
+    ($name:ident, $row:ty, |$scope:ident, $parents:ident, $inactive:ident| $query:expr) => {
+        pub struct $name;
+        impl Relation for $name {
+            type Row = $row;
+            fn query($scope: &Scope, $parents: &[i64], $inactive: bool) -> PagedQuery {
+                $query
+            }
+        }
+    };
+}
+
+relation!(PartnerSites, site::Model, |s, p, _i| repo::site::of_partners(s, p));
+relation!(PartnerOrganizations, organization::Model, |s, p, i| repo::organization::of_partners(s, p, i));
+relation!(SiteOrganizations, organization::Model, |s, p, _i| repo::organization::of_sites(s, p));
+relation!(OrganizationPartners, partner::Model, |s, p, _i| repo::partner::of_organizations(s, p));
+relation!(OrganizationSites, site::Model, |s, p, _i| repo::site::of_organizations(s, p));
+relation!(OrganizationCourses, course_link::Model, |s, p, i| repo::course::of_organizations(s, p, i));

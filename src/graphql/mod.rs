@@ -1,0 +1,11 @@
+//! The GraphQL API: schema, output types, queries, loaders. Independent of the web framework.
+
+pub mod batch;
+pub mod connection;
+pub mod context;
+pub mod loader;
+pub mod object;
+pub mod query;
+pub mod schema;
+
+pub use schema::{AppSchema, build_schema, sdl};

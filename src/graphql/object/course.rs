@@ -1,0 +1,52 @@
+use async_graphql::{Context, Object, Result};
+use entity::course_link;
+
+use super::Organization;
+use crate::graphql::context::ContextExt;
+
+/// A course run or content library. The catalog owns the rest of it; this service contributes
+/// the organizations it is linked to.
+#[derive(Clone, Debug)]
+pub struct Course {
+    pub course_key: String,
+    /// Set when the course was reached through one link (an organization's course list).
+    pub link: Option<course_link::Model>,
+}
+
+impl Course {
+    pub fn new(course_key: impl Into<String>) -> Self {
+        Course { course_key: course_key.into(), link: None }
+    }
+
+    pub fn from_link(link: course_link::Model) -> Self {
+        Course { course_key: link.course_key.clone(), link: Some(link) }
+    }
+
+    async fn load(&self, ctx: &Context<'_>) -> Result<Vec<Organization>> {
+        let loader = &ctx.request().loaders.course_organizations;
+        let orgs = loader.load_one(self.course_key.clone()).await?.unwrap_or_default();
+        Ok(orgs.into_iter().map(Organization).collect())
+    }
+}
+
+#[Object]
+impl Course {
+    async fn course_key(&self) -> &str {
+        &self.course_key
+    }
+
+    /// The first organization the course was linked to.
+    async fn organization(&self, ctx: &Context<'_>) -> Result<Option<Organization>> {
+        Ok(self.load(ctx).await?.into_iter().next())
+    }
+
+    /// Every organization the course is linked to, first linked first.
+    async fn organizations(&self, ctx: &Context<'_>) -> Result<Vec<Organization>> {
+        self.load(ctx).await
+    }
+
+    /// Whether the link this course was reached through is active (null outside a course list).
+    async fn link_active(&self) -> Option<bool> {
+        self.link.as_ref().map(|l| l.active)
+    }
+}

@@ -1,0 +1,33 @@
+//! GraphQL output types. Each wraps its entity model, so renaming a column does not change the
+//! API, and resolves relations through the request's dataloaders.
+
+mod course;
+mod grant;
+mod organization;
+mod partner;
+mod site;
+
+pub use course::Course;
+pub use grant::{Grant, Role};
+pub use organization::Organization;
+pub use partner::Partner;
+pub use site::Site;
+
+use async_graphql::dataloader::DataLoader;
+
+use super::loader::{ChildKey, Paged};
+use crate::domain::page::{Page, PageArgs, SortKind};
+use crate::error::AppResult;
+
+/// Loads one page of a parent's children through a paged relation loader.
+async fn children<R: super::loader::paged::Relation>(
+    loader: &DataLoader<Paged<R>>,
+    parent: i64,
+    (first, after): (Option<i32>, Option<String>),
+    kind: SortKind,
+    include_inactive: bool,
+) -> AppResult<Page<R::Row>> {
+    let args = PageArgs::parse(first, after.as_deref(), kind)?;
+    let key = ChildKey { parent, args: args.clone(), include_inactive };
+    Ok(loader.load_one(key).await?.unwrap_or_else(|| Page::empty(&args)))
+}

@@ -1,0 +1,76 @@
+use async_graphql::{Context, ID, Object, Result};
+use chrono::{DateTime, Utc};
+use entity::organization;
+
+use super::{Course, Partner, Site, children};
+use crate::domain::page::SortKind;
+use crate::graphql::connection::{CourseConnection, PartnerConnection, SiteConnection};
+use crate::graphql::context::ContextExt;
+
+/// An institution that owns courses (edx-organizations' Organization).
+#[derive(Clone, Debug)]
+pub struct Organization(pub organization::Model);
+
+#[Object]
+impl Organization {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+
+    /// Unique, compared case-insensitively; the first spelling stored is kept.
+    async fn short_name(&self) -> &str {
+        &self.0.short_name
+    }
+
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    async fn description(&self) -> Option<&str> {
+        self.0.description.as_deref()
+    }
+
+    async fn logo_url(&self) -> Option<&str> {
+        self.0.logo_url.as_deref()
+    }
+
+    async fn active(&self) -> bool {
+        self.0.active
+    }
+
+    async fn created(&self) -> DateTime<Utc> {
+        self.0.created
+    }
+
+    async fn modified(&self) -> DateTime<Utc> {
+        self.0.modified
+    }
+
+    /// The partners this organization belongs to; edges carry the membership's `since`.
+    async fn partners(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> Result<PartnerConnection> {
+        let loader = &ctx.request().loaders.organization_partners;
+        let page = children(loader, self.0.id, (first, after), SortKind::Text, false).await?;
+        Ok(PartnerConnection::from_page(page, Partner))
+    }
+
+    /// The sites that present this organization; edges carry the membership's `since`.
+    async fn sites(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> Result<SiteConnection> {
+        let loader = &ctx.request().loaders.organization_sites;
+        let page = children(loader, self.0.id, (first, after), SortKind::Text, false).await?;
+        Ok(SiteConnection::from_page(page, Site))
+    }
+
+    /// Linked course runs and libraries, in link order; edges carry when the link was made.
+    async fn courses(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        include_inactive: Option<bool>,
+    ) -> Result<CourseConnection> {
+        let loader = &ctx.request().loaders.organization_courses;
+        let inactive = include_inactive.unwrap_or(false);
+        let page = children(loader, self.0.id, (first, after), SortKind::Int, inactive).await?;
+        Ok(CourseConnection::from_page(page, Course::from_link))
+    }
+}

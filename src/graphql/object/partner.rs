@@ -1,0 +1,72 @@
+use async_graphql::{Context, ID, Object, Result};
+use chrono::{DateTime, Utc};
+use entity::partner;
+
+use super::{Organization, Site, children};
+use crate::domain::page::SortKind;
+use crate::graphql::connection::{OrganizationConnection, SiteConnection};
+use crate::graphql::context::ContextExt;
+
+/// A business partner across sites and back-office systems, identified by its short code.
+#[derive(Clone, Debug)]
+pub struct Partner(pub partner::Model);
+
+#[Object]
+impl Partner {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+
+    async fn short_code(&self) -> &str {
+        &self.0.short_code
+    }
+
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    async fn active(&self) -> bool {
+        self.0.active
+    }
+
+    async fn lms_url(&self) -> Option<&str> {
+        self.0.lms_url.as_deref()
+    }
+
+    async fn studio_url(&self) -> Option<&str> {
+        self.0.studio_url.as_deref()
+    }
+
+    async fn marketing_site_url(&self) -> Option<&str> {
+        self.0.marketing_site_url.as_deref()
+    }
+
+    async fn created(&self) -> DateTime<Utc> {
+        self.0.created
+    }
+
+    async fn modified(&self) -> DateTime<Utc> {
+        self.0.modified
+    }
+
+    /// The sites configured for this partner.
+    async fn sites(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> Result<SiteConnection> {
+        let loader = &ctx.request().loaders.partner_sites;
+        let page = children(loader, self.0.id, (first, after), SortKind::Text, false).await?;
+        Ok(SiteConnection::from_page(page, Site))
+    }
+
+    /// The member organizations; edges carry the membership's `since`.
+    async fn organizations(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        include_inactive: Option<bool>,
+    ) -> Result<OrganizationConnection> {
+        let loader = &ctx.request().loaders.partner_organizations;
+        let inactive = include_inactive.unwrap_or(false);
+        let page = children(loader, self.0.id, (first, after), SortKind::Text, inactive).await?;
+        Ok(OrganizationConnection::from_page(page, Organization))
+    }
+}

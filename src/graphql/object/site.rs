@@ -1,0 +1,52 @@
+use async_graphql::{Context, ID, Object, Result};
+use chrono::{DateTime, Utc};
+use entity::site;
+
+use super::{Organization, Partner, children};
+use crate::domain::page::SortKind;
+use crate::graphql::connection::{OrganizationConnection};
+use crate::graphql::context::ContextExt;
+
+/// A web site (Django Sites), identified by its domain, configured for at most one partner.
+#[derive(Clone, Debug)]
+pub struct Site(pub site::Model);
+
+#[Object]
+impl Site {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+
+    async fn domain(&self) -> &str {
+        &self.0.domain
+    }
+
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    async fn active(&self) -> bool {
+        self.0.active
+    }
+
+    async fn created(&self) -> DateTime<Utc> {
+        self.0.created
+    }
+
+    async fn modified(&self) -> DateTime<Utc> {
+        self.0.modified
+    }
+
+    /// The partner this site is configured for, if any.
+    async fn partner(&self, ctx: &Context<'_>) -> Result<Option<Partner>> {
+        let Some(id) = self.0.partner_id else { return Ok(None) };
+        Ok(ctx.request().loaders.partner_by_id.load_one(id).await?.map(Partner))
+    }
+
+    /// The organizations this site presents; edges carry the membership's `since`.
+    async fn organizations(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> Result<OrganizationConnection> {
+        let loader = &ctx.request().loaders.site_organizations;
+        let page = children(loader, self.0.id, (first, after), SortKind::Text, false).await?;
+        Ok(OrganizationConnection::from_page(page, Organization))
+    }
+}

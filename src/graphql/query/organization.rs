@@ -1,0 +1,66 @@
+use async_graphql::{Context, Object, Result};
+
+use super::{partner_filter, top_level};
+use crate::domain::page::{PageArgs, SortKind};
+use crate::domain::{self as dom};
+use crate::error::AppError;
+use crate::graphql::connection::{OrganizationConnection};
+use crate::graphql::context::ContextExt;
+use crate::graphql::loader::OrganizationKey;
+use crate::graphql::object::Organization;
+use crate::repo::organization::{ListFilter, list};
+
+#[derive(Default)]
+pub struct OrganizationQuery;
+
+#[Object]
+impl OrganizationQuery {
+    /// An organization by short name (case-insensitive).
+    async fn organization(
+        &self,
+        ctx: &Context<'_>,
+        short_name: String,
+        include_inactive: Option<bool>,
+    ) -> Result<Option<Organization>> {
+        let name = dom::short_name("shortName", &short_name)?;
+        let key = OrganizationKey { key: name.key(), include_inactive: include_inactive.unwrap_or(false) };
+        Ok(ctx.request().loaders.organization_by_key.load_one(key).await?.map(Organization))
+    }
+
+    /// Organizations by short name. Without `partner`, a request to a site configured for a
+    /// partner lists that partner's organizations.
+    #[allow(clippy::too_many_arguments)]
+    async fn organizations(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        partner: Option<String>,
+        site: Option<String>,
+        search: Option<String>,
+        include_inactive: Option<bool>,
+    ) -> Result<OrganizationConnection> {
+        let args = PageArgs::parse(first, after.as_deref(), SortKind::Text)?;
+        let partner_id = partner_filter(ctx, partner.as_deref()).await?;
+        let site_id = match site {
+            None => None,
+            Some(domain) => {
+                let domain = dom::domain("site", &domain)?;
+                let found = ctx.request().loaders.site_by_key.load_one(domain.key()).await?;
+                Some(
+                    found
+                        .ok_or_else(|| AppError::bad_input("site", format!("no site with domain {:?}", domain.as_str())))?
+                        .id,
+                )
+            }
+        };
+        let filter = ListFilter {
+            search: search.filter(|s| !s.is_empty()),
+            partner_id,
+            site_id,
+            include_inactive: include_inactive.unwrap_or(false),
+        };
+        let page = top_level(ctx, list(&ctx.request().scope, &filter), &args).await?;
+        Ok(OrganizationConnection::from_page(page, Organization))
+    }
+}

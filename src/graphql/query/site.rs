@@ -1,0 +1,46 @@
+use async_graphql::{Context, Object, Result};
+
+use super::{current_site, partner_filter, top_level};
+use crate::domain::page::{PageArgs, SortKind};
+use crate::domain::{self as dom};
+use crate::graphql::connection::{SiteConnection};
+use crate::graphql::context::ContextExt;
+use crate::graphql::object::Site;
+use crate::repo::site::list;
+
+#[derive(Default)]
+pub struct SiteQuery;
+
+#[Object]
+impl SiteQuery {
+    /// A site by domain (case-insensitive; retried without the port).
+    async fn site(&self, ctx: &Context<'_>, domain: String) -> Result<Option<Site>> {
+        let domain = dom::domain("domain", &domain)?;
+        let mut keys = vec![domain.key()];
+        if let Some(bare) = domain.without_port() {
+            keys.push(bare.to_lowercase());
+        }
+        let found = ctx.request().loaders.site_by_key.load_many(keys.clone()).await?;
+        Ok(keys.iter().find_map(|k| found.get(k).cloned()).map(Site))
+    }
+
+    /// Sites by domain. Without `partner`, a request to a site configured for a partner lists
+    /// that partner's sites.
+    async fn sites(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        partner: Option<String>,
+    ) -> Result<SiteConnection> {
+        let args = PageArgs::parse(first, after.as_deref(), SortKind::Text)?;
+        let partner_id = partner_filter(ctx, partner.as_deref()).await?;
+        let page = top_level(ctx, list(&ctx.request().scope, partner_id), &args).await?;
+        Ok(SiteConnection::from_page(page, Site))
+    }
+
+    /// The site this request was made to, from its `Host` header.
+    async fn current_site(&self, ctx: &Context<'_>) -> Result<Option<Site>> {
+        Ok(current_site(ctx).await?.map(Site))
+    }
+}

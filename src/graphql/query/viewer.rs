@@ -1,0 +1,46 @@
+use async_graphql::{Context, Object, Result, SimpleObject};
+use entity::role_grant;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+
+use crate::graphql::context::ContextExt;
+use crate::graphql::object::Grant;
+
+#[derive(Default)]
+pub struct ViewerQuery;
+
+/// The caller, as its token describes it, with the grants stored for its subject.
+#[derive(SimpleObject)]
+pub struct Viewer {
+    /// The token's subject; null when anonymous.
+    subject: Option<String>,
+    administrator: bool,
+    /// The token's `filters` (for example `content_org:MITx`).
+    filters: Vec<String>,
+    grants: Vec<Grant>,
+}
+
+#[Object]
+impl ViewerQuery {
+    async fn viewer(&self, ctx: &Context<'_>) -> Result<Viewer> {
+        let scope = &ctx.request().scope;
+        let grants = match &scope.subject {
+            None => Vec::new(),
+            Some(subject) => role_grant::Entity::find()
+                .filter(role_grant::Column::Subject.eq(subject.as_str()))
+                .order_by_asc(role_grant::Column::Id)
+                .all(ctx.db())
+                .await
+                .map_err(crate::error::AppError::from)?
+                .into_iter()
+                .map(Grant)
+                .collect(),
+        };
+        let filters = scope
+            .org_filter
+            .iter()
+            .flatten()
+            .map(|org| format!("content_org:{org}"))
+            .collect();
+        Ok(Viewer { subject: scope.subject.clone(), administrator: scope.administrator, filters, grants })
+    }
+}

@@ -1,0 +1,28 @@
+//! The root types and the schema builder.
+
+use std::sync::Arc;
+
+use async_graphql::{EmptyMutation, EmptySubscription, MergedObject, Schema, SchemaBuilder, SDLExportOptions};
+use sea_orm::DatabaseConnection;
+
+use super::query::{CourseQuery, EntityQuery, OrganizationQuery, PartnerQuery, SiteQuery, ViewerQuery};
+use crate::config::Config;
+
+#[derive(MergedObject, Default)]
+pub struct QueryRoot(PartnerQuery, SiteQuery, OrganizationQuery, CourseQuery, ViewerQuery, EntityQuery);
+
+pub type AppSchema = Schema<QueryRoot, EmptyMutation, EmptySubscription>;
+
+fn builder() -> SchemaBuilder<QueryRoot, EmptyMutation, EmptySubscription> {
+    Schema::build(QueryRoot::default(), EmptyMutation, EmptySubscription).enable_federation()
+}
+
+/// The executable schema; per-request data (`RequestCtx`) is added by the HTTP layer.
+pub fn build_schema(db: DatabaseConnection, config: Arc<Config>) -> AppSchema {
+    builder().data(db).data(config).finish()
+}
+
+/// The federation SDL (what `tenancy-gateway schema` prints and `schema.graphql` holds).
+pub fn sdl() -> String {
+    builder().finish().sdl_with_options(SDLExportOptions::new().federation().compose_directive())
+}

@@ -1,0 +1,118 @@
+//! GraphiQL, served entirely from the binary: the gateway runs where there is
+//! no internet, so the page must never reach for a CDN. The vendored files and
+//! their licenses are listed in `graphiql/NOTICE.md`.
+
+use axum::{
+    Router,
+    extract::Path,
+    http::{StatusCode, header},
+    response::{Html, IntoResponse, Response},
+    routing::get,
+};
+
+const PAGE: &str = include_str!("graphiql/index.html");
+
+const JS: &str = "text/javascript; charset=utf-8";
+const CSS: &str = "text/css; charset=utf-8";
+
+/// `(file name, content-type, body)`. Names carry the upstream version, so a
+/// URL never changes meaning and the assets may be cached for good.
+const ASSETS: &[(&str, &str, &[u8])] = &[
+    (
+        "graphiql-3.9.0.min.js",
+        JS,
+        include_bytes!("graphiql/graphiql-3.9.0.min.js"),
+    ),
+    (
+        "graphiql-3.9.0.min.css",
+        CSS,
+        include_bytes!("graphiql/graphiql-3.9.0.min.css"),
+    ),
+    (
+        "react-18.3.1.production.min.js",
+        JS,
+        include_bytes!("graphiql/react-18.3.1.production.min.js"),
+    ),
+    (
+        "react-dom-18.3.1.production.min.js",
+        JS,
+        include_bytes!("graphiql/react-dom-18.3.1.production.min.js"),
+    ),
+];
+
+/// The GraphiQL page (HTML), for GET /graphql from a browser.
+pub async fn page() -> Html<&'static str> {
+    Html(PAGE)
+}
+
+/// Routes for the embedded assets under /graphiql/assets/{file}.
+pub fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
+    Router::new().route("/graphiql/assets/{file}", get(asset))
+}
+
+async fn asset(Path(file): Path<String>) -> Response {
+    let Some(&(_, content_type, body)) = ASSETS.iter().find(|(name, ..)| *name == file) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            // Versioned names (see ASSETS): a year, and no revalidation.
+            (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use axum::http::Request;
+    use tower::ServiceExt;
+
+    type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+    /// Asset names the page asks for, in order.
+    fn referenced() -> Vec<&'static str> {
+        PAGE.split("/graphiql/assets/")
+            .skip(1)
+            .filter_map(|rest| rest.split('"').next())
+            .collect()
+    }
+
+    #[test]
+    fn page_loads_nothing_from_elsewhere() {
+        assert!(!PAGE.contains("://"), "the page must not name any URL");
+        assert!(!PAGE.contains("src=\"//") && !PAGE.contains("href=\"//"));
+        assert_eq!(referenced().len(), ASSETS.len(), "every asset is used");
+    }
+
+    #[tokio::test]
+    async fn every_referenced_asset_is_served() -> TestResult {
+        for name in referenced() {
+            let req = Request::get(format!("/graphiql/assets/{name}")).body(Body::empty())?;
+            let res = routes::<()>().oneshot(req).await?;
+            assert_eq!(res.status(), StatusCode::OK, "{name}");
+            let ct = res.headers().get(header::CONTENT_TYPE);
+            let want = if name.ends_with(".css") { CSS } else { JS };
+            assert_eq!(ct.map(|v| v.as_bytes()), Some(want.as_bytes()), "{name}");
+            assert!(res.headers().contains_key(header::CACHE_CONTROL), "{name}");
+            let body = axum::body::to_bytes(res.into_body(), usize::MAX).await?;
+            assert!(body.len() > 1000, "{name}");
+        }
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn unknown_asset_is_404() -> TestResult {
+        for path in ["/graphiql/assets/nope.js", "/graphiql/assets/..%2Findex.html"] {
+            let req = Request::get(path).body(Body::empty())?;
+            let res = routes::<()>().oneshot(req).await?;
+            assert_eq!(res.status(), StatusCode::NOT_FOUND, "{path}");
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,14 @@
+//! tenancy-gateway: one tenancy graph for Open edX (partners, sites, organizations, course
+//! links) served as an Apollo Federation v2 subgraph.
+
+pub mod app;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod graphql;
+pub mod http;
+pub mod metrics;
+pub mod repo;

@@ -1,0 +1,65 @@
+//! Partners: lists, membership relations and lookups.
+
+use entity::{partner, partner_organization};
+use sea_orm::sea_query::{Expr, ExprTrait, IntoColumnRef, SelectStatement};
+use sea_orm::{EntityTrait, QueryFilter, QueryTrait};
+
+use crate::domain::page::{PagedQuery, SortKind};
+use crate::domain::scope::{self, Scope};
+
+pub fn visible(scope: &Scope, include_inactive: bool) -> SelectStatement {
+    partner::Entity::find().filter(scope::partners(scope, include_inactive)).into_query()
+}
+
+fn sort() -> sea_orm::sea_query::ColumnRef {
+    (partner::Entity, partner::Column::ShortCodeKey).into_column_ref()
+}
+
+/// The top-level `partners` list.
+pub fn list(scope: &Scope, search: Option<&str>, include_inactive: bool) -> PagedQuery {
+    let mut select = visible(scope, include_inactive);
+    if let Some(needle) = search {
+        select.cond_where(super::search(
+            needle,
+            Expr::col((partner::Entity, partner::Column::ShortCodeKey)),
+            Expr::col((partner::Entity, partner::Column::Name)),
+        ));
+    }
+    PagedQuery { select, parent: None, sort: sort(), sort_kind: SortKind::Text, since: None }
+}
+
+/// The partners many organizations belong to (`Organization.partners`).
+pub fn of_organizations(scope: &Scope, organization_ids: &[i64]) -> PagedQuery {
+    let mut select = visible(scope, false);
+    select
+        .inner_join(
+            partner_organization::Entity,
+            Expr::col((partner_organization::Entity, partner_organization::Column::PartnerId))
+                .equals((partner::Entity, partner::Column::Id)),
+        )
+        .and_where(
+            Expr::col((partner_organization::Entity, partner_organization::Column::OrganizationId))
+                .is_in(organization_ids.iter().copied()),
+        );
+    PagedQuery {
+        select,
+        parent: Some(
+            (partner_organization::Entity, partner_organization::Column::OrganizationId).into_column_ref(),
+        ),
+        sort: sort(),
+        sort_kind: SortKind::Text,
+        since: Some((partner_organization::Entity, partner_organization::Column::Created).into_column_ref()),
+    }
+}
+
+pub fn by_keys(scope: &Scope, keys: &[String]) -> SelectStatement {
+    let mut select = visible(scope, false);
+    select.and_where(Expr::col((partner::Entity, partner::Column::ShortCodeKey)).is_in(keys.iter().cloned()));
+    select
+}
+
+pub fn by_ids(scope: &Scope, ids: &[i64]) -> SelectStatement {
+    let mut select = visible(scope, false);
+    select.and_where(Expr::col((partner::Entity, partner::Column::Id)).is_in(ids.iter().copied()));
+    select
+}

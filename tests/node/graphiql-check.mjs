@@ -1,0 +1,135 @@
+#!/usr/bin/env node
+// Proves GET /graphql gives a working GraphiQL in a real browser, with every
+// request answered by the gateway itself (the service runs without internet).
+//
+// Usage: node tests/node/graphiql-check.mjs http://127.0.0.1:PORT out/graphiql.png
+// Needs Debian's Chromium at /usr/bin/chromium (or $CHROMIUM); playwright-core
+// never downloads a browser. Exit 0 on success, 1 on any failure or after 60 s.
+
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const TIMEOUT_MS = 60_000;
+const QUERY = '{ __typename }';
+const EXPECTED = '"__typename": "Query"';
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+  '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync',
+];
+
+function fail(message) {
+  console.log(`FAIL graphiql-check: ${message}`);
+  process.exit(1);
+}
+
+const [baseArg, shotPath] = process.argv.slice(2);
+if (!baseArg || !shotPath) fail('usage: graphiql-check.mjs http://127.0.0.1:PORT out/graphiql.png');
+let base;
+try {
+  base = new URL(baseArg);
+} catch {
+  fail(`not a URL: ${baseArg}`);
+}
+if (!existsSync(CHROMIUM)) fail(`no Chromium at ${CHROMIUM} (apt-get install -y chromium)`);
+
+let browser;
+const timer = setTimeout(async () => {
+  console.log(`FAIL graphiql-check: timed out after ${TIMEOUT_MS / 1000} s`);
+  await Promise.race([browser?.close(), new Promise((r) => setTimeout(r, 3000))]);
+  process.exit(1);
+}, TIMEOUT_MS);
+
+const foreign = []; // requests to any origin but the gateway's
+const problems = []; // page errors and failed same-origin responses
+let requests = 0;
+
+// CodeMirror 5 keeps its instance on the wrapper element; innerText is the fallback.
+function editorText(selector) {
+  const el = document.querySelector(selector);
+  if (!el) return null;
+  return el.CodeMirror ? el.CodeMirror.getValue() : el.innerText;
+}
+
+try {
+  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS, timeout: 30_000 });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, serviceWorkers: 'block' });
+
+  // Anything not for the gateway is recorded and never leaves the machine.
+  await context.route('**/*', (route) => {
+    const url = new URL(route.request().url());
+    if (url.origin !== base.origin) {
+      foreign.push(url.href);
+      return route.abort('blockedbyclient');
+    }
+    return route.continue();
+  });
+  const page = await context.newPage();
+  page.on('request', (req) => {
+    requests += 1;
+    const url = new URL(req.url());
+    // data: URLs (the CSS's inlined fonts) name no host; anything else must be ours.
+    if (url.protocol !== 'data:' && url.origin !== base.origin && !foreign.includes(url.href)) {
+      foreign.push(url.href);
+    }
+  });
+  page.on('websocket', (ws) => foreign.push(ws.url()));
+  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+  page.on('response', (res) => {
+    if (res.status() >= 400) problems.push(`HTTP ${res.status()} for ${res.url()}`);
+  });
+
+  // A plain navigation: Chromium sends Accept: text/html,... as any browser does.
+  const url = new URL(`/graphql?query=${encodeURIComponent(QUERY)}`, base);
+  const nav = await page.goto(url.href, { waitUntil: 'load', timeout: 20_000 });
+  if (!nav) throw new Error(`no response for ${url.href}`);
+  const accept = (await nav.request().allHeaders()).accept ?? '';
+  const type = nav.headers()['content-type'] ?? '';
+  if (nav.status() !== 200 || !type.startsWith('text/html')) {
+    throw new Error(`GET ${url.pathname} (Accept: ${accept}) gave ${nav.status()} ${type}, not an HTML page`);
+  }
+  // A missing asset or a script error would only show later as a timeout: say so now.
+  if (problems.length) throw new Error('page did not load cleanly');
+
+  await page.waitForSelector('.graphiql-container .graphiql-query-editor .CodeMirror', { timeout: 20_000 });
+  const query = await page.evaluate(editorText, '.graphiql-query-editor .CodeMirror');
+  if (!query?.includes('__typename')) throw new Error(`?query= did not reach the editor (it holds ${JSON.stringify(query)})`);
+
+  await page.click('button.graphiql-execute-button', { timeout: 10_000 });
+  try {
+    await page.waitForFunction(
+      ([sel, want]) => {
+        const el = document.querySelector(sel);
+        const text = el && (el.CodeMirror ? el.CodeMirror.getValue() : el.innerText);
+        return typeof text === 'string' && text.includes(want);
+      },
+      ['.graphiql-response .CodeMirror', EXPECTED],
+      { timeout: 15_000 },
+    );
+  } catch {
+    const shown = await page.evaluate(editorText, '.graphiql-response .CodeMirror');
+    throw new Error(`result pane never showed ${EXPECTED}; it shows ${JSON.stringify(shown)}`);
+  }
+
+  mkdirSync(dirname(shotPath), { recursive: true });
+  await page.screenshot({ path: shotPath, fullPage: true });
+
+  if (foreign.length || problems.length) throw new Error('GraphiQL worked, but not cleanly');
+
+  console.log(
+    `PASS graphiql-check: GraphiQL at ${url.origin}/graphql ran ${QUERY} and shows ${EXPECTED}; ` +
+      `${requests} requests, all to ${base.origin}; screenshot ${shotPath}`,
+  );
+  clearTimeout(timer);
+  await browser.close();
+  process.exit(0);
+} catch (err) {
+  clearTimeout(timer);
+  await Promise.race([browser?.close(), new Promise((r) => setTimeout(r, 3000))]);
+  // Playwright appends a multi-line call log: keep the verdict on one line.
+  const first = (err instanceof Error ? err.message : String(err)).split('\n')[0];
+  const also = [...problems];
+  if (foreign.length) also.unshift(`requests left the gateway: ${[...new Set(foreign)].join(', ')}`);
+  fail([first, ...also].join('; '));
+}
