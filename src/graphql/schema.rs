@@ -9,6 +9,7 @@ use super::query::{CourseQuery, EntityQuery, OrganizationQuery, PartnerQuery, Si
 use crate::config::Config;
 
 #[derive(MergedObject, Default)]
+#[graphql(name = "Query")]
 pub struct QueryRoot(PartnerQuery, SiteQuery, OrganizationQuery, CourseQuery, ViewerQuery, EntityQuery);
 
 pub type AppSchema = Schema<QueryRoot, EmptyMutation, EmptySubscription>;

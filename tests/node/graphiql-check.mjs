@@ -35,7 +35,9 @@ try {
 if (!existsSync(CHROMIUM)) fail(`no Chromium at ${CHROMIUM} (apt-get install -y chromium)`);
 
 let browser;
+let timedOut = false;
 const timer = setTimeout(async () => {
+  timedOut = true; // closing the browser makes the pending step throw: stay quiet there
   console.log(`FAIL graphiql-check: timed out after ${TIMEOUT_MS / 1000} s`);
   await Promise.race([browser?.close(), new Promise((r) => setTimeout(r, 3000))]);
   process.exit(1);
@@ -125,6 +127,7 @@ try {
   await browser.close();
   process.exit(0);
 } catch (err) {
+  if (timedOut) await new Promise(() => {}); // the timer reports and exits
   clearTimeout(timer);
   await Promise.race([browser?.close(), new Promise((r) => setTimeout(r, 3000))]);
   // Playwright appends a multi-line call log: keep the verdict on one line.

@@ -1,0 +1,12 @@
+//! Integration tests over HTTP. Each test starts the real router on port 0 with a fresh
+//! database, once on SQLite and once on the PostgreSQL named by `TENANCY_TEST_POSTGRES_URL`
+//! (`scripts/test.sh` starts one). The tree mirrors the API.
+
+mod support;
+
+mod binary;
+mod errors;
+mod http;
+mod reads;
+mod schema;
+mod statements;

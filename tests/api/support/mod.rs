@@ -1,0 +1,175 @@
+//! `TestApp`: a running service on a fresh database, and a GraphQL client for it.
+
+mod data;
+
+pub use data::*;
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use sea_orm::{ConnectionTrait, DatabaseConnection};
+use serde_json::{Value, json};
+use tenancy_gateway::app::Server;
+use tenancy_gateway::config::Config;
+use tokio::sync::oneshot;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub backend: Backend,
+    pub database_url: String,
+    /// A direct connection for arranging data and checking what was written.
+    pub db: DatabaseConnection,
+    client: reqwest::Client,
+    _shutdown: oneshot::Sender<()>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+static NEXT_DB: AtomicU64 = AtomicU64::new(0);
+
+/// A fresh, empty database URL on `backend`, or `None` when PostgreSQL is not configured.
+pub async fn fresh_database(backend: Backend) -> Option<(String, Option<tempfile::TempDir>)> {
+    match backend {
+        Backend::Sqlite => {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let url = format!("sqlite://{}?mode=rwc", dir.path().join("tenancy.db").display());
+            Some((url, Some(dir)))
+        }
+        Backend::Postgres => {
+            let Ok(admin_url) = std::env::var("TENANCY_TEST_POSTGRES_URL") else {
+                assert!(
+                    std::env::var_os("CI").is_none(),
+                    "TENANCY_TEST_POSTGRES_URL must be set in CI (scripts/test.sh sets it)"
+                );
+                eprintln!("skipped: TENANCY_TEST_POSTGRES_URL is not set (scripts/test.sh sets it)");
+                return None;
+            };
+            let name = format!(
+                "tg_{}_{}_{}",
+                std::process::id(),
+                NEXT_DB.fetch_add(1, Ordering::SeqCst),
+                chrono::Utc::now().timestamp_micros()
+            );
+            let admin = sea_orm::Database::connect(&admin_url).await.expect("connect to PostgreSQL");
+            admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create database");
+            admin.close().await.ok();
+            let base = admin_url.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin_url);
+            Some((format!("{base}/{name}"), None))
+        }
+    }
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> Option<TestApp> {
+        Self::spawn_with(backend, |_| {}).await
+    }
+
+    pub async fn spawn_with(backend: Backend, configure: impl FnOnce(&mut Config)) -> Option<TestApp> {
+        let (url, dir) = fresh_database(backend).await?;
+        let mut config = Config::for_database(url.clone());
+        configure(&mut config);
+        let server = Server::bind(config, "127.0.0.1:0").await.expect("start server");
+        let addr = server.local_addr().expect("local addr");
+        let (tx, rx) = oneshot::channel::<()>();
+        tokio::spawn(server.run(async {
+            let _ = rx.await;
+        }));
+        let db = sea_orm::Database::connect(&url).await.expect("test connection");
+        Some(TestApp {
+            addr,
+            backend,
+            database_url: url,
+            db,
+            client: reqwest::Client::new(),
+            _shutdown: tx,
+            _dir: dir,
+        })
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    pub fn client(&self) -> &reqwest::Client {
+        &self.client
+    }
+
+    /// POSTs a GraphQL request and returns the whole response body.
+    pub async fn gql(&self, query: &str, variables: Value) -> Value {
+        self.gql_with(query, variables, |r| r).await
+    }
+
+    /// Like `gql`, with a hook to add headers (Host, Authorization).
+    pub async fn gql_with(
+        &self,
+        query: &str,
+        variables: Value,
+        edit: impl FnOnce(reqwest::RequestBuilder) -> reqwest::RequestBuilder,
+    ) -> Value {
+        let req = self.client.post(self.url("/graphql")).json(&json!({ "query": query, "variables": variables }));
+        let resp = edit(req).send().await.expect("request");
+        resp.json().await.expect("JSON body")
+    }
+
+    /// The `data` of a request that must succeed.
+    pub async fn data(&self, query: &str, variables: Value) -> Value {
+        let body = self.gql(query, variables).await;
+        assert!(body.get("errors").is_none(), "unexpected errors: {body:#}");
+        body["data"].clone()
+    }
+
+    /// The value of one Prometheus series, as `/metrics` shows it.
+    pub async fn metric(&self, series: &str) -> f64 {
+        let text = self.client.get(self.url("/metrics")).send().await.expect("metrics").text().await.expect("text");
+        text.lines()
+            .find_map(|line| line.strip_prefix(series).and_then(|rest| rest.trim().parse().ok()))
+            .unwrap_or_else(|| panic!("no series {series} in /metrics:\n{text}"))
+    }
+
+    /// SQL statements the service ran while `f` ran, read from `/metrics` like anyone could.
+    pub async fn statements_during<F: Future<Output = Value>>(&self, f: F) -> (u64, Value) {
+        let before = self.metric("tenancy_sql_statements_total").await;
+        let value = f.await;
+        let after = self.metric("tenancy_sql_statements_total").await;
+        ((after - before) as u64, value)
+    }
+}
+
+/// The code in `extensions.code` of the first error.
+pub fn error_code(body: &Value) -> &str {
+    body["errors"][0]["extensions"]["code"].as_str().unwrap_or_else(|| panic!("no error code in {body:#}"))
+}
+
+/// Declares each test once per backend: `mod sqlite { fn name() }` and `mod postgres { ... }`.
+#[macro_export]
+macro_rules! backend_tests {
+    ($(async fn $name:ident($app:ident: TestApp) $body:block)*) => {
+        mod sqlite {
+            #[allow(unused_imports)]
+            use super::*;
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let $app = $crate::support::TestApp::spawn($crate::support::Backend::Sqlite).await.unwrap();
+                    $body
+                }
+            )*
+        }
+        mod postgres {
+            #[allow(unused_imports)]
+            use super::*;
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let Some($app) = $crate::support::TestApp::spawn($crate::support::Backend::Postgres).await else { return };
+                    $body
+                }
+            )*
+        }
+    };
+}
