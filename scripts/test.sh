@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The test suite: one compiled test binary runs every integration test against SQLite and
-# against a throwaway PostgreSQL cluster started here (and removed on exit).
-# Extra arguments go to `cargo test` (for example a test name filter).
+# against a throwaway PostgreSQL cluster started here (and removed on exit); then GraphiQL is
+# checked in headless Chromium. Extra arguments go to `cargo test` (for example a name filter).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/pg.sh
@@ -10,3 +10,16 @@ pg_start
 trap pg_stop EXIT
 export TENANCY_TEST_POSTGRES_URL="$PG_URL"
 cargo test --workspace --locked "$@"
+
+if [ $# -eq 0 ]; then
+    if command -v chromium >/dev/null && command -v npm >/dev/null; then
+        [ -d tests/node/node_modules/playwright-core ] \
+            || (cd tests/node && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --ignore-scripts --no-audit --no-fund >/dev/null)
+        scripts/graphiql-check.sh target/debug/tenancy-gateway target/graphiql.png
+    elif [ -n "${CI:-}" ]; then
+        echo "CI needs chromium and npm for the GraphiQL check" >&2
+        exit 1
+    else
+        echo "skipped the GraphiQL browser check: install chromium (apt-get install -y chromium) and npm" >&2
+    fi
+fi

@@ -24,7 +24,12 @@ impl Server {
         crate::db::migrate(&db).await?;
         let config = Arc::new(config);
         let schema = build_schema(db.clone(), config.clone());
-        let state = AppState { db, schema, metrics, config };
+        let state = AppState {
+            db,
+            schema,
+            metrics,
+            config,
+        };
         let listener = TcpListener::bind(listen).await?;
         Ok(Server { listener, state })
     }
@@ -34,8 +39,13 @@ impl Server {
     }
 
     /// Serves until `shutdown` resolves, then finishes the requests in flight.
-    pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
-        axum::serve(self.listener, router(self.state)).with_graceful_shutdown(shutdown).await?;
+    pub async fn run(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        axum::serve(self.listener, router(self.state))
+            .with_graceful_shutdown(shutdown)
+            .await?;
         Ok(())
     }
 }

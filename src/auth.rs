@@ -8,7 +8,11 @@ use crate::error::AppError;
 
 /// Anonymous without a token. A token that does not verify is an error, never anonymous.
 pub fn scope_from_headers(config: &Config, headers: &HeaderMap) -> Result<Scope, AppError> {
-    let Some(value) = headers.get(header::AUTHORIZATION) else { return Ok(Scope::anonymous()) };
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Ok(Scope::anonymous());
+    };
     let _ = (config, value);
-    Err(AppError::Unauthenticated { message: "bearer tokens are not accepted by this server".into() })
+    Err(AppError::Unauthenticated {
+        message: "bearer tokens are not accepted by this server".into(),
+    })
 }

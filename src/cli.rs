@@ -10,7 +10,11 @@ use crate::app::{Server, shutdown_signal};
 use crate::config::{Config, DEFAULT_LISTEN};
 
 #[derive(Parser, Debug)]
-#[command(name = "tenancy-gateway", version, about = "One tenancy graph for Open edX, served over GraphQL")]
+#[command(
+    name = "tenancy-gateway",
+    version,
+    about = "One tenancy graph for Open edX, served over GraphQL"
+)]
 struct Cli {
     #[command(flatten)]
     config: Config,
@@ -53,7 +57,10 @@ enum Command {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     init_tracing(cli.log_format);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(err) => {
             eprintln!("error: cannot start the async runtime: {err}");
@@ -94,7 +101,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             let db = connect(&cli.config).await?;
             crate::db::migrate(&db).await?;
-            let report = crate::domain::seed::demo(&db).await.map_err(|e| anyhow::anyhow!(e.message()))?;
+            let report = crate::domain::seed::demo(&db)
+                .await
+                .map_err(|e| anyhow::anyhow!(e.message()))?;
             println!("{report}");
         }
     }
@@ -107,7 +116,9 @@ async fn connect(config: &Config) -> anyhow::Result<sea_orm::DatabaseConnection>
 
 fn init_tracing(format: LogFormat) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     let _ = match format {
         LogFormat::Text => builder.try_init(),
         LogFormat::Json => builder.json().try_init(),

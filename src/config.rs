@@ -43,13 +43,22 @@ pub struct Config {
     pub organizations_autocreate: bool,
 
     /// HS256 secret for bearer tokens. Unset: every token is rejected, anonymous reads work.
-    #[arg(long, env = "TENANCY_JWT_SECRET", global = true, hide_env_values = true)]
+    #[arg(
+        long,
+        env = "TENANCY_JWT_SECRET",
+        global = true,
+        hide_env_values = true
+    )]
     pub jwt_secret: Option<Secret>,
 }
 
 impl Config {
     /// Defaults for a given database, as the CLI would build them with no flags.
     pub fn for_database(database_url: impl Into<String>) -> Self {
-        Config { database_url: database_url.into(), organizations_autocreate: true, jwt_secret: None }
+        Config {
+            database_url: database_url.into(),
+            organizations_autocreate: true,
+            jwt_secret: None,
+        }
     }
 }

@@ -16,12 +16,14 @@ pub async fn connect(url: &str, metrics: &Metrics) -> anyhow::Result<DatabaseCon
     if url.starts_with("sqlite:") {
         // WAL lets readers run beside the one writer; the busy timeout makes concurrent
         // writers wait for the lock instead of failing with SQLITE_BUSY.
-        opts.max_connections(8).min_connections(1).map_sqlx_sqlite_opts(|o| {
-            o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
-                .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
-                .busy_timeout(Duration::from_secs(10))
-                .foreign_keys(true)
-        });
+        opts.max_connections(8)
+            .min_connections(1)
+            .map_sqlx_sqlite_opts(|o| {
+                o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                    .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+                    .busy_timeout(Duration::from_secs(10))
+                    .foreign_keys(true)
+            });
     } else {
         opts.max_connections(16).min_connections(1);
     }

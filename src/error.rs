@@ -14,15 +14,33 @@ use async_graphql::ErrorExtensions;
 #[derive(Debug, Clone)]
 pub enum AppError {
     /// A bad argument value; `field` names the argument (`input.shortName`, `courseKey`, ...).
-    BadUserInput { field: String, message: String },
-    InvalidCourseKey { key: String, reason: String },
+    BadUserInput {
+        field: String,
+        message: String,
+    },
+    InvalidCourseKey {
+        key: String,
+        reason: String,
+    },
     /// Validate mode (`TENANCY_ORGANIZATIONS_AUTOCREATE=false`) met an unknown organization.
-    OrganizationNotFound { short_name: String },
-    NotFound { message: String },
-    AlreadyExists { message: String },
-    Unauthenticated { message: String },
-    Forbidden { message: String },
-    QueryTooComplex { message: String },
+    OrganizationNotFound {
+        short_name: String,
+    },
+    NotFound {
+        message: String,
+    },
+    AlreadyExists {
+        message: String,
+    },
+    Unauthenticated {
+        message: String,
+    },
+    Forbidden {
+        message: String,
+    },
+    QueryTooComplex {
+        message: String,
+    },
     /// Shared so that errors can fan out to every key of a dataloader batch.
     Internal(Arc<anyhow::Error>),
 }
@@ -45,8 +63,12 @@ impl AppError {
     /// The message a client sees.
     pub fn message(&self) -> String {
         match self {
-            AppError::BadUserInput { field, message } => format!("invalid value for {field}: {message}"),
-            AppError::InvalidCourseKey { key, reason } => format!("invalid course key {key:?}: {reason}"),
+            AppError::BadUserInput { field, message } => {
+                format!("invalid value for {field}: {message}")
+            }
+            AppError::InvalidCourseKey { key, reason } => {
+                format!("invalid course key {key:?}: {reason}")
+            }
             AppError::OrganizationNotFound { short_name } => format!(
                 "organization {short_name:?} does not exist and organizations are not auto-created"
             ),
@@ -60,15 +82,22 @@ impl AppError {
     }
 
     pub fn bad_input(field: impl Into<String>, message: impl Into<String>) -> Self {
-        AppError::BadUserInput { field: field.into(), message: message.into() }
+        AppError::BadUserInput {
+            field: field.into(),
+            message: message.into(),
+        }
     }
 
     pub fn not_found(message: impl Into<String>) -> Self {
-        AppError::NotFound { message: message.into() }
+        AppError::NotFound {
+            message: message.into(),
+        }
     }
 
     pub fn already_exists(message: impl Into<String>) -> Self {
-        AppError::AlreadyExists { message: message.into() }
+        AppError::AlreadyExists {
+            message: message.into(),
+        }
     }
 
     pub fn internal(err: impl Into<anyhow::Error>) -> Self {
@@ -134,8 +163,12 @@ mod tests {
 
     #[test]
     fn bad_input_names_its_field() {
-        let err: async_graphql::Error = AppError::bad_input("shortName", "must not be empty").into();
+        let err: async_graphql::Error =
+            AppError::bad_input("shortName", "must not be empty").into();
         let ext = format!("{:?}", err.extensions);
-        assert!(ext.contains("BAD_USER_INPUT") && ext.contains("shortName"), "{ext}");
+        assert!(
+            ext.contains("BAD_USER_INPUT") && ext.contains("shortName"),
+            "{ext}"
+        );
     }
 }

@@ -15,7 +15,10 @@ impl Metrics {
     pub fn new() -> Self {
         let registry = Registry::new();
         let http_requests = IntCounterVec::new(
-            Opts::new("tenancy_http_requests_total", "HTTP requests answered, by route and status"),
+            Opts::new(
+                "tenancy_http_requests_total",
+                "HTTP requests answered, by route and status",
+            ),
             &["route", "status"],
         )
         .unwrap_or_else(|_| unreachable!("static metric definition"));
@@ -34,7 +37,12 @@ impl Metrics {
             // Registration only fails on duplicate names, which a fresh registry cannot have.
             let _ = registry.register(collector);
         }
-        Metrics { registry, http_requests, sql_statements, sql_errors }
+        Metrics {
+            registry,
+            http_requests,
+            sql_statements,
+            sql_errors,
+        }
     }
 
     /// The Prometheus text exposition of every series.

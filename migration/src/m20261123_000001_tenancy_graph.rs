@@ -106,7 +106,12 @@ fn fk(
         .take()
 }
 
-fn index(name: &str, table: impl IntoIden, cols: &[&'static str], unique: bool) -> IndexCreateStatement {
+fn index(
+    name: &str,
+    table: impl IntoIden,
+    cols: &[&'static str],
+    unique: bool,
+) -> IndexCreateStatement {
     let mut stmt = Index::create();
     stmt.name(name).table(table);
     for col in cols {
@@ -214,7 +219,10 @@ impl MigrationTrait for Migration {
                     ))
                     .foreign_key(&mut fk(
                         "fk_partner_organization_organization",
-                        (PartnerOrganization::Table, PartnerOrganization::OrganizationId),
+                        (
+                            PartnerOrganization::Table,
+                            PartnerOrganization::OrganizationId,
+                        ),
                         (Organization::Table, Organization::Id),
                         ForeignKeyAction::Cascade,
                     ))
@@ -281,18 +289,68 @@ impl MigrationTrait for Migration {
             .await?;
 
         let indexes = [
-            index("ux_partner_short_code_key", Partner::Table, &["short_code_key"], true),
+            index(
+                "ux_partner_short_code_key",
+                Partner::Table,
+                &["short_code_key"],
+                true,
+            ),
             index("ux_partner_name", Partner::Table, &["name"], true),
             index("ux_site_domain_key", Site::Table, &["domain_key"], true),
-            index("ix_site_partner", Site::Table, &["partner_id", "domain_key"], false),
-            index("ux_organization_short_name_key", Organization::Table, &["short_name_key"], true),
-            index("ux_course_link_key_org", CourseLink::Table, &["course_key", "organization_id"], true),
-            index("ix_course_link_org", CourseLink::Table, &["organization_id", "id"], false),
-            index("ix_partner_organization_org", PartnerOrganization::Table, &["organization_id", "partner_id"], false),
-            index("ix_site_organization_org", SiteOrganization::Table, &["organization_id", "site_id"], false),
-            index("ix_role_grant_subject", RoleGrant::Table, &["subject"], false),
-            index("ix_role_grant_partner", RoleGrant::Table, &["partner_id"], false),
-            index("ix_role_grant_organization", RoleGrant::Table, &["organization_id"], false),
+            index(
+                "ix_site_partner",
+                Site::Table,
+                &["partner_id", "domain_key"],
+                false,
+            ),
+            index(
+                "ux_organization_short_name_key",
+                Organization::Table,
+                &["short_name_key"],
+                true,
+            ),
+            index(
+                "ux_course_link_key_org",
+                CourseLink::Table,
+                &["course_key", "organization_id"],
+                true,
+            ),
+            index(
+                "ix_course_link_org",
+                CourseLink::Table,
+                &["organization_id", "id"],
+                false,
+            ),
+            index(
+                "ix_partner_organization_org",
+                PartnerOrganization::Table,
+                &["organization_id", "partner_id"],
+                false,
+            ),
+            index(
+                "ix_site_organization_org",
+                SiteOrganization::Table,
+                &["organization_id", "site_id"],
+                false,
+            ),
+            index(
+                "ix_role_grant_subject",
+                RoleGrant::Table,
+                &["subject"],
+                false,
+            ),
+            index(
+                "ix_role_grant_partner",
+                RoleGrant::Table,
+                &["partner_id"],
+                false,
+            ),
+            index(
+                "ix_role_grant_organization",
+                RoleGrant::Table,
+                &["organization_id"],
+                false,
+            ),
         ];
         for stmt in indexes {
             manager.create_index(stmt).await?;
@@ -323,7 +381,9 @@ impl MigrationTrait for Migration {
             Site::Table.into_iden(),
             Partner::Table.into_iden(),
         ] {
-            manager.drop_table(Table::drop().table(table).take()).await?;
+            manager
+                .drop_table(Table::drop().table(table).take())
+                .await?;
         }
         Ok(())
     }

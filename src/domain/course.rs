@@ -3,14 +3,20 @@
 use chrono::Utc;
 use entity::course_link;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TryInsertResult};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TryInsertResult,
+};
 
 use super::course_key::CourseKey;
 use crate::error::AppResult;
 
 /// Links `key` to the organization; linking twice is a no-op and linking after unlinking
 /// reactivates the link. Returns whether a new link row was created.
-pub async fn link<C: ConnectionTrait>(db: &C, key: &CourseKey, organization_id: i64) -> AppResult<bool> {
+pub async fn link<C: ConnectionTrait>(
+    db: &C,
+    key: &CourseKey,
+    organization_id: i64,
+) -> AppResult<bool> {
     let now = Utc::now();
     let row = course_link::ActiveModel {
         organization_id: Set(organization_id),
@@ -21,7 +27,10 @@ pub async fn link<C: ConnectionTrait>(db: &C, key: &CourseKey, organization_id: 
         ..Default::default()
     };
     let inserted = course_link::Entity::insert(row)
-        .on_conflict_do_nothing_on([course_link::Column::CourseKey, course_link::Column::OrganizationId])
+        .on_conflict_do_nothing_on([
+            course_link::Column::CourseKey,
+            course_link::Column::OrganizationId,
+        ])
         .exec_without_returning(db)
         .await?;
     if matches!(inserted, TryInsertResult::Inserted(n) if n > 0) {

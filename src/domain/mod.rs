@@ -27,6 +27,8 @@ pub fn domain(field: &str, value: &str) -> AppResult<Domain> {
 }
 
 pub fn course_key(value: &str) -> AppResult<CourseKey> {
-    CourseKey::parse(value)
-        .map_err(|e| AppError::InvalidCourseKey { key: value.to_owned(), reason: e.reason })
+    CourseKey::parse(value).map_err(|e| AppError::InvalidCourseKey {
+        key: value.to_owned(),
+        reason: e.reason,
+    })
 }

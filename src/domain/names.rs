@@ -9,11 +9,17 @@ macro_rules! newtype {
         pub struct $n(String);
         impl $n {
             pub fn parse(s: &str) -> Result<Self, InvalidValue> {
-                if s.is_empty() { return Err(InvalidValue("must not be empty".into())); }
+                if s.is_empty() {
+                    return Err(InvalidValue("must not be empty".into()));
+                }
                 Ok($n(s.to_owned()))
             }
-            pub fn as_str(&self) -> &str { &self.0 }
-            pub fn key(&self) -> String { self.0.to_lowercase() }
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+            pub fn key(&self) -> String {
+                self.0.to_lowercase()
+            }
         }
     };
 }
@@ -21,5 +27,7 @@ newtype!(ShortName);
 newtype!(PartnerCode);
 newtype!(Domain);
 impl Domain {
-    pub fn without_port(&self) -> Option<&str> { self.0.rsplit_once(':').map(|(h, _)| h) }
+    pub fn without_port(&self) -> Option<&str> {
+        self.0.rsplit_once(':').map(|(h, _)| h)
+    }
 }

@@ -6,7 +6,9 @@
 use chrono::Utc;
 use entity::{course_link, organization};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TryInsertResult};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TryInsertResult,
+};
 
 use super::names::ShortName;
 use crate::error::{AppError, AppResult};
@@ -19,7 +21,10 @@ pub struct Ensured {
     pub reactivated: bool,
 }
 
-pub async fn find<C: ConnectionTrait>(db: &C, name: &ShortName) -> AppResult<Option<organization::Model>> {
+pub async fn find<C: ConnectionTrait>(
+    db: &C,
+    name: &ShortName,
+) -> AppResult<Option<organization::Model>> {
     Ok(organization::Entity::find()
         .filter(organization::Column::ShortNameKey.eq(name.key()))
         .one(db)
@@ -63,17 +68,28 @@ pub async fn ensure<C: ConnectionTrait>(
     display_name: Option<&str>,
     autocreate: bool,
 ) -> AppResult<Ensured> {
-    let created = autocreate && insert_if_absent(db, name, display_name.unwrap_or(name.as_str()), true).await?;
-    let not_found = || AppError::OrganizationNotFound { short_name: name.as_str().to_owned() };
+    let created = autocreate
+        && insert_if_absent(db, name, display_name.unwrap_or(name.as_str()), true).await?;
+    let not_found = || AppError::OrganizationNotFound {
+        short_name: name.as_str().to_owned(),
+    };
     let organization = find(db, name).await?.ok_or_else(not_found)?;
     if organization.active {
-        return Ok(Ensured { organization, created, reactivated: false });
+        return Ok(Ensured {
+            organization,
+            created,
+            reactivated: false,
+        });
     }
     if !autocreate {
         return Err(not_found());
     }
     let organization = set_active(db, organization, true).await?;
-    Ok(Ensured { organization, created: false, reactivated: true })
+    Ok(Ensured {
+        organization,
+        created: false,
+        reactivated: true,
+    })
 }
 
 /// Activates or deactivates an organization and, with it, its course links.
@@ -96,7 +112,11 @@ pub async fn set_active<C: ConnectionTrait>(
         .filter(course_link::Column::Active.ne(active))
         .exec(db)
         .await?;
-    Ok(organization::Model { active, modified: now, ..organization })
+    Ok(organization::Model {
+        active,
+        modified: now,
+        ..organization
+    })
 }
 
 /// Updates the descriptive fields that are `Some` (an inner `None` clears an optional field).

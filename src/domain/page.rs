@@ -74,7 +74,10 @@ impl PageArgs {
             None => DEFAULT_PAGE_SIZE,
             Some(n) if n < 0 => return Err(AppError::bad_input("first", "must not be negative")),
             Some(n) if n as u64 > MAX_PAGE_SIZE => {
-                return Err(AppError::bad_input("first", format!("must be at most {MAX_PAGE_SIZE}")));
+                return Err(AppError::bad_input(
+                    "first",
+                    format!("must be at most {MAX_PAGE_SIZE}"),
+                ));
             }
             Some(n) => n as u64,
         };
@@ -109,7 +112,12 @@ pub struct Page<T> {
 
 impl<T> Page<T> {
     pub fn empty(args: &PageArgs) -> Self {
-        Page { items: Vec::new(), has_next: false, has_previous: args.after.is_some(), total: 0 }
+        Page {
+            items: Vec::new(),
+            has_next: false,
+            has_previous: args.after.is_some(),
+            total: 0,
+        }
     }
 }
 
@@ -133,18 +141,30 @@ const AFTER: &str = "pg_after";
 const RN: &str = "pg_rn";
 
 /// Runs one statement and returns the page of every parent that has rows.
-pub async fn fetch<M, C>(db: &C, query: PagedQuery, args: &PageArgs) -> AppResult<HashMap<i64, Page<M>>>
+pub async fn fetch<M, C>(
+    db: &C,
+    query: PagedQuery,
+    args: &PageArgs,
+) -> AppResult<HashMap<i64, Page<M>>>
 where
     M: FromQueryResult,
     C: ConnectionTrait,
 {
-    let PagedQuery { mut select, parent, sort, sort_kind, since } = query;
+    let PagedQuery {
+        mut select,
+        parent,
+        sort,
+        sort_kind,
+        since,
+    } = query;
     let window = || match &parent {
         Some(col) => WindowStatement::partition_by(col.clone()),
         None => WindowStatement::new(),
     };
     let after_flag = match &args.after {
-        Some(key) => Expr::case(Expr::col(sort.clone()).gt(key.value()), 1).finally(0).into(),
+        Some(key) => Expr::case(Expr::col(sort.clone()).gt(key.value()), 1)
+            .finally(0)
+            .into(),
         None => Expr::val(1),
     };
     let mut numbered = window();
@@ -153,12 +173,19 @@ where
         .order_by(sort.clone(), Order::Asc);
     select
         .expr_as(
-            parent.clone().map(Expr::col).unwrap_or_else(|| Expr::val(0i64)),
+            parent
+                .clone()
+                .map(Expr::col)
+                .unwrap_or_else(|| Expr::val(0i64)),
             Alias::new(PARENT),
         )
         .expr_as(Expr::col(sort.clone()), Alias::new(SORT))
         .expr_as(after_flag, Alias::new(AFTER))
-        .expr_window_as(Func::count(Expr::col(Asterisk)), window(), Alias::new(TOTAL))
+        .expr_window_as(
+            Func::count(Expr::col(Asterisk)),
+            window(),
+            Alias::new(TOTAL),
+        )
         .expr_window_as(Expr::cust("ROW_NUMBER()"), numbered, Alias::new(RN));
     if let Some(since) = since {
         select.expr_as(Expr::col(since), Alias::new(SINCE));
@@ -191,8 +218,15 @@ where
             SortKind::Text => SortKey::Text(row.try_get("", SORT)?),
             SortKind::Int => SortKey::Int(row.try_get("", SORT)?),
         };
-        let since = row.try_get::<Option<chrono::DateTime<chrono::Utc>>>("", SINCE).ok().flatten();
-        page.items.push(PageItem { node: M::from_query_result(&row, "")?, cursor: key.cursor(), since });
+        let since = row
+            .try_get::<Option<chrono::DateTime<chrono::Utc>>>("", SINCE)
+            .ok()
+            .flatten();
+        page.items.push(PageItem {
+            node: M::from_query_result(&row, "")?,
+            cursor: key.cursor(),
+            since,
+        });
     }
     Ok(pages)
 }
@@ -216,7 +250,12 @@ mod tests {
         assert_eq!(args.after, Some(key.clone()));
         assert!(PageArgs::parse(None, Some(&key.cursor()), SortKind::Int).is_err());
         let id = SortKey::Int(42);
-        assert_eq!(PageArgs::parse(None, Some(&id.cursor()), SortKind::Int).unwrap().after, Some(id));
+        assert_eq!(
+            PageArgs::parse(None, Some(&id.cursor()), SortKind::Int)
+                .unwrap()
+                .after,
+            Some(id)
+        );
     }
 
     #[test]
@@ -225,6 +264,9 @@ mod tests {
             let err = PageArgs::parse(first, after, SortKind::Text).unwrap_err();
             assert_eq!(err.code(), "BAD_USER_INPUT");
         }
-        assert_eq!(PageArgs::parse(None, None, SortKind::Text).unwrap().first, DEFAULT_PAGE_SIZE);
+        assert_eq!(
+            PageArgs::parse(None, None, SortKind::Text).unwrap().first,
+            DEFAULT_PAGE_SIZE
+        );
     }
 }

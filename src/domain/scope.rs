@@ -37,12 +37,17 @@ fn covered_organization_ids(subject: &str) -> Condition {
         .and_where(Expr::col(role_grant::Column::OrganizationId).is_not_null())
         .take();
     let via_partner = Query::select()
-        .column((partner_organization::Entity, partner_organization::Column::OrganizationId))
+        .column((
+            partner_organization::Entity,
+            partner_organization::Column::OrganizationId,
+        ))
         .from(partner_organization::Entity)
         .inner_join(
             role_grant::Entity,
-            Expr::col((role_grant::Entity, role_grant::Column::PartnerId))
-                .equals((partner_organization::Entity, partner_organization::Column::PartnerId)),
+            Expr::col((role_grant::Entity, role_grant::Column::PartnerId)).equals((
+                partner_organization::Entity,
+                partner_organization::Column::PartnerId,
+            )),
         )
         .and_where(Expr::col((role_grant::Entity, role_grant::Column::Subject)).eq(subject))
         .take();
@@ -68,7 +73,11 @@ pub fn organizations(scope: &Scope, include_inactive: bool) -> Condition {
         cond = cond.add(active);
     } else if !scope.administrator {
         let subject = scope.subject.as_deref().unwrap_or_default();
-        cond = cond.add(Condition::any().add(active).add(covered_organization_ids(subject)));
+        cond = cond.add(
+            Condition::any()
+                .add(active)
+                .add(covered_organization_ids(subject)),
+        );
     }
     if let Some(filter) = &scope.org_filter {
         cond = cond.add(
@@ -92,7 +101,9 @@ pub fn course_links(scope: &Scope, include_inactive: bool) -> Condition {
         return Condition::all();
     }
     let subject = scope.subject.as_deref().unwrap_or_default();
-    Condition::any().add(active).add(covered_organization_ids(subject))
+    Condition::any()
+        .add(active)
+        .add(covered_organization_ids(subject))
 }
 
 /// Partners the caller may see (on the `partner` table).
@@ -106,7 +117,8 @@ pub fn partners(scope: &Scope, include_inactive: bool) -> Condition {
     }
     let subject = scope.subject.as_deref().unwrap_or_default();
     Condition::any().add(active).add(
-        Expr::col((partner::Entity, partner::Column::Id)).in_subquery(administered_partner_ids(subject)),
+        Expr::col((partner::Entity, partner::Column::Id))
+            .in_subquery(administered_partner_ids(subject)),
     )
 }
 
@@ -121,7 +133,8 @@ pub fn sites(scope: &Scope, include_inactive: bool) -> Condition {
     }
     let subject = scope.subject.as_deref().unwrap_or_default();
     Condition::any().add(active).add(
-        Expr::col((site::Entity, site::Column::PartnerId)).in_subquery(administered_partner_ids(subject)),
+        Expr::col((site::Entity, site::Column::PartnerId))
+            .in_subquery(administered_partner_ids(subject)),
     )
 }
 
@@ -136,7 +149,10 @@ mod tests {
             .from(organization::Entity)
             .cond_where(cond)
             .take();
-        (select.to_string(SqliteQueryBuilder), select.to_string(PostgresQueryBuilder))
+        (
+            select.to_string(SqliteQueryBuilder),
+            select.to_string(PostgresQueryBuilder),
+        )
     }
 
     #[test]
@@ -151,16 +167,25 @@ mod tests {
 
     #[test]
     fn administrator_sees_everything_when_asking_for_inactive() {
-        let admin = Scope { administrator: true, ..Scope::default() };
+        let admin = Scope {
+            administrator: true,
+            ..Scope::default()
+        };
         let (lite, _) = sql(organizations(&admin, true));
         assert_eq!(lite, r#"SELECT "id" FROM "organization""#);
         let (lite, _) = sql(organizations(&admin, false));
-        assert!(lite.ends_with(r#"WHERE "organization"."active" = TRUE"#), "{lite}");
+        assert!(
+            lite.ends_with(r#"WHERE "organization"."active" = TRUE"#),
+            "{lite}"
+        );
     }
 
     #[test]
     fn granted_subject_sees_covered_inactive_organizations_in_the_same_statement() {
-        let staff = Scope { subject: Some("ada".into()), ..Scope::default() };
+        let staff = Scope {
+            subject: Some("ada".into()),
+            ..Scope::default()
+        };
         let (_, pg) = sql(organizations(&staff, true));
         assert_eq!(
             pg,
@@ -175,8 +200,16 @@ mod tests {
 
     #[test]
     fn content_org_filters_restrict_even_the_public_directory() {
-        let client = Scope { org_filter: Some(vec!["mitx".into()]), ..Scope::default() };
+        let client = Scope {
+            org_filter: Some(vec!["mitx".into()]),
+            ..Scope::default()
+        };
         let (lite, _) = sql(organizations(&client, false));
-        assert!(lite.ends_with(r#""organization"."active" = TRUE AND "organization"."short_name_key" IN ('mitx')"#), "{lite}");
+        assert!(
+            lite.ends_with(
+                r#""organization"."active" = TRUE AND "organization"."short_name_key" IN ('mitx')"#
+            ),
+            "{lite}"
+        );
     }
 }

@@ -4,7 +4,10 @@ use std::fmt;
 
 use chrono::Utc;
 use entity::{partner, partner_organization, site, site_organization};
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    TransactionTrait,
+};
 
 use super::names::{Domain, PartnerCode, ShortName};
 use super::{course, course_key::CourseKey, organization};
@@ -48,19 +51,50 @@ const PARTNERS: &[DemoPartner] = &[
 ];
 
 const ORGANIZATIONS: &[(&str, &str, &str)] = &[
-    ("MITx", "Massachusetts Institute of Technology", "edX Consortium member"),
+    (
+        "MITx",
+        "Massachusetts Institute of Technology",
+        "edX Consortium member",
+    ),
     ("HarvardX", "Harvard University", "edX Consortium member"),
     ("DartmouthX", "Dartmouth College", "edX Consortium member"),
-    ("VJx", "VJx", "A virtual organization delivering courses produced jointly by MITx and HarvardX"),
-    ("MITProfessionalX", "MIT Professional Education", "White-label organization with a dedicated site"),
-    ("HarvardXPlus", "HarvardX Plus", "White-label organization with a dedicated site"),
+    (
+        "VJx",
+        "VJx",
+        "A virtual organization delivering courses produced jointly by MITx and HarvardX",
+    ),
+    (
+        "MITProfessionalX",
+        "MIT Professional Education",
+        "White-label organization with a dedicated site",
+    ),
+    (
+        "HarvardXPlus",
+        "HarvardX Plus",
+        "White-label organization with a dedicated site",
+    ),
 ];
 
 /// (domain, name, partner, organizations presented)
 const SITES: &[(&str, &str, &str, &[&str])] = &[
-    ("edx.org", "edX", "edx", &["MITx", "HarvardX", "DartmouthX", "VJx"]),
-    ("mitprofessionalx.mit.edu", "MIT Professional Education", "mitpe", &["MITProfessionalX"]),
-    ("harvardxplus.harvard.edu", "HarvardX Plus", "hxplus", &["HarvardXPlus"]),
+    (
+        "edx.org",
+        "edX",
+        "edx",
+        &["MITx", "HarvardX", "DartmouthX", "VJx"],
+    ),
+    (
+        "mitprofessionalx.mit.edu",
+        "MIT Professional Education",
+        "mitpe",
+        &["MITProfessionalX"],
+    ),
+    (
+        "harvardxplus.harvard.edu",
+        "HarvardX Plus",
+        "hxplus",
+        &["HarvardXPlus"],
+    ),
 ];
 
 /// (course key, organizations in link order). The joint VJx course is linked to VJx first.
@@ -71,9 +105,15 @@ const COURSES: &[(&str, &[&str])] = &[
     ("library-v1:MITx+MITxProblems", &["MITx"]),
     ("course-v1:HarvardX+CS50x+2024", &["HarvardX"]),
     ("lib:HarvardX:cs50-problems", &["HarvardX"]),
-    ("course-v1:DartmouthX+DART.ENGL.01.X+2024_T1", &["DartmouthX"]),
+    (
+        "course-v1:DartmouthX+DART.ENGL.01.X+2024_T1",
+        &["DartmouthX"],
+    ),
     ("course-v1:VJx+VJx101+2024_T1", &["VJx", "MITx", "HarvardX"]),
-    ("course-v1:MITProfessionalX+AI101+2024_T1", &["MITProfessionalX"]),
+    (
+        "course-v1:MITProfessionalX+AI101+2024_T1",
+        &["MITProfessionalX"],
+    ),
     ("course-v1:HarvardXPlus+HXP100+2024", &["HarvardXPlus"]),
 ];
 
@@ -109,7 +149,14 @@ pub async fn demo(db: &DatabaseConnection) -> AppResult<SeedReport> {
         let ensured = organization::ensure(&txn, &short_name, Some(name), true).await?;
         if ensured.created {
             report.organizations += 1;
-            organization::update_details(&txn, ensured.organization.id, None, Some(Some(description.to_string())), None).await?;
+            organization::update_details(
+                &txn,
+                ensured.organization.id,
+                None,
+                Some(Some(description.to_string())),
+                None,
+            )
+            .await?;
         }
         org_ids.insert(*short, ensured.organization.id);
     }
@@ -202,7 +249,11 @@ enum Membership {
     Site(i64),
 }
 
-async fn add_membership<C: ConnectionTrait>(db: &C, to: Membership, organization_id: i64) -> AppResult<()> {
+async fn add_membership<C: ConnectionTrait>(
+    db: &C,
+    to: Membership,
+    organization_id: i64,
+) -> AppResult<()> {
     let now = Utc::now();
     match to {
         Membership::Partner(partner_id) => {
@@ -211,7 +262,10 @@ async fn add_membership<C: ConnectionTrait>(db: &C, to: Membership, organization
                 organization_id: Set(organization_id),
                 created: Set(now),
             };
-            partner_organization::Entity::insert(row).on_conflict_do_nothing().exec_without_returning(db).await?;
+            partner_organization::Entity::insert(row)
+                .on_conflict_do_nothing()
+                .exec_without_returning(db)
+                .await?;
         }
         Membership::Site(site_id) => {
             let row = site_organization::ActiveModel {
@@ -219,7 +273,10 @@ async fn add_membership<C: ConnectionTrait>(db: &C, to: Membership, organization
                 organization_id: Set(organization_id),
                 created: Set(now),
             };
-            site_organization::Entity::insert(row).on_conflict_do_nothing().exec_without_returning(db).await?;
+            site_organization::Entity::insert(row)
+                .on_conflict_do_nothing()
+                .exec_without_returning(db)
+                .await?;
         }
     }
     Ok(())

@@ -40,7 +40,10 @@ impl BatchQueue {
     }
 
     fn take(&self) -> Vec<BoxFuture<'static, ()>> {
-        self.0.lock().map(|mut tasks| std::mem::take(&mut *tasks)).unwrap_or_default()
+        self.0
+            .lock()
+            .map(|mut tasks| std::mem::take(&mut *tasks))
+            .unwrap_or_default()
     }
 
     /// Runs `fut` to completion, polling the queued batch tasks on the same task.
@@ -51,7 +54,10 @@ impl BatchQueue {
             loop {
                 let mut self_wakes = 0;
                 loop {
-                    let flag = Arc::new(WakeFlag { woken: AtomicBool::new(false), parent: cx.waker().clone() });
+                    let flag = Arc::new(WakeFlag {
+                        woken: AtomicBool::new(false),
+                        parent: cx.waker().clone(),
+                    });
                     let waker = Waker::from(flag.clone());
                     if let Poll::Ready(out) = fut.as_mut().poll(&mut Context::from_waker(&waker)) {
                         return Poll::Ready(out);

@@ -42,9 +42,17 @@ macro_rules! connection {
                 let edges = page
                     .items
                     .into_iter()
-                    .map(|item| $edge { cursor: item.cursor, node: node(item.node), since: item.since })
+                    .map(|item| $edge {
+                        cursor: item.cursor,
+                        node: node(item.node),
+                        since: item.since,
+                    })
                     .collect();
-                $conn { edges, page_info, total_count: page.total as i64 }
+                $conn {
+                    edges,
+                    page_info,
+                    total_count: page.total as i64,
+                }
             }
         }
     };
@@ -59,7 +67,22 @@ fn page_info<M>(page: &Page<M>) -> PageInfo {
     }
 }
 
-connection!(OrganizationConnection, OrganizationEdge, Organization, "A page of organizations.");
-connection!(PartnerConnection, PartnerEdge, Partner, "A page of partners.");
+connection!(
+    OrganizationConnection,
+    OrganizationEdge,
+    Organization,
+    "A page of organizations."
+);
+connection!(
+    PartnerConnection,
+    PartnerEdge,
+    Partner,
+    "A page of partners."
+);
 connection!(SiteConnection, SiteEdge, Site, "A page of sites.");
-connection!(CourseConnection, CourseEdge, Course, "A page of courses and libraries.");
+connection!(
+    CourseConnection,
+    CourseEdge,
+    Course,
+    "A page of courses and libraries."
+);

@@ -2,15 +2,26 @@
 
 use std::sync::Arc;
 
-use async_graphql::{EmptyMutation, EmptySubscription, MergedObject, Schema, SchemaBuilder, SDLExportOptions};
+use async_graphql::{
+    EmptyMutation, EmptySubscription, MergedObject, SDLExportOptions, Schema, SchemaBuilder,
+};
 use sea_orm::DatabaseConnection;
 
-use super::query::{CourseQuery, EntityQuery, OrganizationQuery, PartnerQuery, SiteQuery, ViewerQuery};
+use super::query::{
+    CourseQuery, EntityQuery, OrganizationQuery, PartnerQuery, SiteQuery, ViewerQuery,
+};
 use crate::config::Config;
 
 #[derive(MergedObject, Default)]
 #[graphql(name = "Query")]
-pub struct QueryRoot(PartnerQuery, SiteQuery, OrganizationQuery, CourseQuery, ViewerQuery, EntityQuery);
+pub struct QueryRoot(
+    PartnerQuery,
+    SiteQuery,
+    OrganizationQuery,
+    CourseQuery,
+    ViewerQuery,
+    EntityQuery,
+);
 
 pub type AppSchema = Schema<QueryRoot, EmptyMutation, EmptySubscription>;
 
@@ -25,5 +36,7 @@ pub fn build_schema(db: DatabaseConnection, config: Arc<Config>) -> AppSchema {
 
 /// The federation SDL (what `tenancy-gateway schema` prints and `schema.graphql` holds).
 pub fn sdl() -> String {
-    builder().finish().sdl_with_options(SDLExportOptions::new().federation().compose_directive())
+    builder()
+        .finish()
+        .sdl_with_options(SDLExportOptions::new().federation().compose_directive())
 }

@@ -108,7 +108,10 @@ mod tests {
 
     #[tokio::test]
     async fn unknown_asset_is_404() -> TestResult {
-        for path in ["/graphiql/assets/nope.js", "/graphiql/assets/..%2Findex.html"] {
+        for path in [
+            "/graphiql/assets/nope.js",
+            "/graphiql/assets/..%2Findex.html",
+        ] {
             let req = Request::get(path).body(Body::empty())?;
             let res = routes::<()>().oneshot(req).await?;
             assert_eq!(res.status(), StatusCode::NOT_FOUND, "{path}");

@@ -6,12 +6,12 @@ mod graphql;
 use std::sync::Arc;
 use std::time::Instant;
 
+use axum::Router;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::Router;
 use sea_orm::DatabaseConnection;
 use tower_http::trace::TraceLayer;
 
@@ -34,7 +34,10 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .merge(graphiql::routes())
-        .layer(middleware::from_fn_with_state(state.clone(), count_requests))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            count_requests,
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -53,7 +56,11 @@ async fn readyz(State(state): State<AppState>) -> Response {
 }
 
 async fn metrics(State(state): State<AppState>) -> Response {
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render()).into_response()
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        state.metrics.render(),
+    )
+        .into_response()
 }
 
 async fn count_requests(State(state): State<AppState>, req: Request, next: Next) -> Response {
@@ -65,7 +72,16 @@ async fn count_requests(State(state): State<AppState>, req: Request, next: Next)
     let started = Instant::now();
     let response = next.run(req).await;
     let status = response.status().as_u16().to_string();
-    state.metrics.http_requests.with_label_values(&[route.as_str(), status.as_str()]).inc();
-    tracing::debug!(route, status, elapsed_ms = started.elapsed().as_secs_f64() * 1e3, "request");
+    state
+        .metrics
+        .http_requests
+        .with_label_values(&[route.as_str(), status.as_str()])
+        .inc();
+    tracing::debug!(
+        route,
+        status,
+        elapsed_ms = started.elapsed().as_secs_f64() * 1e3,
+        "request"
+    );
     response
 }

@@ -8,7 +8,11 @@ use crate::domain::scope::{self, Scope};
 
 /// The links of many organizations (`Organization.courses`), in link creation order. The
 /// parent organization is joined so that its visibility applies to its links too.
-pub fn of_organizations(scope: &Scope, organization_ids: &[i64], include_inactive: bool) -> PagedQuery {
+pub fn of_organizations(
+    scope: &Scope,
+    organization_ids: &[i64],
+    include_inactive: bool,
+) -> PagedQuery {
     let select = Query::select()
         .column((course_link::Entity, sea_orm::sea_query::Asterisk))
         .from(course_link::Entity)
@@ -40,14 +44,20 @@ pub const COURSE_KEY: &str = "linked_course_key";
 pub fn organizations_of(scope: &Scope, course_keys: &[String]) -> SelectStatement {
     let mut select = super::organization::visible(scope, false);
     select
-        .expr_as(Expr::col((course_link::Entity, course_link::Column::CourseKey)), Alias::new(COURSE_KEY))
+        .expr_as(
+            Expr::col((course_link::Entity, course_link::Column::CourseKey)),
+            Alias::new(COURSE_KEY),
+        )
         .inner_join(
             course_link::Entity,
             Expr::col((course_link::Entity, course_link::Column::OrganizationId))
                 .equals((organization::Entity, organization::Column::Id)),
         )
         .cond_where(scope::course_links(scope, false))
-        .and_where(Expr::col((course_link::Entity, course_link::Column::CourseKey)).is_in(course_keys.iter().cloned()))
+        .and_where(
+            Expr::col((course_link::Entity, course_link::Column::CourseKey))
+                .is_in(course_keys.iter().cloned()),
+        )
         .order_by((course_link::Entity, course_link::Column::Id), Order::Asc);
     select
 }

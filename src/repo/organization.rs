@@ -58,7 +58,13 @@ pub fn list(scope: &Scope, filter: &ListFilter) -> PagedQuery {
             ),
         );
     }
-    PagedQuery { select, parent: None, sort: sort(), sort_kind: SortKind::Text, since: None }
+    PagedQuery {
+        select,
+        parent: None,
+        sort: sort(),
+        sort_kind: SortKind::Text,
+        since: None,
+    }
 }
 
 /// The member organizations of many partners (`Partner.organizations`).
@@ -67,19 +73,37 @@ pub fn of_partners(scope: &Scope, partner_ids: &[i64], include_inactive: bool) -
     select
         .inner_join(
             partner_organization::Entity,
-            Expr::col((partner_organization::Entity, partner_organization::Column::OrganizationId))
-                .equals((organization::Entity, organization::Column::Id)),
+            Expr::col((
+                partner_organization::Entity,
+                partner_organization::Column::OrganizationId,
+            ))
+            .equals((organization::Entity, organization::Column::Id)),
         )
         .and_where(
-            Expr::col((partner_organization::Entity, partner_organization::Column::PartnerId))
-                .is_in(partner_ids.iter().copied()),
+            Expr::col((
+                partner_organization::Entity,
+                partner_organization::Column::PartnerId,
+            ))
+            .is_in(partner_ids.iter().copied()),
         );
     PagedQuery {
         select,
-        parent: Some((partner_organization::Entity, partner_organization::Column::PartnerId).into_column_ref()),
+        parent: Some(
+            (
+                partner_organization::Entity,
+                partner_organization::Column::PartnerId,
+            )
+                .into_column_ref(),
+        ),
         sort: sort(),
         sort_kind: SortKind::Text,
-        since: Some((partner_organization::Entity, partner_organization::Column::Created).into_column_ref()),
+        since: Some(
+            (
+                partner_organization::Entity,
+                partner_organization::Column::Created,
+            )
+                .into_column_ref(),
+        ),
     }
 }
 
@@ -89,8 +113,11 @@ pub fn of_sites(scope: &Scope, site_ids: &[i64]) -> PagedQuery {
     select
         .inner_join(
             site_organization::Entity,
-            Expr::col((site_organization::Entity, site_organization::Column::OrganizationId))
-                .equals((organization::Entity, organization::Column::Id)),
+            Expr::col((
+                site_organization::Entity,
+                site_organization::Column::OrganizationId,
+            ))
+            .equals((organization::Entity, organization::Column::Id)),
         )
         .and_where(
             Expr::col((site_organization::Entity, site_organization::Column::SiteId))
@@ -98,10 +125,18 @@ pub fn of_sites(scope: &Scope, site_ids: &[i64]) -> PagedQuery {
         );
     PagedQuery {
         select,
-        parent: Some((site_organization::Entity, site_organization::Column::SiteId).into_column_ref()),
+        parent: Some(
+            (site_organization::Entity, site_organization::Column::SiteId).into_column_ref(),
+        ),
         sort: sort(),
         sort_kind: SortKind::Text,
-        since: Some((site_organization::Entity, site_organization::Column::Created).into_column_ref()),
+        since: Some(
+            (
+                site_organization::Entity,
+                site_organization::Column::Created,
+            )
+                .into_column_ref(),
+        ),
     }
 }
 
@@ -109,13 +144,16 @@ pub fn of_sites(scope: &Scope, site_ids: &[i64]) -> PagedQuery {
 pub fn by_keys(scope: &Scope, keys: &[String], include_inactive: bool) -> SelectStatement {
     let mut select = visible(scope, include_inactive);
     select.and_where(
-        Expr::col((organization::Entity, organization::Column::ShortNameKey)).is_in(keys.iter().cloned()),
+        Expr::col((organization::Entity, organization::Column::ShortNameKey))
+            .is_in(keys.iter().cloned()),
     );
     select
 }
 
 pub fn by_ids(scope: &Scope, ids: &[i64], include_inactive: bool) -> SelectStatement {
     let mut select = visible(scope, include_inactive);
-    select.and_where(Expr::col((organization::Entity, organization::Column::Id)).is_in(ids.iter().copied()));
+    select.and_where(
+        Expr::col((organization::Entity, organization::Column::Id)).is_in(ids.iter().copied()),
+    );
     select
 }

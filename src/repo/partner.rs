@@ -8,7 +8,9 @@ use crate::domain::page::{PagedQuery, SortKind};
 use crate::domain::scope::{self, Scope};
 
 pub fn visible(scope: &Scope, include_inactive: bool) -> SelectStatement {
-    partner::Entity::find().filter(scope::partners(scope, include_inactive)).into_query()
+    partner::Entity::find()
+        .filter(scope::partners(scope, include_inactive))
+        .into_query()
 }
 
 fn sort() -> sea_orm::sea_query::ColumnRef {
@@ -25,7 +27,13 @@ pub fn list(scope: &Scope, search: Option<&str>, include_inactive: bool) -> Page
             Expr::col((partner::Entity, partner::Column::Name)),
         ));
     }
-    PagedQuery { select, parent: None, sort: sort(), sort_kind: SortKind::Text, since: None }
+    PagedQuery {
+        select,
+        parent: None,
+        sort: sort(),
+        sort_kind: SortKind::Text,
+        since: None,
+    }
 }
 
 /// The partners many organizations belong to (`Organization.partners`).
@@ -34,27 +42,45 @@ pub fn of_organizations(scope: &Scope, organization_ids: &[i64]) -> PagedQuery {
     select
         .inner_join(
             partner_organization::Entity,
-            Expr::col((partner_organization::Entity, partner_organization::Column::PartnerId))
-                .equals((partner::Entity, partner::Column::Id)),
+            Expr::col((
+                partner_organization::Entity,
+                partner_organization::Column::PartnerId,
+            ))
+            .equals((partner::Entity, partner::Column::Id)),
         )
         .and_where(
-            Expr::col((partner_organization::Entity, partner_organization::Column::OrganizationId))
-                .is_in(organization_ids.iter().copied()),
+            Expr::col((
+                partner_organization::Entity,
+                partner_organization::Column::OrganizationId,
+            ))
+            .is_in(organization_ids.iter().copied()),
         );
     PagedQuery {
         select,
         parent: Some(
-            (partner_organization::Entity, partner_organization::Column::OrganizationId).into_column_ref(),
+            (
+                partner_organization::Entity,
+                partner_organization::Column::OrganizationId,
+            )
+                .into_column_ref(),
         ),
         sort: sort(),
         sort_kind: SortKind::Text,
-        since: Some((partner_organization::Entity, partner_organization::Column::Created).into_column_ref()),
+        since: Some(
+            (
+                partner_organization::Entity,
+                partner_organization::Column::Created,
+            )
+                .into_column_ref(),
+        ),
     }
 }
 
 pub fn by_keys(scope: &Scope, keys: &[String]) -> SelectStatement {
     let mut select = visible(scope, false);
-    select.and_where(Expr::col((partner::Entity, partner::Column::ShortCodeKey)).is_in(keys.iter().cloned()));
+    select.and_where(
+        Expr::col((partner::Entity, partner::Column::ShortCodeKey)).is_in(keys.iter().cloned()),
+    );
     select
 }
 

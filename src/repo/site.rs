@@ -8,7 +8,9 @@ use crate::domain::page::{PagedQuery, SortKind};
 use crate::domain::scope::{self, Scope};
 
 pub fn visible(scope: &Scope, include_inactive: bool) -> SelectStatement {
-    site::Entity::find().filter(scope::sites(scope, include_inactive)).into_query()
+    site::Entity::find()
+        .filter(scope::sites(scope, include_inactive))
+        .into_query()
 }
 
 fn sort() -> sea_orm::sea_query::ColumnRef {
@@ -21,13 +23,21 @@ pub fn list(scope: &Scope, partner_id: Option<i64>) -> PagedQuery {
     if let Some(partner_id) = partner_id {
         select.and_where(Expr::col((site::Entity, site::Column::PartnerId)).eq(partner_id));
     }
-    PagedQuery { select, parent: None, sort: sort(), sort_kind: SortKind::Text, since: None }
+    PagedQuery {
+        select,
+        parent: None,
+        sort: sort(),
+        sort_kind: SortKind::Text,
+        since: None,
+    }
 }
 
 /// The sites of many partners (`Partner.sites`).
 pub fn of_partners(scope: &Scope, partner_ids: &[i64]) -> PagedQuery {
     let mut select = visible(scope, false);
-    select.and_where(Expr::col((site::Entity, site::Column::PartnerId)).is_in(partner_ids.iter().copied()));
+    select.and_where(
+        Expr::col((site::Entity, site::Column::PartnerId)).is_in(partner_ids.iter().copied()),
+    );
     PagedQuery {
         select,
         parent: Some((site::Entity, site::Column::PartnerId).into_column_ref()),
@@ -47,20 +57,36 @@ pub fn of_organizations(scope: &Scope, organization_ids: &[i64]) -> PagedQuery {
                 .equals((site::Entity, site::Column::Id)),
         )
         .and_where(
-            Expr::col((site_organization::Entity, site_organization::Column::OrganizationId))
-                .is_in(organization_ids.iter().copied()),
+            Expr::col((
+                site_organization::Entity,
+                site_organization::Column::OrganizationId,
+            ))
+            .is_in(organization_ids.iter().copied()),
         );
     PagedQuery {
         select,
-        parent: Some((site_organization::Entity, site_organization::Column::OrganizationId).into_column_ref()),
+        parent: Some(
+            (
+                site_organization::Entity,
+                site_organization::Column::OrganizationId,
+            )
+                .into_column_ref(),
+        ),
         sort: sort(),
         sort_kind: SortKind::Text,
-        since: Some((site_organization::Entity, site_organization::Column::Created).into_column_ref()),
+        since: Some(
+            (
+                site_organization::Entity,
+                site_organization::Column::Created,
+            )
+                .into_column_ref(),
+        ),
     }
 }
 
 pub fn by_keys(scope: &Scope, keys: &[String]) -> SelectStatement {
     let mut select = visible(scope, false);
-    select.and_where(Expr::col((site::Entity, site::Column::DomainKey)).is_in(keys.iter().cloned()));
+    select
+        .and_where(Expr::col((site::Entity, site::Column::DomainKey)).is_in(keys.iter().cloned()));
     select
 }

@@ -10,11 +10,25 @@ const BIN: &str = env!("CARGO_BIN_EXE_tenancy-gateway");
 #[tokio::test]
 async fn serve_prints_its_address_answers_and_stops_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
-    let seeded = Command::new(BIN).args(["seed", "--demo"]).current_dir(dir.path()).output().unwrap();
+    let seeded = Command::new(BIN)
+        .args(["seed", "--demo"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
     assert!(seeded.status.success(), "{seeded:?}");
-    assert!(dir.path().join("tenancy.db").exists(), "the default database is tenancy.db in the working directory");
-    let again = Command::new(BIN).args(["seed", "--demo"]).current_dir(dir.path()).output().unwrap();
-    assert!(String::from_utf8_lossy(&again.stdout).contains("0 partners, 0 organizations, 0 sites, 0 course links"));
+    assert!(
+        dir.path().join("tenancy.db").exists(),
+        "the default database is tenancy.db in the working directory"
+    );
+    let again = Command::new(BIN)
+        .args(["seed", "--demo"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&again.stdout)
+            .contains("0 partners, 0 organizations, 0 sites, 0 course links")
+    );
 
     let mut child = Command::new(BIN)
         .args(["serve"])
@@ -26,8 +40,14 @@ async fn serve_prints_its_address_answers_and_stops_on_sigterm() {
         .spawn()
         .unwrap();
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let base = line.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("{line:?}")).to_owned();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let base = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("{line:?}"))
+        .to_owned();
     let body: serde_json::Value = reqwest::Client::new()
         .post(format!("{base}/graphql"))
         .json(&serde_json::json!({ "query": r#"{ organization(shortName: "vjx") { name partners { edges { node { shortCode } } } } }"# }))
@@ -37,10 +57,19 @@ async fn serve_prints_its_address_answers_and_stops_on_sigterm() {
         .json()
         .await
         .unwrap();
-    assert_eq!(body["data"]["organization"]["partners"]["edges"][0]["node"]["shortCode"], "edx");
+    assert_eq!(
+        body["data"]["organization"]["partners"]["edges"][0]["node"]["shortCode"],
+        "edx"
+    );
 
     let pid = child.id().to_string();
-    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
     let mut waited = Duration::ZERO;
     let status = loop {
         if let Some(status) = child.try_wait().unwrap() {
@@ -57,14 +86,20 @@ async fn serve_prints_its_address_answers_and_stops_on_sigterm() {
 fn schema_verb_prints_the_sdl() {
     let out = Command::new(BIN).arg("schema").output().unwrap();
     assert!(out.status.success());
-    assert_eq!(String::from_utf8(out.stdout).unwrap(), tenancy_gateway::graphql::sdl());
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        tenancy_gateway::graphql::sdl()
+    );
 }
 
 #[test]
 fn migrate_verb_creates_the_schema() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}?mode=rwc", dir.path().join("m.db").display());
-    let out = Command::new(BIN).args(["migrate", "--database-url", &url]).output().unwrap();
+    let out = Command::new(BIN)
+        .args(["migrate", "--database-url", &url])
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{out:?}");
     assert!(String::from_utf8_lossy(&out.stdout).contains("migrations applied"));
 }

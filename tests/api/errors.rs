@@ -3,7 +3,7 @@
 use serde_json::json;
 
 use crate::backend_tests;
-use crate::support::{TestApp, error_code};
+use crate::support::error_code;
 
 backend_tests! {
     async fn unknown_partner_filter_is_bad_user_input(app: TestApp) {

@@ -3,7 +3,6 @@
 use reqwest::header;
 
 use crate::backend_tests;
-use crate::support::TestApp;
 
 backend_tests! {
     async fn health_readiness_and_metrics_answer(app: TestApp) {

@@ -32,7 +32,12 @@ fn short_names(conn: &Value) -> Vec<String> {
         .as_array()
         .expect("edges")
         .iter()
-        .map(|e| e["node"]["shortName"].as_str().expect("shortName").to_owned())
+        .map(|e| {
+            e["node"]["shortName"]
+                .as_str()
+                .expect("shortName")
+                .to_owned()
+        })
         .collect()
 }
 

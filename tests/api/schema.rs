@@ -20,7 +20,11 @@ fn schema_graphql_is_up_to_date() {
 #[test]
 fn schema_is_a_federation_v2_subgraph_with_the_contract_keys() {
     let sdl = tenancy_gateway::graphql::sdl();
-    assert!(sdl.contains("extend schema @link(") && sdl.contains("url: \"https://specs.apollo.dev/federation/v2."), "{sdl}");
+    assert!(
+        sdl.contains("extend schema @link(")
+            && sdl.contains("url: \"https://specs.apollo.dev/federation/v2."),
+        "{sdl}"
+    );
     for key in [
         r#"type Partner @key(fields: "shortCode")"#,
         r#"type Site @key(fields: "domain")"#,

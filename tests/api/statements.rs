@@ -13,9 +13,14 @@ const NESTED: &str = r#"query($code: String!) { partner(shortCode: $code) {
     courses { totalCount edges { node { courseKey organization { shortName } organizations { shortName } } } } } } } } }"#;
 
 async fn nested_cost(app: &TestApp, code: &str) -> (u64, usize) {
-    let (statements, body) = app.statements_during(app.gql(NESTED, json!({ "code": code }))).await;
+    let (statements, body) = app
+        .statements_during(app.gql(NESTED, json!({ "code": code })))
+        .await;
     assert!(body.get("errors").is_none(), "{body:#}");
-    let orgs = body["data"]["partner"]["organizations"]["edges"].as_array().expect("edges").len();
+    let orgs = body["data"]["partner"]["organizations"]["edges"]
+        .as_array()
+        .expect("edges")
+        .len();
     (statements, orgs)
 }
 

@@ -18,7 +18,10 @@ pub struct LoaderCtx {
 }
 
 impl LoaderCtx {
-    async fn rows<M: FromQueryResult>(&self, select: &sea_orm::sea_query::SelectStatement) -> Result<Vec<M>, AppError> {
+    async fn rows<M: FromQueryResult>(
+        &self,
+        select: &sea_orm::sea_query::SelectStatement,
+    ) -> Result<Vec<M>, AppError> {
         let stmt = self.db.get_database_backend().build(select);
         Ok(M::find_by_statement(stmt).all(&self.db).await?)
     }
@@ -37,18 +40,36 @@ impl Loader<OrganizationKey> for OrganizationByKey {
     type Value = organization::Model;
     type Error = AppError;
 
-    async fn load(&self, keys: &[OrganizationKey]) -> Result<HashMap<OrganizationKey, Self::Value>, AppError> {
+    async fn load(
+        &self,
+        keys: &[OrganizationKey],
+    ) -> Result<HashMap<OrganizationKey, Self::Value>, AppError> {
         let mut out = HashMap::new();
         for include_inactive in [false, true] {
-            let wanted: Vec<String> =
-                keys.iter().filter(|k| k.include_inactive == include_inactive).map(|k| k.key.clone()).collect();
+            let wanted: Vec<String> = keys
+                .iter()
+                .filter(|k| k.include_inactive == include_inactive)
+                .map(|k| k.key.clone())
+                .collect();
             if wanted.is_empty() {
                 continue;
             }
-            let rows: Vec<organization::Model> =
-                self.0.rows(&repo::organization::by_keys(&self.0.scope, &wanted, include_inactive)).await?;
+            let rows: Vec<organization::Model> = self
+                .0
+                .rows(&repo::organization::by_keys(
+                    &self.0.scope,
+                    &wanted,
+                    include_inactive,
+                ))
+                .await?;
             for row in rows {
-                out.insert(OrganizationKey { key: row.short_name_key.clone(), include_inactive }, row);
+                out.insert(
+                    OrganizationKey {
+                        key: row.short_name_key.clone(),
+                        include_inactive,
+                    },
+                    row,
+                );
             }
         }
         Ok(out)
@@ -64,8 +85,10 @@ impl Loader<i64> for OrganizationById {
     type Error = AppError;
 
     async fn load(&self, ids: &[i64]) -> Result<HashMap<i64, Self::Value>, AppError> {
-        let rows: Vec<organization::Model> =
-            self.0.rows(&repo::organization::by_ids(&self.0.scope, ids, true)).await?;
+        let rows: Vec<organization::Model> = self
+            .0
+            .rows(&repo::organization::by_ids(&self.0.scope, ids, true))
+            .await?;
         Ok(rows.into_iter().map(|o| (o.id, o)).collect())
     }
 }
@@ -78,8 +101,14 @@ impl Loader<String> for PartnerByKey {
     type Error = AppError;
 
     async fn load(&self, keys: &[String]) -> Result<HashMap<String, Self::Value>, AppError> {
-        let rows: Vec<partner::Model> = self.0.rows(&repo::partner::by_keys(&self.0.scope, keys)).await?;
-        Ok(rows.into_iter().map(|p| (p.short_code_key.clone(), p)).collect())
+        let rows: Vec<partner::Model> = self
+            .0
+            .rows(&repo::partner::by_keys(&self.0.scope, keys))
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|p| (p.short_code_key.clone(), p))
+            .collect())
     }
 }
 
@@ -91,7 +120,10 @@ impl Loader<i64> for PartnerById {
     type Error = AppError;
 
     async fn load(&self, ids: &[i64]) -> Result<HashMap<i64, Self::Value>, AppError> {
-        let rows: Vec<partner::Model> = self.0.rows(&repo::partner::by_ids(&self.0.scope, ids)).await?;
+        let rows: Vec<partner::Model> = self
+            .0
+            .rows(&repo::partner::by_ids(&self.0.scope, ids))
+            .await?;
         Ok(rows.into_iter().map(|p| (p.id, p)).collect())
     }
 }
@@ -104,8 +136,14 @@ impl Loader<String> for SiteByKey {
     type Error = AppError;
 
     async fn load(&self, keys: &[String]) -> Result<HashMap<String, Self::Value>, AppError> {
-        let rows: Vec<site::Model> = self.0.rows(&repo::site::by_keys(&self.0.scope, keys)).await?;
-        Ok(rows.into_iter().map(|s| (s.domain_key.clone(), s)).collect())
+        let rows: Vec<site::Model> = self
+            .0
+            .rows(&repo::site::by_keys(&self.0.scope, keys))
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|s| (s.domain_key.clone(), s))
+            .collect())
     }
 }
 
@@ -122,7 +160,9 @@ impl Loader<String> for CourseOrganizations {
         let mut out: HashMap<String, Vec<organization::Model>> = HashMap::new();
         for row in rows {
             let key: String = row.try_get("", repo::course::COURSE_KEY)?;
-            out.entry(key).or_default().push(organization::Model::from_query_result(&row, "")?);
+            out.entry(key)
+                .or_default()
+                .push(organization::Model::from_query_result(&row, "")?);
         }
         Ok(out)
     }

@@ -10,7 +10,10 @@ use std::time::Duration;
 use async_graphql::dataloader::DataLoader;
 use sea_orm::DatabaseConnection;
 
-pub use lookup::{CourseOrganizations, OrganizationById, OrganizationByKey, OrganizationKey, PartnerById, PartnerByKey, SiteByKey};
+pub use lookup::{
+    CourseOrganizations, OrganizationById, OrganizationByKey, OrganizationKey, PartnerById,
+    PartnerByKey, SiteByKey,
+};
 pub use paged::{ChildKey, Paged};
 
 use super::batch::BatchQueue;
@@ -37,7 +40,10 @@ pub struct Loaders {
 
 impl Loaders {
     pub fn new(db: &DatabaseConnection, scope: Arc<Scope>, queue: &BatchQueue) -> Self {
-        let ctx = lookup::LoaderCtx { db: db.clone(), scope };
+        let ctx = lookup::LoaderCtx {
+            db: db.clone(),
+            scope,
+        };
         fn build<T>(loader: T, queue: &BatchQueue) -> DataLoader<T>
         where
             T: Send + Sync + 'static,

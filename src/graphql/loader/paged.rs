@@ -34,7 +34,10 @@ pub struct Paged<R> {
 
 impl<R> Paged<R> {
     pub(super) fn new(ctx: LoaderCtx) -> Self {
-        Paged { ctx, relation: PhantomData }
+        Paged {
+            ctx,
+            relation: PhantomData,
+        }
     }
 }
 
@@ -46,7 +49,10 @@ impl<R: Relation> Loader<ChildKey> for Paged<R> {
         // Siblings share their arguments, so this is one group (one statement) in practice.
         let mut groups: HashMap<(&PageArgs, bool), Vec<i64>> = HashMap::new();
         for key in keys {
-            groups.entry((&key.args, key.include_inactive)).or_default().push(key.parent);
+            groups
+                .entry((&key.args, key.include_inactive))
+                .or_default()
+                .push(key.parent);
         }
         let mut out = HashMap::with_capacity(keys.len());
         for ((args, include_inactive), parents) in groups {
@@ -54,7 +60,14 @@ impl<R: Relation> Loader<ChildKey> for Paged<R> {
             let mut pages = page::fetch::<R::Row, _>(&self.ctx.db, query, args).await?;
             for parent in parents {
                 let page = pages.remove(&parent).unwrap_or_else(|| Page::empty(args));
-                out.insert(ChildKey { parent, args: args.clone(), include_inactive }, page);
+                out.insert(
+                    ChildKey {
+                        parent,
+                        args: args.clone(),
+                        include_inactive,
+                    },
+                    page,
+                );
             }
         }
         Ok(out)
@@ -73,9 +86,21 @@ macro_rules! relation {
     };
 }
 
-relation!(PartnerSites, site::Model, |s, p, _i| repo::site::of_partners(s, p));
-relation!(PartnerOrganizations, organization::Model, |s, p, i| repo::organization::of_partners(s, p, i));
-relation!(SiteOrganizations, organization::Model, |s, p, _i| repo::organization::of_sites(s, p));
-relation!(OrganizationPartners, partner::Model, |s, p, _i| repo::partner::of_organizations(s, p));
-relation!(OrganizationSites, site::Model, |s, p, _i| repo::site::of_organizations(s, p));
-relation!(OrganizationCourses, course_link::Model, |s, p, i| repo::course::of_organizations(s, p, i));
+relation!(PartnerSites, site::Model, |s, p, _i| {
+    repo::site::of_partners(s, p)
+});
+relation!(PartnerOrganizations, organization::Model, |s, p, i| {
+    repo::organization::of_partners(s, p, i)
+});
+relation!(SiteOrganizations, organization::Model, |s, p, _i| {
+    repo::organization::of_sites(s, p)
+});
+relation!(OrganizationPartners, partner::Model, |s, p, _i| {
+    repo::partner::of_organizations(s, p)
+});
+relation!(OrganizationSites, site::Model, |s, p, _i| {
+    repo::site::of_organizations(s, p)
+});
+relation!(OrganizationCourses, course_link::Model, |s, p, i| {
+    repo::course::of_organizations(s, p, i)
+});

@@ -15,16 +15,25 @@ pub struct Course {
 
 impl Course {
     pub fn new(course_key: impl Into<String>) -> Self {
-        Course { course_key: course_key.into(), link: None }
+        Course {
+            course_key: course_key.into(),
+            link: None,
+        }
     }
 
     pub fn from_link(link: course_link::Model) -> Self {
-        Course { course_key: link.course_key.clone(), link: Some(link) }
+        Course {
+            course_key: link.course_key.clone(),
+            link: Some(link),
+        }
     }
 
     async fn load(&self, ctx: &Context<'_>) -> Result<Vec<Organization>> {
         let loader = &ctx.request().loaders.course_organizations;
-        let orgs = loader.load_one(self.course_key.clone()).await?.unwrap_or_default();
+        let orgs = loader
+            .load_one(self.course_key.clone())
+            .await?
+            .unwrap_or_default();
         Ok(orgs.into_iter().map(Organization).collect())
     }
 }

@@ -27,7 +27,9 @@ impl Role {
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [Role::PartnerAdmin, Role::OrgAdmin, Role::OrgStaff].into_iter().find(|r| r.as_str() == s)
+        [Role::PartnerAdmin, Role::OrgAdmin, Role::OrgStaff]
+            .into_iter()
+            .find(|r| r.as_str() == s)
     }
 }
 
@@ -42,18 +44,35 @@ impl Grant {
 
     async fn role(&self) -> Result<Role> {
         // The database's check constraint admits only the three roles.
-        Role::parse(&self.0.role)
-            .ok_or_else(|| AppError::internal(anyhow::anyhow!("unknown role {:?}", self.0.role)).into())
+        Role::parse(&self.0.role).ok_or_else(|| {
+            AppError::internal(anyhow::anyhow!("unknown role {:?}", self.0.role)).into()
+        })
     }
 
     async fn partner(&self, ctx: &Context<'_>) -> Result<Option<Partner>> {
-        let Some(id) = self.0.partner_id else { return Ok(None) };
-        Ok(ctx.request().loaders.partner_by_id.load_one(id).await?.map(Partner))
+        let Some(id) = self.0.partner_id else {
+            return Ok(None);
+        };
+        Ok(ctx
+            .request()
+            .loaders
+            .partner_by_id
+            .load_one(id)
+            .await?
+            .map(Partner))
     }
 
     async fn organization(&self, ctx: &Context<'_>) -> Result<Option<Organization>> {
-        let Some(id) = self.0.organization_id else { return Ok(None) };
-        Ok(ctx.request().loaders.organization_by_id.load_one(id).await?.map(Organization))
+        let Some(id) = self.0.organization_id else {
+            return Ok(None);
+        };
+        Ok(ctx
+            .request()
+            .loaders
+            .organization_by_id
+            .load_one(id)
+            .await?
+            .map(Organization))
     }
 
     async fn created(&self) -> DateTime<Utc> {

@@ -28,6 +28,13 @@ async fn children<R: super::loader::paged::Relation>(
     include_inactive: bool,
 ) -> AppResult<Page<R::Row>> {
     let args = PageArgs::parse(first, after.as_deref(), kind)?;
-    let key = ChildKey { parent, args: args.clone(), include_inactive };
-    Ok(loader.load_one(key).await?.unwrap_or_else(|| Page::empty(&args)))
+    let key = ChildKey {
+        parent,
+        args: args.clone(),
+        include_inactive,
+    };
+    Ok(loader
+        .load_one(key)
+        .await?
+        .unwrap_or_else(|| Page::empty(&args)))
 }

@@ -47,14 +47,24 @@ impl Organization {
     }
 
     /// The partners this organization belongs to; edges carry the membership's `since`.
-    async fn partners(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> Result<PartnerConnection> {
+    async fn partners(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<PartnerConnection> {
         let loader = &ctx.request().loaders.organization_partners;
         let page = children(loader, self.0.id, (first, after), SortKind::Text, false).await?;
         Ok(PartnerConnection::from_page(page, Partner))
     }
 
     /// The sites that present this organization; edges carry the membership's `since`.
-    async fn sites(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> Result<SiteConnection> {
+    async fn sites(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<SiteConnection> {
         let loader = &ctx.request().loaders.organization_sites;
         let page = children(loader, self.0.id, (first, after), SortKind::Text, false).await?;
         Ok(SiteConnection::from_page(page, Site))

@@ -50,7 +50,12 @@ impl Partner {
     }
 
     /// The sites configured for this partner.
-    async fn sites(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> Result<SiteConnection> {
+    async fn sites(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<SiteConnection> {
         let loader = &ctx.request().loaders.partner_sites;
         let page = children(loader, self.0.id, (first, after), SortKind::Text, false).await?;
         Ok(SiteConnection::from_page(page, Site))

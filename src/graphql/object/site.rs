@@ -4,7 +4,7 @@ use entity::site;
 
 use super::{Organization, Partner, children};
 use crate::domain::page::SortKind;
-use crate::graphql::connection::{OrganizationConnection};
+use crate::graphql::connection::OrganizationConnection;
 use crate::graphql::context::ContextExt;
 
 /// A web site (Django Sites), identified by its domain, configured for at most one partner.
@@ -39,12 +39,25 @@ impl Site {
 
     /// The partner this site is configured for, if any.
     async fn partner(&self, ctx: &Context<'_>) -> Result<Option<Partner>> {
-        let Some(id) = self.0.partner_id else { return Ok(None) };
-        Ok(ctx.request().loaders.partner_by_id.load_one(id).await?.map(Partner))
+        let Some(id) = self.0.partner_id else {
+            return Ok(None);
+        };
+        Ok(ctx
+            .request()
+            .loaders
+            .partner_by_id
+            .load_one(id)
+            .await?
+            .map(Partner))
     }
 
     /// The organizations this site presents; edges carry the membership's `since`.
-    async fn organizations(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> Result<OrganizationConnection> {
+    async fn organizations(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<OrganizationConnection> {
         let loader = &ctx.request().loaders.site_organizations;
         let page = children(loader, self.0.id, (first, after), SortKind::Text, false).await?;
         Ok(OrganizationConnection::from_page(page, Organization))

@@ -17,15 +17,35 @@ pub struct EntityQuery;
 #[Object]
 impl EntityQuery {
     #[graphql(entity)]
-    async fn find_partner_by_short_code(&self, ctx: &Context<'_>, short_code: String) -> Result<Option<Partner>> {
-        let Ok(code) = dom::partner_code("shortCode", &short_code) else { return Ok(None) };
-        Ok(ctx.request().loaders.partner_by_key.load_one(code.key()).await?.map(Partner))
+    async fn find_partner_by_short_code(
+        &self,
+        ctx: &Context<'_>,
+        short_code: String,
+    ) -> Result<Option<Partner>> {
+        let Ok(code) = dom::partner_code("shortCode", &short_code) else {
+            return Ok(None);
+        };
+        Ok(ctx
+            .request()
+            .loaders
+            .partner_by_key
+            .load_one(code.key())
+            .await?
+            .map(Partner))
     }
 
     #[graphql(entity)]
     async fn find_site_by_domain(&self, ctx: &Context<'_>, domain: String) -> Result<Option<Site>> {
-        let Ok(domain) = dom::domain("domain", &domain) else { return Ok(None) };
-        Ok(ctx.request().loaders.site_by_key.load_one(domain.key()).await?.map(Site))
+        let Ok(domain) = dom::domain("domain", &domain) else {
+            return Ok(None);
+        };
+        Ok(ctx
+            .request()
+            .loaders
+            .site_by_key
+            .load_one(domain.key())
+            .await?
+            .map(Site))
     }
 
     #[graphql(entity)]
@@ -34,15 +54,28 @@ impl EntityQuery {
         ctx: &Context<'_>,
         short_name: String,
     ) -> Result<Option<Organization>> {
-        let Ok(name) = dom::short_name("shortName", &short_name) else { return Ok(None) };
-        let key = OrganizationKey { key: name.key(), include_inactive: false };
-        Ok(ctx.request().loaders.organization_by_key.load_one(key).await?.map(Organization))
+        let Ok(name) = dom::short_name("shortName", &short_name) else {
+            return Ok(None);
+        };
+        let key = OrganizationKey {
+            key: name.key(),
+            include_inactive: false,
+        };
+        Ok(ctx
+            .request()
+            .loaders
+            .organization_by_key
+            .load_one(key)
+            .await?
+            .map(Organization))
     }
 
     /// Any well-formed course key is a course this subgraph can extend (its organizations may
     /// be empty); a malformed one is `null`.
     #[graphql(entity)]
     async fn find_course_by_course_key(&self, course_key: String) -> Option<Course> {
-        dom::course_key(&course_key).ok().map(|k| Course::new(k.as_str()))
+        dom::course_key(&course_key)
+            .ok()
+            .map(|k| Course::new(k.as_str()))
     }
 }

@@ -14,8 +14,8 @@ pub use partner::PartnerQuery;
 pub use site::SiteQuery;
 pub use viewer::ViewerQuery;
 
-use async_graphql::Context;
 use ::entity::{partner as partner_entity, site as site_entity};
+use async_graphql::Context;
 use sea_orm::FromQueryResult;
 
 use super::context::ContextExt;
@@ -24,7 +24,11 @@ use crate::domain::{self as dom};
 use crate::error::{AppError, AppResult};
 
 /// Runs a top-level list: one statement for the page and its total.
-async fn top_level<M: FromQueryResult>(ctx: &Context<'_>, query: PagedQuery, args: &PageArgs) -> AppResult<Page<M>> {
+async fn top_level<M: FromQueryResult>(
+    ctx: &Context<'_>,
+    query: PagedQuery,
+    args: &PageArgs,
+) -> AppResult<Page<M>> {
     let mut pages = page::fetch::<M, _>(ctx.db(), query, args).await?;
     Ok(pages.remove(&0).unwrap_or_else(|| Page::empty(args)))
 }
@@ -32,8 +36,12 @@ async fn top_level<M: FromQueryResult>(ctx: &Context<'_>, query: PagedQuery, arg
 /// The site named by the request's `Host` header: matched case-insensitively, then retried
 /// without the port, as Django's `get_current_site` does.
 async fn current_site(ctx: &Context<'_>) -> AppResult<Option<site_entity::Model>> {
-    let Some(host) = ctx.request().host.as_deref() else { return Ok(None) };
-    let Ok(domain) = dom::names::Domain::parse(host) else { return Ok(None) };
+    let Some(host) = ctx.request().host.as_deref() else {
+        return Ok(None);
+    };
+    let Ok(domain) = dom::names::Domain::parse(host) else {
+        return Ok(None);
+    };
     let mut keys = vec![domain.key()];
     if let Some(bare) = domain.without_port() {
         keys.push(bare.to_lowercase());
@@ -49,11 +57,18 @@ async fn partner_filter(ctx: &Context<'_>, partner: Option<&str>) -> AppResult<O
     match partner {
         Some(code) => {
             let code = dom::partner_code("partner", code)?;
-            let found: Option<partner_entity::Model> =
-                ctx.request().loaders.partner_by_key.load_one(code.key()).await?;
-            found
-                .map(|p| Some(p.id))
-                .ok_or_else(|| AppError::bad_input("partner", format!("no partner with short code {:?}", code.as_str())))
+            let found: Option<partner_entity::Model> = ctx
+                .request()
+                .loaders
+                .partner_by_key
+                .load_one(code.key())
+                .await?;
+            found.map(|p| Some(p.id)).ok_or_else(|| {
+                AppError::bad_input(
+                    "partner",
+                    format!("no partner with short code {:?}", code.as_str()),
+                )
+            })
         }
         None => Ok(current_site(ctx).await?.and_then(|s| s.partner_id)),
     }

@@ -4,7 +4,7 @@ use super::{partner_filter, top_level};
 use crate::domain::page::{PageArgs, SortKind};
 use crate::domain::{self as dom};
 use crate::error::AppError;
-use crate::graphql::connection::{OrganizationConnection};
+use crate::graphql::connection::OrganizationConnection;
 use crate::graphql::context::ContextExt;
 use crate::graphql::loader::OrganizationKey;
 use crate::graphql::object::Organization;
@@ -23,8 +23,17 @@ impl OrganizationQuery {
         include_inactive: Option<bool>,
     ) -> Result<Option<Organization>> {
         let name = dom::short_name("shortName", &short_name)?;
-        let key = OrganizationKey { key: name.key(), include_inactive: include_inactive.unwrap_or(false) };
-        Ok(ctx.request().loaders.organization_by_key.load_one(key).await?.map(Organization))
+        let key = OrganizationKey {
+            key: name.key(),
+            include_inactive: include_inactive.unwrap_or(false),
+        };
+        Ok(ctx
+            .request()
+            .loaders
+            .organization_by_key
+            .load_one(key)
+            .await?
+            .map(Organization))
     }
 
     /// Organizations by short name. Without `partner`, a request to a site configured for a
@@ -46,10 +55,20 @@ impl OrganizationQuery {
             None => None,
             Some(domain) => {
                 let domain = dom::domain("site", &domain)?;
-                let found = ctx.request().loaders.site_by_key.load_one(domain.key()).await?;
+                let found = ctx
+                    .request()
+                    .loaders
+                    .site_by_key
+                    .load_one(domain.key())
+                    .await?;
                 Some(
                     found
-                        .ok_or_else(|| AppError::bad_input("site", format!("no site with domain {:?}", domain.as_str())))?
+                        .ok_or_else(|| {
+                            AppError::bad_input(
+                                "site",
+                                format!("no site with domain {:?}", domain.as_str()),
+                            )
+                        })?
                         .id,
                 )
             }

@@ -3,7 +3,7 @@ use async_graphql::{Context, Object, Result};
 use super::top_level;
 use crate::domain::page::{PageArgs, SortKind};
 use crate::domain::{self as dom};
-use crate::graphql::connection::{PartnerConnection};
+use crate::graphql::connection::PartnerConnection;
 use crate::graphql::context::ContextExt;
 use crate::graphql::object::Partner;
 use crate::repo::partner::list;
@@ -16,7 +16,13 @@ impl PartnerQuery {
     /// A partner by short code (case-insensitive).
     async fn partner(&self, ctx: &Context<'_>, short_code: String) -> Result<Option<Partner>> {
         let code = dom::partner_code("shortCode", &short_code)?;
-        Ok(ctx.request().loaders.partner_by_key.load_one(code.key()).await?.map(Partner))
+        Ok(ctx
+            .request()
+            .loaders
+            .partner_by_key
+            .load_one(code.key())
+            .await?
+            .map(Partner))
     }
 
     /// Partners by short code; `search` matches short code or name.
@@ -30,7 +36,11 @@ impl PartnerQuery {
     ) -> Result<PartnerConnection> {
         let args = PageArgs::parse(first, after.as_deref(), SortKind::Text)?;
         let search = search.filter(|s| !s.is_empty());
-        let query = list(&ctx.request().scope, search.as_deref(), include_inactive.unwrap_or(false));
+        let query = list(
+            &ctx.request().scope,
+            search.as_deref(),
+            include_inactive.unwrap_or(false),
+        );
         let page = top_level(ctx, query, &args).await?;
         Ok(PartnerConnection::from_page(page, Partner))
     }

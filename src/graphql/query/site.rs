@@ -3,7 +3,7 @@ use async_graphql::{Context, Object, Result};
 use super::{current_site, partner_filter, top_level};
 use crate::domain::page::{PageArgs, SortKind};
 use crate::domain::{self as dom};
-use crate::graphql::connection::{SiteConnection};
+use crate::graphql::connection::SiteConnection;
 use crate::graphql::context::ContextExt;
 use crate::graphql::object::Site;
 use crate::repo::site::list;
@@ -20,7 +20,12 @@ impl SiteQuery {
         if let Some(bare) = domain.without_port() {
             keys.push(bare.to_lowercase());
         }
-        let found = ctx.request().loaders.site_by_key.load_many(keys.clone()).await?;
+        let found = ctx
+            .request()
+            .loaders
+            .site_by_key
+            .load_many(keys.clone())
+            .await?;
         Ok(keys.iter().find_map(|k| found.get(k).cloned()).map(Site))
     }
 

@@ -41,6 +41,11 @@ impl ViewerQuery {
             .flatten()
             .map(|org| format!("content_org:{org}"))
             .collect();
-        Ok(Viewer { subject: scope.subject.clone(), administrator: scope.administrator, filters, grants })
+        Ok(Viewer {
+            subject: scope.subject.clone(),
+            administrator: scope.administrator,
+            filters,
+            grants,
+        })
     }
 }

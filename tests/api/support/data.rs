@@ -8,7 +8,10 @@ use super::TestApp;
 
 impl TestApp {
     pub async fn seed_demo(&self) {
-        tenancy_gateway::domain::seed::demo(&self.db).await.map_err(|e| e.message()).expect("seed");
+        tenancy_gateway::domain::seed::demo(&self.db)
+            .await
+            .map_err(|e| e.message())
+            .expect("seed");
     }
 
     /// A partner `code` with `orgs` member organizations `{prefix}{i}`, each with `courses` links.
@@ -59,7 +62,10 @@ impl TestApp {
                 })
                 .collect();
             if !links.is_empty() {
-                course_link::Entity::insert_many(links).exec_without_returning(&self.db).await.expect("links");
+                course_link::Entity::insert_many(links)
+                    .exec_without_returning(&self.db)
+                    .await
+                    .expect("links");
             }
         }
     }

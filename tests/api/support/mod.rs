@@ -2,8 +2,6 @@
 
 mod data;
 
-pub use data::*;
-
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -21,8 +19,6 @@ pub enum Backend {
 
 pub struct TestApp {
     pub addr: SocketAddr,
-    pub backend: Backend,
-    pub database_url: String,
     /// A direct connection for arranging data and checking what was written.
     pub db: DatabaseConnection,
     client: reqwest::Client,
@@ -37,7 +33,10 @@ pub async fn fresh_database(backend: Backend) -> Option<(String, Option<tempfile
     match backend {
         Backend::Sqlite => {
             let dir = tempfile::tempdir().expect("temp dir");
-            let url = format!("sqlite://{}?mode=rwc", dir.path().join("tenancy.db").display());
+            let url = format!(
+                "sqlite://{}?mode=rwc",
+                dir.path().join("tenancy.db").display()
+            );
             Some((url, Some(dir)))
         }
         Backend::Postgres => {
@@ -46,7 +45,9 @@ pub async fn fresh_database(backend: Backend) -> Option<(String, Option<tempfile
                     std::env::var_os("CI").is_none(),
                     "TENANCY_TEST_POSTGRES_URL must be set in CI (scripts/test.sh sets it)"
                 );
-                eprintln!("skipped: TENANCY_TEST_POSTGRES_URL is not set (scripts/test.sh sets it)");
+                eprintln!(
+                    "skipped: TENANCY_TEST_POSTGRES_URL is not set (scripts/test.sh sets it)"
+                );
                 return None;
             };
             let name = format!(
@@ -55,10 +56,18 @@ pub async fn fresh_database(backend: Backend) -> Option<(String, Option<tempfile
                 NEXT_DB.fetch_add(1, Ordering::SeqCst),
                 chrono::Utc::now().timestamp_micros()
             );
-            let admin = sea_orm::Database::connect(&admin_url).await.expect("connect to PostgreSQL");
-            admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create database");
+            let admin = sea_orm::Database::connect(&admin_url)
+                .await
+                .expect("connect to PostgreSQL");
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                .await
+                .expect("create database");
             admin.close().await.ok();
-            let base = admin_url.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin_url);
+            let base = admin_url
+                .rsplit_once('/')
+                .map(|(b, _)| b)
+                .unwrap_or(&admin_url);
             Some((format!("{base}/{name}"), None))
         }
     }
@@ -69,21 +78,26 @@ impl TestApp {
         Self::spawn_with(backend, |_| {}).await
     }
 
-    pub async fn spawn_with(backend: Backend, configure: impl FnOnce(&mut Config)) -> Option<TestApp> {
+    pub async fn spawn_with(
+        backend: Backend,
+        configure: impl FnOnce(&mut Config),
+    ) -> Option<TestApp> {
         let (url, dir) = fresh_database(backend).await?;
         let mut config = Config::for_database(url.clone());
         configure(&mut config);
-        let server = Server::bind(config, "127.0.0.1:0").await.expect("start server");
+        let server = Server::bind(config, "127.0.0.1:0")
+            .await
+            .expect("start server");
         let addr = server.local_addr().expect("local addr");
         let (tx, rx) = oneshot::channel::<()>();
         tokio::spawn(server.run(async {
             let _ = rx.await;
         }));
-        let db = sea_orm::Database::connect(&url).await.expect("test connection");
+        let db = sea_orm::Database::connect(&url)
+            .await
+            .expect("test connection");
         Some(TestApp {
             addr,
-            backend,
-            database_url: url,
             db,
             client: reqwest::Client::new(),
             _shutdown: tx,
@@ -111,7 +125,10 @@ impl TestApp {
         variables: Value,
         edit: impl FnOnce(reqwest::RequestBuilder) -> reqwest::RequestBuilder,
     ) -> Value {
-        let req = self.client.post(self.url("/graphql")).json(&json!({ "query": query, "variables": variables }));
+        let req = self
+            .client
+            .post(self.url("/graphql"))
+            .json(&json!({ "query": query, "variables": variables }));
         let resp = edit(req).send().await.expect("request");
         resp.json().await.expect("JSON body")
     }
@@ -125,9 +142,20 @@ impl TestApp {
 
     /// The value of one Prometheus series, as `/metrics` shows it.
     pub async fn metric(&self, series: &str) -> f64 {
-        let text = self.client.get(self.url("/metrics")).send().await.expect("metrics").text().await.expect("text");
+        let text = self
+            .client
+            .get(self.url("/metrics"))
+            .send()
+            .await
+            .expect("metrics")
+            .text()
+            .await
+            .expect("text");
         text.lines()
-            .find_map(|line| line.strip_prefix(series).and_then(|rest| rest.trim().parse().ok()))
+            .find_map(|line| {
+                line.strip_prefix(series)
+                    .and_then(|rest| rest.trim().parse().ok())
+            })
             .unwrap_or_else(|| panic!("no series {series} in /metrics:\n{text}"))
     }
 
@@ -142,7 +170,9 @@ impl TestApp {
 
 /// The code in `extensions.code` of the first error.
 pub fn error_code(body: &Value) -> &str {
-    body["errors"][0]["extensions"]["code"].as_str().unwrap_or_else(|| panic!("no error code in {body:#}"))
+    body["errors"][0]["extensions"]["code"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no error code in {body:#}"))
 }
 
 /// Declares each test once per backend: `mod sqlite { fn name() }` and `mod postgres { ... }`.
