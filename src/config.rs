@@ -50,6 +50,14 @@ pub struct Config {
         hide_env_values = true
     )]
     pub jwt_secret: Option<Secret>,
+
+    /// When set, tokens must carry this `iss`.
+    #[arg(long, env = "TENANCY_JWT_ISSUER", global = true)]
+    pub jwt_issuer: Option<String>,
+
+    /// When set, tokens must carry this `aud`.
+    #[arg(long, env = "TENANCY_JWT_AUDIENCE", global = true)]
+    pub jwt_audience: Option<String>,
 }
 
 impl Config {
@@ -59,6 +67,8 @@ impl Config {
             database_url: database_url.into(),
             organizations_autocreate: true,
             jwt_secret: None,
+            jwt_issuer: None,
+            jwt_audience: None,
         }
     }
 }

@@ -12,3 +12,4 @@ pub mod graphql;
 pub mod http;
 pub mod metrics;
 pub mod repo;
+pub mod service;

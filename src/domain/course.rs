@@ -57,3 +57,17 @@ pub async fn set_active<C: ConnectionTrait>(
         .await?;
     Ok(result.rows_affected > 0)
 }
+
+/// Whether a link (active or not) exists.
+pub async fn exists<C: ConnectionTrait>(
+    db: &C,
+    key: &CourseKey,
+    organization_id: i64,
+) -> AppResult<bool> {
+    Ok(course_link::Entity::find()
+        .filter(course_link::Column::CourseKey.eq(key.as_str()))
+        .filter(course_link::Column::OrganizationId.eq(organization_id))
+        .one(db)
+        .await?
+        .is_some())
+}

@@ -1,6 +1,7 @@
 //! The domain layer: validated values, visibility rules, pagination and the services that own
 //! the write rules.
 
+pub mod authz;
 pub mod course;
 pub mod course_key;
 pub mod names;

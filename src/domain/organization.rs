@@ -57,6 +57,27 @@ async fn insert_if_absent<C: ConnectionTrait>(
     Ok(matches!(result, TryInsertResult::Inserted(n) if n > 0))
 }
 
+/// Inserts a new organization with its details; `None` if the short name is taken.
+pub async fn create<C: ConnectionTrait>(
+    db: &C,
+    name: &ShortName,
+    display_name: &str,
+    description: Option<String>,
+    logo_url: Option<String>,
+) -> AppResult<Option<organization::Model>> {
+    if !insert_if_absent(db, name, display_name, true).await? {
+        return Ok(None);
+    }
+    let created = find(db, name)
+        .await?
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("inserted row vanished")))?;
+    if description.is_some() || logo_url.is_some() {
+        update_details(db, created.id, None, Some(description), Some(logo_url)).await?;
+        return find(db, name).await;
+    }
+    Ok(Some(created))
+}
+
 /// The organization named `name`, made to exist and be active.
 ///
 /// Auto-create mode creates a missing organization (named `display_name`, or its short name)

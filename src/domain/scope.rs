@@ -14,11 +14,20 @@ pub struct Scope {
     pub administrator: bool,
     /// The token's `content_org:` filters, case-folded; `None` means unrestricted.
     pub org_filter: Option<Vec<String>>,
+    /// The token's `filters` claim as given (shown by `viewer`).
+    pub filters: Vec<String>,
 }
 
 impl Scope {
     pub fn anonymous() -> Self {
         Scope::default()
+    }
+
+    /// Whether the caller's token filters let it see or touch this organization.
+    pub fn allows_org(&self, short_name_key: &str) -> bool {
+        self.org_filter
+            .as_ref()
+            .is_none_or(|keys| keys.iter().any(|k| k == short_name_key))
     }
 
     /// Whether inactive records covered by the caller's grants may be shown.
@@ -172,7 +181,7 @@ mod tests {
             ..Scope::default()
         };
         let (lite, _) = sql(organizations(&admin, true));
-        assert_eq!(lite, r#"SELECT "id" FROM "organization""#);
+        assert_eq!(lite, r#"SELECT "id" FROM "organization" WHERE TRUE"#);
         let (lite, _) = sql(organizations(&admin, false));
         assert!(
             lite.ends_with(r#"WHERE "organization"."active" = TRUE"#),
@@ -190,10 +199,10 @@ mod tests {
         assert_eq!(
             pg,
             concat!(
-                r#"SELECT "id" FROM "organization" WHERE "organization"."active" = TRUE OR "#,
+                r#"SELECT "id" FROM "organization" WHERE "organization"."active" = TRUE OR ("#,
                 r#""organization"."id" IN (SELECT "organization_id" FROM "role_grant" WHERE "subject" = 'ada' AND "organization_id" IS NOT NULL) OR "#,
                 r#""organization"."id" IN (SELECT "partner_organization"."organization_id" FROM "partner_organization" "#,
-                r#"INNER JOIN "role_grant" ON "role_grant"."partner_id" = "partner_organization"."partner_id" WHERE "role_grant"."subject" = 'ada')"#
+                r#"INNER JOIN "role_grant" ON "role_grant"."partner_id" = "partner_organization"."partner_id" WHERE "role_grant"."subject" = 'ada'))"#
             )
         );
     }

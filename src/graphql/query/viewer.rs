@@ -35,12 +35,7 @@ impl ViewerQuery {
                 .map(Grant)
                 .collect(),
         };
-        let filters = scope
-            .org_filter
-            .iter()
-            .flatten()
-            .map(|org| format!("content_org:{org}"))
-            .collect();
+        let filters = scope.filters.clone();
         Ok(Viewer {
             subject: scope.subject.clone(),
             administrator: scope.administrator,
