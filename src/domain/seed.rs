@@ -6,7 +6,6 @@ use chrono::Utc;
 use entity::{partner, partner_organization, site, site_organization};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    TransactionTrait,
 };
 
 use super::names::{Domain, PartnerCode, ShortName};
@@ -141,7 +140,7 @@ fn invalid(what: &str) -> AppError {
 
 /// Loads the demo graph in one transaction; running it again adds nothing.
 pub async fn demo(db: &DatabaseConnection) -> AppResult<SeedReport> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let mut report = SeedReport::default();
     let mut org_ids = std::collections::HashMap::new();
     for (short, name, description) in ORGANIZATIONS {

@@ -4,6 +4,7 @@ pub mod batch;
 pub mod connection;
 pub mod context;
 pub mod loader;
+pub mod mutation;
 pub mod object;
 pub mod query;
 pub mod schema;

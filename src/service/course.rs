@@ -1,7 +1,6 @@
 //! Course link use cases: link (deriving and ensuring the organization) and unlink.
 
 use entity::organization;
-use sea_orm::TransactionTrait;
 
 use super::Actor;
 use super::organization::authorize_ensure;
@@ -34,7 +33,7 @@ pub async fn link(
         }
         None => crate::domain::short_name("courseKey", key.org())?,
     };
-    let txn = actor.db.begin().await?;
+    let txn = crate::db::begin_write(actor.db).await?;
     authorize_ensure(&txn, actor, &name).await?;
     let ensured = org::ensure(&txn, &name, None, actor.autocreate).await?;
     let created = course::link(&txn, &key, ensured.organization.id).await?;
@@ -51,7 +50,7 @@ pub async fn unlink(actor: Actor<'_>, course_key: &str, organization: &str) -> A
     let key = crate::domain::course_key(course_key)?;
     let name = crate::domain::short_name("organization", organization)?;
     authz::require_subject(actor.scope)?;
-    let txn = actor.db.begin().await?;
+    let txn = crate::db::begin_write(actor.db).await?;
     let existing = org::find(&txn, &name)
         .await?
         .ok_or_else(|| AppError::not_found(format!("no organization {:?}", name.as_str())))?;

@@ -1,7 +1,6 @@
 //! Organization use cases: ensure (both modes), create, update, deactivate, reactivate.
 
 use entity::organization;
-use sea_orm::TransactionTrait;
 
 use super::{Actor, text, url};
 use crate::domain::names::ShortName;
@@ -35,7 +34,7 @@ pub async fn ensure(
     display_name: Option<&str>,
 ) -> AppResult<org::Ensured> {
     let display_name = display_name.map(|n| text("name", n, 255)).transpose()?;
-    let txn = actor.db.begin().await?;
+    let txn = crate::db::begin_write(actor.db).await?;
     authorize_ensure(&txn, actor, name).await?;
     let ensured = org::ensure(&txn, name, display_name.as_deref(), actor.autocreate).await?;
     txn.commit().await?;
@@ -57,7 +56,7 @@ pub async fn create(actor: Actor<'_>, input: NewOrganization) -> AppResult<organ
     let logo_url = url("input.logoUrl", input.logo_url)?;
     authz::require_admin(actor.scope, "creating an organization")?;
     authz::require_filter_allows(actor.scope, &name.key(), name.as_str())?;
-    let txn = actor.db.begin().await?;
+    let txn = crate::db::begin_write(actor.db).await?;
     let created = match org::find(&txn, &name).await? {
         Some(existing) if existing.active => return Err(already_exists(&existing)),
         Some(existing) => org::set_active(&txn, existing, true).await?,
@@ -100,7 +99,7 @@ pub async fn update(
         Some(v) => Some(url("input.logoUrl", v)?),
         None => None,
     };
-    let txn = actor.db.begin().await?;
+    let txn = crate::db::begin_write(actor.db).await?;
     let existing = find_for_write(&txn, actor, &name).await?;
     org::update_details(&txn, existing.id, display, changes.description, logo_url).await?;
     let updated = org::find(&txn, &name)
@@ -117,7 +116,7 @@ pub async fn set_active(
     active: bool,
 ) -> AppResult<organization::Model> {
     let name = crate::domain::short_name("shortName", short_name)?;
-    let txn = actor.db.begin().await?;
+    let txn = crate::db::begin_write(actor.db).await?;
     let existing = find_for_write(&txn, actor, &name).await?;
     let changed = if existing.active == active {
         existing

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! Integration tests over HTTP. Each test starts the real router on port 0 with a fresh
 //! database, once on SQLite and once on the PostgreSQL named by `TENANCY_TEST_POSTGRES_URL`
 //! (`scripts/test.sh` starts one). The tree mirrors the API.
@@ -5,8 +6,10 @@
 mod support;
 
 mod binary;
+mod courses;
 mod errors;
 mod http;
+mod organizations;
 mod reads;
 mod schema;
 mod statements;

@@ -1,6 +1,9 @@
 //! `TestApp`: a running service on a fresh database, and a GraphQL client for it.
 
+mod auth;
 mod data;
+
+pub use auth::*;
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -27,6 +30,9 @@ pub struct TestApp {
 }
 
 static NEXT_DB: AtomicU64 = AtomicU64::new(0);
+
+/// The JWT secret every test service is configured with (unless a test changes it).
+pub const SECRET: &str = "test-secret";
 
 /// A fresh, empty database URL on `backend`, or `None` when PostgreSQL is not configured.
 pub async fn fresh_database(backend: Backend) -> Option<(String, Option<tempfile::TempDir>)> {
@@ -84,6 +90,7 @@ impl TestApp {
     ) -> Option<TestApp> {
         let (url, dir) = fresh_database(backend).await?;
         let mut config = Config::for_database(url.clone());
+        config.jwt_secret = Some(tenancy_gateway::config::Secret(SECRET.to_owned()));
         configure(&mut config);
         let server = Server::bind(config, "127.0.0.1:0")
             .await
@@ -182,6 +189,8 @@ macro_rules! backend_tests {
         mod sqlite {
             #[allow(unused_imports)]
             use super::*;
+            #[allow(dead_code)]
+            const BACKEND: $crate::support::Backend = $crate::support::Backend::Sqlite;
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
@@ -193,6 +202,8 @@ macro_rules! backend_tests {
         mod postgres {
             #[allow(unused_imports)]
             use super::*;
+            #[allow(dead_code)]
+            const BACKEND: $crate::support::Backend = $crate::support::Backend::Postgres;
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {

@@ -1,0 +1,22 @@
+//! Mutation fields, one module per domain, merged into `MutationRoot` in `schema.rs`. Each
+//! resolver parses its arguments and calls one service function, which owns the transaction,
+//! the grant check and the rules.
+
+mod course;
+mod organization;
+
+pub use course::CourseMutation;
+pub use organization::OrganizationMutation;
+
+use async_graphql::Context;
+
+use super::context::ContextExt;
+use crate::service::Actor;
+
+fn actor<'a>(ctx: &'a Context<'_>) -> Actor<'a> {
+    Actor {
+        db: ctx.db(),
+        scope: &ctx.request().scope,
+        autocreate: ctx.config().organizations_autocreate,
+    }
+}

@@ -1,0 +1,120 @@
+//! Tokens and grants for tests.
+
+use chrono::Utc;
+use entity::{organization, partner, role_grant};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use serde_json::Value;
+use tenancy_gateway::auth::{Claims, mint};
+
+use super::{SECRET, TestApp};
+
+/// A token for `subject`, valid for an hour.
+pub fn token(subject: &str, administrator: bool, filters: &[&str]) -> String {
+    let claims = Claims {
+        sub: Some(subject.to_owned()),
+        administrator,
+        filters: filters.iter().map(|f| f.to_string()).collect(),
+        exp: (Utc::now().timestamp() + 3600) as u64,
+        ..Claims::default()
+    };
+    mint(SECRET, &claims).expect("mint")
+}
+
+pub fn admin() -> String {
+    token("admin", true, &[])
+}
+
+impl TestApp {
+    /// POSTs with a bearer token.
+    pub async fn as_user(&self, token: &str, query: &str, variables: Value) -> Value {
+        let bearer = format!("Bearer {token}");
+        self.gql_with(query, variables, |r| r.header("authorization", bearer))
+            .await
+    }
+
+    /// `data` of a request made as administrator that must succeed.
+    pub async fn admin_data(&self, query: &str, variables: Value) -> Value {
+        let body = self.as_user(&admin(), query, variables).await;
+        assert!(body.get("errors").is_none(), "unexpected errors: {body:#}");
+        body["data"].clone()
+    }
+
+    /// Stores a grant directly (role on an organization short name or partner code).
+    pub async fn grant(
+        &self,
+        subject: &str,
+        role: &str,
+        organization: Option<&str>,
+        partner: Option<&str>,
+    ) {
+        let organization_id = match organization {
+            Some(name) => Some(
+                organization::Entity::find()
+                    .filter(organization::Column::ShortNameKey.eq(name.to_lowercase()))
+                    .one(&self.db)
+                    .await
+                    .unwrap()
+                    .expect("organization")
+                    .id,
+            ),
+            None => None,
+        };
+        let partner_id = match partner {
+            Some(code) => Some(
+                partner::Entity::find()
+                    .filter(partner::Column::ShortCodeKey.eq(code.to_lowercase()))
+                    .one(&self.db)
+                    .await
+                    .unwrap()
+                    .expect("partner")
+                    .id,
+            ),
+            None => None,
+        };
+        role_grant::Entity::insert(role_grant::ActiveModel {
+            subject: Set(subject.to_owned()),
+            role: Set(role.to_owned()),
+            partner_id: Set(partner_id),
+            organization_id: Set(organization_id),
+            created: Set(Utc::now()),
+            ..Default::default()
+        })
+        .exec(&self.db)
+        .await
+        .expect("grant");
+    }
+
+    /// Rows in a table, to prove that a failed mutation wrote nothing.
+    pub async fn count(&self, table: &str) -> i64 {
+        use sea_orm::ConnectionTrait;
+        let row = self
+            .db
+            .query_one_raw(sea_orm::Statement::from_string(
+                self.db.get_database_backend(),
+                format!("SELECT COUNT(*) AS n FROM {table}"),
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        row.try_get::<i64>("", "n").unwrap()
+    }
+
+    /// A fingerprint of every row of the tenancy tables.
+    pub async fn snapshot(&self) -> Vec<i64> {
+        let mut counts = Vec::new();
+        for table in [
+            "partner",
+            "site",
+            "organization",
+            "course_link",
+            "partner_organization",
+            "site_organization",
+            "role_grant",
+        ] {
+            counts.push(self.count(table).await);
+        }
+        counts.push(self.count("organization WHERE active = TRUE").await);
+        counts.push(self.count("course_link WHERE active = TRUE").await);
+        counts
+    }
+}
