@@ -4,6 +4,7 @@
 pub mod authz;
 pub mod course;
 pub mod course_key;
+pub mod directory;
 pub mod names;
 pub mod organization;
 pub mod page;

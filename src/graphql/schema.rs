@@ -5,7 +5,7 @@ use std::sync::Arc;
 use async_graphql::{EmptySubscription, MergedObject, SDLExportOptions, Schema, SchemaBuilder};
 use sea_orm::DatabaseConnection;
 
-use super::mutation::{CourseMutation, OrganizationMutation};
+use super::mutation::{CourseMutation, DirectoryMutation, OrganizationMutation};
 use super::query::{
     CourseQuery, EntityQuery, OrganizationQuery, PartnerQuery, SiteQuery, ViewerQuery,
 };
@@ -24,7 +24,7 @@ pub struct QueryRoot(
 
 #[derive(MergedObject, Default)]
 #[graphql(name = "Mutation")]
-pub struct MutationRoot(OrganizationMutation, CourseMutation);
+pub struct MutationRoot(OrganizationMutation, CourseMutation, DirectoryMutation);
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 

@@ -2,7 +2,10 @@
 //! caller's grants and applies the domain rules, so a mutation fully applies or changes nothing.
 
 pub mod course;
+pub mod grant;
 pub mod organization;
+pub mod partner;
+pub mod site;
 
 use sea_orm::DatabaseConnection;
 

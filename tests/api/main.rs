@@ -5,6 +5,7 @@
 
 mod support;
 
+mod access;
 mod binary;
 mod courses;
 mod errors;
@@ -13,3 +14,4 @@ mod organizations;
 mod reads;
 mod schema;
 mod statements;
+mod tenancy;

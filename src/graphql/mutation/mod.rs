@@ -3,9 +3,11 @@
 //! the grant check and the rules.
 
 mod course;
+mod directory;
 mod organization;
 
 pub use course::CourseMutation;
+pub use directory::DirectoryMutation;
 pub use organization::OrganizationMutation;
 
 use async_graphql::Context;

@@ -1,0 +1,209 @@
+//! Partners, sites, memberships and grants.
+
+use async_graphql::{Context, InputObject, MaybeUndefined, Object, Result};
+
+use super::actor;
+use crate::graphql::object::{Grant, Partner, Role, Site};
+use crate::service::grant as grants;
+use crate::service::partner::{self as partners, PartnerFields};
+use crate::service::site::{self as sites, SiteFields};
+
+#[derive(Default)]
+pub struct DirectoryMutation;
+
+#[derive(InputObject)]
+pub struct CreatePartnerInput {
+    /// 1-8 characters of A-Z, a-z, 0-9, `_` or `-`; unique case-insensitively.
+    pub short_code: String,
+    /// Unique, 1-128 characters.
+    pub name: String,
+    pub lms_url: Option<String>,
+    pub studio_url: Option<String>,
+    pub marketing_site_url: Option<String>,
+}
+
+/// Fields left out stay as they are; `null` clears a URL.
+#[derive(InputObject)]
+pub struct UpdatePartnerInput {
+    pub name: Option<String>,
+    pub lms_url: MaybeUndefined<String>,
+    pub studio_url: MaybeUndefined<String>,
+    pub marketing_site_url: MaybeUndefined<String>,
+    pub active: Option<bool>,
+}
+
+#[derive(InputObject)]
+pub struct CreateSiteInput {
+    /// 1-100 characters, no whitespace; unique case-insensitively.
+    pub domain: String,
+    /// 1-50 characters.
+    pub name: String,
+    /// The short code of the partner this site is configured for.
+    pub partner: Option<String>,
+}
+
+/// Fields left out stay as they are; `partner: null` clears the site's partner.
+#[derive(InputObject)]
+pub struct UpdateSiteInput {
+    pub name: Option<String>,
+    pub partner: MaybeUndefined<String>,
+    pub active: Option<bool>,
+}
+
+fn maybe(value: MaybeUndefined<String>) -> Option<Option<String>> {
+    match value {
+        MaybeUndefined::Undefined => None,
+        MaybeUndefined::Null => Some(None),
+        MaybeUndefined::Value(v) => Some(Some(v)),
+    }
+}
+
+#[Object]
+impl DirectoryMutation {
+    /// Creates a partner (administrators).
+    async fn create_partner(
+        &self,
+        ctx: &Context<'_>,
+        input: CreatePartnerInput,
+    ) -> Result<Partner> {
+        let fields = PartnerFields {
+            name: Some(input.name),
+            lms_url: Some(input.lms_url),
+            studio_url: Some(input.studio_url),
+            marketing_site_url: Some(input.marketing_site_url),
+            active: None,
+        };
+        Ok(Partner(
+            partners::create(actor(ctx), &input.short_code, fields).await?,
+        ))
+    }
+
+    async fn update_partner(
+        &self,
+        ctx: &Context<'_>,
+        short_code: String,
+        input: UpdatePartnerInput,
+    ) -> Result<Partner> {
+        let fields = PartnerFields {
+            name: input.name,
+            lms_url: maybe(input.lms_url),
+            studio_url: maybe(input.studio_url),
+            marketing_site_url: maybe(input.marketing_site_url),
+            active: input.active,
+        };
+        Ok(Partner(
+            partners::update(actor(ctx), &short_code, fields).await?,
+        ))
+    }
+
+    /// Creates a site (administrators).
+    async fn create_site(&self, ctx: &Context<'_>, input: CreateSiteInput) -> Result<Site> {
+        let fields = SiteFields {
+            name: Some(input.name),
+            partner: Some(input.partner),
+            active: None,
+        };
+        Ok(Site(
+            sites::create(actor(ctx), &input.domain, fields).await?,
+        ))
+    }
+
+    async fn update_site(
+        &self,
+        ctx: &Context<'_>,
+        domain: String,
+        input: UpdateSiteInput,
+    ) -> Result<Site> {
+        let fields = SiteFields {
+            name: input.name,
+            partner: maybe(input.partner),
+            active: input.active,
+        };
+        Ok(Site(sites::update(actor(ctx), &domain, fields).await?))
+    }
+
+    /// Makes an organization a member of a partner (idempotent).
+    async fn add_organization_to_partner(
+        &self,
+        ctx: &Context<'_>,
+        partner: String,
+        organization: String,
+    ) -> Result<Partner> {
+        Ok(Partner(
+            partners::set_membership(actor(ctx), &partner, &organization, true).await?,
+        ))
+    }
+
+    async fn remove_organization_from_partner(
+        &self,
+        ctx: &Context<'_>,
+        partner: String,
+        organization: String,
+    ) -> Result<Partner> {
+        Ok(Partner(
+            partners::set_membership(actor(ctx), &partner, &organization, false).await?,
+        ))
+    }
+
+    /// Makes a site present an organization (idempotent).
+    async fn add_organization_to_site(
+        &self,
+        ctx: &Context<'_>,
+        site: String,
+        organization: String,
+    ) -> Result<Site> {
+        Ok(Site(
+            sites::set_presented(actor(ctx), &site, &organization, true).await?,
+        ))
+    }
+
+    async fn remove_organization_from_site(
+        &self,
+        ctx: &Context<'_>,
+        site: String,
+        organization: String,
+    ) -> Result<Site> {
+        Ok(Site(
+            sites::set_presented(actor(ctx), &site, &organization, false).await?,
+        ))
+    }
+
+    /// Grants a role on a partner (PARTNER_ADMIN) or an organization (ORG_ADMIN, ORG_STAFF).
+    async fn grant_role(
+        &self,
+        ctx: &Context<'_>,
+        subject: String,
+        role: Role,
+        partner: Option<String>,
+        organization: Option<String>,
+    ) -> Result<Grant> {
+        let grant = grants::grant(
+            actor(ctx),
+            &subject,
+            role.as_str(),
+            partner.as_deref(),
+            organization.as_deref(),
+        )
+        .await?;
+        Ok(Grant(grant))
+    }
+
+    /// Revokes a role; false when there was no such grant.
+    async fn revoke_role(
+        &self,
+        ctx: &Context<'_>,
+        subject: String,
+        role: Role,
+        partner: Option<String>,
+        organization: Option<String>,
+    ) -> Result<bool> {
+        Ok(grants::revoke(
+            actor(ctx),
+            &subject,
+            role.as_str(),
+            partner.as_deref(),
+            organization.as_deref(),
+        )
+        .await?)
+    }
+}
