@@ -46,6 +46,21 @@ enum Command {
     /// Print the federation SDL (what schema.graphql holds).
     Schema,
     /// Load example data.
+    /// Mint an HS256 bearer token with TENANCY_JWT_SECRET, for local use and tests.
+    Token {
+        /// The token's subject (`sub`).
+        #[arg(long)]
+        subject: String,
+        /// Grant the administrator claim (covers every operation).
+        #[arg(long)]
+        administrator: bool,
+        /// A `filters` entry, e.g. `content_org:MITx` (repeatable).
+        #[arg(long = "filter")]
+        filters: Vec<String>,
+        /// Lifetime in seconds.
+        #[arg(long, default_value_t = 3600)]
+        ttl: u64,
+    },
     Seed {
         /// The example graph of the design notes: partners edx, mitpe and hxplus, their
         /// organizations, sites and some course runs. Idempotent.
@@ -94,6 +109,21 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Schema => {
             print!("{}", crate::graphql::sdl());
+        }
+        Command::Token { subject, administrator, filters, ttl } => {
+            let Some(secret) = &cli.config.jwt_secret else {
+                anyhow::bail!("set TENANCY_JWT_SECRET (or --jwt-secret) to mint a token");
+            };
+            let claims = crate::auth::Claims {
+                sub: Some(subject),
+                administrator,
+                filters,
+                exp: (chrono::Utc::now().timestamp().max(0) as u64).saturating_add(ttl),
+                iss: cli.config.jwt_issuer.clone(),
+                aud: cli.config.jwt_audience.clone(),
+                ..Default::default()
+            };
+            println!("{}", crate::auth::mint(&secret.0, &claims).map_err(|e| anyhow::anyhow!(e.message()))?);
         }
         Command::Seed { demo } => {
             if !demo {
