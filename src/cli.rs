@@ -110,7 +110,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Schema => {
             print!("{}", crate::graphql::sdl());
         }
-        Command::Token { subject, administrator, filters, ttl } => {
+        Command::Token {
+            subject,
+            administrator,
+            filters,
+            ttl,
+        } => {
             let Some(secret) = &cli.config.jwt_secret else {
                 anyhow::bail!("set TENANCY_JWT_SECRET (or --jwt-secret) to mint a token");
             };
@@ -123,7 +128,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 aud: cli.config.jwt_audience.clone(),
                 ..Default::default()
             };
-            println!("{}", crate::auth::mint(&secret.0, &claims).map_err(|e| anyhow::anyhow!(e.message()))?);
+            println!(
+                "{}",
+                crate::auth::mint(&secret.0, &claims).map_err(|e| anyhow::anyhow!(e.message()))?
+            );
         }
         Command::Seed { demo } => {
             if !demo {

@@ -18,8 +18,8 @@ fn sort() -> sea_orm::sea_query::ColumnRef {
 }
 
 /// The top-level `sites` list, optionally of one partner.
-pub fn list(scope: &Scope, partner_id: Option<i64>) -> PagedQuery {
-    let mut select = visible(scope, false);
+pub fn list(scope: &Scope, partner_id: Option<i64>, include_inactive: bool) -> PagedQuery {
+    let mut select = visible(scope, include_inactive);
     if let Some(partner_id) = partner_id {
         select.and_where(Expr::col((site::Entity, site::Column::PartnerId)).eq(partner_id));
     }

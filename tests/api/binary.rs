@@ -107,7 +107,14 @@ fn migrate_verb_creates_the_schema() {
 #[test]
 fn token_verb_mints_a_token_the_server_accepts() {
     let out = Command::new(BIN)
-        .args(["token", "--subject", "ada", "--administrator", "--filter", "content_org:MITx"])
+        .args([
+            "token",
+            "--subject",
+            "ada",
+            "--administrator",
+            "--filter",
+            "content_org:MITx",
+        ])
         .env("TENANCY_JWT_SECRET", "s3cret")
         .output()
         .unwrap();
@@ -117,10 +124,16 @@ fn token_verb_mints_a_token_the_server_accepts() {
         jwt_secret: Some(tenancy_gateway::config::Secret("s3cret".into())),
         ..tenancy_gateway::config::Config::for_database("sqlite::memory:")
     };
-    let scope = tenancy_gateway::auth::scope_from_token(&config, token.trim()).map_err(|e| e.message()).unwrap();
+    let scope = tenancy_gateway::auth::scope_from_token(&config, token.trim())
+        .map_err(|e| e.message())
+        .unwrap();
     assert_eq!(scope.subject.as_deref(), Some("ada"));
     assert!(scope.administrator);
     assert_eq!(scope.org_filter, Some(vec!["mitx".to_owned()]));
-    let missing = Command::new(BIN).args(["token", "--subject", "ada"]).env_remove("TENANCY_JWT_SECRET").output().unwrap();
+    let missing = Command::new(BIN)
+        .args(["token", "--subject", "ada"])
+        .env_remove("TENANCY_JWT_SECRET")
+        .output()
+        .unwrap();
     assert!(!missing.status.success());
 }

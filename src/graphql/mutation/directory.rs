@@ -2,7 +2,7 @@
 
 use async_graphql::{Context, InputObject, MaybeUndefined, Object, Result};
 
-use super::actor;
+use super::{actor, maybe};
 use crate::graphql::object::{Grant, Partner, Role, Site};
 use crate::service::grant as grants;
 use crate::service::partner::{self as partners, PartnerFields};
@@ -48,14 +48,6 @@ pub struct UpdateSiteInput {
     pub name: Option<String>,
     pub partner: MaybeUndefined<String>,
     pub active: Option<bool>,
-}
-
-fn maybe(value: MaybeUndefined<String>) -> Option<Option<String>> {
-    match value {
-        MaybeUndefined::Undefined => None,
-        MaybeUndefined::Null => Some(None),
-        MaybeUndefined::Value(v) => Some(Some(v)),
-    }
 }
 
 #[Object]

@@ -10,7 +10,7 @@ pub use course::CourseMutation;
 pub use directory::DirectoryMutation;
 pub use organization::OrganizationMutation;
 
-use async_graphql::Context;
+use async_graphql::{Context, MaybeUndefined};
 
 use super::context::ContextExt;
 use crate::service::Actor;
@@ -20,5 +20,14 @@ fn actor<'a>(ctx: &'a Context<'_>) -> Actor<'a> {
         db: ctx.db(),
         scope: &ctx.request().scope,
         autocreate: ctx.config().organizations_autocreate,
+    }
+}
+
+/// An optional field of an update input: absent keeps, `null` clears, a value sets.
+fn maybe(value: MaybeUndefined<String>) -> Option<Option<String>> {
+    match value {
+        MaybeUndefined::Undefined => None,
+        MaybeUndefined::Null => Some(None),
+        MaybeUndefined::Value(v) => Some(Some(v)),
     }
 }

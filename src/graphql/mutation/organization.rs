@@ -1,6 +1,6 @@
 use async_graphql::{Context, InputObject, MaybeUndefined, Object, Result, SimpleObject};
 
-use super::actor;
+use super::{actor, maybe};
 use crate::graphql::object::Organization;
 use crate::service::organization::{self as svc, NewOrganization, OrganizationChanges};
 
@@ -31,14 +31,6 @@ pub struct EnsureOrganizationPayload {
     pub created: bool,
     /// True when this call reactivated an inactive organization (and its course links).
     pub reactivated: bool,
-}
-
-fn maybe(value: MaybeUndefined<String>) -> Option<Option<String>> {
-    match value {
-        MaybeUndefined::Undefined => None,
-        MaybeUndefined::Null => Some(None),
-        MaybeUndefined::Value(v) => Some(Some(v)),
-    }
 }
 
 #[Object]

@@ -6,9 +6,8 @@
 
 use async_graphql::{Context, Object, Result};
 
+use super::lookup;
 use crate::domain::{self as dom};
-use crate::graphql::context::ContextExt;
-use crate::graphql::loader::OrganizationKey;
 use crate::graphql::object::{Course, Organization, Partner, Site};
 
 #[derive(Default)]
@@ -25,13 +24,7 @@ impl EntityQuery {
         let Ok(code) = dom::partner_code("shortCode", &short_code) else {
             return Ok(None);
         };
-        Ok(ctx
-            .request()
-            .loaders
-            .partner_by_key
-            .load_one(code.key())
-            .await?
-            .map(Partner))
+        Ok(lookup::partner(ctx, &code).await?)
     }
 
     #[graphql(entity)]
@@ -39,13 +32,7 @@ impl EntityQuery {
         let Ok(domain) = dom::domain("domain", &domain) else {
             return Ok(None);
         };
-        Ok(ctx
-            .request()
-            .loaders
-            .site_by_key
-            .load_one(domain.key())
-            .await?
-            .map(Site))
+        Ok(lookup::site(ctx, &domain).await?)
     }
 
     #[graphql(entity)]
@@ -57,17 +44,7 @@ impl EntityQuery {
         let Ok(name) = dom::short_name("shortName", &short_name) else {
             return Ok(None);
         };
-        let key = OrganizationKey {
-            key: name.key(),
-            include_inactive: false,
-        };
-        Ok(ctx
-            .request()
-            .loaders
-            .organization_by_key
-            .load_one(key)
-            .await?
-            .map(Organization))
+        Ok(lookup::organization(ctx, &name, false).await?)
     }
 
     /// Any well-formed course key is a course this subgraph can extend (its organizations may

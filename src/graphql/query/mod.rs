@@ -2,6 +2,7 @@
 
 mod course;
 mod entity;
+mod lookup;
 mod organization;
 mod partner;
 mod site;

@@ -6,7 +6,6 @@ use crate::domain::{self as dom};
 use crate::error::AppError;
 use crate::graphql::connection::OrganizationConnection;
 use crate::graphql::context::ContextExt;
-use crate::graphql::loader::OrganizationKey;
 use crate::graphql::object::Organization;
 use crate::repo::organization::{ListFilter, list};
 
@@ -23,17 +22,7 @@ impl OrganizationQuery {
         include_inactive: Option<bool>,
     ) -> Result<Option<Organization>> {
         let name = dom::short_name("shortName", &short_name)?;
-        let key = OrganizationKey {
-            key: name.key(),
-            include_inactive: include_inactive.unwrap_or(false),
-        };
-        Ok(ctx
-            .request()
-            .loaders
-            .organization_by_key
-            .load_one(key)
-            .await?
-            .map(Organization))
+        Ok(super::lookup::organization(ctx, &name, include_inactive.unwrap_or(false)).await?)
     }
 
     /// Organizations by short name. Without `partner`, a request to a site configured for a

@@ -16,13 +16,7 @@ impl PartnerQuery {
     /// A partner by short code (case-insensitive).
     async fn partner(&self, ctx: &Context<'_>, short_code: String) -> Result<Option<Partner>> {
         let code = dom::partner_code("shortCode", &short_code)?;
-        Ok(ctx
-            .request()
-            .loaders
-            .partner_by_key
-            .load_one(code.key())
-            .await?
-            .map(Partner))
+        Ok(super::lookup::partner(ctx, &code).await?)
     }
 
     /// Partners by short code; `search` matches short code or name.

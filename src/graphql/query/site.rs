@@ -16,17 +16,7 @@ impl SiteQuery {
     /// A site by domain (case-insensitive; retried without the port).
     async fn site(&self, ctx: &Context<'_>, domain: String) -> Result<Option<Site>> {
         let domain = dom::domain("domain", &domain)?;
-        let mut keys = vec![domain.key()];
-        if let Some(bare) = domain.without_port() {
-            keys.push(bare.to_lowercase());
-        }
-        let found = ctx
-            .request()
-            .loaders
-            .site_by_key
-            .load_many(keys.clone())
-            .await?;
-        Ok(keys.iter().find_map(|k| found.get(k).cloned()).map(Site))
+        Ok(super::lookup::site(ctx, &domain).await?)
     }
 
     /// Sites by domain. Without `partner`, a request to a site configured for a partner lists
@@ -37,10 +27,20 @@ impl SiteQuery {
         first: Option<i32>,
         after: Option<String>,
         partner: Option<String>,
+        include_inactive: Option<bool>,
     ) -> Result<SiteConnection> {
         let args = PageArgs::parse(first, after.as_deref(), SortKind::Text)?;
         let partner_id = partner_filter(ctx, partner.as_deref()).await?;
-        let page = top_level(ctx, list(&ctx.request().scope, partner_id), &args).await?;
+        let page = top_level(
+            ctx,
+            list(
+                &ctx.request().scope,
+                partner_id,
+                include_inactive.unwrap_or(false),
+            ),
+            &args,
+        )
+        .await?;
         Ok(SiteConnection::from_page(page, Site))
     }
 
