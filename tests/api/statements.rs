@@ -4,7 +4,7 @@
 use serde_json::json;
 
 use crate::backend_tests;
-use crate::support::TestApp;
+use crate::support::{TestApp, admin, token};
 
 /// partner -> organizations -> courses -> organization(s)
 const NESTED: &str = r#"query($code: String!) { partner(shortCode: $code) {
@@ -13,9 +13,15 @@ const NESTED: &str = r#"query($code: String!) { partner(shortCode: $code) {
     courses { totalCount edges { node { courseKey organization { shortName } organizations { shortName } } } } } } } } }"#;
 
 async fn nested_cost(app: &TestApp, code: &str) -> (u64, usize) {
-    let (statements, body) = app
-        .statements_during(app.gql(NESTED, json!({ "code": code })))
-        .await;
+    nested_cost_as(app, code, None).await
+}
+
+async fn nested_cost_as(app: &TestApp, code: &str, token: Option<&str>) -> (u64, usize) {
+    let vars = json!({ "code": code });
+    let (statements, body) = match token {
+        Some(t) => app.statements_during(app.as_user(t, NESTED, vars)).await,
+        None => app.statements_during(app.gql(NESTED, vars)).await,
+    };
     assert!(body.get("errors").is_none(), "{body:#}");
     let orgs = body["data"]["partner"]["organizations"]["edges"]
         .as_array()
@@ -25,6 +31,30 @@ async fn nested_cost(app: &TestApp, code: &str) -> (u64, usize) {
 }
 
 backend_tests! {
+    async fn access_control_adds_no_statements_for_any_caller(app: TestApp) {
+        app.seed_wide("small", "S", 5, 2).await;
+        app.seed_wide("large", "L", 200, 2).await;
+        app.grant("pa", "PARTNER_ADMIN", None, Some("large")).await;
+        app.grant("pa", "PARTNER_ADMIN", None, Some("small")).await;
+        app.grant("oa", "ORG_ADMIN", Some("L0007"), None).await;
+        app.grant("os", "ORG_STAFF", Some("S0001"), None).await;
+        let callers = [
+            ("anonymous", None),
+            ("administrator", Some(admin())),
+            ("partner admin", Some(token("pa", false, &[]))),
+            ("org admin", Some(token("oa", false, &[]))),
+            ("org staff", Some(token("os", false, &[]))),
+            ("content_org client", Some(token("c", false, &["content_org:L0001", "content_org:S0002"]))),
+        ];
+        for (who, token) in &callers {
+            let (small, small_orgs) = nested_cost_as(&app, "small", token.as_deref()).await;
+            let (large, large_orgs) = nested_cost_as(&app, "large", token.as_deref()).await;
+            let expected_orgs = if *who == "content_org client" { (1, 1) } else { (5, 200) };
+            assert_eq!((small_orgs, large_orgs), expected_orgs, "{who}");
+            assert_eq!((small, large), (5, 5), "{who}: statements over 5 and 200 organizations");
+        }
+    }
+
     async fn nested_query_costs_the_same_over_5_and_100_organizations(app: TestApp) {
         app.seed_wide("small", "S", 5, 3).await;
         app.seed_wide("large", "L", 100, 3).await;
