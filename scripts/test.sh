@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test suite: one compiled test binary runs every integration test against SQLite and
 # against a throwaway PostgreSQL cluster started here (and removed on exit); then GraphiQL is
-# checked in headless Chromium. Extra arguments go to `cargo test` (for example a name filter).
+# checked in headless Chromium and the subgraph is composed and queried with Apollo's tools.
+# Extra arguments go to `cargo test` (for example a name filter) and skip the Node checks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/pg.sh
@@ -16,6 +17,8 @@ if [ $# -eq 0 ]; then
         [ -d tests/node/node_modules/playwright-core ] \
             || (cd tests/node && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --ignore-scripts --no-audit --no-fund >/dev/null)
         scripts/graphiql-check.sh target/debug/tenancy-gateway target/graphiql.png
+        # Apollo composition + gateway over our subgraph and a catalog subgraph.
+        APOLLO_TELEMETRY_DISABLED=true node tests/node/federation.mjs target/debug/tenancy-gateway
     elif [ -n "${CI:-}" ]; then
         echo "CI needs chromium and npm for the GraphiQL check" >&2
         exit 1

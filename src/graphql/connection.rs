@@ -6,7 +6,9 @@ use chrono::{DateTime, Utc};
 use super::object::{Course, Organization, Partner, Site};
 use crate::domain::page::Page;
 
+/// Shareable: other subgraphs of the supergraph (the catalog) define Relay `PageInfo` too.
 #[derive(SimpleObject)]
+#[graphql(shareable)]
 pub struct PageInfo {
     pub has_next_page: bool,
     pub has_previous_page: bool,
@@ -18,6 +20,9 @@ pub struct PageInfo {
 /// async-graphql cannot nest generic output types.)
 macro_rules! connection {
     ($conn:ident, $edge:ident, $node:ty, $doc:literal) => {
+        connection!($conn, $edge, $node, $doc, {});
+    };
+    ($conn:ident, $edge:ident, $node:ty, $doc:literal, { $($extra:ident: $ty:ty = $get:expr),* }) => {
         #[doc = $doc]
         #[derive(SimpleObject)]
         pub struct $conn {
@@ -34,6 +39,10 @@ macro_rules! connection {
             /// When this edge was made (membership or course link creation); null on
             /// top-level lists and on edges that are not memberships.
             pub since: Option<DateTime<Utc>>,
+            $(
+                /// Whether the link is active (inactive ones show only with `includeInactive`).
+                pub $extra: $ty,
+            )*
         }
 
         impl $conn {
@@ -42,10 +51,10 @@ macro_rules! connection {
                 let edges = page
                     .items
                     .into_iter()
-                    .map(|item| $edge {
-                        cursor: item.cursor,
-                        node: node(item.node),
-                        since: item.since,
+                    .map(|item| {
+                        let node = node(item.node);
+                        $(let $extra = ($get)(&node);)*
+                        $edge { cursor: item.cursor, node, since: item.since, $($extra,)* }
                     })
                     .collect();
                 $conn {
@@ -80,9 +89,6 @@ connection!(
     "A page of partners."
 );
 connection!(SiteConnection, SiteEdge, Site, "A page of sites.");
-connection!(
-    CourseConnection,
-    CourseEdge,
-    Course,
-    "A page of courses and libraries."
-);
+connection!(CourseConnection, CourseEdge, Course, "A page of courses and libraries.", {
+    active: Option<bool> = |course: &Course| course.link.as_ref().map(|l| l.active)
+});

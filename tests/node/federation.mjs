@@ -6,10 +6,12 @@
 //
 // Usage: node tests/node/federation.mjs path/to/tenancy-gateway
 // Prints one PASS/FAIL line per check and then `N passed, M failed`; exit 0 only when every
-// check passed. Everything listens on 127.0.0.1 and nothing is downloaded; the whole run is
-// cut off after 60 s. FEDERATION_DEBUG=1 also prints the supergraph and every subgraph request.
+// check passed. Everything runs on 127.0.0.1 (a connection to any other host is refused and
+// fails the run) and nothing is downloaded; the whole run is cut off after 60 s.
+// FEDERATION_DEBUG=1 also prints the supergraph and every request the gateway sends.
 
 import { spawn } from 'node:child_process';
+import net from 'node:net';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -39,11 +41,36 @@ const ALLOWED_HINTS = new Map([
   // ['HINT_CODE', 'why it is fine for this graph'],
 ]);
 
-// Hermetic: no Apollo uplink or usage reporting, and no proxy for loopback requests.
+// Hermetic: no Apollo uplink, usage reporting or schema reporting (those need APOLLO_KEY and
+// friends), no anonymous telemetry (@apollo/gateway otherwise exports OpenTelemetry metrics to
+// Apollo and probes cloud metadata endpoints for them), and no proxy for loopback requests.
 for (const name of Object.keys(process.env)) if (name.startsWith('APOLLO_')) delete process.env[name];
+process.env.APOLLO_TELEMETRY_DISABLED = 'true';
 for (const name of ['NO_PROXY', 'no_proxy']) {
   process.env[name] = ['127.0.0.1', 'localhost', process.env[name]].filter(Boolean).join(',');
 }
+
+// Loopback only, enforced: any TCP connection this process opens to another host is refused
+// and reported by a check of its own.
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+const offLoopback = [];
+const socketConnect = net.Socket.prototype.connect;
+net.Socket.prototype.connect = function connect(...args) {
+  let options = args[0];
+  if (Array.isArray(options)) options = options[0]; // net.connect passes normalized [options, cb]
+  if (typeof options !== 'object' || options === null) {
+    options = { port: options, host: typeof args[1] === 'string' ? args[1] : 'localhost' };
+  }
+  if (options.path == null) { // TCP (a path means a Unix socket)
+    const host = options.host ?? 'localhost';
+    if (!LOOPBACK.has(host)) {
+      offLoopback.push(`${host}:${options.port}`);
+      process.nextTick(() => this.destroy(new Error(`refused a connection off loopback: ${host}:${options.port}`)));
+      return this;
+    }
+  }
+  return socketConnect.apply(this, args);
+};
 
 // ---------------------------------------------------------------- verdicts and cleanup
 
@@ -78,16 +105,19 @@ function assertEqual(actual, expected, what) {
 let tenancyProcess = null;
 let tenancyStderr = '';
 let tempDir = null;
+const children = new Set(); // every process we started that has not exited
 const cleanups = []; // async, run in reverse order
 
-function killTenancy() {
-  if (tenancyProcess && tenancyProcess.exitCode === null && tenancyProcess.signalCode === null) {
-    tenancyProcess.kill('SIGKILL');
-  }
+function spawnTracked(bin, args, options) {
+  const child = spawn(bin, args, options);
+  children.add(child);
+  child.on('exit', () => children.delete(child));
+  child.on('error', () => children.delete(child));
+  return child;
 }
 // Whatever happens (timeout, uncaught error, Ctrl-C), the binary does not outlive us.
 process.on('exit', () => {
-  killTenancy();
+  for (const child of children) child.kill('SIGKILL');
   if (tempDir) rmSync(tempDir, { recursive: true, force: true });
 });
 for (const signal of ['SIGINT', 'SIGTERM']) {
@@ -118,7 +148,7 @@ async function cleanup() {
 
 function run(bin, args, timeoutMs) {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawnTracked(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));
@@ -141,7 +171,7 @@ function startTenancy(bin, databaseUrl) {
     const env = { ...process.env };
     delete env.DATABASE_URL;
     delete env.TENANCY_LISTEN;
-    const child = spawn(bin, ['serve', '--listen', '127.0.0.1:0', '--database-url', databaseUrl], {
+    const child = spawnTracked(bin, ['serve', '--listen', '127.0.0.1:0', '--database-url', databaseUrl], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env,
     });
@@ -305,8 +335,8 @@ async function main() {
   let tenancyUrl;
   const started = await check('tenancy subgraph: seed --demo and serve on 127.0.0.1:0', async () => {
     await run(bin, ['seed', '--demo', '--database-url', databaseUrl], 30_000);
+    cleanups.push(stopTenancy); // before it is up: a binary that never says where it listens is stopped too
     const base = await startTenancy(bin, databaseUrl);
-    cleanups.push(stopTenancy);
     tenancyUrl = `${base}/graphql`;
     return tenancyUrl;
   });
@@ -458,9 +488,15 @@ try {
 } catch (err) {
   fail('federation', err?.stack ?? String(err));
 } finally {
-  await cleanup();
-  clearTimeout(timer);
+  await cleanup(); // still under the global timeout
+}
+if (passed + failed > 0) {
+  await check('network: every connection stayed on loopback', () => {
+    if (offLoopback.length) throw new Error(`refused ${offLoopback.length}: ${[...new Set(offLoopback)].join(', ')}`);
+    return '127.0.0.1 only';
+  });
 }
 if (failed && tenancyStderr && DEBUG) console.log(`tenancy-gateway stderr (tail):\n${tenancyStderr.slice(-3000)}`);
 console.log(`${passed} passed, ${failed} failed`);
-process.exitCode = failed === 0 && passed > 0 ? 0 : 1;
+// Exit explicitly: a handle left open by a failed step must not keep the run alive.
+process.exit(failed === 0 && passed > 0 ? 0 : 1);

@@ -53,9 +53,4 @@ impl Course {
     async fn organizations(&self, ctx: &Context<'_>) -> Result<Vec<Organization>> {
         self.load(ctx).await
     }
-
-    /// Whether the link this course was reached through is active (null outside a course list).
-    async fn link_active(&self) -> Option<bool> {
-        self.link.as_ref().map(|l| l.active)
-    }
 }
