@@ -1,6 +1,7 @@
 //! Typed configuration from flags and environment variables, with defaults that run.
 
 use std::fmt;
+use std::time::Duration;
 
 use clap::Args;
 
@@ -58,6 +59,85 @@ pub struct Config {
     /// When set, tokens must carry this `aud`.
     #[arg(long, env = "TENANCY_JWT_AUDIENCE", global = true)]
     pub jwt_audience: Option<String>,
+
+    #[command(flatten)]
+    pub limits: Limits,
+}
+
+/// Limits that stop hostile or runaway requests before they reach the database. The defaults
+/// admit every query the API's own clients send (GraphiQL's introspection, the federation
+/// router's `_entities` batches, the deepest nested read of the test suite) with room to spare.
+#[derive(Args, Clone, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Deepest field nesting a query may have (fragments count where they are spread).
+    #[arg(long = "max-query-depth", env = "TENANCY_MAX_QUERY_DEPTH", default_value_t = Limits::DEFAULT.query_depth, global = true)]
+    pub query_depth: usize,
+
+    /// Most fields a request's document may select once fragments are expanded; every alias
+    /// counts as a field of its own.
+    #[arg(long = "max-query-complexity", env = "TENANCY_MAX_QUERY_COMPLEXITY", default_value_t = Limits::DEFAULT.query_complexity, global = true)]
+    pub query_complexity: usize,
+
+    /// Most operations in one batched (JSON array) POST.
+    #[arg(long = "max-batch-size", env = "TENANCY_MAX_BATCH_SIZE", default_value_t = Limits::DEFAULT.batch_size, global = true)]
+    pub batch_size: usize,
+
+    /// Largest request body in bytes; larger ones are answered 413.
+    #[arg(long = "max-body-bytes", env = "TENANCY_MAX_BODY_BYTES", default_value_t = Limits::DEFAULT.body_bytes, global = true)]
+    pub body_bytes: usize,
+
+    /// Time one GraphQL operation may run (`500ms`, `30s`, `2m`); past it, it is stopped and
+    /// answered 504 with the code TIMEOUT.
+    #[arg(
+        long,
+        env = "TENANCY_REQUEST_TIMEOUT",
+        default_value = "30s",
+        value_parser = parse_duration,
+        global = true
+    )]
+    pub request_timeout: Duration,
+}
+
+impl Limits {
+    pub const DEFAULT: Limits = Limits {
+        query_depth: 16,
+        query_complexity: 500,
+        batch_size: 10,
+        body_bytes: 2 * 1024 * 1024,
+        request_timeout: Duration::from_secs(30),
+    };
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits::DEFAULT
+    }
+}
+
+/// Parses `250ms`, `30s`, `2m` or a bare number of seconds.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (digits, unit) = text.split_at(split);
+    let n: u64 = digits
+        .parse()
+        .map_err(|_| format!("{text:?} is not a duration such as 500ms, 30s or 2m"))?;
+    let duration = match unit.trim() {
+        "ms" => Duration::from_millis(n),
+        "" | "s" => Duration::from_secs(n),
+        "m" => Duration::from_secs(n.saturating_mul(60)),
+        other => {
+            return Err(format!(
+                "unknown unit {other:?} in {text:?} (use ms, s or m)"
+            ));
+        }
+    };
+    if duration.is_zero() {
+        return Err("the time limit must be above zero".to_owned());
+    }
+    Ok(duration)
 }
 
 impl Config {
@@ -69,6 +149,23 @@ impl Config {
             jwt_secret: None,
             jwt_issuer: None,
             jwt_audience: None,
+            limits: Limits::default(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_parse_with_units() {
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
+        assert_eq!(parse_duration("45"), Ok(Duration::from_secs(45)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        for bad in ["", "s", "0s", "1h", "-1s", "1.5s"] {
+            assert!(parse_duration(bad).is_err(), "{bad:?}");
         }
     }
 }

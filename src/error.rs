@@ -41,6 +41,14 @@ pub enum AppError {
     QueryTooComplex {
         message: String,
     },
+    /// The HTTP request is not a GraphQL request: not JSON, no `query`, a wrong media type.
+    BadRequest {
+        message: String,
+    },
+    /// The operation ran past `--request-timeout` and was stopped.
+    Timeout {
+        message: String,
+    },
     /// Shared so that errors can fan out to every key of a dataloader batch.
     Internal(Arc<anyhow::Error>),
 }
@@ -56,6 +64,8 @@ impl AppError {
             AppError::Unauthenticated { .. } => "UNAUTHENTICATED",
             AppError::Forbidden { .. } => "FORBIDDEN",
             AppError::QueryTooComplex { .. } => "QUERY_TOO_COMPLEX",
+            AppError::BadRequest { .. } => "BAD_REQUEST",
+            AppError::Timeout { .. } => "TIMEOUT",
             AppError::Internal(_) => "INTERNAL",
         }
     }
@@ -76,7 +86,9 @@ impl AppError {
             | AppError::AlreadyExists { message }
             | AppError::Unauthenticated { message }
             | AppError::Forbidden { message }
-            | AppError::QueryTooComplex { message } => message.clone(),
+            | AppError::QueryTooComplex { message }
+            | AppError::BadRequest { message }
+            | AppError::Timeout { message } => message.clone(),
             AppError::Internal(_) => "internal error".to_owned(),
         }
     }
@@ -96,6 +108,18 @@ impl AppError {
 
     pub fn already_exists(message: impl Into<String>) -> Self {
         AppError::AlreadyExists {
+            message: message.into(),
+        }
+    }
+
+    pub fn too_complex(message: impl Into<String>) -> Self {
+        AppError::QueryTooComplex {
+            message: message.into(),
+        }
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        AppError::BadRequest {
             message: message.into(),
         }
     }
@@ -136,6 +160,17 @@ impl ErrorExtensions for AppError {
                 _ => {}
             }
         })
+    }
+}
+
+impl AppError {
+    /// The error as a top-level GraphQL error, for answers given outside any resolver (no
+    /// location, no path).
+    pub fn into_server_error(self) -> async_graphql::ServerError {
+        let err = self.extend();
+        let mut server = async_graphql::ServerError::new(err.message, None);
+        server.extensions = err.extensions;
+        server
     }
 }
 

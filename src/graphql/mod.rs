@@ -3,9 +3,11 @@
 pub mod batch;
 pub mod connection;
 pub mod context;
+pub mod limits;
 pub mod loader;
 pub mod mutation;
 pub mod object;
+pub mod outcome;
 pub mod query;
 pub mod schema;
 
