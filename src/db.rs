@@ -5,7 +5,7 @@ use std::time::Duration;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend};
 
-use crate::metrics::Metrics;
+use crate::metrics::{Metrics, PoolUsage};
 
 /// Connects, configures the engine and counts every statement in `metrics`.
 pub async fn connect(url: &str, metrics: &Metrics) -> anyhow::Result<DatabaseConnection> {
@@ -47,6 +47,38 @@ pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
 /// A cheap round trip for `/readyz`.
 pub async fn ping(db: &DatabaseConnection) -> bool {
     db.execute_unprepared("SELECT 1").await.is_ok()
+}
+
+/// The connection pool's current usage, for `/metrics`.
+pub fn pool_usage(db: &DatabaseConnection) -> Option<PoolUsage> {
+    // The backend is checked first: the pool getters panic on the other engine.
+    match db.get_database_backend() {
+        DbBackend::Sqlite => {
+            let pool = db.get_sqlite_connection_pool();
+            Some(usage(
+                pool.size(),
+                pool.num_idle(),
+                pool.options().get_max_connections(),
+            ))
+        }
+        DbBackend::Postgres => {
+            let pool = db.get_postgres_connection_pool();
+            Some(usage(
+                pool.size(),
+                pool.num_idle(),
+                pool.options().get_max_connections(),
+            ))
+        }
+        _ => None,
+    }
+}
+
+fn usage(open: u32, idle: usize, max: u32) -> PoolUsage {
+    PoolUsage {
+        open,
+        idle: u32::try_from(idle).unwrap_or(u32::MAX),
+        max,
+    }
 }
 
 pub fn is_postgres(db: &DatabaseConnection) -> bool {

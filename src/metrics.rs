@@ -1,7 +1,11 @@
 //! Prometheus metrics, one registry per running service (tests run many services in one
 //! process, so nothing here is global).
 
-use prometheus::{Encoder, IntCounter, IntCounterVec, Opts, Registry, TextEncoder};
+use prometheus::core::Collector;
+use prometheus::{
+    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts,
+    Registry, TextEncoder,
+};
 
 #[derive(Clone)]
 pub struct Metrics {
@@ -9,6 +13,28 @@ pub struct Metrics {
     pub http_requests: IntCounterVec,
     pub sql_statements: IntCounter,
     pub sql_errors: IntCounter,
+    /// GraphQL operations by type (`query`, `mutation`, `unknown` when unparsable) and outcome
+    /// (`ok`, `error`: ran with errors, `rejected`: never ran, `timeout`).
+    pub graphql_requests: IntCounterVec,
+    /// Time from receiving an operation to having its answer, by operation type.
+    pub graphql_duration: HistogramVec,
+    /// Keys per dataloader batch, by loader: one batch is one statement.
+    pub loader_batch_size: HistogramVec,
+    pool_connections: IntGaugeVec,
+    pool_max: IntGauge,
+}
+
+/// Batch sizes from single lookups up to a router's `_entities` call.
+const BATCH_BUCKETS: &[f64] = &[
+    1.0, 2.0, 5.0, 10.0, 25.0, 50.0, 100.0, 250.0, 500.0, 1000.0, 2500.0, 5000.0, 15000.0,
+];
+
+/// Connection pool usage, read when metrics are scraped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PoolUsage {
+    pub open: u32,
+    pub idle: u32,
+    pub max: u32,
 }
 
 impl Metrics {
@@ -29,11 +55,55 @@ impl Metrics {
         .unwrap_or_else(|_| unreachable!("static metric definition"));
         let sql_errors = IntCounter::new("tenancy_sql_errors_total", "SQL statements that failed")
             .unwrap_or_else(|_| unreachable!("static metric definition"));
-        for collector in [
-            Box::new(http_requests.clone()) as Box<dyn prometheus::core::Collector>,
+        let graphql_requests = IntCounterVec::new(
+            Opts::new(
+                "tenancy_graphql_requests_total",
+                "GraphQL operations answered, by operation type and outcome",
+            ),
+            &["operation", "outcome"],
+        )
+        .unwrap_or_else(|_| unreachable!("static metric definition"));
+        let graphql_duration = HistogramVec::new(
+            HistogramOpts::new(
+                "tenancy_graphql_request_duration_seconds",
+                "Time to answer one GraphQL operation, by operation type",
+            ),
+            &["operation"],
+        )
+        .unwrap_or_else(|_| unreachable!("static metric definition"));
+        let loader_batch_size = HistogramVec::new(
+            HistogramOpts::new(
+                "tenancy_dataloader_batch_size",
+                "Keys loaded per dataloader batch (one statement each), by loader",
+            )
+            .buckets(BATCH_BUCKETS.to_vec()),
+            &["loader"],
+        )
+        .unwrap_or_else(|_| unreachable!("static metric definition"));
+        let pool_connections = IntGaugeVec::new(
+            Opts::new(
+                "tenancy_db_pool_connections",
+                "Open database connections, by state (idle or in_use)",
+            ),
+            &["state"],
+        )
+        .unwrap_or_else(|_| unreachable!("static metric definition"));
+        let pool_max = IntGauge::new(
+            "tenancy_db_pool_max_connections",
+            "The most database connections the pool may open",
+        )
+        .unwrap_or_else(|_| unreachable!("static metric definition"));
+        let collectors: [Box<dyn Collector>; 8] = [
+            Box::new(http_requests.clone()),
             Box::new(sql_statements.clone()),
             Box::new(sql_errors.clone()),
-        ] {
+            Box::new(graphql_requests.clone()),
+            Box::new(graphql_duration.clone()),
+            Box::new(loader_batch_size.clone()),
+            Box::new(pool_connections.clone()),
+            Box::new(pool_max.clone()),
+        ];
+        for collector in collectors {
             // Registration only fails on duplicate names, which a fresh registry cannot have.
             let _ = registry.register(collector);
         }
@@ -42,7 +112,23 @@ impl Metrics {
             http_requests,
             sql_statements,
             sql_errors,
+            graphql_requests,
+            graphql_duration,
+            loader_batch_size,
+            pool_connections,
+            pool_max,
         }
+    }
+
+    /// Records the pool's state; called at each scrape, since the pool keeps no history.
+    pub fn set_pool_usage(&self, usage: PoolUsage) {
+        let idle = i64::from(usage.idle.min(usage.open));
+        let in_use = i64::from(usage.open) - idle;
+        self.pool_connections.with_label_values(&["idle"]).set(idle);
+        self.pool_connections
+            .with_label_values(&["in_use"])
+            .set(in_use);
+        self.pool_max.set(i64::from(usage.max));
     }
 
     /// The Prometheus text exposition of every series.

@@ -1,79 +1,85 @@
-//! GraphQL over HTTP: builds the per-request context (caller, host, loaders) and executes.
+//! GraphQL over HTTP, as the GraphQL-over-HTTP spec has it: POST (JSON, single or batched) for
+//! every operation, GET for queries only, `application/graphql-response+json` or
+//! `application/json` as the client accepts, and GraphiQL for browsers.
+//!
+//! `media` negotiates types, `parse` reads requests, `run` executes one operation in its
+//! per-request context and `reply` turns answers into status codes and bodies.
 
-use std::sync::Arc;
+mod media;
+mod parse;
+mod reply;
+mod run;
 
-use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
+use axum::body::Bytes;
 use axum::extract::{FromRequest, Request, State};
-use axum::http::{HeaderMap, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
+use async_graphql::parser::types::OperationType;
+
+use self::parse::Parsed;
+use self::run::run;
 use super::AppState;
-use crate::auth;
-use crate::graphql::batch::BatchQueue;
-use crate::graphql::context::RequestCtx;
-use crate::graphql::loader::Loaders;
+use crate::error::AppError;
 
-pub async fn post(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    req: GraphQLRequest,
-) -> GraphQLResponse {
-    execute(&state, &headers, req.into_inner()).await.into()
-}
-
-/// GET serves GraphiQL to browsers and GraphQL queries to everyone else.
-pub async fn get(State(state): State<AppState>, req: Request) -> Response {
-    if wants_html(req.headers()) {
-        return super::graphiql::page().await.into_response();
+pub async fn post(State(state): State<AppState>, req: Request) -> Response {
+    let Some(media) = media::negotiate(req.headers()) else {
+        return reply::not_acceptable();
+    };
+    if let Err(err) = media::check_body_type(req.headers()) {
+        let error = AppError::bad_request(err.message());
+        return reply::refuse(StatusCode::UNSUPPORTED_MEDIA_TYPE, media, error);
     }
-    let headers = req.headers().clone();
-    match GraphQLRequest::<async_graphql_axum::rejection::GraphQLRejection>::from_request(
-        req, &state,
-    )
-    .await
-    {
-        Ok(gql) => {
-            GraphQLResponse::from(execute(&state, &headers, gql.into_inner()).await).into_response()
-        }
-        Err(rejection) => rejection.into_response(),
-    }
-}
-
-fn wants_html(headers: &HeaderMap) -> bool {
-    let accept = headers
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    accept
-        .split(',')
-        .next()
-        .is_some_and(|first| first.trim().starts_with("text/html"))
-}
-
-async fn execute(
-    state: &AppState,
-    headers: &HeaderMap,
-    req: async_graphql::Request,
-) -> async_graphql::Response {
-    let scope = match auth::scope_from_headers(&state.config, headers) {
-        Ok(scope) => Arc::new(scope),
-        Err(err) => {
-            let err: async_graphql::Error = err.into();
-            return async_graphql::Response::from_errors(vec![
-                err.into_server_error(Default::default()),
-            ]);
+    let (parts, body) = req.into_parts();
+    let body = match Bytes::from_request(Request::from_parts(parts.clone(), body), &()).await {
+        Ok(body) => body,
+        Err(rejection) => {
+            // The body-limit layer cuts bodies without a Content-Length; others are 413'd there.
+            let status = rejection.status();
+            let error = if status == StatusCode::PAYLOAD_TOO_LARGE {
+                AppError::bad_request(format!(
+                    "the request body is larger than {} bytes",
+                    state.config.limits.body_bytes
+                ))
+            } else {
+                AppError::bad_request("the request body could not be read")
+            };
+            return reply::refuse(status, media, error);
         }
     };
-    let host = headers
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let queue = BatchQueue::default();
-    let loaders = Loaders::new(&state.db, scope.clone(), &queue);
-    let req = req.data(RequestCtx {
-        scope,
-        host,
-        loaders,
-    });
-    queue.drive(state.schema.execute(req)).await
+    let parsed = match parse::from_json_body(&body, state.config.limits.batch_size) {
+        Ok(parsed) => parsed,
+        Err(error) => return reply::refuse(StatusCode::BAD_REQUEST, media, error),
+    };
+    let headers = &parts.headers;
+    match parsed {
+        Parsed::Single(req) => reply::single(media, run(&state, headers, *req).await),
+        Parsed::Batch(requests) => {
+            // One after another: a batch takes no more of the database pool than one request.
+            let mut answers = Vec::with_capacity(requests.len());
+            for req in requests {
+                answers.push(run(&state, headers, req).await);
+            }
+            reply::batch(media, answers)
+        }
+    }
+}
+
+/// GET serves GraphiQL to browsers and queries (never mutations) to everyone else.
+pub async fn get(State(state): State<AppState>, req: Request) -> Response {
+    if media::wants_html(req.headers()) {
+        return super::graphiql::page().await.into_response();
+    }
+    let Some(media) = media::negotiate(req.headers()) else {
+        return reply::not_acceptable();
+    };
+    let mut request = match parse::from_query_string(req.uri().query().unwrap_or("")) {
+        Ok(request) => request,
+        Err(error) => return reply::refuse(StatusCode::BAD_REQUEST, media, error),
+    };
+    // GET must not change anything (it may be cached, prefetched or sent cross-site).
+    if run::operation(&mut request).is_some_and(|op| op != OperationType::Query) {
+        return reply::mutation_over_get(media);
+    }
+    reply::single(media, run(&state, req.headers(), request).await)
 }
