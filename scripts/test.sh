@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test suite: one compiled test binary runs every integration test against SQLite and
 # against a throwaway PostgreSQL cluster started here (and removed on exit); then GraphiQL is
-# checked in headless Chromium and the subgraph is composed and queried with Apollo's tools.
+# checked in headless Chromium, the subgraph is composed and queried with Apollo's tools, and
+# GraphQL-over-HTTP compliance is audited with graphql-http's own suite.
 # Extra arguments go to `cargo test` (for example a name filter) and skip the Node checks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,5 +25,15 @@ if [ $# -eq 0 ]; then
         exit 1
     else
         echo "skipped the GraphiQL browser check: install chromium (apt-get install -y chromium) and npm" >&2
+    fi
+    if command -v node >/dev/null && command -v npm >/dev/null; then
+        [ -d tests/node/node_modules/graphql-http ] \
+            || (cd tests/node && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --ignore-scripts --no-audit --no-fund >/dev/null)
+        scripts/http-audit.sh target/debug/tenancy-gateway
+    elif [ -n "${CI:-}" ]; then
+        echo "CI needs node and npm for the GraphQL-over-HTTP audit" >&2
+        exit 1
+    else
+        echo "skipped the GraphQL-over-HTTP audit: install node and npm" >&2
     fi
 fi
