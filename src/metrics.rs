@@ -18,7 +18,7 @@ pub struct Metrics {
     pub graphql_requests: IntCounterVec,
     /// Time from receiving an operation to having its answer, by operation type.
     pub graphql_duration: HistogramVec,
-    /// Keys per dataloader batch, by loader: one batch is one statement.
+    /// Keys per dataloader batch, by loader (the type name of the loader or relation).
     pub loader_batch_size: HistogramVec,
     pool_connections: IntGaugeVec,
     pool_max: IntGauge,

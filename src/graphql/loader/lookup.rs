@@ -15,9 +15,19 @@ use crate::repo;
 pub struct LoaderCtx {
     pub db: DatabaseConnection,
     pub scope: Arc<Scope>,
+    /// `tenancy_dataloader_batch_size`, by loader.
+    pub batch_sizes: prometheus::HistogramVec,
 }
 
 impl LoaderCtx {
+    /// Records the number of keys in one batch of `loader` (a batch is one statement, or one per
+    /// group of keys with different arguments).
+    pub fn observe(&self, loader: &str, keys: usize) {
+        self.batch_sizes
+            .with_label_values(&[loader])
+            .observe(keys as f64);
+    }
+
     async fn rows<M: FromQueryResult>(
         &self,
         select: &sea_orm::sea_query::SelectStatement,
@@ -44,6 +54,7 @@ impl Loader<OrganizationKey> for OrganizationByKey {
         &self,
         keys: &[OrganizationKey],
     ) -> Result<HashMap<OrganizationKey, Self::Value>, AppError> {
+        self.0.observe("OrganizationByKey", keys.len());
         let mut out = HashMap::new();
         for include_inactive in [false, true] {
             let wanted: Vec<String> = keys
@@ -85,6 +96,7 @@ impl Loader<i64> for OrganizationById {
     type Error = AppError;
 
     async fn load(&self, ids: &[i64]) -> Result<HashMap<i64, Self::Value>, AppError> {
+        self.0.observe("OrganizationById", ids.len());
         let rows: Vec<organization::Model> = self
             .0
             .rows(&repo::organization::by_ids(&self.0.scope, ids, true))
@@ -101,6 +113,7 @@ impl Loader<String> for PartnerByKey {
     type Error = AppError;
 
     async fn load(&self, keys: &[String]) -> Result<HashMap<String, Self::Value>, AppError> {
+        self.0.observe("PartnerByKey", keys.len());
         let rows: Vec<partner::Model> = self
             .0
             .rows(&repo::partner::by_keys(&self.0.scope, keys))
@@ -120,6 +133,7 @@ impl Loader<i64> for PartnerById {
     type Error = AppError;
 
     async fn load(&self, ids: &[i64]) -> Result<HashMap<i64, Self::Value>, AppError> {
+        self.0.observe("PartnerById", ids.len());
         let rows: Vec<partner::Model> = self
             .0
             .rows(&repo::partner::by_ids(&self.0.scope, ids))
@@ -136,6 +150,7 @@ impl Loader<String> for SiteByKey {
     type Error = AppError;
 
     async fn load(&self, keys: &[String]) -> Result<HashMap<String, Self::Value>, AppError> {
+        self.0.observe("SiteByKey", keys.len());
         let rows: Vec<site::Model> = self
             .0
             .rows(&repo::site::by_keys(&self.0.scope, keys))
@@ -155,6 +170,7 @@ impl Loader<String> for CourseOrganizations {
     type Error = AppError;
 
     async fn load(&self, keys: &[String]) -> Result<HashMap<String, Self::Value>, AppError> {
+        self.0.observe("CourseOrganizations", keys.len());
         let select = repo::course::organizations_of(&self.0.scope, keys);
         let rows = self.0.db.query_all(&select).await?;
         let mut out: HashMap<String, Vec<organization::Model>> = HashMap::new();

@@ -39,10 +39,16 @@ pub struct Loaders {
 }
 
 impl Loaders {
-    pub fn new(db: &DatabaseConnection, scope: Arc<Scope>, queue: &BatchQueue) -> Self {
+    pub fn new(
+        db: &DatabaseConnection,
+        scope: Arc<Scope>,
+        queue: &BatchQueue,
+        batch_sizes: &prometheus::HistogramVec,
+    ) -> Self {
         let ctx = lookup::LoaderCtx {
             db: db.clone(),
             scope,
+            batch_sizes: batch_sizes.clone(),
         };
         fn build<T>(loader: T, queue: &BatchQueue) -> DataLoader<T>
         where

@@ -23,6 +23,8 @@ pub struct ChildKey {
 
 /// A paginated relation: which rows, for which parents.
 pub trait Relation: Send + Sync + 'static {
+    /// The loader's label in `tenancy_dataloader_batch_size`.
+    const NAME: &'static str;
     type Row: FromQueryResult + Clone + Send + Sync + 'static;
     fn query(scope: &Scope, parents: &[i64], include_inactive: bool) -> PagedQuery;
 }
@@ -46,6 +48,7 @@ impl<R: Relation> Loader<ChildKey> for Paged<R> {
     type Error = AppError;
 
     async fn load(&self, keys: &[ChildKey]) -> Result<HashMap<ChildKey, Self::Value>, AppError> {
+        self.ctx.observe(R::NAME, keys.len());
         // Siblings share their arguments, so this is one group (one statement) in practice.
         let mut groups: HashMap<(&PageArgs, bool), Vec<i64>> = HashMap::new();
         for key in keys {
@@ -78,6 +81,7 @@ macro_rules! relation {
     ($name:ident, $row:ty, |$scope:ident, $parents:ident, $inactive:ident| $query:expr) => {
         pub struct $name;
         impl Relation for $name {
+            const NAME: &'static str = stringify!($name);
             type Row = $row;
             fn query($scope: &Scope, $parents: &[i64], $inactive: bool) -> PagedQuery {
                 $query
