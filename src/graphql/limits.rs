@@ -9,6 +9,11 @@
 //! compute: depth counts nested fields (a fragment spread adds no level of its own), complexity
 //! counts every selected field once per place it is selected, aliases included.
 //!
+//! Before any of that, the document's text is scanned for nesting: async-graphql's parser and
+//! validator recurse on nested lists, objects and selection sets, and a few kilobytes of `[[[[`
+//! in an argument overflow the stack, which aborts the whole process (no panic guard catches a
+//! stack overflow). Nothing legitimate nests deeper than `MAX_NESTING`.
+//!
 //! async-graphql's own limit errors (its recursion-depth check, which stays at its default, and
 //! any limit set on the schema) carry no code; they are given `QUERY_TOO_COMPLEX` here as well.
 
@@ -23,6 +28,52 @@ use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
 use async_graphql::{Request, ServerError, ServerResult, ValidationResult, Variables};
 
 use crate::error::AppError;
+
+/// Deepest nesting of `{`, `[` and `(` a document may have, whatever the depth limit: the parser
+/// refuses selection sets nested deeper than 64 anyway, and values never need much.
+pub const MAX_NESTING: usize = 128;
+
+/// The deepest nesting of brackets in a GraphQL document, outside strings and comments; it stops
+/// counting past `MAX_NESTING`.
+pub fn nesting(query: &str) -> usize {
+    let bytes = query.as_bytes();
+    let (mut depth, mut max, mut i) = (0usize, 0usize, 0usize);
+    while i < bytes.len() && max <= MAX_NESTING {
+        match bytes[i] {
+            b'{' | b'[' | b'(' => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            b'}' | b']' | b')' => depth = depth.saturating_sub(1),
+            b'#' => {
+                while i < bytes.len() && bytes[i] != b'\n' && bytes[i] != b'\r' {
+                    i += 1;
+                }
+            }
+            b'"' if bytes[i..].starts_with(b"\"\"\"") => {
+                // A block string ends at the next unescaped `"""`.
+                i += 3;
+                while i < bytes.len() && !bytes[i..].starts_with(b"\"\"\"") {
+                    i += if bytes[i..].starts_with(b"\\\"\"\"") {
+                        4
+                    } else {
+                        1
+                    };
+                }
+                i += 2;
+            }
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    max
+}
 
 /// What a document costs to run, as the limits measure it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -150,6 +201,12 @@ impl Extension for LimitsExtension {
         mut request: Request,
         next: NextPrepareRequest<'_>,
     ) -> ServerResult<Request> {
+        let nested = nesting(&request.query);
+        if nested > MAX_NESTING {
+            return Err(too_complex(format!(
+                "the document nests brackets more than {MAX_NESTING} deep"
+            )));
+        }
         // Parsing here caches the document in the request, so it is parsed once.
         self.check(request.parsed_query()?)?;
         next.run(ctx, request).await
@@ -249,6 +306,24 @@ mod tests {
         let started = std::time::Instant::now();
         assert_eq!(shape(&q).map(|s| s.complexity), Ok(1 << 40));
         assert!(started.elapsed().as_millis() < 500);
+    }
+
+    #[test]
+    fn nesting_counts_brackets_outside_strings_and_comments() {
+        assert_eq!(nesting("{ a(x: [[1]]) { b } }"), 4);
+        assert_eq!(nesting(r#"{ a(x: "[[[{{{\"[[[") }"#), 2);
+        assert_eq!(nesting("{ a # [[[[[[\n }"), 1);
+        assert_eq!(nesting(r#"{ a(x: """ [[[ \""" [[[ """) }"#), 2);
+        let deep = format!(
+            "{{ a(x: {}1{}) }}",
+            "[".repeat(100_000),
+            "]".repeat(100_000)
+        );
+        assert_eq!(
+            nesting(&deep),
+            MAX_NESTING + 1,
+            "stops counting past the limit"
+        );
     }
 
     #[test]

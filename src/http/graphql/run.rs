@@ -10,6 +10,7 @@ use crate::auth;
 use crate::error::AppError;
 use crate::graphql::batch::BatchQueue;
 use crate::graphql::context::RequestCtx;
+use crate::graphql::limits;
 use crate::graphql::loader::Loaders;
 use crate::graphql::outcome::Started;
 use crate::http::AppState;
@@ -33,6 +34,10 @@ pub struct Answer {
 /// The type of operation the request selects, when its document parses and says. The parsed
 /// document stays in the request, so the schema does not parse it again.
 pub fn operation(req: &mut async_graphql::Request) -> Option<OperationType> {
+    // A document nested too deep must not reach the parser; the schema refuses it with a code.
+    if limits::nesting(&req.query) > limits::MAX_NESTING {
+        return None;
+    }
     let name = req.operation_name.clone();
     req.parsed_query()
         .ok()
@@ -97,7 +102,12 @@ async fn execute(state: &AppState, headers: &HeaderMap, req: async_graphql::Requ
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
     let queue = BatchQueue::default();
-    let loaders = Loaders::new(&state.db, scope.clone(), &queue);
+    let loaders = Loaders::new(
+        &state.db,
+        scope.clone(),
+        &queue,
+        &state.metrics.loader_batch_size,
+    );
     let started = Started::default();
     let req = req.data(started.clone()).data(RequestCtx {
         scope,
