@@ -2,6 +2,7 @@
 
 mod auth;
 mod data;
+mod raw;
 
 pub use auth::*;
 
