@@ -157,6 +157,45 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        limits: Limits,
+    }
+
+    #[test]
+    fn limits_default_to_their_documented_values_and_take_flags() {
+        let cli = Cli::try_parse_from(["serve"])
+            .map_err(|e| e.to_string())
+            .unwrap();
+        assert_eq!(
+            cli.limits,
+            Limits::DEFAULT,
+            "clap's defaults match Limits::DEFAULT"
+        );
+        let cli = Cli::try_parse_from([
+            "serve",
+            "--max-query-depth=3",
+            "--max-query-complexity=40",
+            "--max-batch-size=2",
+            "--max-body-bytes=1000",
+            "--request-timeout=250ms",
+        ])
+        .map_err(|e| e.to_string())
+        .unwrap();
+        assert_eq!(
+            cli.limits,
+            Limits {
+                query_depth: 3,
+                query_complexity: 40,
+                batch_size: 2,
+                body_bytes: 1000,
+                request_timeout: Duration::from_millis(250),
+            }
+        );
+    }
 
     #[test]
     fn durations_parse_with_units() {

@@ -30,8 +30,8 @@ pub async fn post(State(state): State<AppState>, req: Request) -> Response {
         let error = AppError::bad_request(err.message());
         return reply::refuse(StatusCode::UNSUPPORTED_MEDIA_TYPE, media, error);
     }
-    let (parts, body) = req.into_parts();
-    let body = match Bytes::from_request(Request::from_parts(parts.clone(), body), &()).await {
+    let headers = req.headers().clone();
+    let body = match Bytes::from_request(req, &()).await {
         Ok(body) => body,
         Err(rejection) => {
             // The body-limit layer cuts bodies without a Content-Length; others are 413'd there.
@@ -51,7 +51,7 @@ pub async fn post(State(state): State<AppState>, req: Request) -> Response {
         Ok(parsed) => parsed,
         Err(error) => return reply::refuse(StatusCode::BAD_REQUEST, media, error),
     };
-    let headers = &parts.headers;
+    let headers = &headers;
     match parsed {
         Parsed::Single(req) => reply::single(media, run(&state, headers, *req).await),
         Parsed::Batch(requests) => {
