@@ -1,4 +1,6 @@
-//! The command line: `serve`, `migrate`, `schema`, `seed`.
+//! The command line: `serve`, `migrate`, `schema`, `seed`, `backfill`.
+
+mod backfill;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -66,6 +68,20 @@ enum Command {
         /// organizations, sites and some course runs. Idempotent.
         #[arg(long)]
         demo: bool,
+    },
+    /// Create the organizations and course links that course keys need, as edx-platform's
+    /// `backfill_orgs_and_org_courses` does. A dry run unless `--apply`; exit status 2 when
+    /// some keys were invalid (they are listed on stderr and skipped).
+    Backfill {
+        /// Course run and library keys, one per line (blank lines and `#` comments skipped);
+        /// stdin when absent or `-`.
+        file: Option<std::path::PathBuf>,
+        /// Write the changes, in one transaction (without it nothing is written).
+        #[arg(long)]
+        apply: bool,
+        /// Create organizations and links inactive, and reactivate nothing.
+        #[arg(long)]
+        inactive: bool,
     },
 }
 
@@ -143,6 +159,14 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .await
                 .map_err(|e| anyhow::anyhow!(e.message()))?;
             println!("{report}");
+        }
+        Command::Backfill {
+            file,
+            apply,
+            inactive,
+        } => {
+            let opts = crate::domain::backfill::BackfillOptions { apply, inactive };
+            return backfill::run(&cli.config, file, opts).await;
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -2,6 +2,7 @@
 //! the write rules.
 
 pub mod authz;
+pub mod backfill;
 pub mod course;
 pub mod course_key;
 pub mod directory;

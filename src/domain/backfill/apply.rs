@@ -1,0 +1,129 @@
+//! Writes a plan: multi-row inserts that skip rows a concurrent writer added
+//! (`ON CONFLICT DO NOTHING`) and set-based updates. Counts are the rows actually changed.
+
+use chrono::Utc;
+use sea_orm::{ConnectionTrait, Value};
+
+use super::plan::{self, Plan};
+use super::sql::{self, MAX_PARAMS};
+use super::{BackfillOptions, BackfillReport, Progress};
+use crate::error::{AppError, AppResult};
+
+/// Course links per INSERT (two parameters each).
+const LINK_ROWS: usize = (MAX_PARAMS - 2) / 2;
+/// Organizations per INSERT (two parameters each).
+const ORG_ROWS: usize = (MAX_PARAMS - 2) / 2;
+
+#[derive(Debug, Default)]
+pub(super) struct Written {
+    organizations_created: u64,
+    organizations_reactivated: u64,
+    links_created: u64,
+    links_reactivated: u64,
+    links_with_organizations: u64,
+}
+
+impl Written {
+    pub fn fill(self, report: &mut BackfillReport) {
+        report.applied = true;
+        report.organizations_created = self.organizations_created;
+        report.organizations_reactivated = self.organizations_reactivated;
+        report.links_created = self.links_created;
+        report.links_reactivated = self.links_reactivated;
+        report.links_reactivated_with_organizations = self.links_with_organizations;
+    }
+}
+
+pub(super) async fn apply<C: ConnectionTrait>(
+    db: &C,
+    plan: &Plan,
+    opts: BackfillOptions,
+    progress: &Progress,
+) -> AppResult<Written> {
+    let now = Utc::now();
+    let active = !opts.inactive;
+    let mut written = Written::default();
+
+    let new: Vec<usize> = plan.new_groups().collect();
+    for batch in new.chunks(ORG_ROWS) {
+        let sql = format!(
+            "INSERT INTO organization (short_name, short_name_key, name, active, created, modified) \
+             VALUES {} ON CONFLICT (short_name_key) DO NOTHING",
+            sql::rows(3, batch.len(), 2, |p| format!("${p}, ${}, ${p}, $1, $2, $2", p + 1))
+        );
+        let mut values: Vec<Value> = vec![active.into(), now.into()];
+        for &g in batch {
+            values.push(plan.groups[g].spelling.as_str().into());
+            values.push(plan.groups[g].key.as_str().into());
+        }
+        written.organizations_created += sql::execute(db, sql, values).await?.rows_affected();
+    }
+    // Ids of the new organizations (or of those a concurrent writer created first).
+    let mut created = plan::find_orgs(db, new.iter().map(|&g| plan.groups[g].key.as_str())).await?;
+    let mut org_ids = Vec::with_capacity(plan.groups.len());
+    for (g, group) in plan.groups.iter().enumerate() {
+        let id = match (&plan.existing[g], created.remove(&group.key)) {
+            (Some(org), _) => org.id,
+            (None, Some(org)) => org.id,
+            (None, None) => {
+                return Err(AppError::internal(anyhow::anyhow!(
+                    "organization {:?} missing right after its insert",
+                    group.spelling
+                )));
+            }
+        };
+        org_ids.push(id);
+    }
+
+    if active {
+        written.organizations_reactivated =
+            sql::activate(db, "organization", "id", &plan.reactivate_orgs, now).await?;
+        written.links_with_organizations =
+            sql::activate(db, "course_link", "organization_id", &plan.reactivate_orgs, now).await?;
+        written.links_reactivated = written.links_with_organizations
+            + sql::activate(db, "course_link", "id", &plan.reactivate_link_ids, now).await?;
+    }
+
+    let total: usize = plan.create.iter().map(Vec::len).sum();
+    progress.phase("writing links", total);
+    let links = plan
+        .create
+        .iter()
+        .zip(&org_ids)
+        .flat_map(|(keys, &id)| keys.iter().map(move |k| (id, k.as_str())));
+    let mut batch: Vec<(i64, &str)> = Vec::with_capacity(LINK_ROWS.min(total));
+    for link in links {
+        batch.push(link);
+        if batch.len() == LINK_ROWS {
+            written.links_created += insert_links(db, &batch, active, now).await?;
+            progress.inc(batch.len());
+            batch.clear();
+        }
+    }
+    if !batch.is_empty() {
+        written.links_created += insert_links(db, &batch, active, now).await?;
+        progress.inc(batch.len());
+    }
+    Ok(written)
+}
+
+async fn insert_links<C: ConnectionTrait>(
+    db: &C,
+    batch: &[(i64, &str)],
+    active: bool,
+    now: chrono::DateTime<Utc>,
+) -> AppResult<u64> {
+    let sql = format!(
+        "INSERT INTO course_link (organization_id, course_key, active, created, modified) \
+         VALUES {} ON CONFLICT (course_key, organization_id) DO NOTHING",
+        sql::rows(3, batch.len(), 2, |p| format!("${p}, ${}, $1, $2, $2", p + 1))
+    );
+    let mut values: Vec<Value> = Vec::with_capacity(2 + 2 * batch.len());
+    values.push(active.into());
+    values.push(now.into());
+    for &(id, key) in batch {
+        values.push(id.into());
+        values.push(key.into());
+    }
+    Ok(sql::execute(db, sql, values).await?.rows_affected())
+}
