@@ -6,6 +6,7 @@
 mod support;
 
 mod access;
+mod backfill;
 mod binary;
 mod courses;
 mod errors;

@@ -5,14 +5,12 @@ use chrono::Utc;
 use sea_orm::{ConnectionTrait, Value};
 
 use super::plan::{self, Plan};
-use super::sql::{self, MAX_PARAMS};
+use super::sql::{self, MAX_PARAMS, Sql, pad, padded};
 use super::{BackfillOptions, BackfillReport, Progress};
 use crate::error::{AppError, AppResult};
 
-/// Course links per INSERT (two parameters each).
-const LINK_ROWS: usize = (MAX_PARAMS - 2) / 2;
-/// Organizations per INSERT (two parameters each).
-const ORG_ROWS: usize = (MAX_PARAMS - 2) / 2;
+/// Rows per INSERT (two parameters each, plus three shared ones).
+const ROWS: usize = MAX_PARAMS / 2;
 
 #[derive(Debug, Default)]
 pub(super) struct Written {
@@ -45,18 +43,23 @@ pub(super) async fn apply<C: ConnectionTrait>(
     let mut written = Written::default();
 
     let new: Vec<usize> = plan.new_groups().collect();
-    for batch in new.chunks(ORG_ROWS) {
-        let sql = format!(
+    for batch in new.chunks(ROWS) {
+        // Values shared by all rows are selected once: each placeholder is used once.
+        let mut sql = Sql::new(
+            db.get_database_backend(),
             "INSERT INTO organization (short_name, short_name_key, name, active, created, modified) \
-             VALUES {} ON CONFLICT (short_name_key) DO NOTHING",
-            sql::rows(3, batch.len(), 2, |p| format!("${p}, ${}, ${p}, $1, $2, $2", p + 1))
+             SELECT column1, column2, column1, ",
         );
-        let mut values: Vec<Value> = vec![active.into(), now.into()];
-        for &g in batch {
+        sql.list(3).push(" FROM (VALUES ");
+        sql.rows(padded(batch.len()), 2);
+        // `WHERE true` lets SQLite tell ON CONFLICT from a join constraint.
+        sql.push(") AS v WHERE true ON CONFLICT (short_name_key) DO NOTHING");
+        let mut values: Vec<Value> = vec![active.into(), now.into(), now.into()];
+        for &g in pad(batch) {
             values.push(plan.groups[g].spelling.as_str().into());
             values.push(plan.groups[g].key.as_str().into());
         }
-        written.organizations_created += sql::execute(db, sql, values).await?.rows_affected();
+        written.organizations_created += sql::execute(db, &sql, values).await?.rows_affected();
     }
     // Ids of the new organizations (or of those a concurrent writer created first).
     let mut created = plan::find_orgs(db, new.iter().map(|&g| plan.groups[g].key.as_str())).await?;
@@ -91,10 +94,10 @@ pub(super) async fn apply<C: ConnectionTrait>(
         .iter()
         .zip(&org_ids)
         .flat_map(|(keys, &id)| keys.iter().map(move |k| (id, k.as_str())));
-    let mut batch: Vec<(i64, &str)> = Vec::with_capacity(LINK_ROWS.min(total));
+    let mut batch: Vec<(i64, &str)> = Vec::with_capacity(ROWS.min(total));
     for link in links {
         batch.push(link);
-        if batch.len() == LINK_ROWS {
+        if batch.len() == ROWS {
             written.links_created += insert_links(db, &batch, active, now).await?;
             progress.inc(batch.len());
             batch.clear();
@@ -113,17 +116,20 @@ async fn insert_links<C: ConnectionTrait>(
     active: bool,
     now: chrono::DateTime<Utc>,
 ) -> AppResult<u64> {
-    let sql = format!(
+    let rows = padded(batch.len());
+    let mut sql = Sql::new(
+        db.get_database_backend(),
         "INSERT INTO course_link (organization_id, course_key, active, created, modified) \
-         VALUES {} ON CONFLICT (course_key, organization_id) DO NOTHING",
-        sql::rows(3, batch.len(), 2, |p| format!("${p}, ${}, $1, $2, $2", p + 1))
+         SELECT column1, column2, ",
     );
-    let mut values: Vec<Value> = Vec::with_capacity(2 + 2 * batch.len());
-    values.push(active.into());
-    values.push(now.into());
-    for &(id, key) in batch {
+    sql.list(3).push(" FROM (VALUES ");
+    sql.rows(rows, 2);
+    sql.push(") AS v WHERE true ON CONFLICT (course_key, organization_id) DO NOTHING");
+    let mut values: Vec<Value> = Vec::with_capacity(3 + 2 * rows);
+    values.extend([active.into(), now.into(), now.into()]);
+    for &(id, key) in pad(batch) {
         values.push(id.into());
         values.push(key.into());
     }
-    Ok(sql::execute(db, sql, values).await?.rows_affected())
+    Ok(sql::execute(db, &sql, values).await?.rows_affected())
 }

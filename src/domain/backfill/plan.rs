@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use sea_orm::{ConnectionTrait, Value};
 
 use super::parse::{OrgGroup, Parsed};
-use super::sql::{self, MAX_PARAMS};
+use super::sql::{self, MAX_PARAMS, Sql, pad, padded};
 use super::{BackfillOptions, BackfillReport, InvalidKey, PlannedLink, Progress, SAMPLE_LINKS};
 use crate::error::AppResult;
 
@@ -99,13 +99,14 @@ pub(super) async fn find_orgs<'a, C: ConnectionTrait>(
     let keys: Vec<&str> = keys.collect();
     let mut found = HashMap::with_capacity(keys.len());
     for batch in keys.chunks(MAX_PARAMS) {
-        let sql = format!(
+        let mut sql = Sql::new(
+            db.get_database_backend(),
             "SELECT id, short_name, short_name_key, active FROM organization \
-             WHERE short_name_key IN ({})",
-            sql::list(1, batch.len())
+             WHERE short_name_key IN (",
         );
-        let values = batch.iter().map(|&k| Value::from(k)).collect();
-        for row in sql::query(db, sql, values).await? {
+        sql.list(padded(batch.len())).push(")");
+        let values = pad(batch).map(|&k| Value::from(k)).collect();
+        for row in sql::query(db, &sql, values).await? {
             let org = ExistingOrg {
                 id: row.try_get_by_index(0)?,
                 short_name: row.try_get_by_index(1)?,
@@ -142,13 +143,14 @@ async fn existing_links<C: ConnectionTrait>(
     let mut found = HashMap::new();
     for batch in wanted.chunks(MAX_PARAMS) {
         let wanted_here: HashMap<&str, (i64, usize, usize)> = batch.iter().copied().collect();
-        let sql = format!(
+        let mut sql = Sql::new(
+            db.get_database_backend(),
             "SELECT id, organization_id, course_key, active FROM course_link \
-             WHERE course_key IN ({})",
-            sql::list(1, batch.len())
+             WHERE course_key IN (",
         );
-        let values = batch.iter().map(|&(k, _)| Value::from(k)).collect();
-        for row in sql::query(db, sql, values).await? {
+        sql.list(padded(batch.len())).push(")");
+        let values = pad(batch).map(|&(k, _)| Value::from(k)).collect();
+        for row in sql::query(db, &sql, values).await? {
             let org_id: i64 = row.try_get_by_index(1)?;
             let key: String = row.try_get_by_index(2)?;
             // The same key may also be linked to other organizations; those are not ours.
@@ -166,14 +168,16 @@ async fn existing_links<C: ConnectionTrait>(
 
 async fn count_inactive_links<C: ConnectionTrait>(db: &C, org_ids: &[i64]) -> AppResult<u64> {
     let mut count = 0;
-    for batch in org_ids.chunks(MAX_PARAMS - 1) {
-        let sql = format!(
-            "SELECT COUNT(*) FROM course_link WHERE active = $1 AND organization_id IN ({})",
-            sql::list(2, batch.len())
+    for batch in org_ids.chunks(MAX_PARAMS) {
+        let mut sql = Sql::new(
+            db.get_database_backend(),
+            "SELECT COUNT(*) FROM course_link WHERE active = ",
         );
+        sql.param().push(" AND organization_id IN (");
+        sql.list(padded(batch.len())).push(")");
         let mut values = vec![Value::from(false)];
-        values.extend(batch.iter().map(|&id| Value::from(id)));
-        for row in sql::query(db, sql, values).await? {
+        values.extend(pad(batch).map(|&id| Value::from(id)));
+        for row in sql::query(db, &sql, values).await? {
             count += row.try_get_by_index::<i64>(0)? as u64;
         }
     }

@@ -1,63 +1,108 @@
-//! Bulk statements. Parameters are numbered (`$n`), which PostgreSQL and SQLite (through sqlx)
-//! both accept, so one SQL text serves both engines and values shared by every row (`active`,
-//! the timestamp) are bound once.
+//! Bulk statements with many bound parameters.
+//!
+//! Every placeholder is used once and positionally (`?` on SQLite, `$n` on PostgreSQL): SQLite
+//! resolves named or repeated parameters (`$1`, `?1`) with a linear search per occurrence, which
+//! makes a 30,000-parameter statement quadratic. Batches are padded to a power of two by
+//! repeating their last item (harmless in an `IN` list and for `ON CONFLICT DO NOTHING`), so
+//! the prepared-statement cache sees a dozen statement texts per shape, not one per size.
 
-use std::fmt::Write;
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, ExecResult, QueryResult, Statement, Value};
 
-use sea_orm::{ConnectionTrait, DbErr, ExecResult, QueryResult, Statement, Value};
+/// Parameters per statement, a power of two under SQLite's limit of 32766 (PostgreSQL: 65535).
+pub(super) const MAX_PARAMS: usize = 16_384;
+/// The smallest padded batch.
+const MIN_BATCH: usize = 16;
 
-/// Bound parameters per statement: under SQLite's 32766 (PostgreSQL allows 65535).
-pub(super) const MAX_PARAMS: usize = 30_000;
-
-/// `$first, $first+1, ...` (`n` parameters).
-pub(super) fn list(first: usize, n: usize) -> String {
-    let mut sql = String::with_capacity(n * 7);
-    for i in first..first + n {
-        if i > first {
-            sql.push_str(", ");
-        }
-        let _ = write!(sql, "${i}");
-    }
-    sql
+/// The padded length of a batch of `n` items (at most `MAX_PARAMS`).
+pub(super) fn padded(n: usize) -> usize {
+    n.next_power_of_two().clamp(MIN_BATCH, MAX_PARAMS)
 }
 
-/// `(row(first)), (row(first + width)), ...` for `rows` rows of `width` parameters each;
-/// `row` writes one tuple's inside given its first parameter number.
-pub(super) fn rows(first: usize, rows: usize, width: usize, row: impl Fn(usize) -> String) -> String {
-    let mut sql = String::with_capacity(rows * (width * 8 + 4));
-    for r in 0..rows {
-        if r > 0 {
-            sql.push_str(", ");
+/// `batch` followed by copies of its last item up to `padded(batch.len())` items.
+pub(super) fn pad<T>(batch: &[T]) -> impl Iterator<Item = &T> {
+    let extra = batch
+        .last()
+        .map(|last| std::iter::repeat_n(last, padded(batch.len()) - batch.len()));
+    batch.iter().chain(extra.into_iter().flatten())
+}
+
+/// SQL text with positional placeholders for one backend.
+pub(super) struct Sql {
+    backend: DbBackend,
+    text: String,
+    params: usize,
+}
+
+impl Sql {
+    pub fn new(backend: DbBackend, text: &str) -> Self {
+        Sql {
+            backend,
+            text: text.to_owned(),
+            params: 0,
         }
-        sql.push('(');
-        sql.push_str(&row(first + r * width));
-        sql.push(')');
     }
-    sql
+
+    pub fn push(&mut self, text: &str) -> &mut Self {
+        self.text.push_str(text);
+        self
+    }
+
+    pub fn param(&mut self) -> &mut Self {
+        self.params += 1;
+        match self.backend {
+            DbBackend::Postgres => {
+                self.text.push('$');
+                self.text.push_str(&self.params.to_string());
+            }
+            _ => self.text.push('?'),
+        }
+        self
+    }
+
+    /// `n` comma-separated placeholders.
+    pub fn list(&mut self, n: usize) -> &mut Self {
+        for i in 0..n {
+            if i > 0 {
+                self.text.push_str(", ");
+            }
+            self.param();
+        }
+        self
+    }
+
+    /// `(?, ?), (?, ?), ...`: `rows` tuples of `width` placeholders.
+    pub fn rows(&mut self, rows: usize, width: usize) -> &mut Self {
+        for r in 0..rows {
+            self.text.push_str(if r > 0 { ", (" } else { "(" });
+            self.list(width);
+            self.text.push(')');
+        }
+        self
+    }
+
+    pub fn statement(&self, values: Vec<Value>) -> Statement {
+        Statement::from_sql_and_values(self.backend, self.text.as_str(), values)
+    }
 }
 
 pub(super) async fn query<C: ConnectionTrait>(
     db: &C,
-    sql: String,
+    sql: &Sql,
     values: Vec<Value>,
 ) -> Result<Vec<QueryResult>, DbErr> {
-    let backend = db.get_database_backend();
-    db.query_all_raw(Statement::from_sql_and_values(backend, sql, values))
-        .await
+    db.query_all_raw(sql.statement(values)).await
 }
 
 pub(super) async fn execute<C: ConnectionTrait>(
     db: &C,
-    sql: String,
+    sql: &Sql,
     values: Vec<Value>,
 ) -> Result<ExecResult, DbErr> {
-    let backend = db.get_database_backend();
-    db.execute_raw(Statement::from_sql_and_values(backend, sql, values))
-        .await
+    db.execute_raw(sql.statement(values)).await
 }
 
-/// Runs `UPDATE {table} SET active = true, modified = $now WHERE active = false AND {column}
-/// IN (ids)` in batches; returns the rows changed.
+/// `UPDATE {table} SET active = true, modified = now WHERE active = false AND {column} IN
+/// (ids)`, in batches; returns the rows changed.
 pub(super) async fn activate<C: ConnectionTrait>(
     db: &C,
     table: &str,
@@ -66,14 +111,15 @@ pub(super) async fn activate<C: ConnectionTrait>(
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<u64, DbErr> {
     let mut changed = 0;
-    for batch in ids.chunks(MAX_PARAMS - 3) {
-        let sql = format!(
-            "UPDATE {table} SET active = $1, modified = $2 WHERE active = $3 AND {column} IN ({})",
-            list(4, batch.len())
-        );
+    for batch in ids.chunks(MAX_PARAMS) {
+        let mut sql = Sql::new(db.get_database_backend(), "UPDATE ");
+        sql.push(table).push(" SET active = ").param();
+        sql.push(", modified = ").param().push(" WHERE active = ").param();
+        sql.push(" AND ").push(column).push(" IN (");
+        sql.list(padded(batch.len())).push(")");
         let mut values: Vec<Value> = vec![true.into(), now.into(), false.into()];
-        values.extend(batch.iter().map(|&id| Value::from(id)));
-        changed += execute(db, sql, values).await?.rows_affected();
+        values.extend(pad(batch).map(|&id| Value::from(id)));
+        changed += execute(db, &sql, values).await?.rows_affected();
     }
     Ok(changed)
 }
