@@ -61,7 +61,10 @@ fn key(n: usize) -> String {
 }
 
 fn child(engine: &str) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(err) => {
             eprintln!("runtime: {err}");
@@ -81,21 +84,30 @@ async fn bench(engine: &str) -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let (url, admin) = match engine {
         "sqlite" => (
-            format!("sqlite://{}?mode=rwc", dir.path().join("bench.db").display()),
+            format!(
+                "sqlite://{}?mode=rwc",
+                dir.path().join("bench.db").display()
+            ),
             None,
         ),
         _ => {
             let admin_url = std::env::var(POSTGRES_VAR)?;
             let name = format!("tg_bench_{}", std::process::id());
             let admin = sea_orm::Database::connect(&admin_url).await?;
-            admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await?;
-            let base = admin_url.rsplit_once('/').map_or(admin_url.as_str(), |(b, _)| b);
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                .await?;
+            let base = admin_url
+                .rsplit_once('/')
+                .map_or(admin_url.as_str(), |(b, _)| b);
             (format!("{base}/{name}"), Some((admin, name)))
         }
     };
     let result = measure(engine, &url).await;
     if let Some((admin, name)) = admin {
-        admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await?;
+        admin
+            .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .await?;
     }
     result
 }
@@ -105,12 +117,17 @@ async fn measure(engine: &str, url: &str) -> anyhow::Result<()> {
     let db = tenancy_gateway::db::connect(url, &metrics).await?;
     tenancy_gateway::db::migrate(&db).await?;
     let keys = || (0..KEYS).map(|n| (n + 1, key(n))).collect::<Vec<_>>();
-    let opts = BackfillOptions { apply: true, inactive: false };
+    let opts = BackfillOptions {
+        apply: true,
+        inactive: false,
+    };
 
     let input = keys();
     let before = metrics.sql_statements.get();
     let started = Instant::now();
-    let report = backfill::run(&db, input, opts, None).await.map_err(|e| anyhow::anyhow!(e.message()))?;
+    let report = backfill::run(&db, input, opts, None)
+        .await
+        .map_err(|e| anyhow::anyhow!(e.message()))?;
     let fresh = started.elapsed().as_secs_f64();
     let statements = metrics.sql_statements.get() - before;
     check(&report, ORGS as u64, KEYS as u64)?;
@@ -120,7 +137,9 @@ async fn measure(engine: &str, url: &str) -> anyhow::Result<()> {
     let input = keys();
     let before = metrics.sql_statements.get();
     let started = Instant::now();
-    let report = backfill::run(&db, input, opts, None).await.map_err(|e| anyhow::anyhow!(e.message()))?;
+    let report = backfill::run(&db, input, opts, None)
+        .await
+        .map_err(|e| anyhow::anyhow!(e.message()))?;
     let rerun = started.elapsed().as_secs_f64();
     let statements = metrics.sql_statements.get() - before;
     check(&report, 0, 0)?;
@@ -131,7 +150,9 @@ async fn measure(engine: &str, url: &str) -> anyhow::Result<()> {
 
 fn check(report: &BackfillReport, orgs: u64, links: u64) -> anyhow::Result<()> {
     anyhow::ensure!(
-        report.organizations_created == orgs && report.links_created == links && report.invalid_keys.is_empty(),
+        report.organizations_created == orgs
+            && report.links_created == links
+            && report.invalid_keys.is_empty(),
         "unexpected report: {} organizations, {} links, {} invalid keys",
         report.organizations_created,
         report.links_created,

@@ -31,7 +31,11 @@ pub async fn run(
     out.flush()?;
     let mut err = std::io::stderr().lock();
     for key in &report.invalid_keys {
-        writeln!(err, "line {}: invalid course key {:?}: {}", key.line, key.key, key.reason)?;
+        writeln!(
+            err,
+            "line {}: invalid course key {:?}: {}",
+            key.line, key.key, key.reason
+        )?;
     }
     Ok(if report.invalid_keys.is_empty() {
         ExitCode::SUCCESS
@@ -61,7 +65,9 @@ fn read_lines(file: Option<PathBuf>) -> anyhow::Result<Vec<(usize, String)>> {
 
 fn progress_bar() -> ProgressBar {
     let bar = ProgressBar::new(0);
-    if let Ok(style) = ProgressStyle::with_template("{msg:24} [{bar:40}] {human_pos}/{human_len} {eta}") {
+    if let Ok(style) =
+        ProgressStyle::with_template("{msg:24} [{bar:40}] {human_pos}/{human_len} {eta}")
+    {
         bar.set_style(style.progress_chars("=> "));
     }
     bar
@@ -79,11 +85,19 @@ fn print_report(out: &mut impl Write, report: &BackfillReport) -> std::io::Resul
         report.keys_read,
         report.invalid_keys.len()
     )?;
-    writeln!(out, "organizations {create}: {}", report.organizations_created)?;
+    writeln!(
+        out,
+        "organizations {create}: {}",
+        report.organizations_created
+    )?;
     for name in &report.organizations_to_create {
         writeln!(out, "  {name}")?;
     }
-    writeln!(out, "organizations {reactivate}: {}", report.organizations_reactivated)?;
+    writeln!(
+        out,
+        "organizations {reactivate}: {}",
+        report.organizations_reactivated
+    )?;
     for name in &report.organizations_to_reactivate {
         writeln!(out, "  {name}")?;
     }

@@ -25,10 +25,15 @@ fn numbered(lines: &[&str]) -> Vec<(usize, String)> {
 }
 
 async fn run(app: &TestApp, lines: &[&str], apply: bool, inactive: bool) -> BackfillReport {
-    backfill::run(&app.db, numbered(lines), BackfillOptions { apply, inactive }, None)
-        .await
-        .map_err(|e| e.message())
-        .expect("backfill")
+    backfill::run(
+        &app.db,
+        numbered(lines),
+        BackfillOptions { apply, inactive },
+        None,
+    )
+    .await
+    .map_err(|e| e.message())
+    .expect("backfill")
 }
 
 /// (short name, active), by short name.
@@ -252,14 +257,21 @@ backend_tests! {
 
 /// A 10,000-key backfill costs a handful of statements, not one per key or organization.
 async fn statement_budget(backend: Backend) {
-    let Some((url, _dir)) = fresh_database(backend).await else { return };
+    let Some((url, _dir)) = fresh_database(backend).await else {
+        return;
+    };
     let metrics = tenancy_gateway::metrics::Metrics::new();
-    let db = tenancy_gateway::db::connect(&url, &metrics).await.expect("connect");
+    let db = tenancy_gateway::db::connect(&url, &metrics)
+        .await
+        .expect("connect");
     tenancy_gateway::db::migrate(&db).await.expect("migrate");
     let keys: Vec<(usize, String)> = (0..10_000)
         .map(|n| (n + 1, format!("course-v1:Org{:03}+C{n}+2025", n % 100)))
         .collect();
-    let opts = |apply| BackfillOptions { apply, inactive: false };
+    let opts = |apply| BackfillOptions {
+        apply,
+        inactive: false,
+    };
     let mut costs = Vec::new();
     for apply in [false, true, true] {
         let before = metrics.sql_statements.get();
@@ -271,7 +283,10 @@ async fn statement_budget(backend: Backend) {
         assert_eq!(report.invalid_keys.len(), 0);
     }
     // dry run, fresh apply, re-run (which reads the 10,000 existing links back)
-    assert!(costs.iter().all(|&c| c <= 20), "statements per backfill: {costs:?}");
+    assert!(
+        costs.iter().all(|&c| c <= 20),
+        "statements per backfill: {costs:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -315,7 +330,8 @@ fn cli(dir: &std::path::Path, args: &[&str], stdin: &str) -> (i32, String, Strin
 fn the_cli_plans_applies_and_exits_2_on_invalid_keys() {
     let dir = tempfile::tempdir().expect("temp dir");
     let file = dir.path().join("keys.txt");
-    std::fs::write(&file, "course-v1:edX+DemoX+2020\n# comment\nlib:edx:lib1\n").expect("write keys");
+    std::fs::write(&file, "course-v1:edX+DemoX+2020\n# comment\nlib:edx:lib1\n")
+        .expect("write keys");
     let file = file.to_str().expect("utf-8 path");
 
     let (code, out, err) = cli(dir.path(), &[file], "");
@@ -328,20 +344,36 @@ fn the_cli_plans_applies_and_exits_2_on_invalid_keys() {
 
     let (code, out, _) = cli(dir.path(), &[file, "--apply"], "");
     assert_eq!(code, 0);
-    assert!(out.contains("organizations created: 1\n") && out.contains("links created: 2\n"), "{out}");
+    assert!(
+        out.contains("organizations created: 1\n") && out.contains("links created: 2\n"),
+        "{out}"
+    );
 
     // stdin (no FILE), one invalid key: reported on stderr with its line, the rest applied.
     let input = "course-v1:edX+DemoX+2020\ncourse-v1:MITx+6.002x+2024\nnot/a key\n";
     let (code, out, err) = cli(dir.path(), &["--apply"], input);
     assert_eq!(code, 2, "{out}\n{err}");
-    assert!(err.contains("line 3: invalid course key \"not/a key\""), "{err}");
-    assert!(out.contains("organizations created: 1\n  MITx\n") && out.contains("links created: 1\n"), "{out}");
+    assert!(
+        err.contains("line 3: invalid course key \"not/a key\""),
+        "{err}"
+    );
+    assert!(
+        out.contains("organizations created: 1\n  MITx\n") && out.contains("links created: 1\n"),
+        "{out}"
+    );
     assert!(!err.contains('\r'), "{err:?}");
 
     // `-` is stdin too; a re-run creates nothing.
-    let (code, out, _) = cli(dir.path(), &["-", "--apply"], "course-v1:MITx+6.002x+2024\n");
+    let (code, out, _) = cli(
+        dir.path(),
+        &["-", "--apply"],
+        "course-v1:MITx+6.002x+2024\n",
+    );
     assert_eq!(code, 0);
-    assert!(out.contains("organizations created: 0\n") && out.contains("links created: 0\n"), "{out}");
+    assert!(
+        out.contains("organizations created: 0\n") && out.contains("links created: 0\n"),
+        "{out}"
+    );
 }
 
 #[test]

@@ -81,8 +81,14 @@ pub(super) async fn apply<C: ConnectionTrait>(
     if active {
         written.organizations_reactivated =
             sql::activate(db, "organization", "id", &plan.reactivate_orgs, now).await?;
-        written.links_with_organizations =
-            sql::activate(db, "course_link", "organization_id", &plan.reactivate_orgs, now).await?;
+        written.links_with_organizations = sql::activate(
+            db,
+            "course_link",
+            "organization_id",
+            &plan.reactivate_orgs,
+            now,
+        )
+        .await?;
         written.links_reactivated = written.links_with_organizations
             + sql::activate(db, "course_link", "id", &plan.reactivate_link_ids, now).await?;
     }

@@ -104,7 +104,9 @@ pub async fn run(
             .await
             .map_err(AppError::internal)?
     };
-    let txn = db.begin_with_options(transaction_options(db, opts.apply)).await?;
+    let txn = db
+        .begin_with_options(transaction_options(db, opts.apply))
+        .await?;
     let plan = plan::plan(&txn, parsed, opts, &progress).await?;
     let mut report = plan.report(opts);
     if opts.apply {

@@ -189,7 +189,9 @@ impl Plan {
     pub fn short_name(&self, g: usize) -> &str {
         self.existing[g]
             .as_ref()
-            .map_or(self.groups[g].spelling.as_str(), |org| org.short_name.as_str())
+            .map_or(self.groups[g].spelling.as_str(), |org| {
+                org.short_name.as_str()
+            })
     }
 
     /// Groups whose organization does not exist yet.

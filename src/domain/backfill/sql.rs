@@ -114,7 +114,10 @@ pub(super) async fn activate<C: ConnectionTrait>(
     for batch in ids.chunks(MAX_PARAMS) {
         let mut sql = Sql::new(db.get_database_backend(), "UPDATE ");
         sql.push(table).push(" SET active = ").param();
-        sql.push(", modified = ").param().push(" WHERE active = ").param();
+        sql.push(", modified = ")
+            .param()
+            .push(" WHERE active = ")
+            .param();
         sql.push(" AND ").push(column).push(" IN (");
         sql.list(padded(batch.len())).push(")");
         let mut values: Vec<Value> = vec![true.into(), now.into(), false.into()];
