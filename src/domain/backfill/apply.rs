@@ -62,7 +62,8 @@ pub(super) async fn apply<C: ConnectionTrait>(
         written.organizations_created += sql::execute(db, &sql, values).await?.rows_affected();
     }
     // Ids of the new organizations (or of those a concurrent writer created first).
-    let mut created = plan::find_orgs(db, new.iter().map(|&g| plan.groups[g].key.as_str())).await?;
+    let new_keys: Vec<&str> = new.iter().map(|&g| plan.groups[g].key.as_str()).collect();
+    let mut created = plan::find_orgs(db, &new_keys).await?;
     let mut org_ids = Vec::with_capacity(plan.groups.len());
     for (g, group) in plan.groups.iter().enumerate() {
         let id = match (&plan.existing[g], created.remove(&group.key)) {
@@ -95,18 +96,16 @@ pub(super) async fn apply<C: ConnectionTrait>(
 
     let total: usize = plan.create.iter().map(Vec::len).sum();
     progress.phase("writing links", total);
-    let links = plan
-        .create
-        .iter()
-        .zip(&org_ids)
-        .flat_map(|(keys, &id)| keys.iter().map(move |k| (id, k.as_str())));
     let mut batch: Vec<(i64, &str)> = Vec::with_capacity(ROWS.min(total));
-    for link in links {
-        batch.push(link);
-        if batch.len() == ROWS {
-            written.links_created += insert_links(db, &batch, active, now).await?;
-            progress.inc(batch.len());
-            batch.clear();
+    // Plain loops: an iterator of closures held across an await makes the future not `Send`.
+    for (keys, &id) in plan.create.iter().zip(&org_ids) {
+        for key in keys {
+            batch.push((id, key.as_str()));
+            if batch.len() == ROWS {
+                written.links_created += insert_links(db, &batch, active, now).await?;
+                progress.inc(batch.len());
+                batch.clear();
+            }
         }
     }
     if !batch.is_empty() {

@@ -162,3 +162,50 @@ impl Progress {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::parse::parse;
+    use super::sql::{pad, padded};
+    use super::*;
+
+    /// The GraphQL mutation awaits `run` in a resolver, which needs a `Send` future.
+    #[allow(dead_code)]
+    fn run_is_send(db: &DatabaseConnection) {
+        fn send<T: Send>(_: T) {}
+        send(run(db, Vec::new(), BackfillOptions::default(), None));
+    }
+
+    #[test]
+    fn spellings_fold_into_the_smallest_one_and_keys_dedup() {
+        let lines = [
+            "course-v1:edx+A+1",
+            "course-v1:edX+B+1",
+            "course-v1:edx+A+1",
+            "lib:MITx:x",
+        ];
+        let parsed = parse(
+            lines
+                .iter()
+                .enumerate()
+                .map(|(i, l)| (i + 1, l.to_string()))
+                .collect(),
+            &Progress::default(),
+        );
+        let spellings: Vec<&str> = parsed.groups.iter().map(|g| g.spelling.as_str()).collect();
+        assert_eq!(spellings, ["MITx", "edX"]);
+        assert_eq!(parsed.keys[1], ["course-v1:edX+B+1", "course-v1:edx+A+1"]);
+        assert_eq!(parsed.keys_read, 4);
+    }
+
+    #[test]
+    fn batches_pad_to_a_power_of_two_with_their_last_item() {
+        assert_eq!(padded(1), 16);
+        assert_eq!(padded(17), 32);
+        assert_eq!(padded(100_000), sql::MAX_PARAMS);
+        let padded_items: Vec<i32> = pad(&[1, 2, 3]).copied().collect();
+        assert_eq!(padded_items.len(), 16);
+        assert_eq!(&padded_items[..4], &[1, 2, 3, 3]);
+        assert_eq!(pad::<i32>(&[]).count(), 0);
+    }
+}

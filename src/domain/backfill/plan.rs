@@ -46,7 +46,9 @@ pub(super) async fn plan<C: ConnectionTrait>(
         keys_read,
     } = parsed;
     let activate = !opts.inactive;
-    let mut found = find_orgs(db, groups.iter().map(|g| g.key.as_str())).await?;
+    let org_keys: Vec<&str> = groups.iter().map(|g| g.key.as_str()).collect();
+    let mut found = find_orgs(db, &org_keys).await?;
+    drop(org_keys);
     let existing: Vec<Option<ExistingOrg>> = groups.iter().map(|g| found.remove(&g.key)).collect();
 
     let links = existing_links(db, &existing, &create, progress).await?;
@@ -92,11 +94,10 @@ pub(super) async fn plan<C: ConnectionTrait>(
 }
 
 /// Existing organizations by case-folded short name.
-pub(super) async fn find_orgs<'a, C: ConnectionTrait>(
+pub(super) async fn find_orgs<C: ConnectionTrait>(
     db: &C,
-    keys: impl Iterator<Item = &'a str>,
+    keys: &[&str],
 ) -> AppResult<HashMap<String, ExistingOrg>> {
-    let keys: Vec<&str> = keys.collect();
     let mut found = HashMap::with_capacity(keys.len());
     for batch in keys.chunks(MAX_PARAMS) {
         let mut sql = Sql::new(
