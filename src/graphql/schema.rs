@@ -6,7 +6,7 @@ use async_graphql::{EmptySubscription, MergedObject, SDLExportOptions, Schema, S
 use sea_orm::DatabaseConnection;
 
 use super::limits::QueryLimits;
-use super::mutation::{CourseMutation, DirectoryMutation, OrganizationMutation};
+use super::mutation::{BackfillMutation, CourseMutation, DirectoryMutation, OrganizationMutation};
 use super::outcome::TrackExecution;
 use super::query::{
     CourseQuery, EntityQuery, OrganizationQuery, PartnerQuery, SiteQuery, ViewerQuery,
@@ -26,7 +26,12 @@ pub struct QueryRoot(
 
 #[derive(MergedObject, Default)]
 #[graphql(name = "Mutation")]
-pub struct MutationRoot(OrganizationMutation, CourseMutation, DirectoryMutation);
+pub struct MutationRoot(
+    OrganizationMutation,
+    CourseMutation,
+    DirectoryMutation,
+    BackfillMutation,
+);
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 

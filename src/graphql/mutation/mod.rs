@@ -2,10 +2,12 @@
 //! resolver parses its arguments and calls one service function, which owns the transaction,
 //! the grant check and the rules.
 
+mod backfill;
 mod course;
 mod directory;
 mod organization;
 
+pub use backfill::BackfillMutation;
 pub use course::CourseMutation;
 pub use directory::DirectoryMutation;
 pub use organization::OrganizationMutation;

@@ -70,3 +70,30 @@ impl TestApp {
         ((after - before) as u64, value)
     }
 }
+
+impl TestApp {
+    /// The status answered to a POST that declares a `content_length`-byte body but has not
+    /// sent it yet. (Sending a body the server refuses races with the server closing the
+    /// connection, which makes the client see a broken pipe instead of the 413.)
+    pub async fn status_for_declared_body(&self, content_length: usize) -> u16 {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mut stream = tokio::net::TcpStream::connect(self.addr)
+            .await
+            .expect("connect");
+        let head = format!(
+            "POST /graphql HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nContent-Length: {content_length}\r\n\r\n",
+            self.addr
+        );
+        stream.write_all(head.as_bytes()).await.expect("write head");
+        let mut buf = vec![0u8; 1024];
+        let n = tokio::time::timeout(std::time::Duration::from_secs(10), stream.read(&mut buf))
+            .await
+            .expect("an answer before the body is sent")
+            .expect("read");
+        let text = String::from_utf8_lossy(&buf[..n]);
+        text.split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| panic!("no status line: {text:?}"))
+    }
+}
