@@ -10,6 +10,7 @@ mod backfill;
 mod binary;
 mod courses;
 mod errors;
+mod faults;
 mod fuzz;
 mod http;
 mod leaks;

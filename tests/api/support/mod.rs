@@ -1,10 +1,12 @@
 //! `TestApp`: a running service on a fresh database, and a GraphQL client for it.
 
 mod auth;
+mod cluster;
 mod data;
 mod raw;
 
 pub use auth::*;
+pub use cluster::PgCluster;
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
