@@ -47,7 +47,6 @@ enum Command {
     Migrate,
     /// Print the federation SDL (what schema.graphql holds).
     Schema,
-    /// Load example data.
     /// Mint an HS256 bearer token with TENANCY_JWT_SECRET, for local use and tests.
     Token {
         /// The token's subject (`sub`).
@@ -63,6 +62,7 @@ enum Command {
         #[arg(long, default_value_t = 3600)]
         ttl: u64,
     },
+    /// Load example data.
     Seed {
         /// The example graph of the design notes: partners edx, mitpe and hxplus, their
         /// organizations, sites and some course runs. Idempotent.

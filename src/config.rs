@@ -96,6 +96,11 @@ pub struct Limits {
         global = true
     )]
     pub request_timeout: Duration,
+
+    /// GraphQL requests one client (peer address) may have in flight; more are answered 429.
+    /// Keeps one client from holding every database connection.
+    #[arg(long = "max-inflight-per-client", env = "TENANCY_MAX_INFLIGHT_PER_CLIENT", default_value_t = Limits::DEFAULT.inflight_per_client, global = true)]
+    pub inflight_per_client: usize,
 }
 
 impl Limits {
@@ -105,6 +110,7 @@ impl Limits {
         batch_size: 10,
         body_bytes: 2 * 1024 * 1024,
         request_timeout: Duration::from_secs(30),
+        inflight_per_client: 32,
     };
 }
 
@@ -182,6 +188,7 @@ mod tests {
             "--max-batch-size=2",
             "--max-body-bytes=1000",
             "--request-timeout=250ms",
+            "--max-inflight-per-client=3",
         ])
         .map_err(|e| e.to_string())
         .unwrap();
@@ -193,6 +200,7 @@ mod tests {
                 batch_size: 2,
                 body_bytes: 1000,
                 request_timeout: Duration::from_millis(250),
+                inflight_per_client: 3,
             }
         );
     }

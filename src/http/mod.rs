@@ -3,6 +3,7 @@
 //! `graphql` speaks GraphQL over HTTP, `ops` answers operators, and `layers` wraps every route
 //! in the protections and observability shared by all of them.
 
+mod fairness;
 mod graphiql;
 mod graphql;
 mod layers;
@@ -28,7 +29,15 @@ pub struct AppState {
 
 pub fn router(state: AppState) -> Router {
     let routes = Router::new()
-        .route("/graphql", get(graphql::get).post(graphql::post))
+        .route(
+            "/graphql",
+            get(graphql::get)
+                .post(graphql::post)
+                .layer(axum::middleware::from_fn_with_state(
+                    fairness::Fairness::new(state.config.limits.inflight_per_client),
+                    fairness::limit_per_client,
+                )),
+        )
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))

@@ -177,6 +177,56 @@ backend_tests! {
         assert_eq!(app.status_for_declared_body(3 * 1024 * 1024 + 1).await, 413);
     }
 
+    async fn one_client_cannot_hold_more_than_its_share_of_requests(app: TestApp) {
+        drop(app);
+        let app = std::sync::Arc::new(TestApp::spawn_with(BACKEND, |c| c.limits.inflight_per_client = 2).await.unwrap());
+        // Another connection holds the lock the mutations need, so they stay in flight.
+        let lock = match BACKEND {
+            Backend::Sqlite => {
+                app.db.begin_with_options(sea_orm::TransactionOptions {
+                    sqlite_transaction_mode: Some(sea_orm::SqliteTransactionMode::Immediate),
+                    ..Default::default()
+                }).await.unwrap()
+            }
+            Backend::Postgres => {
+                let tx = app.db.begin().await.unwrap();
+                tx.execute_unprepared("LOCK TABLE organization IN ACCESS EXCLUSIVE MODE").await.unwrap();
+                tx
+            }
+        };
+        let held: Vec<_> = (0..2)
+            .map(|i| {
+                let app = app.clone();
+                tokio::spawn(async move {
+                    app.as_user(&admin(), "mutation($s: String!) { ensureOrganization(shortName: $s) { created } }", json!({ "s": format!("Held{i}") })).await
+                })
+            })
+            .collect();
+        // Wait until both are in flight (they are waiting on the lock).
+        let mut refused = None;
+        for _ in 0..100 {
+            let resp = app.post_json(&json!({ "query": "{ __typename }" }), None).await;
+            if resp.status == StatusCode::TOO_MANY_REQUESTS {
+                refused = Some(resp);
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let refused = refused.expect("a third request from the same client is refused while two are in flight");
+        assert_eq!(error_code(&refused.body), "TOO_MANY_REQUESTS");
+        assert_eq!(refused.header("retry-after"), "1");
+        let health = app.client().get(app.url("/readyz")).send().await.unwrap();
+        assert_eq!(health.status(), 200, "operators' endpoints are not counted");
+        lock.rollback().await.unwrap();
+        for task in held {
+            let body = task.await.unwrap();
+            assert_eq!(body["data"]["ensureOrganization"]["created"], true, "{body}");
+        }
+        // The slots are free again.
+        let resp = app.post_json(&json!({ "query": "{ __typename }" }), None).await;
+        assert_eq!(resp.status, StatusCode::OK);
+    }
+
     async fn operations_past_the_time_limit_are_stopped(app: TestApp) {
         drop(app);
         let app = TestApp::spawn_with(BACKEND, |c| c.limits.request_timeout = Duration::from_millis(300)).await.unwrap();

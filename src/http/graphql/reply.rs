@@ -12,6 +12,13 @@ use crate::error::AppError;
 /// The response to one operation.
 pub fn single(media: MediaType, answer: Answer) -> Response {
     let status = status(media, &answer);
+    // The common case is written straight to bytes: going through a `Value` tree first cost
+    // a second serialization of every response (a seventh of a large list's CPU).
+    if answer.kind == Kind::Executed
+        && let Ok(bytes) = serde_json::to_vec(&answer.response)
+    {
+        return respond_bytes(status, media, bytes);
+    }
     respond(status, media, body(answer))
 }
 
@@ -93,10 +100,9 @@ fn errors_only(error: AppError) -> Value {
 }
 
 fn respond(status: StatusCode, media: MediaType, body: Value) -> Response {
-    (
-        status,
-        [(header::CONTENT_TYPE, media.content_type())],
-        body.to_string(),
-    )
-        .into_response()
+    respond_bytes(status, media, body.to_string().into_bytes())
+}
+
+fn respond_bytes(status: StatusCode, media: MediaType, body: Vec<u8>) -> Response {
+    (status, [(header::CONTENT_TYPE, media.content_type())], body).into_response()
 }

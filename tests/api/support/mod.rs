@@ -94,6 +94,8 @@ impl TestApp {
         let (url, dir) = fresh_database(backend).await?;
         let mut config = Config::for_database(url.clone());
         config.jwt_secret = Some(tenancy_gateway::config::Secret(SECRET.to_owned()));
+        // Every test client is 127.0.0.1: the per-client limit has its own test.
+        config.limits.inflight_per_client = 10_000;
         configure(&mut config);
         let server = Server::bind(config, "127.0.0.1:0")
             .await
