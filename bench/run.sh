@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# Benchmarks tenancy-gateway side by side with edx-organizations. One command, from the repo root:
+#
+#   bash bench/run.sh
+#
+# It builds the release binary, creates the peer's virtualenv (bench/out/venv: edx-organizations
+# 9.x, Django 5.2, gunicorn; from PyPI, once), loads the same data into both, drives both with wrk
+# on 127.0.0.1 and prints the table; results land in bench/out/ (results.csv, results.md,
+# results.svg). When the checkout has benches/backfill.rs, `cargo bench --bench backfill` (1,000,000
+# keys) runs after the HTTP scenarios and its figures are appended. Needs cargo, python3 (3.10+)
+# and wrk (installed with apt-get when missing and running as root).
+#
+# Environment: BENCH_DURATION (s, default 10), BENCH_CONNECTIONS (16), BENCH_THREADS (2),
+# BENCH_WARMUP (s, 2), BENCH_WAIT_QUIET (seconds to wait at most for the 1-minute load average to
+# drop below BENCH_QUIET_LOAD, default 0.7; default 0 = do not wait), BENCH_SKIP_BUILD=1 (use the
+# existing target/release binary), BENCH_BACKFILL=0 (skip the backfill bench even when present),
+# CARGO_TARGET_DIR (as cargo).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BENCH="$ROOT/bench"
+OUT="$BENCH/out"
+mkdir -p "$OUT"
+cd "$ROOT"
+
+say() { printf '==> %s\n' "$*" >&2; }
+
+# --- tools ---------------------------------------------------------------------------------
+if ! command -v wrk >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    say "installing wrk (apt-get)"
+    apt-get install -y -q wrk >/dev/null || { apt-get update -q >/dev/null && apt-get install -y -q wrk >/dev/null; }
+  else
+    echo "wrk is required (Debian: apt-get install wrk)" >&2
+    exit 1
+  fi
+fi
+PYTHON=${PYTHON:-python3}
+"$PYTHON" -c 'import sys; assert sys.version_info >= (3, 10), sys.version' \
+  || { echo "python3 3.10+ is required" >&2; exit 1; }
+
+# --- tenancy-gateway ---------------------------------------------------------------------------
+TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
+if [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then
+  say "cargo build --release"
+  nice -n 10 cargo build --release --quiet
+fi
+BINARY="$TARGET_DIR/release/tenancy-gateway"
+[ -x "$BINARY" ] || { echo "no release binary at $BINARY" >&2; exit 1; }
+
+# --- the peer's virtualenv (created once; pip runs only here, never during the measurement) ----
+VENV="$OUT/venv"
+PEER_REQS=("edx-organizations>=9,<10" "Django>=5.2,<6" "gunicorn>=23")
+if [ ! -x "$VENV/bin/gunicorn" ] || ! "$VENV/bin/python" -c 'import organizations, rest_framework' 2>/dev/null; then
+  say "creating the peer's virtualenv in $VENV"
+  rm -rf "$VENV"
+  "$PYTHON" -m venv "$VENV"
+  "$VENV/bin/pip" install -q --disable-pip-version-check "${PEER_REQS[@]}"
+fi
+"$VENV/bin/pip" freeze --disable-pip-version-check 2>/dev/null \
+  | grep -iE '^(edx-organizations|django|djangorestframework|gunicorn)==' > "$OUT/peer-versions.txt" || true
+
+# The backfill bench (when this checkout has one) runs after the HTTP scenarios; it is built first
+# so that compiling it does not load the machine during them.
+BACKFILL=0
+if [ "${BENCH_BACKFILL:-1}" = 1 ] && [ -f "$ROOT/benches/backfill.rs" ]; then
+  BACKFILL=1
+  if [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then
+    say "cargo bench --no-run --bench backfill"
+    nice -n 10 cargo bench --quiet --no-run --bench backfill 2>&1 | tail -n 3 >&2
+  fi
+fi
+
+# --- a quiet machine -----------------------------------------------------------------------------
+WAIT=${BENCH_WAIT_QUIET:-0}
+QUIET=${BENCH_QUIET_LOAD:-0.7}
+if [ "$WAIT" -gt 0 ]; then
+  deadline=$(( $(date +%s) + WAIT ))
+  while awk -v q="$QUIET" '{ exit !($1 >= q) }' /proc/loadavg && [ "$(date +%s)" -lt "$deadline" ]; do
+    say "waiting for a quiet machine: load $(cut -d' ' -f1-3 /proc/loadavg)"
+    sleep 15
+  done
+fi
+say "load before the run: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+AFTER=()
+[ "$BACKFILL" = 1 ] && AFTER=(--backfill-after)
+"$VENV/bin/python" "$BENCH/bench.py" \
+  --binary "$BINARY" --python "$VENV/bin/python" --out "$OUT" \
+  --duration "${BENCH_DURATION:-10}" --warmup "${BENCH_WARMUP:-2}" \
+  --connections "${BENCH_CONNECTIONS:-16}" --threads "${BENCH_THREADS:-2}" \
+  "${AFTER[@]}" | tee "$OUT/results.txt"
+
+if [ "$BACKFILL" = 1 ]; then
+  say "cargo bench --bench backfill"
+  {
+    echo
+    echo "Backfill of 1,000,000 keys (cargo bench --bench backfill):"
+    if nice -n 10 cargo bench --quiet --bench backfill > "$OUT/backfill-bench.txt" 2>&1; then
+      grep -E '^backfill |skipped' "$OUT/backfill-bench.txt" | sed 's/^/  /'
+    else
+      echo "  failed; see bench/out/backfill-bench.txt"
+    fi
+  } | tee -a "$OUT/results.txt" "$OUT/results.md"
+fi
+say "peer versions: $(tr '\n' ' ' < "$OUT/peer-versions.txt")"
