@@ -169,7 +169,9 @@ class Ours:
         self.binary = binary
         self.db = os.path.join(workdir, "tenancy.sqlite")
         self.env = dict(os.environ, DATABASE_URL=f"sqlite://{self.db}?mode=rwc",
-                        TENANCY_JWT_SECRET=JWT_SECRET, RUST_LOG="warn")
+                        TENANCY_JWT_SECRET=JWT_SECRET, RUST_LOG="warn",
+                        # wrk's 16 connections stand for 16 clients behind one address.
+                        TENANCY_MAX_INFLIGHT_PER_CLIENT="1024")
         self.proc = None
         self.port = None
 

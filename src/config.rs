@@ -110,7 +110,7 @@ impl Limits {
         batch_size: 10,
         body_bytes: 2 * 1024 * 1024,
         request_timeout: Duration::from_secs(30),
-        inflight_per_client: 32,
+        inflight_per_client: 6,
     };
 }
 
