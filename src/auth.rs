@@ -152,22 +152,28 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_valid_token_becomes_a_scope() {
-        let token = mint("s3cret", &claims()).unwrap();
-        let scope = scope_from_token(&config(), &token).unwrap();
-        assert_eq!(scope.subject.as_deref(), Some("ada"));
-        assert_eq!(scope.org_filter, Some(vec!["mitx".to_owned()]));
-        assert!(!scope.administrator);
+    /// A test step's error, as text.
+    fn msg(err: AppError) -> String {
+        err.message()
     }
 
     #[test]
-    fn bad_tokens_are_unauthenticated() {
+    fn a_valid_token_becomes_a_scope() -> Result<(), String> {
+        let token = mint("s3cret", &claims()).map_err(msg)?;
+        let scope = scope_from_token(&config(), &token).map_err(msg)?;
+        assert_eq!(scope.subject.as_deref(), Some("ada"));
+        assert_eq!(scope.org_filter, Some(vec!["mitx".to_owned()]));
+        assert!(!scope.administrator);
+        Ok(())
+    }
+
+    #[test]
+    fn bad_tokens_are_unauthenticated() -> Result<(), String> {
         let expired = Claims {
             exp: 1_000_000,
             ..claims()
         };
-        let forged = mint("other", &claims()).unwrap();
+        let forged = mint("other", &claims()).map_err(msg)?;
         let none_alg = format!(
             "{}.{}.",
             base64::Engine::encode(
@@ -184,19 +190,21 @@ mod tests {
             &claims(),
             &EncodingKey::from_secret(b"s3cret"),
         )
-        .unwrap();
+        .map_err(|e| e.to_string())?;
         for token in [
-            mint("s3cret", &expired).unwrap(),
+            mint("s3cret", &expired).map_err(msg)?,
             forged,
             none_alg,
             hs512,
             "garbage".into(),
         ] {
-            let err = scope_from_token(&config(), &token).unwrap_err();
-            assert_eq!(err.code(), "UNAUTHENTICATED", "{token}");
+            let code = scope_from_token(&config(), &token).err().map(|e| e.code());
+            assert_eq!(code, Some("UNAUTHENTICATED"), "{token}");
         }
         let no_secret = Config::for_database("sqlite::memory:");
-        let err = scope_from_token(&no_secret, &mint("s3cret", &claims()).unwrap()).unwrap_err();
-        assert_eq!(err.code(), "UNAUTHENTICATED");
+        let token = mint("s3cret", &claims()).map_err(msg)?;
+        let code = scope_from_token(&no_secret, &token).err().map(|e| e.code());
+        assert_eq!(code, Some("UNAUTHENTICATED"));
+        Ok(())
     }
 }

@@ -172,10 +172,8 @@ mod tests {
     }
 
     #[test]
-    fn limits_default_to_their_documented_values_and_take_flags() {
-        let cli = Cli::try_parse_from(["serve"])
-            .map_err(|e| e.to_string())
-            .unwrap();
+    fn limits_default_to_their_documented_values_and_take_flags() -> Result<(), String> {
+        let cli = Cli::try_parse_from(["serve"]).map_err(|e| e.to_string())?;
         assert_eq!(
             cli.limits,
             Limits::DEFAULT,
@@ -190,8 +188,7 @@ mod tests {
             "--request-timeout=250ms",
             "--max-inflight-per-client=3",
         ])
-        .map_err(|e| e.to_string())
-        .unwrap();
+        .map_err(|e| e.to_string())?;
         assert_eq!(
             cli.limits,
             Limits {
@@ -203,6 +200,7 @@ mod tests {
                 inflight_per_client: 3,
             }
         );
+        Ok(())
     }
 
     #[test]

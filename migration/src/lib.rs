@@ -12,3 +12,18 @@ impl MigratorTrait for Migrator {
         vec![Box::new(m20261123_000001_tenancy_graph::Migration)]
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Landed names are recorded in `seaql_migrations`: renaming one would re-run it.
+    #[test]
+    fn migration_names_never_change() {
+        let names: Vec<String> = Migrator::migrations()
+            .iter()
+            .map(|m| m.name().to_owned())
+            .collect();
+        assert_eq!(names, ["m20261123_000001_tenancy_graph"]);
+    }
+}

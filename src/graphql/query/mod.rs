@@ -15,7 +15,7 @@ pub use partner::PartnerQuery;
 pub use site::SiteQuery;
 pub use viewer::ViewerQuery;
 
-use ::entity::{partner as partner_entity, site as site_entity};
+use ::entity::site as site_entity;
 use async_graphql::Context;
 use sea_orm::FromQueryResult;
 
@@ -58,13 +58,8 @@ async fn partner_filter(ctx: &Context<'_>, partner: Option<&str>) -> AppResult<O
     match partner {
         Some(code) => {
             let code = dom::partner_code("partner", code)?;
-            let found: Option<partner_entity::Model> = ctx
-                .request()
-                .loaders
-                .partner_by_key
-                .load_one(code.key())
-                .await?;
-            found.map(|p| Some(p.id)).ok_or_else(|| {
+            let found = lookup::partner(ctx, &code).await?;
+            found.map(|p| Some(p.0.id)).ok_or_else(|| {
                 AppError::bad_input(
                     "partner",
                     format!("no partner with short code {:?}", code.as_str()),

@@ -5,12 +5,6 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use tenancy_gateway::app::Server;
-use tenancy_gateway::config::Config;
-use tokio::sync::oneshot;
-
-use super::{SECRET, TestApp};
-
 pub struct PgCluster {
     /// Where `initdb`, `pg_ctl` and `postgres` live.
     bin: PathBuf,
@@ -199,34 +193,6 @@ impl Drop for PgCluster {
         }
         if let Some(dir) = self.dir.take() {
             let _ = dir.close();
-        }
-    }
-}
-
-impl TestApp {
-    /// The service in-process on the database at `url` (which it migrates), like `spawn_with`
-    /// does on a fresh database.
-    pub async fn spawn_on(url: &str, configure: impl FnOnce(&mut Config)) -> TestApp {
-        let mut config = Config::for_database(url.to_owned());
-        config.jwt_secret = Some(tenancy_gateway::config::Secret(SECRET.to_owned()));
-        configure(&mut config);
-        let server = Server::bind(config, "127.0.0.1:0")
-            .await
-            .expect("start server");
-        let addr = server.local_addr().expect("local addr");
-        let (tx, rx) = oneshot::channel::<()>();
-        tokio::spawn(server.run(async {
-            let _ = rx.await;
-        }));
-        let db = sea_orm::Database::connect(url)
-            .await
-            .expect("test connection");
-        TestApp {
-            addr,
-            db,
-            client: reqwest::Client::new(),
-            _shutdown: tx,
-            _dir: None,
         }
     }
 }

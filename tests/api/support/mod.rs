@@ -92,7 +92,15 @@ impl TestApp {
         configure: impl FnOnce(&mut Config),
     ) -> Option<TestApp> {
         let (url, dir) = fresh_database(backend).await?;
-        let mut config = Config::for_database(url.clone());
+        let mut app = Self::spawn_on(&url, configure).await;
+        app._dir = dir;
+        Some(app)
+    }
+
+    /// Starts the service on the database at `url` (configured like every test service, then
+    /// by `configure`).
+    pub async fn spawn_on(url: &str, configure: impl FnOnce(&mut Config)) -> TestApp {
+        let mut config = Config::for_database(url.to_owned());
         config.jwt_secret = Some(tenancy_gateway::config::Secret(SECRET.to_owned()));
         // Every test client is 127.0.0.1: the per-client limit has its own test.
         config.limits.inflight_per_client = 10_000;
@@ -105,16 +113,16 @@ impl TestApp {
         tokio::spawn(server.run(async {
             let _ = rx.await;
         }));
-        let db = sea_orm::Database::connect(&url)
+        let db = sea_orm::Database::connect(url)
             .await
             .expect("test connection");
-        Some(TestApp {
+        TestApp {
             addr,
             db,
             client: reqwest::Client::new(),
             _shutdown: tx,
-            _dir: dir,
-        })
+            _dir: None,
+        }
     }
 
     pub fn url(&self, path: &str) -> String {

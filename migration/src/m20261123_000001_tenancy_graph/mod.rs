@@ -5,87 +5,16 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
-#[derive(DeriveMigrationName)]
+mod idens;
+use idens::*;
+
 pub struct Migration;
 
-#[derive(DeriveIden)]
-enum Partner {
-    Table,
-    Id,
-    ShortCode,
-    ShortCodeKey,
-    Name,
-    LmsUrl,
-    StudioUrl,
-    MarketingSiteUrl,
-    Active,
-    Created,
-    Modified,
-}
-
-#[derive(DeriveIden)]
-enum Site {
-    Table,
-    Id,
-    Domain,
-    DomainKey,
-    Name,
-    PartnerId,
-    Active,
-    Created,
-    Modified,
-}
-
-#[derive(DeriveIden)]
-enum Organization {
-    Table,
-    Id,
-    ShortName,
-    ShortNameKey,
-    Name,
-    Description,
-    LogoUrl,
-    Active,
-    Created,
-    Modified,
-}
-
-#[derive(DeriveIden)]
-enum CourseLink {
-    Table,
-    Id,
-    OrganizationId,
-    CourseKey,
-    Active,
-    Created,
-    Modified,
-}
-
-#[derive(DeriveIden)]
-enum PartnerOrganization {
-    Table,
-    PartnerId,
-    OrganizationId,
-    Created,
-}
-
-#[derive(DeriveIden)]
-enum SiteOrganization {
-    Table,
-    SiteId,
-    OrganizationId,
-    Created,
-}
-
-#[derive(DeriveIden)]
-enum RoleGrant {
-    Table,
-    Id,
-    Subject,
-    Role,
-    PartnerId,
-    OrganizationId,
-    Created,
+// Named by hand: the derive takes the file name, which is `mod` in a module directory.
+impl MigrationName for Migration {
+    fn name(&self) -> &str {
+        "m20261123_000001_tenancy_graph"
+    }
 }
 
 fn timestamp(col: impl IntoIden) -> ColumnDef {
