@@ -24,12 +24,7 @@ impl Server {
         crate::db::migrate(&db).await?;
         let config = Arc::new(config);
         let schema = build_schema(db.clone(), config.clone());
-        let state = AppState {
-            db,
-            schema,
-            metrics,
-            config,
-        };
+        let state = AppState::new(db, schema, metrics, config);
         let listener = TcpListener::bind(listen).await?;
         Ok(Server { listener, state })
     }

@@ -101,6 +101,15 @@ pub struct Limits {
     /// Keeps one client from holding every database connection.
     #[arg(long = "max-inflight-per-client", env = "TENANCY_MAX_INFLIGHT_PER_CLIENT", default_value_t = Limits::DEFAULT.inflight_per_client, global = true)]
     pub inflight_per_client: usize,
+
+    /// Queries executed at the same time; more wait (within the time limit) for a slot. 0, the
+    /// default, means one per CPU core on SQLite and four per core on PostgreSQL. A large
+    /// answer is built in memory before it is sent, so this bounds memory under load; queries
+    /// use the CPU (SQLite runs in-process) or wait on the network (PostgreSQL), hence the
+    /// two defaults. Mutations are not counted: one waiting for the write lock must not hold
+    /// up readers.
+    #[arg(long = "max-concurrent-queries", env = "TENANCY_MAX_CONCURRENT_QUERIES", default_value_t = Limits::DEFAULT.concurrent_queries, global = true)]
+    pub concurrent_queries: usize,
 }
 
 impl Limits {
@@ -111,7 +120,21 @@ impl Limits {
         body_bytes: 2 * 1024 * 1024,
         request_timeout: Duration::from_secs(30),
         inflight_per_client: 6,
+        concurrent_queries: 0,
     };
+
+    /// `concurrent_queries` with 0 resolved for the engine of `database_url`.
+    pub fn query_slots(&self, database_url: &str) -> usize {
+        if self.concurrent_queries > 0 {
+            return self.concurrent_queries;
+        }
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        if database_url.starts_with("sqlite:") {
+            cores
+        } else {
+            4 * cores
+        }
+    }
 }
 
 impl Default for Limits {
@@ -187,6 +210,7 @@ mod tests {
             "--max-body-bytes=1000",
             "--request-timeout=250ms",
             "--max-inflight-per-client=3",
+            "--max-concurrent-queries=5",
         ])
         .map_err(|e| e.to_string())?;
         assert_eq!(
@@ -198,9 +222,23 @@ mod tests {
                 body_bytes: 1000,
                 request_timeout: Duration::from_millis(250),
                 inflight_per_client: 3,
+                concurrent_queries: 5,
             }
         );
         Ok(())
+    }
+
+    #[test]
+    fn query_slots_default_by_engine() {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let auto = Limits::DEFAULT;
+        assert_eq!(auto.query_slots("sqlite://x.db"), cores);
+        assert_eq!(auto.query_slots("postgres://h/db"), 4 * cores);
+        let set = Limits {
+            concurrent_queries: 3,
+            ..Limits::DEFAULT
+        };
+        assert_eq!(set.query_slots("sqlite://x.db"), 3);
     }
 
     #[test]

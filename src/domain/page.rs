@@ -187,6 +187,7 @@ where
             Alias::new(TOTAL),
         )
         .expr_window_as(Expr::cust("ROW_NUMBER()"), numbered, Alias::new(RN));
+    let has_since = since.is_some();
     if let Some(since) = since {
         select.expr_as(Expr::col(since), Alias::new(SINCE));
     }
@@ -218,10 +219,12 @@ where
             SortKind::Text => SortKey::Text(row.try_get("", SORT)?),
             SortKind::Int => SortKey::Int(row.try_get("", SORT)?),
         };
-        let since = row
-            .try_get::<Option<chrono::DateTime<chrono::Utc>>>("", SINCE)
-            .ok()
-            .flatten();
+        // Asked only where selected: a missing column is an error, and errors allocate.
+        let since = if has_since {
+            row.try_get::<Option<chrono::DateTime<chrono::Utc>>>("", SINCE)?
+        } else {
+            None
+        };
         page.items.push(PageItem {
             node: M::from_query_result(&row, "")?,
             cursor: key.cursor(),

@@ -3,6 +3,7 @@
 pub mod batch;
 pub mod connection;
 pub mod context;
+pub mod documents;
 pub mod limits;
 pub mod loader;
 pub mod mutation;

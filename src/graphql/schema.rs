@@ -5,9 +5,7 @@ use std::sync::Arc;
 use async_graphql::{EmptySubscription, MergedObject, SDLExportOptions, Schema, SchemaBuilder};
 use sea_orm::DatabaseConnection;
 
-use super::limits::QueryLimits;
 use super::mutation::{BackfillMutation, CourseMutation, DirectoryMutation, OrganizationMutation};
-use super::outcome::TrackExecution;
 use super::query::{
     CourseQuery, EntityQuery, OrganizationQuery, PartnerQuery, SiteQuery, ViewerQuery,
 };
@@ -44,18 +42,10 @@ fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, EmptySubscription> {
     .enable_federation()
 }
 
-/// The executable schema; per-request data (`RequestCtx`, `Started`) is added by the HTTP layer.
+/// The executable schema; per-request data (`RequestCtx`) is added by the HTTP layer.
 pub fn build_schema(db: DatabaseConnection, config: Arc<Config>) -> AppSchema {
-    let limits = QueryLimits {
-        depth: config.limits.query_depth,
-        complexity: config.limits.query_complexity,
-    };
-    builder()
-        .extension(limits)
-        .extension(TrackExecution)
-        .data(db)
-        .data(config)
-        .finish()
+    // No extensions: with any, async-graphql routes every field through them (see `outcome`).
+    builder().data(db).data(config).finish()
 }
 
 /// The federation SDL (what `tenancy-gateway schema` prints and `schema.graphql` holds).

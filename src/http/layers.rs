@@ -148,12 +148,7 @@ mod tests {
         let config = std::sync::Arc::new(crate::config::Config::for_database("sqlite::memory:"));
         let db = sea_orm::DatabaseConnection::default();
         let schema = crate::graphql::build_schema(db.clone(), config.clone());
-        AppState {
-            db,
-            schema,
-            metrics,
-            config,
-        }
+        AppState::new(db, schema, metrics, config)
     }
 
     #[tokio::test]

@@ -17,6 +17,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::config::Config;
 use crate::graphql::AppSchema;
+use crate::graphql::documents::Documents;
 use crate::metrics::Metrics;
 
 #[derive(Clone)]
@@ -25,6 +26,28 @@ pub struct AppState {
     pub schema: AppSchema,
     pub metrics: Metrics,
     pub config: Arc<Config>,
+    /// Execution slots for queries (`Limits::concurrent_queries`).
+    pub query_slots: Arc<tokio::sync::Semaphore>,
+    pub documents: Arc<Documents>,
+}
+
+impl AppState {
+    pub fn new(
+        db: DatabaseConnection,
+        schema: AppSchema,
+        metrics: Metrics,
+        config: Arc<Config>,
+    ) -> Self {
+        let slots = config.limits.query_slots(&config.database_url);
+        AppState {
+            db,
+            schema,
+            metrics,
+            config,
+            query_slots: Arc::new(tokio::sync::Semaphore::new(slots)),
+            documents: Arc::default(),
+        }
+    }
 }
 
 pub fn router(state: AppState) -> Router {

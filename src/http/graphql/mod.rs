@@ -53,12 +53,15 @@ pub async fn post(State(state): State<AppState>, req: Request) -> Response {
     };
     let headers = &headers;
     match parsed {
-        Parsed::Single(req) => reply::single(media, run(&state, headers, *req).await),
+        Parsed::Single(req) => {
+            let prepared = run::prepare(&state, *req);
+            reply::single(media, run(&state, headers, prepared).await)
+        }
         Parsed::Batch(requests) => {
             // One after another: a batch takes no more of the database pool than one request.
             let mut answers = Vec::with_capacity(requests.len());
             for req in requests {
-                answers.push(run(&state, headers, req).await);
+                answers.push(run(&state, headers, run::prepare(&state, req)).await);
             }
             reply::batch(media, answers)
         }
@@ -73,13 +76,17 @@ pub async fn get(State(state): State<AppState>, req: Request) -> Response {
     let Some(media) = media::negotiate(req.headers()) else {
         return reply::not_acceptable();
     };
-    let mut request = match parse::from_query_string(req.uri().query().unwrap_or("")) {
+    let request = match parse::from_query_string(req.uri().query().unwrap_or("")) {
         Ok(request) => request,
         Err(error) => return reply::refuse(StatusCode::BAD_REQUEST, media, error),
     };
     // GET must not change anything (it may be cached, prefetched or sent cross-site).
-    if run::operation(&mut request).is_some_and(|op| op != OperationType::Query) {
+    let prepared = run::prepare(&state, request);
+    if prepared
+        .operation
+        .is_some_and(|op| op != OperationType::Query)
+    {
         return reply::mutation_over_get(media);
     }
-    reply::single(media, run(&state, req.headers(), request).await)
+    reply::single(media, run(&state, req.headers(), prepared).await)
 }

@@ -4,15 +4,17 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType};
+use async_graphql::{ServerError, ServerResult};
 use axum::http::{HeaderMap, header};
+use tokio::sync::OwnedSemaphorePermit;
 
 use crate::auth;
 use crate::error::AppError;
 use crate::graphql::batch::BatchQueue;
 use crate::graphql::context::RequestCtx;
-use crate::graphql::limits;
+use crate::graphql::limits::{self, Shape};
 use crate::graphql::loader::Loaders;
-use crate::graphql::outcome::Started;
+use crate::graphql::outcome;
 use crate::http::AppState;
 
 /// How an operation ended.
@@ -29,26 +31,54 @@ pub enum Kind {
 pub struct Answer {
     pub response: async_graphql::Response,
     pub kind: Kind,
+    /// The query's execution slot, held until the answer is serialized: the answer's value tree
+    /// is what a slot bounds.
+    pub _slot: Option<OwnedSemaphorePermit>,
 }
 
-/// The type of operation the request selects, when its document parses and says. The parsed
-/// document stays in the request, so the schema does not parse it again.
-pub fn operation(req: &mut async_graphql::Request) -> Option<OperationType> {
-    // A document nested too deep must not reach the parser; the schema refuses it with a code.
-    if limits::nesting(&req.query) > limits::MAX_NESTING {
-        return None;
+impl Answer {
+    fn refused(errors: Vec<ServerError>) -> Answer {
+        Answer {
+            response: async_graphql::Response::from_errors(errors),
+            kind: Kind::Refused,
+            _slot: None,
+        }
     }
-    let name = req.operation_name.clone();
-    req.parsed_query()
-        .ok()
-        .and_then(|doc| operation_type(doc, name.as_deref()))
+}
+
+/// A request whose document has been parsed (or refused) and whose operation type is known.
+pub struct Prepared {
+    request: async_graphql::Request,
+    shape: ServerResult<Shape>,
+    pub operation: Option<OperationType>,
+}
+
+/// Parses the request's document (through the cache) and finds the operation it selects. Errors
+/// are kept for `run`, which reports them after checking the caller's token.
+pub fn prepare(state: &AppState, mut request: async_graphql::Request) -> Prepared {
+    let shape = state.documents.parse(&mut request);
+    let operation = match shape {
+        Ok(_) => {
+            let name = request.operation_name.clone();
+            request
+                .parsed_query()
+                .ok()
+                .and_then(|doc| operation_type(doc, name.as_deref()))
+        }
+        Err(_) => None,
+    };
+    Prepared {
+        request,
+        shape,
+        operation,
+    }
 }
 
 /// Runs one operation and records it in the metrics.
-pub async fn run(state: &AppState, headers: &HeaderMap, mut req: async_graphql::Request) -> Answer {
+pub async fn run(state: &AppState, headers: &HeaderMap, prepared: Prepared) -> Answer {
     let started_at = Instant::now();
-    let operation = operation(&mut req);
-    let answer = execute(state, headers, req).await;
+    let operation = prepared.operation;
+    let answer = execute(state, headers, prepared).await;
     let label = match operation {
         Some(OperationType::Query) => "query",
         Some(OperationType::Mutation) => "mutation",
@@ -86,17 +116,24 @@ fn operation_type(doc: &ExecutableDocument, name: Option<&str>) -> Option<Operat
     }
 }
 
-/// Builds the per-request context (caller, host, loaders) and executes within the time limit.
-async fn execute(state: &AppState, headers: &HeaderMap, req: async_graphql::Request) -> Answer {
+/// Builds the per-request context (caller, host, loaders), checks the limits and executes
+/// within the time limit; a query first waits for an execution slot, within that limit too.
+async fn execute(state: &AppState, headers: &HeaderMap, prepared: Prepared) -> Answer {
+    let Prepared {
+        request: req,
+        shape,
+        operation,
+    } = prepared;
     let scope = match auth::scope_from_headers(&state.config, headers) {
         Ok(scope) => Arc::new(scope),
-        Err(err) => {
-            return Answer {
-                response: async_graphql::Response::from_errors(vec![err.into_server_error()]),
-                kind: Kind::Refused,
-            };
-        }
+        Err(err) => return Answer::refused(vec![err.into_server_error()]),
     };
+    let limits = &state.config.limits;
+    if let Err(err) =
+        shape.and_then(|shape| limits::check(shape, limits.query_depth, limits.query_complexity))
+    {
+        return Answer::refused(vec![err]);
+    }
     let host = headers
         .get(header::HOST)
         .and_then(|v| v.to_str().ok())
@@ -108,24 +145,39 @@ async fn execute(state: &AppState, headers: &HeaderMap, req: async_graphql::Requ
         &queue,
         &state.metrics.loader_batch_size,
     );
-    let started = Started::default();
-    let req = req.data(started.clone()).data(RequestCtx {
+    let req = req.data(RequestCtx {
         scope,
         host,
         loaders,
     });
-    let limit = state.config.limits.request_timeout;
+    let work = async {
+        let slot = match operation {
+            Some(OperationType::Query) => state.query_slots.clone().acquire_owned().await.ok(),
+            _ => None,
+        };
+        (queue.drive(state.schema.execute(req)).await, slot)
+    };
+    let limit = limits.request_timeout;
     // Dropping the execution on timeout drops its queued batches and rolls back any open
     // transaction; statements already sent to the database finish there.
-    match tokio::time::timeout(limit, queue.drive(state.schema.execute(req))).await {
-        Ok(response) => Answer {
-            kind: if started.get() {
+    match tokio::time::timeout(limit, work).await {
+        Ok((mut response, slot)) => {
+            let kind = if outcome::executed(&response) {
                 Kind::Executed
             } else {
+                // async-graphql's own limits (its recursion depth check) answer without a code.
+                response.errors = std::mem::take(&mut response.errors)
+                    .into_iter()
+                    .map(limits::code_limit_error)
+                    .collect();
                 Kind::Refused
-            },
-            response,
-        },
+            };
+            Answer {
+                response,
+                kind,
+                _slot: slot,
+            }
+        }
         Err(_) => {
             tracing::warn!(limit_ms = limit.as_millis(), "GraphQL operation timed out");
             let err = AppError::Timeout {
@@ -137,6 +189,7 @@ async fn execute(state: &AppState, headers: &HeaderMap, req: async_graphql::Requ
             Answer {
                 response: async_graphql::Response::from_errors(vec![err.into_server_error()]),
                 kind: Kind::TimedOut,
+                _slot: None,
             }
         }
     }
