@@ -7,6 +7,9 @@ use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbB
 
 use crate::metrics::{Metrics, PoolUsage};
 
+/// Rows sqlx's SQLite worker thread may hand over before the reading task takes them.
+const ROW_BUFFER: usize = 2048;
+
 /// Connects, configures the engine and counts every statement in `metrics`.
 pub async fn connect(url: &str, metrics: &Metrics) -> anyhow::Result<DatabaseConnection> {
     let mut opts = ConnectOptions::new(url.to_owned());
@@ -23,6 +26,7 @@ pub async fn connect(url: &str, metrics: &Metrics) -> anyhow::Result<DatabaseCon
                     .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
                     .busy_timeout(Duration::from_secs(10))
                     .foreign_keys(true)
+                    .row_buffer_size(ROW_BUFFER)
             });
     } else {
         opts.max_connections(16).min_connections(1);
