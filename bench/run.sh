@@ -7,7 +7,8 @@
 # 9.x, Django 5.2, gunicorn; from PyPI, once), loads the same data into both, drives both with wrk
 # on 127.0.0.1 and prints the table; results land in bench/out/ (results.csv, results.md,
 # results.svg). When the checkout has benches/backfill.rs, `cargo bench --bench backfill` (1,000,000
-# keys) runs after the HTTP scenarios and its figures are appended. Needs cargo, python3 (3.10+)
+# keys, on SQLite and on a throwaway PostgreSQL cluster when PostgreSQL's binaries are found, or on
+# TENANCY_BENCH_POSTGRES_URL) runs after the HTTP scenarios and its figures are appended. Needs cargo, python3 (3.10+)
 # and wrk (installed with apt-get when missing and running as root).
 #
 # Environment: BENCH_DURATION (s, default 10), BENCH_CONNECTIONS (16), BENCH_THREADS (2),
@@ -92,12 +93,28 @@ AFTER=()
   "${AFTER[@]}" | tee "$OUT/results.txt"
 
 if [ "$BACKFILL" = 1 ]; then
+  # The backfill bench measures PostgreSQL too: a throwaway cluster unless one is given.
+  if [ -z "${TENANCY_BENCH_POSTGRES_URL:-}" ]; then
+    # shellcheck source=scripts/pg.sh
+    source "$ROOT/scripts/pg.sh"
+    if pg_start; then
+      trap pg_stop EXIT
+      export TENANCY_BENCH_POSTGRES_URL="$PG_URL"
+    else
+      say "no PostgreSQL binaries: the backfill bench runs on SQLite only"
+    fi
+  fi
   say "cargo bench --bench backfill"
   {
     echo
     echo "Backfill of 1,000,000 keys (cargo bench --bench backfill):"
     if nice -n 10 cargo bench --quiet --bench backfill > "$OUT/backfill-bench.txt" 2>&1; then
       grep -E '^backfill |skipped' "$OUT/backfill-bench.txt" | sed 's/^/  /'
+      # The issue's target for it: a fresh apply of a million keys on SQLite within 5 s.
+      awk '/^backfill sqlite +fresh apply/ { for (i = 1; i <= NF; i++) if ($(i + 1) == "s,") s = $i }
+           END { if (s == "") print "  [MISSED] backfill of 1,000,000 keys on SQLite <= 5 s: no figure";
+                 else printf "  [%s] backfill of 1,000,000 keys on SQLite <= 5 s: %s s\n", (s <= 5 ? "met" : "MISSED"), s }' \
+        "$OUT/backfill-bench.txt"
     else
       echo "  failed; see bench/out/backfill-bench.txt"
     fi
