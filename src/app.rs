@@ -19,6 +19,7 @@ pub struct Server {
 impl Server {
     /// Connects to and migrates the database, then binds `listen` (port 0 picks a free port).
     pub async fn bind(config: Config, listen: &str) -> anyhow::Result<Server> {
+        crate::domain::check_patterns()?;
         let metrics = Metrics::new();
         let db = crate::db::connect(&config.database_url, &metrics).await?;
         crate::db::migrate(&db).await?;

@@ -27,9 +27,10 @@
 use std::fmt;
 use std::ops::Range;
 use std::str::FromStr;
-use std::sync::LazyLock;
 
 use regex::Regex;
+
+use super::pattern::Pattern;
 
 /// Python's `\w` on `str` (`str.isalnum()` or `_`) is exactly the general categories L* and N*
 /// plus `_` (checked over every code point on Python 3.11-3.13). The regex crate's own `\w`
@@ -41,31 +42,36 @@ pub(crate) const PY_WORD: &str = r"\p{L}\p{N}_";
 /// in the pattern can start with the newline that `.` refuses), so `parse_locator` checks that
 /// separately. Leftmost-first matching gives the same captures as Python's backtracking,
 /// including the lazy `??` that prefers a version-only reading.
-static LOCATOR_RE: LazyLock<Regex> = LazyLock::new(|| {
+static LOCATOR_RE: Pattern = Pattern::new(|| {
     let id = format!(r"[{PY_WORD}\-~.:]+");
     let block_id = format!(r"[{PY_WORD}\-~.:%]+");
     let sep = r"(?:\+|\z)";
     Regex::new(&format!(
         r"^(?:(?P<org>{id})\+(?P<course>{id})(?:\+(?P<run>{id}))?{sep})??(?:branch@(?P<branch>{id}){sep})?(?:version@(?P<version>[a-f0-9]+){sep})?(?:type@{id}{sep})?(?:block@{block_id})?\z"
     ))
-    .expect("static regex")
 });
 
 /// `CourseLocator._from_deprecated_string`: split on exactly two `/`, parts free of `[^\w.%-]`,
 /// ORG and COURSE non-empty.
-static DEPRECATED_RE: LazyLock<Regex> = LazyLock::new(|| {
+static DEPRECATED_RE: Pattern = Pattern::new(|| {
     let part = format!(r"[{PY_WORD}.%\-]");
-    Regex::new(&format!(r"^(?P<org>{part}+)/{part}+/{part}*\z")).expect("static regex")
+    Regex::new(&format!(r"^(?P<org>{part}+)/{part}+/{part}*\z"))
 });
 
 /// `LibraryLocatorV2`: `split(':')` into two fields checked with `^...+$`, where Python's `$`
 /// also matches before one trailing newline.
-static LIBRARY_V2_RE: LazyLock<Regex> = LazyLock::new(|| {
+static LIBRARY_V2_RE: Pattern = Pattern::new(|| {
     Regex::new(&format!(
         r"^(?P<org>[A-Za-z0-9_.\-]+\n?):[{PY_WORD}.\-]+\n?\z"
     ))
-    .expect("static regex")
 });
+
+/// Compiles this module's patterns (see `Pattern`).
+pub fn check_patterns() -> Result<(), regex::Error> {
+    LOCATOR_RE.check()?;
+    DEPRECATED_RE.check()?;
+    LIBRARY_V2_RE.check()
+}
 
 /// Which of the library's key classes a key parsed as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

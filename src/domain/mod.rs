@@ -9,12 +9,20 @@ pub mod directory;
 pub mod names;
 pub mod organization;
 pub mod page;
+pub mod pattern;
 pub mod scope;
 pub mod seed;
 
 use crate::error::{AppError, AppResult};
 use course_key::CourseKey;
 use names::{Domain, PartnerCode, ShortName};
+
+/// Compiles every validation pattern of the domain, so that a broken one stops the service at
+/// start instead of refusing every value that needs it.
+pub fn check_patterns() -> Result<(), regex::Error> {
+    names::check_patterns()?;
+    course_key::check_patterns()
+}
 
 /// Parses an organization short name given in argument `field`.
 pub fn short_name(field: &str, value: &str) -> AppResult<ShortName> {

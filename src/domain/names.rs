@@ -2,11 +2,11 @@
 //! and offers `key()`, the case-folded identity that uniqueness and lookups compare.
 
 use std::fmt;
-use std::sync::LazyLock;
 
 use regex::Regex;
 
 use super::course_key::PY_WORD;
+use super::pattern::Pattern;
 
 /// Why a value was refused; the caller attaches the field name.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -16,18 +16,22 @@ pub struct InvalidValue(pub String);
 /// A short name may hold exactly what the ORG of some course key may hold: Python's `\w` and
 /// `- ~ . :` (course-v1) or `%` (deprecated keys). The length is counted apart: a `{1,255}`
 /// repetition of a Unicode class would compile into a huge automaton.
-static SHORT_NAME_RE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(&format!(r"^[{PY_WORD}\-~.:%]+\z")).expect("static regex"));
+static SHORT_NAME_RE: Pattern = Pattern::new(|| Regex::new(&format!(r"^[{PY_WORD}\-~.:%]+\z")));
 
-static PARTNER_CODE_RE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^[A-Za-z0-9_\-]{1,8}\z").expect("static regex"));
+static PARTNER_CODE_RE: Pattern = Pattern::new(|| Regex::new(r"^[A-Za-z0-9_\-]{1,8}\z"));
 
 /// Django's `split_domain_port` host pattern, case-insensitive because Django lower-cases the
 /// host first: a name or a bracketed IPv6 literal, then an optional `:port`.
-static HOST_PORT_RE: LazyLock<Regex> = LazyLock::new(|| {
+static HOST_PORT_RE: Pattern = Pattern::new(|| {
     Regex::new(r"^(?i)(?P<host>[a-z0-9.\-]+|\[[a-f0-9]*:[a-f0-9.:]+\])(?::[0-9]+)?\z")
-        .expect("static regex")
 });
+
+/// Compiles this module's patterns (see `Pattern`).
+pub fn check_patterns() -> Result<(), regex::Error> {
+    SHORT_NAME_RE.check()?;
+    PARTNER_CODE_RE.check()?;
+    HOST_PORT_RE.check()
+}
 
 macro_rules! name_type {
     ($(#[$doc:meta])* $name:ident) => {

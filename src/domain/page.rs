@@ -247,18 +247,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn cursors_round_trip_and_are_typed() {
+    fn cursors_round_trip_and_are_typed() -> AppResult<()> {
         let key = SortKey::Text("mitx".into());
-        let args = PageArgs::parse(Some(5), Some(&key.cursor()), SortKind::Text).unwrap();
+        let args = PageArgs::parse(Some(5), Some(&key.cursor()), SortKind::Text)?;
         assert_eq!(args.after, Some(key.clone()));
         assert!(PageArgs::parse(None, Some(&key.cursor()), SortKind::Int).is_err());
         let id = SortKey::Int(42);
         assert_eq!(
-            PageArgs::parse(None, Some(&id.cursor()), SortKind::Int)
-                .unwrap()
-                .after,
+            PageArgs::parse(None, Some(&id.cursor()), SortKind::Int)?.after,
             Some(id)
         );
+        Ok(())
     }
 
     #[test]
