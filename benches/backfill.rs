@@ -10,8 +10,10 @@ use std::process::{Command, ExitCode};
 use std::time::Instant;
 
 use sea_orm::ConnectionTrait;
-use tenancy_gateway::domain::backfill::{self, BackfillOptions, BackfillReport};
+use tenancy_gateway::domain::backfill::{BackfillOptions, BackfillReport};
+use tenancy_gateway::domain::scope::Scope;
 use tenancy_gateway::metrics::Metrics;
+use tenancy_gateway::service::{Actor, backfill};
 
 const KEYS: usize = 1_000_000;
 const ORGS: usize = 5_000;
@@ -121,13 +123,19 @@ async fn measure(engine: &str, url: &str) -> anyhow::Result<()> {
         apply: true,
         inactive: false,
     };
+    let scope = Scope::operator("backfill", Some("bench"));
+    let actor = Actor {
+        db: &db,
+        scope: &scope,
+        autocreate: true,
+    };
 
     let input = keys();
     let before = metrics.sql_statements.get();
     let started = Instant::now();
-    let report = backfill::run(&db, input, opts, None)
+    let report = backfill::run(actor, input, opts, None)
         .await
-        .map_err(|e| anyhow::anyhow!(e.message()))?;
+        .map_err(|e| anyhow::anyhow!(e.for_operator()))?;
     let fresh = started.elapsed().as_secs_f64();
     let statements = metrics.sql_statements.get() - before;
     check(&report, ORGS as u64, KEYS as u64)?;
@@ -137,9 +145,9 @@ async fn measure(engine: &str, url: &str) -> anyhow::Result<()> {
     let input = keys();
     let before = metrics.sql_statements.get();
     let started = Instant::now();
-    let report = backfill::run(&db, input, opts, None)
+    let report = backfill::run(actor, input, opts, None)
         .await
-        .map_err(|e| anyhow::anyhow!(e.message()))?;
+        .map_err(|e| anyhow::anyhow!(e.for_operator()))?;
     let rerun = started.elapsed().as_secs_f64();
     let statements = metrics.sql_statements.get() - before;
     check(&report, 0, 0)?;

@@ -10,6 +10,7 @@ use tracing_subscriber::EnvFilter;
 
 use crate::app::{Server, shutdown_signal};
 use crate::config::{Config, DEFAULT_LISTEN};
+use crate::domain::scope::Scope;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -68,6 +69,9 @@ enum Command {
         /// organizations, sites and some course runs. Idempotent.
         #[arg(long)]
         demo: bool,
+        /// Who runs it, recorded in the change log as `seed (NAME)`.
+        #[arg(long)]
+        actor: Option<String>,
     },
     /// Create the organizations and course links that course keys need, as edx-platform's
     /// `backfill_orgs_and_org_courses` does. A dry run unless `--apply`; exit status 2 when
@@ -82,6 +86,9 @@ enum Command {
         /// Create organizations and links inactive, and reactivate nothing.
         #[arg(long)]
         inactive: bool,
+        /// Who runs it, recorded in the change log as `backfill (NAME)`.
+        #[arg(long)]
+        actor: Option<String>,
     },
 }
 
@@ -149,27 +156,49 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 crate::auth::mint(&secret.0, &claims).map_err(|e| anyhow::anyhow!(e.message()))?
             );
         }
-        Command::Seed { demo } => {
+        Command::Seed { demo, actor } => {
             if !demo {
                 anyhow::bail!("nothing to seed: pass --demo for the example data");
             }
             let db = connect(&cli.config).await?;
             crate::db::migrate(&db).await?;
-            let report = crate::domain::seed::demo(&db)
+            let scope = Scope::operator("seed", actor.as_deref());
+            let report = crate::service::seed::demo(operator(&db, &scope, &cli.config))
                 .await
-                .map_err(|e| anyhow::anyhow!(e.message()))?;
+                .map_err(operator_error)?;
             println!("{report}");
         }
         Command::Backfill {
             file,
             apply,
             inactive,
+            actor,
         } => {
             let opts = crate::domain::backfill::BackfillOptions { apply, inactive };
-            return backfill::run(&cli.config, file, opts).await;
+            let scope = Scope::operator("backfill", actor.as_deref());
+            return backfill::run(&cli.config, &scope, file, opts).await;
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// An operator's use of a service, with the configured mode.
+fn operator<'a>(
+    db: &'a sea_orm::DatabaseConnection,
+    scope: &'a Scope,
+    config: &Config,
+) -> crate::service::Actor<'a> {
+    crate::service::Actor {
+        db,
+        scope,
+        autocreate: config.organizations_autocreate,
+    }
+}
+
+/// An error as an operator at the command line should see it: an internal error with its
+/// cause (the client of a server never sees that).
+fn operator_error(err: crate::error::AppError) -> anyhow::Error {
+    anyhow::anyhow!(err.for_operator())
 }
 
 async fn connect(config: &Config) -> anyhow::Result<sea_orm::DatabaseConnection> {

@@ -97,6 +97,27 @@ pub fn is_postgres(db: &DatabaseConnection) -> bool {
 /// Starts a write transaction. On SQLite it takes the write lock at `BEGIN` (IMMEDIATE):
 /// a deferred transaction that reads first and writes later fails with SQLITE_BUSY when another
 /// writer committed in between, whereas an immediate one waits for the lock (busy timeout).
+/// A write transaction (`begin_write`), or a read-only one: on PostgreSQL one snapshot
+/// (repeatable read, read only), so a dry run reads a consistent state and cannot write.
+pub async fn begin(
+    db: &DatabaseConnection,
+    write: bool,
+) -> Result<sea_orm::DatabaseTransaction, sea_orm::DbErr> {
+    use sea_orm::{AccessMode, IsolationLevel, TransactionOptions, TransactionTrait};
+    if write {
+        return begin_write(db).await;
+    }
+    let postgres = db.get_database_backend() == DbBackend::Postgres;
+    db.begin_with_options(TransactionOptions {
+        isolation_level: postgres.then_some(IsolationLevel::RepeatableRead),
+        access_mode: postgres.then_some(AccessMode::ReadOnly),
+        ..Default::default()
+    })
+    .await
+}
+
+/// A write transaction: on SQLite it takes the write lock up front (a deferred transaction
+/// that read first could not upgrade once another writer committed).
 pub async fn begin_write(
     db: &DatabaseConnection,
 ) -> Result<sea_orm::DatabaseTransaction, sea_orm::DbErr> {

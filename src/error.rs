@@ -49,6 +49,10 @@ pub enum AppError {
     Timeout {
         message: String,
     },
+    /// The client has too many requests in flight (`--max-inflight-per-client`).
+    TooManyRequests {
+        message: String,
+    },
     /// Shared so that errors can fan out to every key of a dataloader batch.
     Internal(Arc<anyhow::Error>),
 }
@@ -66,6 +70,7 @@ impl AppError {
             AppError::QueryTooComplex { .. } => "QUERY_TOO_COMPLEX",
             AppError::BadRequest { .. } => "BAD_REQUEST",
             AppError::Timeout { .. } => "TIMEOUT",
+            AppError::TooManyRequests { .. } => "TOO_MANY_REQUESTS",
             AppError::Internal(_) => "INTERNAL",
         }
     }
@@ -88,8 +93,20 @@ impl AppError {
             | AppError::Forbidden { message }
             | AppError::QueryTooComplex { message }
             | AppError::BadRequest { message }
-            | AppError::Timeout { message } => message.clone(),
+            | AppError::Timeout { message }
+            | AppError::TooManyRequests { message } => message.clone(),
             AppError::Internal(_) => "internal error".to_owned(),
+        }
+    }
+
+    /// The message for an operator at the command line: an internal error names its cause
+    /// (driver text included, with any URL password masked), unlike the client's message.
+    pub fn for_operator(&self) -> String {
+        match self {
+            AppError::Internal(err) => {
+                format!("internal error: {}", mask_passwords(&format!("{err:#}")))
+            }
+            other => other.message(),
         }
     }
 
@@ -174,6 +191,16 @@ impl AppError {
     }
 }
 
+impl AppError {
+    /// `{"errors": [this error]}`: the body of an answer given outside GraphQL execution
+    /// (refusals of the HTTP layer, the answer to a panic).
+    pub fn errors_body(self) -> serde_json::Value {
+        let error = serde_json::to_value(self.into_server_error())
+            .unwrap_or_else(|_| serde_json::json!({ "message": "internal error" }));
+        serde_json::json!({ "errors": [error] })
+    }
+}
+
 impl From<AppError> for async_graphql::Error {
     fn from(err: AppError) -> Self {
         err.extend()
@@ -181,6 +208,31 @@ impl From<AppError> for async_graphql::Error {
 }
 
 pub type AppResult<T> = Result<T, AppError>;
+
+/// `scheme://user:password@host` becomes `scheme://user:***@host` wherever it appears.
+pub fn mask_passwords(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("://") {
+        let (head, tail) = rest.split_at(i + 3);
+        out.push_str(head);
+        let end = tail
+            .find(|c: char| c.is_whitespace() || c == '/' || c == '"' || c == '\'')
+            .unwrap_or(tail.len());
+        let authority = &tail[..end];
+        match (authority.rfind('@'), authority.find(':')) {
+            (Some(at), Some(colon)) if colon < at => {
+                out.push_str(&authority[..=colon]);
+                out.push_str("***");
+                out.push_str(&authority[at..]);
+            }
+            _ => out.push_str(authority),
+        }
+        rest = &tail[end..];
+    }
+    out.push_str(rest);
+    out
+}
 
 #[cfg(test)]
 mod tests {
@@ -194,6 +246,19 @@ mod tests {
         let ext = format!("{:?}", err.extensions);
         assert!(ext.contains("INTERNAL"), "{ext}");
         assert!(!ext.contains("SELECT"), "{ext}");
+    }
+
+    #[test]
+    fn operators_see_the_cause_without_passwords() {
+        let err = AppError::internal(anyhow::anyhow!(
+            "error connecting to postgres://tenancy:hunter2@db:5432/tenancy: refused"
+        ));
+        let text = err.for_operator();
+        assert!(
+            text.contains("refused") && text.contains("tenancy:***@db"),
+            "{text}"
+        );
+        assert!(!text.contains("hunter2"), "{text}");
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! database itself enforces case-insensitive uniqueness identically on SQLite and PostgreSQL
 //! (their `lower()` functions disagree outside ASCII).
 
+pub mod change_log;
 pub mod course_link;
 pub mod organization;
 pub mod partner;
@@ -15,6 +16,7 @@ pub mod site;
 pub mod site_organization;
 
 pub mod prelude {
+    pub use super::change_log::Entity as ChangeLog;
     pub use super::course_link::Entity as CourseLink;
     pub use super::organization::Entity as Organization;
     pub use super::partner::Entity as Partner;

@@ -8,11 +8,25 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
     pub subject: String,
-    /// `PARTNER_ADMIN`, `ORG_ADMIN` or `ORG_STAFF` (checked by the database).
-    pub role: String,
+    pub role: Role,
     pub partner_id: Option<i64>,
     pub organization_id: Option<i64>,
     pub created: DateTimeUtc,
+}
+
+/// The roles, stored as their names (the database checks the name against the target).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))")]
+pub enum Role {
+    /// Reads and writes a partner, its sites and its member organizations.
+    #[sea_orm(string_value = "PARTNER_ADMIN")]
+    PartnerAdmin,
+    /// Reads and writes an organization, its course links and its staff grants.
+    #[sea_orm(string_value = "ORG_ADMIN")]
+    OrgAdmin,
+    /// Reads an organization's inactive records.
+    #[sea_orm(string_value = "ORG_STAFF")]
+    OrgStaff,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -3,13 +3,17 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20261123_000001_tenancy_graph;
+mod m20261129_000001_change_log;
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261123_000001_tenancy_graph::Migration)]
+        vec![
+            Box::new(m20261123_000001_tenancy_graph::Migration),
+            Box::new(m20261129_000001_change_log::Migration),
+        ]
     }
 }
 
@@ -24,6 +28,12 @@ mod tests {
             .iter()
             .map(|m| m.name().to_owned())
             .collect();
-        assert_eq!(names, ["m20261123_000001_tenancy_graph"]);
+        assert_eq!(
+            names,
+            [
+                "m20261123_000001_tenancy_graph",
+                "m20261129_000001_change_log"
+            ]
+        );
     }
 }

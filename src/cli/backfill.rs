@@ -8,13 +8,16 @@ use std::process::ExitCode;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::config::Config;
-use crate::domain::backfill::{self, BackfillOptions, BackfillReport, PlannedLink};
+use crate::domain::backfill::{BackfillOptions, BackfillReport, PlannedLink};
+use crate::domain::scope::Scope;
+use crate::service::backfill;
 
 /// Exit status when some keys were invalid (and skipped).
 const INVALID_KEYS: u8 = 2;
 
 pub async fn run(
     config: &Config,
+    scope: &Scope,
     file: Option<PathBuf>,
     opts: BackfillOptions,
 ) -> anyhow::Result<ExitCode> {
@@ -23,9 +26,10 @@ pub async fn run(
     crate::db::migrate(&db).await?;
     // A bar only for a person watching; logs and pipes get nothing.
     let bar = std::io::stderr().is_terminal().then(progress_bar);
-    let report = backfill::run(&db, lines, opts, bar.as_ref())
+    let actor = super::operator(&db, scope, config);
+    let report = backfill::run(actor, lines, opts, bar.as_ref())
         .await
-        .map_err(|e| anyhow::anyhow!(e.message()))?;
+        .map_err(super::operator_error)?;
     let mut out = std::io::stdout().lock();
     print_report(&mut out, &report)?;
     out.flush()?;

@@ -1,14 +1,11 @@
-//! Who may change what (DESIGN section 5). Checked in the domain layer, inside the mutation's
-//! transaction, before anything is written.
-
-use entity::{organization, partner_organization, role_grant};
-use sea_orm::sea_query::{Condition, Expr, ExprTrait, Query};
-use sea_orm::{ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
+//! Who may change what (DESIGN section 5): decisions only. The service layer asks `repo::grant`
+//! which grants a caller holds and calls these inside the mutation's transaction, before
+//! anything is written.
 
 use super::scope::Scope;
 use crate::error::{AppError, AppResult};
 
-fn forbidden(message: impl Into<String>) -> AppError {
+pub fn forbidden(message: impl Into<String>) -> AppError {
     AppError::Forbidden {
         message: message.into(),
     }
@@ -20,7 +17,7 @@ pub fn require_subject(scope: &Scope) -> AppResult<&str> {
         .subject
         .as_deref()
         .ok_or_else(|| AppError::Unauthenticated {
-            message: "this operation needs a bearer token".into(),
+            message: "this operation needs a token".into(),
         })
 }
 
@@ -48,77 +45,90 @@ pub fn require_filter_allows(
     }
 }
 
-/// ORG_ADMIN on the organization, PARTNER_ADMIN on a partner it belongs to, or administrator.
-pub async fn require_org_admin<C: ConnectionTrait>(
-    db: &C,
-    scope: &Scope,
-    org: &organization::Model,
-) -> AppResult<()> {
-    let subject = require_subject(scope)?;
-    require_filter_allows(scope, &org.short_name_key, &org.short_name)?;
-    if scope.administrator {
-        return Ok(());
+/// A client restricted to some organizations writes no partner, site or partner grant.
+pub fn require_unrestricted_by_organizations(scope: &Scope, what: &str) -> AppResult<()> {
+    if scope.org_filter.is_none() {
+        Ok(())
+    } else {
+        Err(forbidden(format!(
+            "{what} is not allowed to a token restricted to some organizations (content_org)"
+        )))
     }
-    let partners_of_org = Query::select()
-        .column(partner_organization::Column::PartnerId)
-        .from(partner_organization::Entity)
-        .and_where(Expr::col(partner_organization::Column::OrganizationId).eq(org.id))
-        .take();
-    let covering = Condition::any()
-        .add(
-            Condition::all()
-                .add(Expr::col(role_grant::Column::Role).eq("ORG_ADMIN"))
-                .add(Expr::col(role_grant::Column::OrganizationId).eq(org.id)),
-        )
-        .add(
-            Condition::all()
-                .add(Expr::col(role_grant::Column::Role).eq("PARTNER_ADMIN"))
-                .add(Expr::col(role_grant::Column::PartnerId).in_subquery(partners_of_org)),
+}
+
+/// ORG_ADMIN on the organization (or PARTNER_ADMIN on a partner it belongs to, which
+/// `administers` says), or administrator.
+pub fn org_admin(scope: &Scope, short_name: &str, administers: bool) -> AppResult<()> {
+    require_subject(scope)?;
+    if scope.administrator || administers {
+        Ok(())
+    } else {
+        Err(forbidden(format!(
+            "changing organization {short_name:?} needs ORG_ADMIN on it"
+        )))
+    }
+}
+
+/// PARTNER_ADMIN on the partner (`administers`), or administrator.
+pub fn partner_admin(scope: &Scope, what: &str, administers: bool) -> AppResult<()> {
+    require_subject(scope)?;
+    if scope.administrator || administers {
+        Ok(())
+    } else {
+        Err(forbidden(format!(
+            "changing {what} needs PARTNER_ADMIN on it"
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn subject(name: &str) -> Scope {
+        Scope {
+            subject: Some(name.into()),
+            ..Scope::default()
+        }
+    }
+
+    #[test]
+    fn anonymous_callers_are_unauthenticated_before_anything_else() {
+        let anon = Scope::anonymous();
+        for result in [
+            require_admin(&anon, "x"),
+            org_admin(&anon, "MITx", true),
+            partner_admin(&anon, "edx", true),
+        ] {
+            assert_eq!(result.err().map(|e| e.code()), Some("UNAUTHENTICATED"));
+        }
+    }
+
+    #[test]
+    fn grants_and_administrators_decide() {
+        let ada = subject("ada");
+        assert!(org_admin(&ada, "MITx", true).is_ok());
+        assert_eq!(
+            org_admin(&ada, "MITx", false).err().map(|e| e.code()),
+            Some("FORBIDDEN")
         );
-    if has_grant(db, subject, covering).await? {
-        Ok(())
-    } else {
-        Err(forbidden(format!(
-            "changing organization {:?} needs ORG_ADMIN on it",
-            org.short_name
-        )))
+        let admin = Scope {
+            administrator: true,
+            ..subject("root")
+        };
+        assert!(org_admin(&admin, "MITx", false).is_ok());
+        assert!(partner_admin(&admin, "edx", false).is_ok());
+    }
+
+    #[test]
+    fn organization_filters_refuse_partner_and_site_writes() {
+        let filtered = Scope {
+            administrator: true,
+            org_filter: Some(vec!["mitx".into()]),
+            ..subject("catalog")
+        };
+        assert!(require_unrestricted_by_organizations(&filtered, "creating a partner").is_err());
+        assert!(require_filter_allows(&filtered, "mitx", "MITx").is_ok());
+        assert!(require_filter_allows(&filtered, "harvardx", "HarvardX").is_err());
     }
 }
-
-/// PARTNER_ADMIN on the partner, or administrator.
-pub async fn require_partner_admin<C: ConnectionTrait>(
-    db: &C,
-    scope: &Scope,
-    partner_id: i64,
-    short_code: &str,
-) -> AppResult<()> {
-    let subject = require_subject(scope)?;
-    if scope.administrator {
-        return Ok(());
-    }
-    let covering = Condition::all()
-        .add(Expr::col(role_grant::Column::Role).eq("PARTNER_ADMIN"))
-        .add(Expr::col(role_grant::Column::PartnerId).eq(partner_id));
-    if has_grant(db, subject, covering).await? {
-        Ok(())
-    } else {
-        Err(forbidden(format!(
-            "changing partner {short_code:?} needs PARTNER_ADMIN on it"
-        )))
-    }
-}
-
-async fn has_grant<C: ConnectionTrait>(db: &C, subject: &str, cond: Condition) -> AppResult<bool> {
-    let found = role_grant::Entity::find()
-        .select_only()
-        .column(role_grant::Column::Id)
-        .filter(role_grant::Column::Subject.eq(subject))
-        .filter(cond)
-        .limit(1)
-        .into_tuple::<i64>()
-        .one(db)
-        .await?;
-    Ok(found.is_some())
-}
-
-use sea_orm::ColumnTrait as _;

@@ -1,17 +1,20 @@
-//! The domain layer: validated values, visibility rules, pagination and the services that own
-//! the write rules.
+//! The domain layer: pure types and rules. Validated names and course keys, the visibility
+//! conditions compiled into SQL (`scope`), authorization decisions (`authz`), what a change
+//! log row says (`change`), pages and cursors, the backfill's parsing and the demo graph.
+//!
+//! Layer rule: nothing here touches a database connection or runs a statement (checked by
+//! `tests/api/layers.rs`); `repo` runs the SQL, `service` decides when.
 
 pub mod authz;
 pub mod backfill;
-pub mod course;
+pub mod change;
 pub mod course_key;
-pub mod directory;
+pub mod demo;
 pub mod names;
-pub mod organization;
 pub mod page;
 pub mod pattern;
 pub mod scope;
-pub mod seed;
+pub mod tenant;
 
 use crate::error::{AppError, AppResult};
 use course_key::CourseKey;
@@ -42,4 +45,28 @@ pub fn course_key(value: &str) -> AppResult<CourseKey> {
         key: value.to_owned(),
         reason: e.reason,
     })
+}
+
+/// A required text of `1..=max` characters, not blank.
+pub fn text(field: &str, value: &str, max: usize) -> AppResult<String> {
+    let len = value.chars().count();
+    if value.trim().is_empty() || len > max {
+        return Err(AppError::bad_input(
+            field,
+            format!("must be 1-{max} characters and not blank"),
+        ));
+    }
+    Ok(value.to_owned())
+}
+
+/// An optional http(s) URL; an empty string clears it.
+pub fn url(field: &str, value: Option<String>) -> AppResult<Option<String>> {
+    match value {
+        None => Ok(None),
+        Some(v) if v.is_empty() => Ok(None),
+        Some(v) => match url::Url::parse(&v) {
+            Ok(u) if matches!(u.scheme(), "http" | "https") && u.has_host() => Ok(Some(v)),
+            _ => Err(AppError::bad_input(field, "must be an http(s) URL")),
+        },
+    }
 }

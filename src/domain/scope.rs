@@ -4,7 +4,8 @@
 //! list, lookup, dataloader and entity resolution adds it to the statement that loads the rows,
 //! so what a caller may not see is never loaded, and access control costs no extra statement.
 
-use entity::{organization, partner, partner_organization, role_grant, site};
+use entity::role_grant::{self, Role};
+use entity::{change_log, organization, partner, partner_organization, site};
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, Query, SelectStatement};
 
 /// A caller, as far as visibility goes. Anonymous unless a valid token says otherwise.
@@ -23,6 +24,20 @@ impl Scope {
         Scope::default()
     }
 
+    /// An operator at the command line: an administrator whose subject (the history's actor)
+    /// names the verb, and who ran it when `--actor` says so: `backfill`, `backfill (ada)`.
+    pub fn operator(verb: &str, actor: Option<&str>) -> Self {
+        let subject = match actor {
+            Some(name) => format!("{verb} ({name})"),
+            None => verb.to_owned(),
+        };
+        Scope {
+            subject: Some(subject),
+            administrator: true,
+            ..Scope::default()
+        }
+    }
+
     /// Whether the caller's token filters let it see or touch this organization.
     pub fn allows_org(&self, short_name_key: &str) -> bool {
         self.org_filter
@@ -36,15 +51,19 @@ impl Scope {
     }
 }
 
-/// Ids of the organizations the subject's grants cover: direct organization grants, and the
-/// member organizations of partners it administers.
-fn covered_organization_ids(subject: &str) -> Condition {
-    let direct = Query::select()
+/// `column` holds the id of an organization the subject's grants cover: direct organization
+/// grants (only ORG_ADMIN when `admin_only`), and the member organizations of partners it
+/// administers.
+fn covered_organizations(column: Expr, subject: &str, admin_only: bool) -> Condition {
+    let mut direct = Query::select()
         .column(role_grant::Column::OrganizationId)
         .from(role_grant::Entity)
         .and_where(Expr::col(role_grant::Column::Subject).eq(subject))
         .and_where(Expr::col(role_grant::Column::OrganizationId).is_not_null())
         .take();
+    if admin_only {
+        direct.and_where(Expr::col(role_grant::Column::Role).eq(Role::OrgAdmin));
+    }
     let via_partner = Query::select()
         .column((
             partner_organization::Entity,
@@ -61,8 +80,16 @@ fn covered_organization_ids(subject: &str) -> Condition {
         .and_where(Expr::col((role_grant::Entity, role_grant::Column::Subject)).eq(subject))
         .take();
     Condition::any()
-        .add(Expr::col((organization::Entity, organization::Column::Id)).in_subquery(direct))
-        .add(Expr::col((organization::Entity, organization::Column::Id)).in_subquery(via_partner))
+        .add(column.clone().in_subquery(direct))
+        .add(column.in_subquery(via_partner))
+}
+
+fn covered_organization_ids(subject: &str) -> Condition {
+    covered_organizations(
+        Expr::col((organization::Entity, organization::Column::Id)),
+        subject,
+        false,
+    )
 }
 
 fn administered_partner_ids(subject: &str) -> SelectStatement {
@@ -145,6 +172,60 @@ pub fn sites(scope: &Scope, include_inactive: bool) -> Condition {
         Expr::col((site::Entity, site::Column::PartnerId))
             .in_subquery(administered_partner_ids(subject)),
     )
+}
+
+/// Changes the caller may see (on `change_log`): a change is visible when its record was
+/// visible to the caller before or after it (`public`, or covered by the caller's grants), and
+/// grant changes only to administrators and the admins covering them. Clients restricted by
+/// `content_org` see only their organizations' changes besides partners and sites, and no
+/// partner grant.
+pub fn changes(scope: &Scope) -> Condition {
+    use change_log::Column as C;
+    let col = |c: C| Expr::col((change_log::Entity, c));
+    let is_grant = || col(C::Entity).eq("GRANT");
+    let mut cond = Condition::all();
+    if !scope.administrator {
+        let mut seen = Condition::any().add(
+            Condition::all()
+                .add(col(C::Public).eq(true))
+                .add(is_grant().not()),
+        );
+        if let Some(subject) = scope.subject.as_deref() {
+            let partners = || administered_partner_ids(subject);
+            let record = Condition::any()
+                .add(covered_organizations(
+                    col(C::OrganizationId),
+                    subject,
+                    false,
+                ))
+                .add(col(C::PartnerId).in_subquery(partners()))
+                .add(col(C::OtherPartnerId).in_subquery(partners()));
+            let grant = Condition::any()
+                .add(covered_organizations(col(C::OrganizationId), subject, true))
+                .add(col(C::PartnerId).in_subquery(partners()));
+            seen = seen
+                .add(Condition::all().add(is_grant().not()).add(record))
+                .add(Condition::all().add(is_grant()).add(grant));
+        }
+        cond = cond.add(seen);
+    }
+    if let Some(filter) = &scope.org_filter {
+        let in_filter = Query::select()
+            .column(organization::Column::Id)
+            .from(organization::Entity)
+            .and_where(Expr::col(organization::Column::ShortNameKey).is_in(filter.iter().cloned()))
+            .take();
+        cond = cond.add(
+            Condition::any()
+                .add(col(C::OrganizationId).in_subquery(in_filter))
+                .add(
+                    Condition::all()
+                        .add(col(C::OrganizationId).is_null())
+                        .add(is_grant().not()),
+                ),
+        );
+    }
+    cond
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 use async_graphql::SimpleObject;
 use chrono::{DateTime, Utc};
 
-use super::object::{Course, Organization, Partner, Site};
+use super::object::{Change, Course, Organization, Partner, Site};
 use crate::domain::page::Page;
 
 /// Shareable: other subgraphs of the supergraph (the catalog) define Relay `PageInfo` too.
@@ -92,3 +92,9 @@ connection!(SiteConnection, SiteEdge, Site, "A page of sites.");
 connection!(CourseConnection, CourseEdge, Course, "A page of courses and libraries.", {
     active: Option<bool> = |course: &Course| course.link.as_ref().map(|l| l.active)
 });
+connection!(
+    ChangeConnection,
+    ChangeEdge,
+    Change,
+    "A page of changes, oldest first."
+);

@@ -7,7 +7,7 @@ use sea_orm::DatabaseConnection;
 
 use super::mutation::{BackfillMutation, CourseMutation, DirectoryMutation, OrganizationMutation};
 use super::query::{
-    CourseQuery, EntityQuery, OrganizationQuery, PartnerQuery, SiteQuery, ViewerQuery,
+    ChangeQuery, CourseQuery, EntityQuery, OrganizationQuery, PartnerQuery, SiteQuery, ViewerQuery,
 };
 use crate::config::Config;
 
@@ -19,6 +19,7 @@ pub struct QueryRoot(
     OrganizationQuery,
     CourseQuery,
     ViewerQuery,
+    ChangeQuery,
     EntityQuery,
 );
 

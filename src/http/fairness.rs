@@ -8,12 +8,12 @@ use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 
+use crate::error::AppError;
 use axum::Json;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
 use tokio::sync::Semaphore;
 
 #[derive(Clone)]
@@ -79,10 +79,10 @@ pub async fn limit_per_client(
 }
 
 fn too_many() -> Response {
-    let body = json!({ "errors": [{
-        "message": "too many requests in flight from this client; retry shortly",
-        "extensions": { "code": "TOO_MANY_REQUESTS" }
-    }] });
+    let body = AppError::TooManyRequests {
+        message: "too many requests in flight from this client; retry shortly".into(),
+    }
+    .errors_body();
     (
         StatusCode::TOO_MANY_REQUESTS,
         [(header::RETRY_AFTER, "1")],

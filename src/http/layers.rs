@@ -27,6 +27,7 @@ use tower_http::request_id::{
 use tower_http::trace::TraceLayer;
 
 use super::AppState;
+use crate::error::AppError;
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -112,7 +113,9 @@ fn answer_panic(panic: Box<dyn Any + Send + 'static>) -> Response {
         .or_else(|| panic.downcast_ref::<&str>().copied())
         .unwrap_or("(no message)");
     tracing::error!(panic = detail, "a request handler panicked");
-    let body = r#"{"errors":[{"message":"internal error","extensions":{"code":"INTERNAL"}}]}"#;
+    let body = AppError::internal(anyhow::anyhow!("a request handler panicked"))
+        .errors_body()
+        .to_string();
     (
         StatusCode::INTERNAL_SERVER_ERROR,
         [(

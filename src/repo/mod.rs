@@ -1,14 +1,47 @@
-//! The read side's SQL: scoped selects for lists, relations and lookups.
+//! All SQL: the scoped selects of the read side (lists, relations, lookups, pages) and every
+//! write (`*/write.rs`, `membership`, `grant`, `change`, `backfill`).
 //!
-//! Every builder here starts from the entity's visibility condition (`domain::scope`), so the
+//! Every read builder starts from the entity's visibility condition (`domain::scope`), so the
 //! caller's access rules are part of the one statement that loads the rows.
+//!
+//! Layer rule: SQL lives here and nowhere else; no rules (who may, what to log) live here. The
+//! services call these functions inside their transaction; the GraphQL loaders call the read
+//! side. Checked by `tests/api/layers.rs`.
 
+pub mod backfill;
+pub mod change;
 pub mod course;
+pub mod grant;
+pub mod membership;
 pub mod organization;
+pub mod page;
 pub mod partner;
 pub mod site;
 
-use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, SelectStatement};
+use sea_orm::{ConnectionTrait, FromQueryResult};
+
+use crate::error::AppResult;
+
+/// A select built here, run by `rows`.
+pub type Select = SelectStatement;
+
+/// Runs a select and maps its rows.
+pub async fn rows<M: FromQueryResult, C: ConnectionTrait>(
+    db: &C,
+    select: &SelectStatement,
+) -> AppResult<Vec<M>> {
+    let stmt = db.get_database_backend().build(select);
+    Ok(M::find_by_statement(stmt).all(db).await?)
+}
+
+/// Whether a write failed on a unique index.
+pub fn is_unique_violation(err: &sea_orm::DbErr) -> bool {
+    matches!(
+        err.sql_err(),
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+    )
+}
 
 /// A case-insensitive substring match of `needle` on either expression (`%` and `_` taken
 /// literally).

@@ -2,11 +2,13 @@
 
 use entity::organization;
 
-use super::Actor;
-use super::organization::authorize_ensure;
+use super::organization::{authorize_ensure, ensure_in, find_for_write};
+use super::{Actor, Write};
+use crate::domain::change::NewChange;
 use crate::domain::course_key::CourseKey;
-use crate::domain::{authz, course, organization as org};
+use crate::domain::{self as dom};
 use crate::error::{AppError, AppResult};
+use crate::repo::course::write as links;
 
 pub struct Linked {
     pub course_key: CourseKey,
@@ -16,14 +18,15 @@ pub struct Linked {
 
 /// Links a course run or library to `organization`, or to the org part of its key. The
 /// organization is ensured (auto-create mode creates it; validate mode needs it to exist).
+/// Linking twice is a no-op; linking after unlinking reactivates the link.
 pub async fn link(
     actor: Actor<'_>,
     course_key: &str,
     organization: Option<&str>,
 ) -> AppResult<Linked> {
-    let key = crate::domain::course_key(course_key)?;
+    let key = dom::course_key(course_key)?;
     let name = match organization {
-        Some(name) => crate::domain::short_name("organization", name)?,
+        Some(name) => dom::short_name("organization", name)?,
         // Version-only keys (`course-v1:version@...`) name no organization.
         None if key.org().is_empty() => {
             return Err(AppError::InvalidCourseKey {
@@ -31,39 +34,56 @@ pub async fn link(
                 reason: "the key names no organization; pass `organization`".into(),
             });
         }
-        None => crate::domain::short_name("courseKey", key.org())?,
+        None => dom::short_name("courseKey", key.org())?,
     };
-    let txn = crate::db::begin_write(actor.db).await?;
-    authorize_ensure(&txn, actor, &name).await?;
-    let ensured = org::ensure(&txn, &name, None, actor.autocreate).await?;
-    let created = course::link(&txn, &key, ensured.organization.id).await?;
-    txn.commit().await?;
+    let mut write = Write::begin(actor).await?;
+    authorize_ensure(write.txn(), actor, &name).await?;
+    let ensured = ensure_in(&mut write, &name, None, actor.autocreate).await?;
+    let org = ensured.organization;
+    let created = links::insert_if_absent(write.txn(), &key, org.id).await?;
+    if created {
+        write.log(NewChange::course_link(&org, key.as_str(), None, true));
+    } else if links::set_active(write.txn(), &key, org.id, true).await? {
+        write.log(NewChange::course_link(
+            &org,
+            key.as_str(),
+            Some(false),
+            true,
+        ));
+    }
+    write.commit().await?;
     Ok(Linked {
         course_key: key,
-        organization: ensured.organization,
+        organization: org,
         created,
     })
 }
 
 /// Deactivates the link between a course and an organization.
 pub async fn unlink(actor: Actor<'_>, course_key: &str, organization: &str) -> AppResult<Linked> {
-    let key = crate::domain::course_key(course_key)?;
-    let name = crate::domain::short_name("organization", organization)?;
-    authz::require_subject(actor.scope)?;
-    let txn = crate::db::begin_write(actor.db).await?;
-    let existing = org::find(&txn, &name)
+    let key = dom::course_key(course_key)?;
+    let name = dom::short_name("organization", organization)?;
+    let mut write = Write::begin(actor).await?;
+    let existing = find_for_write(write.txn(), actor, &name).await?;
+    if links::state(write.txn(), &key, existing.id)
         .await?
-        .ok_or_else(|| AppError::not_found(format!("no organization {:?}", name.as_str())))?;
-    authz::require_org_admin(&txn, actor.scope, &existing).await?;
-    if !course::exists(&txn, &key, existing.id).await? {
+        .is_none()
+    {
         return Err(AppError::not_found(format!(
             "{:?} is not linked to {:?}",
             key.as_str(),
             existing.short_name
         )));
     }
-    course::set_active(&txn, &key, existing.id, false).await?;
-    txn.commit().await?;
+    if links::set_active(write.txn(), &key, existing.id, false).await? {
+        write.log(NewChange::course_link(
+            &existing,
+            key.as_str(),
+            Some(true),
+            false,
+        ));
+    }
+    write.commit().await?;
     Ok(Linked {
         course_key: key,
         organization: existing,

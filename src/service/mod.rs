@@ -1,16 +1,27 @@
-//! Use cases behind the mutations: each validates its input, opens one transaction, checks the
-//! caller's grants and applies the domain rules, so a mutation fully applies or changes nothing.
+//! The use cases. Each one validates its input, opens one transaction (`Write`), checks the
+//! caller's rights (`access`), applies the domain rules, writes through `repo` and logs every
+//! change it made in the same transaction, so a write fully applies with its history or
+//! changes nothing. Backfill and seed are use cases like the others.
+//!
+//! Layer rule: no SQL here (no entity queries, no statements); that is `repo`'s. Checked by
+//! `tests/api/layers.rs`.
 
+pub mod access;
+pub mod backfill;
 pub mod course;
 pub mod grant;
 pub mod organization;
 pub mod partner;
+pub mod read;
+pub mod seed;
 pub mod site;
 
-use sea_orm::DatabaseConnection;
+use sea_orm::{DatabaseConnection, DatabaseTransaction};
 
+use crate::domain::change::NewChange;
 use crate::domain::scope::Scope;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
+use crate::repo;
 
 /// Who acts, on what database, in which mode.
 #[derive(Clone, Copy)]
@@ -21,26 +32,41 @@ pub struct Actor<'a> {
     pub autocreate: bool,
 }
 
-/// A required text of `min..=max` characters.
-pub fn text(field: &str, value: &str, max: usize) -> AppResult<String> {
-    let len = value.chars().count();
-    if value.trim().is_empty() || len > max {
-        return Err(AppError::bad_input(
-            field,
-            format!("must be 1-{max} characters and not blank"),
-        ));
-    }
-    Ok(value.to_owned())
+/// One write transaction and the changes it made, logged when it commits.
+pub struct Write {
+    txn: DatabaseTransaction,
+    actor: Option<String>,
+    changes: Vec<NewChange>,
 }
 
-/// An optional http(s) URL; an empty string clears it.
-pub fn url(field: &str, value: Option<String>) -> AppResult<Option<String>> {
-    match value {
-        None => Ok(None),
-        Some(v) if v.is_empty() => Ok(None),
-        Some(v) => match url::Url::parse(&v) {
-            Ok(u) if matches!(u.scheme(), "http" | "https") && u.has_host() => Ok(Some(v)),
-            _ => Err(AppError::bad_input(field, "must be an http(s) URL")),
-        },
+impl Write {
+    pub async fn begin(actor: Actor<'_>) -> AppResult<Self> {
+        Ok(Write {
+            txn: crate::db::begin_write(actor.db).await?,
+            actor: actor.scope.subject.clone(),
+            changes: Vec::new(),
+        })
+    }
+
+    pub fn txn(&self) -> &DatabaseTransaction {
+        &self.txn
+    }
+
+    /// Records a change (`None`: the write changed nothing).
+    pub fn log(&mut self, change: Option<NewChange>) {
+        self.changes.extend(change);
+    }
+
+    /// Replaces the last change recorded (a row changed again in the same use case).
+    pub fn replace_last(&mut self, change: Option<NewChange>) {
+        self.changes.pop();
+        self.log(change);
+    }
+
+    /// Appends the change log and commits, as one transaction.
+    pub async fn commit(self) -> AppResult<()> {
+        repo::change::append(&self.txn, self.actor.as_deref(), self.changes).await?;
+        self.txn.commit().await?;
+        Ok(())
     }
 }

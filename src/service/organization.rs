@@ -1,43 +1,132 @@
 //! Organization use cases: ensure (both modes), create, update, deactivate, reactivate.
 
 use entity::organization;
+use sea_orm::ConnectionTrait;
 
-use super::{Actor, text, url};
+use super::{Actor, Write, access};
+use crate::domain::change::NewChange;
 use crate::domain::names::ShortName;
-use crate::domain::{authz, organization as org};
+use crate::domain::{self as dom, authz};
 use crate::error::{AppError, AppResult};
+use crate::repo::organization::write::{self as rows, Details, NewRow};
+use crate::repo::{self};
+
+/// What `ensure` did.
+#[derive(Clone, Debug)]
+pub struct Ensured {
+    pub organization: organization::Model,
+    pub created: bool,
+    pub reactivated: bool,
+}
 
 /// Authorizes writing organization `name`: an existing one needs ORG_ADMIN on it; creating a
 /// missing one needs an administrator (and auto-create mode; validate mode answers
 /// ORGANIZATION_NOT_FOUND).
-pub(super) async fn authorize_ensure<C: sea_orm::ConnectionTrait>(
+pub(super) async fn authorize_ensure<C: ConnectionTrait>(
     txn: &C,
     actor: Actor<'_>,
     name: &ShortName,
 ) -> AppResult<()> {
     authz::require_subject(actor.scope)?;
     authz::require_filter_allows(actor.scope, &name.key(), name.as_str())?;
-    match org::find(txn, name).await? {
+    match rows::find(txn, name).await? {
         Some(existing) if existing.active || actor.autocreate => {
-            authz::require_org_admin(txn, actor.scope, &existing).await
+            access::require_org_admin(txn, actor.scope, &existing).await
         }
-        _ if !actor.autocreate => Err(AppError::OrganizationNotFound {
-            short_name: name.as_str().to_owned(),
-        }),
+        _ if !actor.autocreate => Err(not_in_validate_mode(name)),
         _ => authz::require_admin(actor.scope, "creating an organization"),
     }
+}
+
+fn not_in_validate_mode(name: &ShortName) -> AppError {
+    AppError::OrganizationNotFound {
+        short_name: name.as_str().to_owned(),
+    }
+}
+
+/// The organization named `name`, made to exist and be active, inside `write`.
+///
+/// Auto-create mode creates a missing organization (named `display_name`, or its short name)
+/// and reactivates an inactive one together with its course links. Validate mode treats the
+/// table as authoritative: a missing or inactive organization is `ORGANIZATION_NOT_FOUND`.
+pub(super) async fn ensure_in(
+    write: &mut Write,
+    name: &ShortName,
+    display_name: Option<&str>,
+    autocreate: bool,
+) -> AppResult<Ensured> {
+    if autocreate {
+        let new = NewRow {
+            name,
+            display_name: display_name.unwrap_or(name.as_str()),
+            description: None,
+            logo_url: None,
+            active: true,
+        };
+        if let Some(created) = rows::insert_if_absent(write.txn(), new).await? {
+            write.log(NewChange::organization(None, &created));
+            return Ok(Ensured {
+                organization: created,
+                created: true,
+                reactivated: false,
+            });
+        }
+    }
+    let organization = rows::find(write.txn(), name)
+        .await?
+        .ok_or_else(|| not_in_validate_mode(name))?;
+    if organization.active {
+        return Ok(Ensured {
+            organization,
+            created: false,
+            reactivated: false,
+        });
+    }
+    if !autocreate {
+        return Err(not_in_validate_mode(name));
+    }
+    Ok(Ensured {
+        organization: set_active_in(write, &organization, true).await?,
+        created: false,
+        reactivated: true,
+    })
+}
+
+/// (De)activates an organization together with its course links, logging each change.
+pub(super) async fn set_active_in(
+    write: &mut Write,
+    organization: &organization::Model,
+    active: bool,
+) -> AppResult<organization::Model> {
+    let changed = rows::set_active(write.txn(), organization, active).await?;
+    write.log(NewChange::organization(Some(organization), &changed));
+    let keys = repo::course::write::set_active_of(write.txn(), organization.id, active).await?;
+    // A link is public while its organization is active: before a deactivation, after a
+    // reactivation.
+    let public_side = if active { &changed } else { organization };
+    for key in keys {
+        write.log(NewChange::course_link(
+            public_side,
+            &key,
+            Some(!active),
+            active,
+        ));
+    }
+    Ok(changed)
 }
 
 pub async fn ensure(
     actor: Actor<'_>,
     name: &ShortName,
     display_name: Option<&str>,
-) -> AppResult<org::Ensured> {
-    let display_name = display_name.map(|n| text("name", n, 255)).transpose()?;
-    let txn = crate::db::begin_write(actor.db).await?;
-    authorize_ensure(&txn, actor, name).await?;
-    let ensured = org::ensure(&txn, name, display_name.as_deref(), actor.autocreate).await?;
-    txn.commit().await?;
+) -> AppResult<Ensured> {
+    let display_name = display_name
+        .map(|n| dom::text("name", n, 255))
+        .transpose()?;
+    let mut write = Write::begin(actor).await?;
+    authorize_ensure(write.txn(), actor, name).await?;
+    let ensured = ensure_in(&mut write, name, display_name.as_deref(), actor.autocreate).await?;
+    write.commit().await?;
     Ok(ensured)
 }
 
@@ -51,31 +140,36 @@ pub struct NewOrganization {
 /// Creates an organization; creating an inactive one again reactivates it with its links
 /// (unchanged, as edx-organizations does); an active one is ALREADY_EXISTS.
 pub async fn create(actor: Actor<'_>, input: NewOrganization) -> AppResult<organization::Model> {
-    let name = crate::domain::short_name("input.shortName", &input.short_name)?;
-    let display = text("input.name", &input.name, 255)?;
-    let logo_url = url("input.logoUrl", input.logo_url)?;
+    let name = dom::short_name("input.shortName", &input.short_name)?;
+    let display = dom::text("input.name", &input.name, 255)?;
+    let logo_url = dom::url("input.logoUrl", input.logo_url)?;
     authz::require_admin(actor.scope, "creating an organization")?;
     authz::require_filter_allows(actor.scope, &name.key(), name.as_str())?;
-    let txn = crate::db::begin_write(actor.db).await?;
-    let created = match org::find(&txn, &name).await? {
-        Some(existing) if existing.active => return Err(already_exists(&existing)),
-        Some(existing) => org::set_active(&txn, existing, true).await?,
+    let mut write = Write::begin(actor).await?;
+    let created = match rows::find(write.txn(), &name).await? {
+        Some(existing) if existing.active => return Err(already_exists(&name)),
+        Some(existing) => set_active_in(&mut write, &existing, true).await?,
         None => {
-            let new = org::create(&txn, &name, &display, input.description, logo_url).await?;
-            new.ok_or_else(|| {
-                AppError::already_exists(format!("organization {:?} already exists", name.as_str()))
-            })?
+            let new = NewRow {
+                name: &name,
+                display_name: &display,
+                description: input.description,
+                logo_url,
+                active: true,
+            };
+            let created = rows::insert_if_absent(write.txn(), new)
+                .await?
+                .ok_or_else(|| already_exists(&name))?;
+            write.log(NewChange::organization(None, &created));
+            created
         }
     };
-    txn.commit().await?;
+    write.commit().await?;
     Ok(created)
 }
 
-fn already_exists(existing: &organization::Model) -> AppError {
-    AppError::already_exists(format!(
-        "organization {:?} already exists",
-        existing.short_name
-    ))
+fn already_exists(name: &ShortName) -> AppError {
+    AppError::already_exists(format!("organization {:?} already exists", name.as_str()))
 }
 
 pub struct OrganizationChanges {
@@ -90,56 +184,59 @@ pub async fn update(
     short_name: &str,
     changes: OrganizationChanges,
 ) -> AppResult<organization::Model> {
-    let name = crate::domain::short_name("shortName", short_name)?;
-    let display = changes
-        .name
-        .map(|n| text("input.name", &n, 255))
-        .transpose()?;
-    let logo_url = match changes.logo_url {
-        Some(v) => Some(url("input.logoUrl", v)?),
-        None => None,
+    let name = dom::short_name("shortName", short_name)?;
+    let details = Details {
+        name: changes
+            .name
+            .map(|n| dom::text("input.name", &n, 255))
+            .transpose()?,
+        description: changes.description,
+        logo_url: match changes.logo_url {
+            Some(v) => Some(dom::url("input.logoUrl", v)?),
+            None => None,
+        },
     };
-    let txn = crate::db::begin_write(actor.db).await?;
-    let existing = find_for_write(&txn, actor, &name).await?;
-    org::update_details(&txn, existing.id, display, changes.description, logo_url).await?;
-    let updated = org::find(&txn, &name)
-        .await?
-        .ok_or_else(|| not_found(&name))?;
-    txn.commit().await?;
+    let mut write = Write::begin(actor).await?;
+    let existing = find_for_write(write.txn(), actor, &name).await?;
+    let updated = rows::update_details(write.txn(), &existing, details).await?;
+    write.log(NewChange::organization(Some(&existing), &updated));
+    write.commit().await?;
     Ok(updated)
 }
 
-/// Soft delete: the organization and its course links become inactive.
+/// Soft delete (`active: false`): the organization and its course links become inactive;
+/// `active: true` brings them back.
 pub async fn set_active(
     actor: Actor<'_>,
     short_name: &str,
     active: bool,
 ) -> AppResult<organization::Model> {
-    let name = crate::domain::short_name("shortName", short_name)?;
-    let txn = crate::db::begin_write(actor.db).await?;
-    let existing = find_for_write(&txn, actor, &name).await?;
+    let name = dom::short_name("shortName", short_name)?;
+    let mut write = Write::begin(actor).await?;
+    let existing = find_for_write(write.txn(), actor, &name).await?;
     let changed = if existing.active == active {
         existing
     } else {
-        org::set_active(&txn, existing, active).await?
+        set_active_in(&mut write, &existing, active).await?
     };
-    txn.commit().await?;
+    write.commit().await?;
     Ok(changed)
 }
 
-/// The organization to change, after checking the caller may change it. A caller that may not
-/// learn whether it exists gets the same answer as for a missing one.
-async fn find_for_write<C: sea_orm::ConnectionTrait>(
+/// The organization to change, after checking the caller may change it.
+pub(super) async fn find_for_write<C: ConnectionTrait>(
     txn: &C,
     actor: Actor<'_>,
     name: &ShortName,
 ) -> AppResult<organization::Model> {
     authz::require_subject(actor.scope)?;
-    let existing = org::find(txn, name).await?.ok_or_else(|| not_found(name))?;
-    authz::require_org_admin(txn, actor.scope, &existing).await?;
+    let existing = rows::find(txn, name)
+        .await?
+        .ok_or_else(|| not_found(name))?;
+    access::require_org_admin(txn, actor.scope, &existing).await?;
     Ok(existing)
 }
 
-fn not_found(name: &ShortName) -> AppError {
+pub(super) fn not_found(name: &ShortName) -> AppError {
     AppError::not_found(format!("no organization {:?}", name.as_str()))
 }

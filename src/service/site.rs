@@ -1,13 +1,16 @@
 //! Site use cases: create, update (including its partner), and the organizations it presents.
 
-use chrono::Utc;
 use entity::site;
-use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, TryInsertResult};
+use sea_orm::ConnectionTrait;
 
-use super::{Actor, text};
-use crate::domain::{authz, directory, organization as org};
+use super::{Actor, Write, access};
+use crate::domain::change::NewChange;
+use crate::domain::{self as dom, authz};
 use crate::error::{AppError, AppResult};
+use crate::repo::organization::write as orgs;
+use crate::repo::partner::write as partners;
+use crate::repo::site::write::{self as rows, Fields};
+use crate::repo::{self};
 
 pub struct SiteFields {
     pub name: Option<String>,
@@ -16,100 +19,100 @@ pub struct SiteFields {
     pub active: Option<bool>,
 }
 
-async fn partner_id<C: sea_orm::ConnectionTrait>(
+/// The partner named by `input.partner`: (id, short code); an unknown code is a user error.
+async fn partner_ref<C: ConnectionTrait>(
     txn: &C,
     partner: Option<&str>,
-) -> AppResult<Option<i64>> {
-    match partner {
+) -> AppResult<Option<(i64, String)>> {
+    let Some(code) = partner else {
+        return Ok(None);
+    };
+    let code = dom::partner_code("input.partner", code)?;
+    let found = partners::find(txn, &code).await?;
+    found.map(|p| Some((p.id, p.short_code))).ok_or_else(|| {
+        AppError::bad_input("input.partner", format!("no partner {:?}", code.as_str()))
+    })
+}
+
+/// The short code of a site's partner, for its change log record.
+async fn partner_code_of<C: ConnectionTrait>(
+    txn: &C,
+    s: &site::Model,
+) -> AppResult<Option<String>> {
+    match s.partner_id {
         None => Ok(None),
-        Some(code) => {
-            let code = crate::domain::partner_code("input.partner", code)?;
-            let found = directory::find_partner(txn, &code).await?;
-            found.map(|p| Some(p.id)).ok_or_else(|| {
-                AppError::bad_input("input.partner", format!("no partner {:?}", code.as_str()))
-            })
-        }
+        Some(id) => Ok(partners::find_by_id(txn, id).await?.map(|p| p.short_code)),
     }
 }
 
 pub async fn create(actor: Actor<'_>, domain: &str, fields: SiteFields) -> AppResult<site::Model> {
-    let domain = crate::domain::domain("input.domain", domain)?;
-    let name = text("input.name", fields.name.as_deref().unwrap_or_default(), 50)?;
+    let domain = dom::domain("input.domain", domain)?;
+    let name = dom::text("input.name", fields.name.as_deref().unwrap_or_default(), 50)?;
     authz::require_admin(actor.scope, "creating a site")?;
-    let txn = crate::db::begin_write(actor.db).await?;
-    let partner_id = partner_id(&txn, fields.partner.flatten().as_deref()).await?;
-    let now = Utc::now();
-    let row = site::ActiveModel {
-        domain: Set(domain.as_str().to_owned()),
-        domain_key: Set(domain.key()),
-        name: Set(name),
-        partner_id: Set(partner_id),
-        active: Set(fields.active.unwrap_or(true)),
-        created: Set(now),
-        modified: Set(now),
-        ..Default::default()
+    authz::require_unrestricted_by_organizations(actor.scope, "creating a site")?;
+    let mut write = Write::begin(actor).await?;
+    let partner = partner_ref(write.txn(), fields.partner.flatten().as_deref()).await?;
+    let row = Fields {
+        name: Some(name),
+        partner_id: Some(partner.as_ref().map(|p| p.0)),
+        active: fields.active,
     };
-    let inserted = site::Entity::insert(row)
-        .on_conflict_do_nothing_on([site::Column::DomainKey])
-        .exec_without_returning(&txn)
-        .await?;
-    if !matches!(inserted, TryInsertResult::Inserted(n) if n > 0) {
-        return Err(AppError::already_exists(format!(
-            "site {:?} already exists",
-            domain.as_str()
-        )));
-    }
-    let created = directory::site_or_not_found(&txn, &domain).await?;
-    txn.commit().await?;
+    let created = rows::insert(write.txn(), &domain, row)
+        .await?
+        .ok_or_else(|| {
+            AppError::already_exists(format!("site {:?} already exists", domain.as_str()))
+        })?;
+    let code = partner.map(|p| p.1);
+    write.log(NewChange::site(None, (&created, code.as_deref())));
+    write.commit().await?;
     Ok(created)
 }
 
 /// Updates a site. PARTNER_ADMIN of its partner may rename or (de)activate it; moving it to
 /// another partner or clearing its partner needs an administrator.
 pub async fn update(actor: Actor<'_>, domain: &str, fields: SiteFields) -> AppResult<site::Model> {
-    let domain = crate::domain::domain("domain", domain)?;
+    let domain = dom::domain("domain", domain)?;
     let name = fields
         .name
         .as_deref()
-        .map(|n| text("input.name", n, 50))
+        .map(|n| dom::text("input.name", n, 50))
         .transpose()?;
     authz::require_subject(actor.scope)?;
-    let txn = crate::db::begin_write(actor.db).await?;
-    let existing = directory::site_or_not_found(&txn, &domain).await?;
-    require_site_admin(&txn, actor, &existing).await?;
-    let mut update = site::Entity::update_many()
-        .col_expr(site::Column::Modified, Expr::value(Utc::now()))
-        .filter(site::Column::Id.eq(existing.id));
+    let mut write = Write::begin(actor).await?;
+    let existing = site_or_not_found(write.txn(), &domain).await?;
+    access::require_site_admin(write.txn(), actor.scope, &existing).await?;
+    let mut row = Fields {
+        name,
+        partner_id: None,
+        active: fields.active,
+    };
     if let Some(partner) = fields.partner {
-        let new_partner = partner_id(&txn, partner.as_deref()).await?;
+        let new_partner = partner_ref(write.txn(), partner.as_deref())
+            .await?
+            .map(|p| p.0);
         if new_partner != existing.partner_id {
             authz::require_admin(actor.scope, "moving a site to another partner")?;
         }
-        update = update.col_expr(site::Column::PartnerId, Expr::value(new_partner));
+        row.partner_id = Some(new_partner);
     }
-    if let Some(name) = name {
-        update = update.col_expr(site::Column::Name, Expr::value(name));
-    }
-    if let Some(active) = fields.active {
-        update = update.col_expr(site::Column::Active, Expr::value(active));
-    }
-    update.exec(&txn).await?;
-    let updated = directory::site_or_not_found(&txn, &domain).await?;
-    txn.commit().await?;
+    let before_code = partner_code_of(write.txn(), &existing).await?;
+    let updated = rows::update(write.txn(), &existing, row).await?;
+    let after_code = partner_code_of(write.txn(), &updated).await?;
+    write.log(NewChange::site(
+        Some((&existing, before_code.as_deref())),
+        (&updated, after_code.as_deref()),
+    ));
+    write.commit().await?;
     Ok(updated)
 }
 
-async fn require_site_admin<C: sea_orm::ConnectionTrait>(
+async fn site_or_not_found<C: ConnectionTrait>(
     txn: &C,
-    actor: Actor<'_>,
-    site: &site::Model,
-) -> AppResult<()> {
-    match site.partner_id {
-        Some(partner_id) => {
-            authz::require_partner_admin(txn, actor.scope, partner_id, &site.domain).await
-        }
-        None => authz::require_admin(actor.scope, "changing a site without a partner"),
-    }
+    domain: &dom::names::Domain,
+) -> AppResult<site::Model> {
+    rows::find(txn, domain)
+        .await?
+        .ok_or_else(|| AppError::not_found(format!("no site {:?}", domain.as_str())))
 }
 
 /// Adds or removes an organization the site presents. Needs an administrator, or PARTNER_ADMIN
@@ -121,35 +124,40 @@ pub async fn set_presented(
     short_name: &str,
     presented: bool,
 ) -> AppResult<site::Model> {
-    let domain = crate::domain::domain("site", domain)?;
-    let name = crate::domain::short_name("organization", short_name)?;
+    let domain = dom::domain("site", domain)?;
+    let name = dom::short_name("organization", short_name)?;
     authz::require_subject(actor.scope)?;
-    let txn = crate::db::begin_write(actor.db).await?;
-    let site = directory::site_or_not_found(&txn, &domain).await?;
-    let organization = org::find(&txn, &name)
+    let mut write = Write::begin(actor).await?;
+    let site = site_or_not_found(write.txn(), &domain).await?;
+    let organization = orgs::find(write.txn(), &name)
         .await?
-        .ok_or_else(|| AppError::not_found(format!("no organization {:?}", name.as_str())))?;
-    require_site_admin(&txn, actor, &site).await?;
+        .ok_or_else(|| super::organization::not_found(&name))?;
+    access::require_site_admin(write.txn(), actor.scope, &site).await?;
     authz::require_filter_allows(
         actor.scope,
         &organization.short_name_key,
         &organization.short_name,
     )?;
-    if presented {
+    let changed = if presented {
         if let (false, Some(partner_id)) = (actor.scope.administrator, site.partner_id)
-            && !directory::is_member(&txn, partner_id, organization.id).await?
+            && !repo::membership::is_member(write.txn(), partner_id, organization.id).await?
         {
-            return Err(AppError::Forbidden {
-                message: format!(
-                    "{:?} is not a member of this site's partner",
-                    organization.short_name
-                ),
-            });
+            return Err(authz::forbidden(format!(
+                "{:?} is not a member of this site's partner",
+                organization.short_name
+            )));
         }
-        directory::add_to_site(&txn, site.id, organization.id).await?;
+        repo::membership::add_to_site(write.txn(), site.id, organization.id).await?
     } else {
-        directory::remove_from_site(&txn, site.id, organization.id).await?;
+        repo::membership::remove_from_site(write.txn(), site.id, organization.id).await?
+    };
+    if changed {
+        write.log(Some(NewChange::site_membership(
+            &site,
+            &organization,
+            presented,
+        )));
     }
-    txn.commit().await?;
+    write.commit().await?;
     Ok(site)
 }

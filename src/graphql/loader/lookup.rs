@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use async_graphql::dataloader::Loader;
 use entity::{organization, partner, site};
-use sea_orm::{ConnectionTrait, DatabaseConnection, FromQueryResult};
+use sea_orm::{DatabaseConnection, FromQueryResult};
 
 use crate::domain::scope::Scope;
 use crate::error::AppError;
@@ -28,12 +28,8 @@ impl LoaderCtx {
             .observe(keys as f64);
     }
 
-    async fn rows<M: FromQueryResult>(
-        &self,
-        select: &sea_orm::sea_query::SelectStatement,
-    ) -> Result<Vec<M>, AppError> {
-        let stmt = self.db.get_database_backend().build(select);
-        Ok(M::find_by_statement(stmt).all(&self.db).await?)
+    async fn rows<M: FromQueryResult>(&self, select: &repo::Select) -> Result<Vec<M>, AppError> {
+        repo::rows(&self.db, select).await
     }
 }
 
@@ -171,15 +167,6 @@ impl Loader<String> for CourseOrganizations {
 
     async fn load(&self, keys: &[String]) -> Result<HashMap<String, Self::Value>, AppError> {
         self.0.observe("CourseOrganizations", keys.len());
-        let select = repo::course::organizations_of(&self.0.scope, keys);
-        let rows = self.0.db.query_all(&select).await?;
-        let mut out: HashMap<String, Vec<organization::Model>> = HashMap::new();
-        for row in rows {
-            let key: String = row.try_get("", repo::course::COURSE_KEY)?;
-            out.entry(key)
-                .or_default()
-                .push(organization::Model::from_query_result(&row, "")?);
-        }
-        Ok(out)
+        repo::course::organizations_of_courses(&self.0.db, &self.0.scope, keys).await
     }
 }

@@ -36,6 +36,9 @@ pub struct Loaders {
     pub organization_partners: DataLoader<Paged<paged::OrganizationPartners>>,
     pub organization_sites: DataLoader<Paged<paged::OrganizationSites>>,
     pub organization_courses: DataLoader<Paged<paged::OrganizationCourses>>,
+    pub organization_history: DataLoader<Paged<paged::OrganizationHistory>>,
+    pub partner_history: DataLoader<Paged<paged::PartnerHistory>>,
+    pub site_history: DataLoader<Paged<paged::SiteHistory>>,
 }
 
 impl Loaders {
@@ -70,7 +73,10 @@ impl Loaders {
             site_organizations: build(Paged::new(ctx.clone()), queue),
             organization_partners: build(Paged::new(ctx.clone()), queue),
             organization_sites: build(Paged::new(ctx.clone()), queue),
-            organization_courses: build(Paged::new(ctx), queue),
+            organization_courses: build(Paged::new(ctx.clone()), queue),
+            organization_history: build(Paged::new(ctx.clone()), queue),
+            partner_history: build(Paged::new(ctx.clone()), queue),
+            site_history: build(Paged::new(ctx), queue),
         }
     }
 }

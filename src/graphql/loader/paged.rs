@@ -4,14 +4,16 @@ use std::collections::HashMap;
 use std::marker::PhantomData;
 
 use async_graphql::dataloader::Loader;
-use entity::{course_link, organization, partner, site};
+use entity::{change_log, course_link, organization, partner, site};
 use sea_orm::FromQueryResult;
 
 use super::lookup::LoaderCtx;
-use crate::domain::page::{self, Page, PageArgs, PagedQuery};
+use crate::domain::page::{Page, PageArgs};
 use crate::domain::scope::Scope;
 use crate::error::AppError;
 use crate::repo;
+use crate::repo::change::{ChangeFilter, HistoryOf};
+use crate::repo::page::PagedQuery;
 
 /// A page of one parent's children.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -60,7 +62,7 @@ impl<R: Relation> Loader<ChildKey> for Paged<R> {
         let mut out = HashMap::with_capacity(keys.len());
         for ((args, include_inactive), parents) in groups {
             let query = R::query(&self.ctx.scope, &parents, include_inactive);
-            let mut pages = page::fetch::<R::Row, _>(&self.ctx.db, query, args).await?;
+            let mut pages = repo::page::fetch::<R::Row, _>(&self.ctx.db, query, args).await?;
             for parent in parents {
                 let page = pages.remove(&parent).unwrap_or_else(|| Page::empty(args));
                 out.insert(
@@ -107,4 +109,13 @@ relation!(OrganizationSites, site::Model, |s, p, _i| {
 });
 relation!(OrganizationCourses, course_link::Model, |s, p, i| {
     repo::course::of_organizations(s, p, i)
+});
+relation!(OrganizationHistory, change_log::Model, |s, p, _i| {
+    repo::change::history(s, HistoryOf::Organization, p, &ChangeFilter::default())
+});
+relation!(PartnerHistory, change_log::Model, |s, p, _i| {
+    repo::change::history(s, HistoryOf::Partner, p, &ChangeFilter::default())
+});
+relation!(SiteHistory, change_log::Model, |s, p, _i| {
+    repo::change::history(s, HistoryOf::Site, p, &ChangeFilter::default())
 });

@@ -172,7 +172,7 @@ impl DirectoryMutation {
         let grant = grants::grant(
             actor(ctx),
             &subject,
-            role.as_str(),
+            role.into(),
             partner.as_deref(),
             organization.as_deref(),
         )
@@ -192,7 +192,7 @@ impl DirectoryMutation {
         Ok(grants::revoke(
             actor(ctx),
             &subject,
-            role.as_str(),
+            role.into(),
             partner.as_deref(),
             organization.as_deref(),
         )

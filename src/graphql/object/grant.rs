@@ -3,34 +3,19 @@ use chrono::{DateTime, Utc};
 use entity::role_grant;
 
 use super::{Organization, Partner};
-use crate::error::AppError;
 use crate::graphql::context::ContextExt;
 
-/// A role a subject holds on a partner or an organization.
+/// A role a subject holds on a partner or an organization (the stored role, mapped here and
+/// nowhere else).
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "entity::role_grant::Role")]
 pub enum Role {
     /// Reads and writes a partner, its sites and its member organizations.
     PartnerAdmin,
-    /// Reads and writes an organization and its course links.
+    /// Reads and writes an organization, its course links and its staff grants.
     OrgAdmin,
     /// Reads an organization's inactive records.
     OrgStaff,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::PartnerAdmin => "PARTNER_ADMIN",
-            Role::OrgAdmin => "ORG_ADMIN",
-            Role::OrgStaff => "ORG_STAFF",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        [Role::PartnerAdmin, Role::OrgAdmin, Role::OrgStaff]
-            .into_iter()
-            .find(|r| r.as_str() == s)
-    }
 }
 
 #[derive(Clone, Debug)]
@@ -42,11 +27,8 @@ impl Grant {
         &self.0.subject
     }
 
-    async fn role(&self) -> Result<Role> {
-        // The database's check constraint admits only the three roles.
-        Role::parse(&self.0.role).ok_or_else(|| {
-            AppError::internal(anyhow::anyhow!("unknown role {:?}", self.0.role)).into()
-        })
+    async fn role(&self) -> Role {
+        self.0.role.into()
     }
 
     async fn partner(&self, ctx: &Context<'_>) -> Result<Option<Partner>> {

@@ -1,12 +1,14 @@
 //! GraphQL output types. Each wraps its entity model, so renaming a column does not change the
 //! API, and resolves relations through the request's dataloaders.
 
+mod change;
 mod course;
 mod grant;
 mod organization;
 mod partner;
 mod site;
 
+pub use change::{Change, ChangeEntity, ChangeKind};
 pub use course::Course;
 pub use grant::{Grant, Role};
 pub use organization::Organization;
@@ -37,4 +39,14 @@ async fn children<R: super::loader::paged::Relation>(
         .load_one(key)
         .await?
         .unwrap_or_else(|| Page::empty(&args)))
+}
+
+/// Loads one page of a record's history (oldest first) through a history loader.
+async fn history<R: super::loader::paged::Relation<Row = entity::change_log::Model>>(
+    loader: &DataLoader<Paged<R>>,
+    parent: i64,
+    page: (Option<i32>, Option<String>),
+) -> AppResult<super::connection::ChangeConnection> {
+    let page = children(loader, parent, page, SortKind::Int, false).await?;
+    Ok(super::connection::ChangeConnection::from_page(page, Change))
 }

@@ -4,7 +4,9 @@ use entity::organization;
 
 use super::{Course, Partner, Site, children};
 use crate::domain::page::SortKind;
-use crate::graphql::connection::{CourseConnection, PartnerConnection, SiteConnection};
+use crate::graphql::connection::{
+    ChangeConnection, CourseConnection, PartnerConnection, SiteConnection,
+};
 use crate::graphql::context::ContextExt;
 
 /// An institution that owns courses (edx-organizations' Organization).
@@ -82,5 +84,16 @@ impl Organization {
         let inactive = include_inactive.unwrap_or(false);
         let page = children(loader, self.0.id, (first, after), SortKind::Int, inactive).await?;
         Ok(CourseConnection::from_page(page, Course::from_link))
+    }
+
+    /// Every change of this organization the caller may see, oldest first: the organization itself, its course links, memberships and grants.
+    async fn history(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<ChangeConnection> {
+        let loader = &ctx.request().loaders.organization_history;
+        Ok(super::history(loader, self.0.id, (first, after)).await?)
     }
 }

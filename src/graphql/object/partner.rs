@@ -4,7 +4,7 @@ use entity::partner;
 
 use super::{Organization, Site, children};
 use crate::domain::page::SortKind;
-use crate::graphql::connection::{OrganizationConnection, SiteConnection};
+use crate::graphql::connection::{ChangeConnection, OrganizationConnection, SiteConnection};
 use crate::graphql::context::ContextExt;
 
 /// A business partner across sites and back-office systems, identified by its short code.
@@ -73,5 +73,16 @@ impl Partner {
         let inactive = include_inactive.unwrap_or(false);
         let page = children(loader, self.0.id, (first, after), SortKind::Text, inactive).await?;
         Ok(OrganizationConnection::from_page(page, Organization))
+    }
+
+    /// Every change of this partner the caller may see, oldest first: the partner itself, its sites, its members and its grants.
+    async fn history(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<ChangeConnection> {
+        let loader = &ctx.request().loaders.partner_history;
+        Ok(super::history(loader, self.0.id, (first, after)).await?)
     }
 }

@@ -4,7 +4,7 @@ use entity::site;
 
 use super::{Organization, Partner, children};
 use crate::domain::page::SortKind;
-use crate::graphql::connection::OrganizationConnection;
+use crate::graphql::connection::{ChangeConnection, OrganizationConnection};
 use crate::graphql::context::ContextExt;
 
 /// A web site (Django Sites), identified by its domain, configured for at most one partner.
@@ -61,5 +61,16 @@ impl Site {
         let loader = &ctx.request().loaders.site_organizations;
         let page = children(loader, self.0.id, (first, after), SortKind::Text, false).await?;
         Ok(OrganizationConnection::from_page(page, Organization))
+    }
+
+    /// Every change of this site the caller may see, oldest first: the site itself and the organizations it presents.
+    async fn history(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<ChangeConnection> {
+        let loader = &ctx.request().loaders.site_history;
+        Ok(super::history(loader, self.0.id, (first, after)).await?)
     }
 }

@@ -2,8 +2,7 @@ use async_graphql::{Context, Object, Result};
 
 use super::{partner_filter, top_level};
 use crate::domain::page::{PageArgs, SortKind};
-use crate::domain::{self as dom};
-use crate::error::AppError;
+use crate::domain::{self as dom, tenant};
 use crate::graphql::connection::OrganizationConnection;
 use crate::graphql::context::ContextExt;
 use crate::graphql::object::Organization;
@@ -44,22 +43,9 @@ impl OrganizationQuery {
             None => None,
             Some(domain) => {
                 let domain = dom::domain("site", &domain)?;
-                let found = ctx
-                    .request()
-                    .loaders
-                    .site_by_key
-                    .load_one(domain.key())
-                    .await?;
-                Some(
-                    found
-                        .ok_or_else(|| {
-                            AppError::bad_input(
-                                "site",
-                                format!("no site with domain {:?}", domain.as_str()),
-                            )
-                        })?
-                        .id,
-                )
+                let loader = &ctx.request().loaders.site_by_key;
+                let found = loader.load_one(domain.key()).await?.map(|s| s.id);
+                Some(tenant::required("site", &domain, found)?)
             }
         };
         let filter = ListFilter {

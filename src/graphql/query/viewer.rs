@@ -1,6 +1,4 @@
 use async_graphql::{Context, Object, Result, SimpleObject};
-use entity::role_grant;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use crate::graphql::context::ContextExt;
 use crate::graphql::object::Grant;
@@ -23,18 +21,11 @@ pub struct Viewer {
 impl ViewerQuery {
     async fn viewer(&self, ctx: &Context<'_>) -> Result<Viewer> {
         let scope = &ctx.request().scope;
-        let grants = match &scope.subject {
-            None => Vec::new(),
-            Some(subject) => role_grant::Entity::find()
-                .filter(role_grant::Column::Subject.eq(subject.as_str()))
-                .order_by_asc(role_grant::Column::Id)
-                .all(ctx.db())
-                .await
-                .map_err(crate::error::AppError::from)?
-                .into_iter()
-                .map(Grant)
-                .collect(),
-        };
+        let grants = crate::service::read::own_grants(ctx.db(), scope)
+            .await?
+            .into_iter()
+            .map(Grant)
+            .collect();
         let filters = scope.filters.clone();
         Ok(Viewer {
             subject: scope.subject.clone(),

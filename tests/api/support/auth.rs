@@ -73,7 +73,11 @@ impl TestApp {
         };
         role_grant::Entity::insert(role_grant::ActiveModel {
             subject: Set(subject.to_owned()),
-            role: Set(role.to_owned()),
+            role: Set(match role {
+                "PARTNER_ADMIN" => role_grant::Role::PartnerAdmin,
+                "ORG_ADMIN" => role_grant::Role::OrgAdmin,
+                _ => role_grant::Role::OrgStaff,
+            }),
             partner_id: Set(partner_id),
             organization_id: Set(organization_id),
             created: Set(Utc::now()),
@@ -99,22 +103,83 @@ impl TestApp {
         row.try_get::<i64>("", "n").unwrap()
     }
 
-    /// A fingerprint of every row of the tenancy tables.
-    pub async fn snapshot(&self) -> Vec<i64> {
-        let mut counts = Vec::new();
-        for table in [
-            "partner",
-            "site",
-            "organization",
-            "course_link",
-            "partner_organization",
-            "site_organization",
-            "role_grant",
-        ] {
-            counts.push(self.count(table).await);
+    /// A fingerprint of every row of every table (change log included): each row as it reads,
+    /// in id order, so a wrongful UPDATE shows as well as an INSERT or DELETE.
+    pub async fn snapshot(&self) -> Fingerprint {
+        use entity::{change_log, course_link, partner_organization, site, site_organization};
+        use sea_orm::QueryOrder;
+        async fn rows<E: EntityTrait>(
+            db: &sea_orm::DatabaseConnection,
+            order: E::Column,
+        ) -> Vec<String>
+        where
+            E::Model: std::fmt::Debug,
+        {
+            E::find()
+                .order_by_asc(order)
+                .all(db)
+                .await
+                .expect("rows")
+                .iter()
+                .map(|m| format!("{m:?}"))
+                .collect()
         }
-        counts.push(self.count("organization WHERE active = TRUE").await);
-        counts.push(self.count("course_link WHERE active = TRUE").await);
-        counts
+        let db = &self.db;
+        Fingerprint(vec![
+            (
+                "partner",
+                rows::<partner::Entity>(db, partner::Column::Id).await,
+            ),
+            ("site", rows::<site::Entity>(db, site::Column::Id).await),
+            (
+                "organization",
+                rows::<organization::Entity>(db, organization::Column::Id).await,
+            ),
+            (
+                "course_link",
+                rows::<course_link::Entity>(db, course_link::Column::Id).await,
+            ),
+            (
+                "partner_organization",
+                rows::<partner_organization::Entity>(
+                    db,
+                    partner_organization::Column::OrganizationId,
+                )
+                .await,
+            ),
+            (
+                "site_organization",
+                rows::<site_organization::Entity>(db, site_organization::Column::OrganizationId)
+                    .await,
+            ),
+            (
+                "role_grant",
+                rows::<role_grant::Entity>(db, role_grant::Column::Id).await,
+            ),
+            (
+                "change_log",
+                rows::<change_log::Entity>(db, change_log::Column::Id).await,
+            ),
+        ])
+    }
+}
+
+/// Every row of every table, as read (`TestApp::snapshot`).
+#[derive(Debug, PartialEq, Eq)]
+pub struct Fingerprint(Vec<(&'static str, Vec<String>)>);
+
+impl Fingerprint {
+    /// The rows of one table.
+    pub fn table(&self, name: &str) -> &[String] {
+        self.0
+            .iter()
+            .find(|(t, _)| *t == name)
+            .map(|(_, rows)| rows.as_slice())
+            .unwrap_or_else(|| panic!("no table {name}"))
+    }
+
+    /// No row in any table.
+    pub fn is_empty(&self) -> bool {
+        self.0.iter().all(|(_, rows)| rows.is_empty())
     }
 }

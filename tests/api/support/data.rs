@@ -8,7 +8,13 @@ use super::TestApp;
 
 impl TestApp {
     pub async fn seed_demo(&self) {
-        tenancy_gateway::domain::seed::demo(&self.db)
+        let scope = tenancy_gateway::domain::scope::Scope::operator("seed", None);
+        let actor = tenancy_gateway::service::Actor {
+            db: &self.db,
+            scope: &scope,
+            autocreate: true,
+        };
+        tenancy_gateway::service::seed::demo(actor)
             .await
             .map_err(|e| e.message())
             .expect("seed");

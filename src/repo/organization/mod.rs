@@ -1,10 +1,13 @@
 //! Organizations: lists, membership relations and lookups.
 
+pub mod write;
+
 use entity::{organization, partner_organization, site_organization};
 use sea_orm::sea_query::{Expr, ExprTrait, IntoColumnRef, SelectStatement};
 use sea_orm::{EntityTrait, QueryFilter, QueryTrait};
 
-use crate::domain::page::{PagedQuery, SortKind};
+use super::page::PagedQuery;
+use crate::domain::page::SortKind;
 use crate::domain::scope::{self, Scope};
 
 /// `SELECT organization.* FROM organization WHERE <visible>`.

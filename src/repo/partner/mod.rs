@@ -1,10 +1,13 @@
 //! Partners: lists, membership relations and lookups.
 
+pub mod write;
+
 use entity::{partner, partner_organization};
 use sea_orm::sea_query::{Expr, ExprTrait, IntoColumnRef, SelectStatement};
 use sea_orm::{EntityTrait, QueryFilter, QueryTrait};
 
-use crate::domain::page::{PagedQuery, SortKind};
+use super::page::PagedQuery;
+use crate::domain::page::SortKind;
 use crate::domain::scope::{self, Scope};
 
 pub fn visible(scope: &Scope, include_inactive: bool) -> SelectStatement {

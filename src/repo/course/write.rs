@@ -1,4 +1,4 @@
-//! Course links: a course run or library linked to an organization, soft-deleted like one.
+//! Course link rows: a course run or library linked to an organization, soft-deleted like one.
 
 use chrono::Utc;
 use entity::course_link;
@@ -7,12 +7,25 @@ use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TryInsertResult,
 };
 
-use super::course_key::CourseKey;
+use crate::domain::course_key::CourseKey;
 use crate::error::AppResult;
 
-/// Links `key` to the organization; linking twice is a no-op and linking after unlinking
-/// reactivates the link. Returns whether a new link row was created.
-pub async fn link<C: ConnectionTrait>(
+/// The link's `active` flag, or `None` when there is no link.
+pub async fn state<C: ConnectionTrait>(
+    db: &C,
+    key: &CourseKey,
+    organization_id: i64,
+) -> AppResult<Option<bool>> {
+    Ok(course_link::Entity::find()
+        .filter(course_link::Column::CourseKey.eq(key.as_str()))
+        .filter(course_link::Column::OrganizationId.eq(organization_id))
+        .one(db)
+        .await?
+        .map(|l| l.active))
+}
+
+/// Inserts an active link unless one exists; true if inserted.
+pub async fn insert_if_absent<C: ConnectionTrait>(
     db: &C,
     key: &CourseKey,
     organization_id: i64,
@@ -33,14 +46,10 @@ pub async fn link<C: ConnectionTrait>(
         ])
         .exec_without_returning(db)
         .await?;
-    if matches!(inserted, TryInsertResult::Inserted(n) if n > 0) {
-        return Ok(true);
-    }
-    set_active(db, key, organization_id, true).await?;
-    Ok(false)
+    Ok(matches!(inserted, TryInsertResult::Inserted(n) if n > 0))
 }
 
-/// Sets a link's `active` flag; true if it changed.
+/// Sets one link's `active` flag; true if it changed.
 pub async fn set_active<C: ConnectionTrait>(
     db: &C,
     key: &CourseKey,
@@ -58,16 +67,18 @@ pub async fn set_active<C: ConnectionTrait>(
     Ok(result.rows_affected > 0)
 }
 
-/// Whether a link (active or not) exists.
-pub async fn exists<C: ConnectionTrait>(
+/// Sets the `active` flag of every link of an organization; the course keys that changed.
+pub async fn set_active_of<C: ConnectionTrait>(
     db: &C,
-    key: &CourseKey,
     organization_id: i64,
-) -> AppResult<bool> {
-    Ok(course_link::Entity::find()
-        .filter(course_link::Column::CourseKey.eq(key.as_str()))
+    active: bool,
+) -> AppResult<Vec<String>> {
+    let changed = course_link::Entity::update_many()
+        .col_expr(course_link::Column::Active, Expr::value(active))
+        .col_expr(course_link::Column::Modified, Expr::value(Utc::now()))
         .filter(course_link::Column::OrganizationId.eq(organization_id))
-        .one(db)
-        .await?
-        .is_some())
+        .filter(course_link::Column::Active.ne(active))
+        .exec_with_returning(db)
+        .await?;
+    Ok(changed.into_iter().map(|l| l.course_key).collect())
 }

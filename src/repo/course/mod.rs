@@ -3,8 +3,16 @@
 use entity::{course_link, organization};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, IntoColumnRef, Order, Query, SelectStatement};
 
-use crate::domain::page::{PagedQuery, SortKind};
+pub mod write;
+
+use std::collections::HashMap;
+
+use sea_orm::{ConnectionTrait, FromQueryResult};
+
+use super::page::PagedQuery;
+use crate::domain::page::SortKind;
 use crate::domain::scope::{self, Scope};
+use crate::error::AppResult;
 
 /// The links of many organizations (`Organization.courses`), in link creation order. The
 /// parent organization is joined so that its visibility applies to its links too.
@@ -37,11 +45,28 @@ pub fn of_organizations(
     }
 }
 
-pub const COURSE_KEY: &str = "linked_course_key";
+const COURSE_KEY: &str = "linked_course_key";
+
+/// The visible organizations of many courses, first linked first, by course key.
+pub async fn organizations_of_courses<C: ConnectionTrait>(
+    db: &C,
+    scope: &Scope,
+    course_keys: &[String],
+) -> AppResult<HashMap<String, Vec<organization::Model>>> {
+    let rows = db.query_all(&organizations_of(scope, course_keys)).await?;
+    let mut out: HashMap<String, Vec<organization::Model>> = HashMap::new();
+    for row in rows {
+        let key: String = row.try_get("", COURSE_KEY)?;
+        out.entry(key)
+            .or_default()
+            .push(organization::Model::from_query_result(&row, "")?);
+    }
+    Ok(out)
+}
 
 /// The visible organizations of many courses, first linked first: `organization.*` plus the
 /// course key as `linked_course_key`.
-pub fn organizations_of(scope: &Scope, course_keys: &[String]) -> SelectStatement {
+fn organizations_of(scope: &Scope, course_keys: &[String]) -> SelectStatement {
     let mut select = super::organization::visible(scope, false);
     select
         .expr_as(

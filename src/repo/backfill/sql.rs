@@ -102,15 +102,15 @@ pub(super) async fn execute<C: ConnectionTrait>(
 }
 
 /// `UPDATE {table} SET active = true, modified = now WHERE active = false AND {column} IN
-/// (ids)`, in batches; returns the rows changed.
+/// (ids)`, in batches; returns the ids of the rows changed.
 pub(super) async fn activate<C: ConnectionTrait>(
     db: &C,
     table: &str,
     column: &str,
     ids: &[i64],
     now: chrono::DateTime<chrono::Utc>,
-) -> Result<u64, DbErr> {
-    let mut changed = 0;
+) -> Result<Vec<i64>, DbErr> {
+    let mut changed = Vec::new();
     for batch in ids.chunks(MAX_PARAMS) {
         let mut sql = Sql::new(db.get_database_backend(), "UPDATE ");
         sql.push(table).push(" SET active = ").param();
@@ -119,10 +119,37 @@ pub(super) async fn activate<C: ConnectionTrait>(
             .push(" WHERE active = ")
             .param();
         sql.push(" AND ").push(column).push(" IN (");
-        sql.list(padded(batch.len())).push(")");
+        sql.list(padded(batch.len())).push(") RETURNING id");
         let mut values: Vec<Value> = vec![true.into(), now.into(), false.into()];
         values.extend(pad(batch).map(|&id| Value::from(id)));
-        changed += execute(db, &sql, values).await?.rows_affected();
+        changed.extend(id_column(query(db, &sql, values).await?)?);
     }
     Ok(changed)
+}
+
+/// The first column of every row, as ids.
+pub(super) fn id_column(rows: Vec<QueryResult>) -> Result<Vec<i64>, DbErr> {
+    rows.iter().map(|row| row.try_get_by_index(0)).collect()
+}
+
+/// A JSON object built by the database from `(key, SQL expression)` pairs, as text.
+pub(super) fn json_object(backend: DbBackend, pairs: &[(&str, &str)]) -> String {
+    let args: Vec<String> = pairs
+        .iter()
+        .map(|(key, expr)| format!("'{key}', {expr}"))
+        .collect();
+    match backend {
+        DbBackend::Postgres => format!("json_build_object({})::text", args.join(", ")),
+        _ => format!("json_object({})", args.join(", ")),
+    }
+}
+
+/// A JSON boolean inside `json_object` (SQLite has no boolean type: `json('true')`).
+pub(super) fn bool_json(backend: DbBackend, value: bool) -> &'static str {
+    match (backend, value) {
+        (DbBackend::Postgres, true) => "true",
+        (DbBackend::Postgres, false) => "false",
+        (_, true) => "json('true')",
+        (_, false) => "json('false')",
+    }
 }

@@ -5,18 +5,20 @@ use std::collections::HashMap;
 
 use sea_orm::{ConnectionTrait, Value};
 
-use super::parse::{OrgGroup, Parsed};
 use super::sql::{self, MAX_PARAMS, Sql, pad, padded};
-use super::{BackfillOptions, BackfillReport, InvalidKey, PlannedLink, Progress, SAMPLE_LINKS};
+use crate::domain::backfill::{
+    BackfillOptions, BackfillReport, InvalidKey, OrgGroup, Parsed, PlannedLink, Progress,
+    SAMPLE_LINKS,
+};
 use crate::error::AppResult;
 
-pub(super) struct ExistingOrg {
+pub struct ExistingOrg {
     pub id: i64,
     pub short_name: String,
     pub active: bool,
 }
 
-pub(super) struct Plan {
+pub struct Plan {
     /// Sorted by spelling; every per-group vector below has the same index.
     pub groups: Vec<OrgGroup>,
     pub existing: Vec<Option<ExistingOrg>>,
@@ -33,7 +35,7 @@ pub(super) struct Plan {
     pub keys_read: u64,
 }
 
-pub(super) async fn plan<C: ConnectionTrait>(
+pub async fn plan<C: ConnectionTrait>(
     db: &C,
     parsed: Parsed,
     opts: BackfillOptions,

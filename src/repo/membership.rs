@@ -1,53 +1,14 @@
-//! Lookups of partners and sites by identity, and the membership edges, for the write side.
+//! The membership edges: partner <-> organization and site <-> organization.
 
 use chrono::Utc;
-use entity::{partner, partner_organization, site, site_organization};
+use entity::{partner_organization, site_organization};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TryInsertResult,
 };
 
-use super::names::{Domain, PartnerCode};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 
-pub async fn find_partner<C: ConnectionTrait>(
-    db: &C,
-    code: &PartnerCode,
-) -> AppResult<Option<partner::Model>> {
-    Ok(partner::Entity::find()
-        .filter(partner::Column::ShortCodeKey.eq(code.key()))
-        .one(db)
-        .await?)
-}
-
-pub async fn partner_or_not_found<C: ConnectionTrait>(
-    db: &C,
-    code: &PartnerCode,
-) -> AppResult<partner::Model> {
-    find_partner(db, code)
-        .await?
-        .ok_or_else(|| AppError::not_found(format!("no partner {:?}", code.as_str())))
-}
-
-pub async fn find_site<C: ConnectionTrait>(
-    db: &C,
-    domain: &Domain,
-) -> AppResult<Option<site::Model>> {
-    Ok(site::Entity::find()
-        .filter(site::Column::DomainKey.eq(domain.key()))
-        .one(db)
-        .await?)
-}
-
-pub async fn site_or_not_found<C: ConnectionTrait>(
-    db: &C,
-    domain: &Domain,
-) -> AppResult<site::Model> {
-    find_site(db, domain)
-        .await?
-        .ok_or_else(|| AppError::not_found(format!("no site {:?}", domain.as_str())))
-}
-
-/// Adds an organization to a partner; adding twice keeps the first `since`.
+/// Adds an organization to a partner; adding twice keeps the first `since`. True if added.
 pub async fn add_to_partner<C: ConnectionTrait>(
     db: &C,
     partner_id: i64,
@@ -65,6 +26,7 @@ pub async fn add_to_partner<C: ConnectionTrait>(
     Ok(matches!(result, TryInsertResult::Inserted(n) if n > 0))
 }
 
+/// True if the organization was a member.
 pub async fn remove_from_partner<C: ConnectionTrait>(
     db: &C,
     partner_id: i64,

@@ -1,8 +1,33 @@
-//! Lines to course keys grouped by case-folded organization, in parallel for large inputs.
+//! Backfill's pure part: the report's types and parsing lines into course keys grouped by
+//! case-folded organization (in parallel for large inputs). `repo::backfill` plans and writes;
+//! `service::backfill` runs it. The operation, edx-platform's `backfill_orgs_and_org_courses` (edx-organizations'
+//! `bulk_add_organizations` + `bulk_add_organization_courses`) over a list of course keys.
+//!
+//! The operation runs in three steps:
+//! * `parse` (here): lines to course keys, grouped by organization (short names that differ only in
+//!   case are one group); invalid keys are collected with their line numbers.
+//! * `repo::backfill::plan`: reads what exists (bulk `IN` lookups, only for organizations that exist: a new
+//!   organization cannot have links yet) and decides every row to create or reactivate. The dry
+//!   run stops here, so its counts are exactly what `apply` would do.
+//! * `repo::backfill::apply`: writes the plan with multi-row inserts and set-based updates, in one transaction.
+//!
+//! Rules worth knowing:
+//! * Blank lines and lines starting with `#` (after trimming) are skipped here, so the CLI and
+//!   the GraphQL mutation behave the same; surrounding whitespace of a key is ignored.
+//! * Case folding: an existing organization wins; otherwise the smallest spelling in sorted
+//!   (code point) order becomes the short name, so `edX` beats `edx`. Links of every spelling go
+//!   to that organization; each distinct course key is one link.
+//! * Reactivating an organization reactivates its links, as deactivating one does,
+//!   and `links_reactivated` counts every link row that goes from inactive to active (those are
+//!   also counted in `links_reactivated_with_organizations`). With `inactive`, new rows are
+//!   created inactive and nothing is reactivated, as edx-organizations' `activate=False`.
+//! * Apply reports the rows the statements actually changed; without concurrent writers they
+//!   equal the dry run's counts.
 
 use std::collections::HashMap;
 
-use super::{InvalidKey, Progress};
+use indicatif::ProgressBar;
+
 use crate::domain::course_key::CourseKey;
 use crate::domain::names::ShortName;
 
@@ -12,14 +37,14 @@ const PARALLEL_THRESHOLD: usize = 20_000;
 const PROGRESS_STEP: usize = 10_000;
 
 /// Organizations that differ only in case, as one.
-pub(super) struct OrgGroup {
+pub struct OrgGroup {
     /// `ShortName::key()`: the case-folded short name, unique in the organization table.
     pub key: String,
     /// The spelling a new organization gets: the smallest one seen (`edX` before `edx`).
     pub spelling: String,
 }
 
-pub(super) struct Parsed {
+pub struct Parsed {
     /// Sorted by spelling.
     pub groups: Vec<OrgGroup>,
     /// Per group (same index): its distinct course keys, sorted.
@@ -36,7 +61,7 @@ struct Chunk {
     invalid: Vec<InvalidKey>,
 }
 
-pub(super) fn parse(lines: Vec<(usize, String)>, progress: &Progress) -> Parsed {
+pub fn parse(lines: Vec<(usize, String)>, progress: &Progress) -> Parsed {
     progress.phase("parsing keys", lines.len());
     let threads = if lines.len() < PARALLEL_THRESHOLD {
         1
@@ -223,4 +248,108 @@ fn sort_dedup(keys: &mut [Vec<String>]) {
         s.spawn(|| work(left));
         work(right);
     });
+}
+
+/// How many planned links of each kind the report lists.
+pub const SAMPLE_LINKS: usize = 10;
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct BackfillOptions {
+    /// Write the plan; without it nothing is written (dry run).
+    pub apply: bool,
+    /// Create organizations and links inactive and reactivate nothing.
+    pub inactive: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InvalidKey {
+    /// 1-based, as in the input.
+    pub line: usize,
+    pub key: String,
+    pub reason: String,
+}
+
+/// A link the plan creates or reactivates.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlannedLink {
+    pub course_key: String,
+    /// The short name of the organization it goes to.
+    pub organization: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BackfillReport {
+    /// True when the changes were written (`apply`), false for a dry run.
+    pub applied: bool,
+    /// Valid key lines read (duplicates included).
+    pub keys_read: u64,
+    pub organizations_created: u64,
+    pub organizations_reactivated: u64,
+    pub links_created: u64,
+    /// Every link that goes from inactive to active, including links of reactivated orgs.
+    pub links_reactivated: u64,
+    /// The part of `links_reactivated` that comes back with its reactivated organization.
+    pub links_reactivated_with_organizations: u64,
+    pub invalid_keys: Vec<InvalidKey>,
+    /// Short names of the organizations created (or to create), sorted.
+    pub organizations_to_create: Vec<String>,
+    /// Short names of the organizations reactivated (or to reactivate), sorted.
+    pub organizations_to_reactivate: Vec<String>,
+    /// The first `SAMPLE_LINKS` links to create, in organization then key order.
+    pub sample_links_to_create: Vec<PlannedLink>,
+    /// The first `SAMPLE_LINKS` links named in the input to reactivate.
+    pub sample_links_to_reactivate: Vec<PlannedLink>,
+}
+
+/// An optional progress bar; each phase restarts it with its own length and message.
+#[derive(Clone, Default)]
+pub struct Progress(pub Option<ProgressBar>);
+
+impl Progress {
+    pub fn phase(&self, message: &'static str, len: usize) {
+        if let Some(bar) = &self.0 {
+            bar.set_message(message);
+            bar.set_length(len as u64);
+            bar.set_position(0);
+        }
+    }
+
+    pub fn inc(&self, n: usize) {
+        if let Some(bar) = &self.0 {
+            bar.inc(n as u64);
+        }
+    }
+
+    pub fn finish(&self) {
+        if let Some(bar) = &self.0 {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spellings_fold_into_the_smallest_one_and_keys_dedup() {
+        let lines = [
+            "course-v1:edx+A+1",
+            "course-v1:edX+B+1",
+            "course-v1:edx+A+1",
+            "lib:MITx:x",
+        ];
+        let parsed = parse(
+            lines
+                .iter()
+                .enumerate()
+                .map(|(i, l)| (i + 1, l.to_string()))
+                .collect(),
+            &Progress::default(),
+        );
+        let spellings: Vec<&str> = parsed.groups.iter().map(|g| g.spelling.as_str()).collect();
+        assert_eq!(spellings, ["MITx", "edX"]);
+        assert_eq!(parsed.keys[1], ["course-v1:edX+B+1", "course-v1:edx+A+1"]);
+        assert_eq!(parsed.keys_read, 4);
+    }
 }

@@ -1,0 +1,113 @@
+//! The change log: appended inside the transaction of every write, read as pages.
+
+use chrono::Utc;
+use entity::change_log;
+use sea_orm::sea_query::{Expr, ExprTrait, IntoColumnRef};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait, QueryFilter, QueryTrait};
+
+use super::page::PagedQuery;
+use crate::domain::change::{ChangeEntity, NewChange};
+use crate::domain::page::SortKind;
+use crate::domain::scope::{self, Scope};
+use crate::error::AppResult;
+
+/// Rows per INSERT: 14 columns each, well under SQLite's 32,766 parameters.
+const ROWS_PER_INSERT: usize = 1000;
+
+/// Appends `changes` in order, all stamped now and with `actor`.
+pub async fn append<C: ConnectionTrait>(
+    db: &C,
+    actor: Option<&str>,
+    changes: Vec<NewChange>,
+) -> AppResult<()> {
+    let at = Utc::now();
+    let json = |v: Option<serde_json::Value>| v.map(|v| v.to_string());
+    let rows: Vec<change_log::ActiveModel> = changes
+        .into_iter()
+        .map(|c| change_log::ActiveModel {
+            at: Set(at),
+            actor: Set(actor.map(str::to_owned)),
+            kind: Set(c.kind.as_str().to_owned()),
+            entity: Set(c.entity.as_str().to_owned()),
+            key: Set(c.key),
+            before: Set(json(c.before)),
+            after: Set(json(c.after)),
+            public: Set(c.public),
+            organization_id: Set(c.organization_id),
+            partner_id: Set(c.partner_id),
+            other_partner_id: Set(c.other_partner_id),
+            site_id: Set(c.site_id),
+            ..Default::default()
+        })
+        .collect();
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let batch: Vec<_> = rows.by_ref().take(ROWS_PER_INSERT).collect();
+        change_log::Entity::insert_many(batch)
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Which changes a list holds.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct ChangeFilter {
+    /// Only these kinds of record; empty means all.
+    pub entities: Vec<ChangeEntity>,
+    /// Only changes made at or after this instant.
+    pub since: Option<chrono::DateTime<Utc>>,
+}
+
+fn paged(mut select: sea_orm::sea_query::SelectStatement, filter: &ChangeFilter) -> PagedQuery {
+    let col = |c: change_log::Column| Expr::col((change_log::Entity, c));
+    if !filter.entities.is_empty() {
+        select.and_where(
+            col(change_log::Column::Entity).is_in(filter.entities.iter().map(|e| e.as_str())),
+        );
+    }
+    if let Some(since) = filter.since {
+        select.and_where(col(change_log::Column::At).gte(since));
+    }
+    PagedQuery {
+        select,
+        parent: None,
+        sort: (change_log::Entity, change_log::Column::Id).into_column_ref(),
+        sort_kind: SortKind::Int,
+        since: None,
+    }
+}
+
+fn visible(scope: &Scope) -> sea_orm::sea_query::SelectStatement {
+    change_log::Entity::find()
+        .filter(scope::changes(scope))
+        .into_query()
+}
+
+/// `changes`: every change the caller may see, oldest first.
+pub fn list(scope: &Scope, filter: &ChangeFilter) -> PagedQuery {
+    paged(visible(scope), filter)
+}
+
+/// What a record's history is grouped by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum HistoryOf {
+    Organization,
+    Partner,
+    Site,
+}
+
+/// The histories of many records of one kind (`Organization.history`, ...): every visible
+/// change that concerns each of them.
+pub fn history(scope: &Scope, of: HistoryOf, ids: &[i64], filter: &ChangeFilter) -> PagedQuery {
+    let column = match of {
+        HistoryOf::Organization => change_log::Column::OrganizationId,
+        HistoryOf::Partner => change_log::Column::PartnerId,
+        HistoryOf::Site => change_log::Column::SiteId,
+    };
+    let mut select = visible(scope);
+    select.and_where(Expr::col((change_log::Entity, column)).is_in(ids.iter().copied()));
+    let mut query = paged(select, filter);
+    query.parent = Some((change_log::Entity, column).into_column_ref());
+    query
+}

@@ -1,0 +1,133 @@
+//! Grant rows, and the questions authorization asks of them.
+
+use chrono::Utc;
+use entity::role_grant::{self, Role};
+use entity::{partner_organization, role_grant as rg};
+use sea_orm::sea_query::{Condition, Expr, ExprTrait, OnConflict, Query};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
+
+use crate::error::AppResult;
+
+/// What a grant is on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target {
+    Partner(i64),
+    Organization(i64),
+}
+
+pub async fn find<C: ConnectionTrait>(
+    db: &C,
+    subject: &str,
+    role: Role,
+    target: Target,
+) -> AppResult<Option<role_grant::Model>> {
+    let q = rg::Entity::find()
+        .filter(rg::Column::Subject.eq(subject))
+        .filter(rg::Column::Role.eq(role));
+    let q = match target {
+        Target::Partner(p) => q.filter(rg::Column::PartnerId.eq(p)),
+        Target::Organization(o) => q.filter(rg::Column::OrganizationId.eq(o)),
+    };
+    Ok(q.one(db).await?)
+}
+
+/// Inserts the grant unless it exists (the partial unique indexes decide races); the new row, or
+/// `None` when it existed.
+pub async fn insert_if_absent<C: ConnectionTrait>(
+    db: &C,
+    subject: &str,
+    role: Role,
+    target: Target,
+) -> AppResult<Option<role_grant::Model>> {
+    let (partner_id, organization_id) = match target {
+        Target::Partner(p) => (Some(p), None),
+        Target::Organization(o) => (None, Some(o)),
+    };
+    let inserted = rg::Entity::insert(rg::ActiveModel {
+        subject: Set(subject.to_owned()),
+        role: Set(role),
+        partner_id: Set(partner_id),
+        organization_id: Set(organization_id),
+        created: Set(Utc::now()),
+        ..Default::default()
+    })
+    // Any unique index (the partial ones on subject, role and target) decides, not the id.
+    .on_conflict(OnConflict::new().do_nothing().to_owned())
+    .exec_without_returning(db)
+    .await?;
+    if inserted == 0 {
+        return Ok(None);
+    }
+    find(db, subject, role, target).await
+}
+
+pub async fn delete<C: ConnectionTrait>(db: &C, id: i64) -> AppResult<()> {
+    rg::Entity::delete_by_id(id).exec(db).await?;
+    Ok(())
+}
+
+/// The grants stored for a subject, oldest first (`viewer`).
+pub async fn of_subject<C: ConnectionTrait>(
+    db: &C,
+    subject: &str,
+) -> AppResult<Vec<role_grant::Model>> {
+    Ok(rg::Entity::find()
+        .filter(rg::Column::Subject.eq(subject))
+        .order_by_asc(rg::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// Whether the subject holds ORG_ADMIN on the organization or PARTNER_ADMIN on a partner it
+/// belongs to.
+pub async fn administers_organization<C: ConnectionTrait>(
+    db: &C,
+    subject: &str,
+    organization_id: i64,
+) -> AppResult<bool> {
+    let partners_of_org = Query::select()
+        .column(partner_organization::Column::PartnerId)
+        .from(partner_organization::Entity)
+        .and_where(Expr::col(partner_organization::Column::OrganizationId).eq(organization_id))
+        .take();
+    let covering = Condition::any()
+        .add(
+            Condition::all()
+                .add(Expr::col(rg::Column::Role).eq(Role::OrgAdmin))
+                .add(Expr::col(rg::Column::OrganizationId).eq(organization_id)),
+        )
+        .add(
+            Condition::all()
+                .add(Expr::col(rg::Column::Role).eq(Role::PartnerAdmin))
+                .add(Expr::col(rg::Column::PartnerId).in_subquery(partners_of_org)),
+        );
+    holds(db, subject, covering).await
+}
+
+/// Whether the subject holds PARTNER_ADMIN on the partner.
+pub async fn administers_partner<C: ConnectionTrait>(
+    db: &C,
+    subject: &str,
+    partner_id: i64,
+) -> AppResult<bool> {
+    let covering = Condition::all()
+        .add(Expr::col(rg::Column::Role).eq(Role::PartnerAdmin))
+        .add(Expr::col(rg::Column::PartnerId).eq(partner_id));
+    holds(db, subject, covering).await
+}
+
+async fn holds<C: ConnectionTrait>(db: &C, subject: &str, cond: Condition) -> AppResult<bool> {
+    let found = rg::Entity::find()
+        .select_only()
+        .column(rg::Column::Id)
+        .filter(rg::Column::Subject.eq(subject))
+        .filter(cond)
+        .limit(1)
+        .into_tuple::<i64>()
+        .one(db)
+        .await?;
+    Ok(found.is_some())
+}

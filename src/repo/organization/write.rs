@@ -1,0 +1,132 @@
+//! Organization rows: lookups for the write side, inserts that tolerate races, updates.
+//!
+//! An insert that meets the unique key does nothing and the row is then read back, so concurrent
+//! ensures of one new short name create exactly one row.
+
+use chrono::Utc;
+use entity::organization;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TryInsertResult,
+};
+
+use crate::domain::names::ShortName;
+use crate::error::{AppError, AppResult};
+
+/// An organization by short name (case-insensitively), whether visible or not.
+pub async fn find<C: ConnectionTrait>(
+    db: &C,
+    name: &ShortName,
+) -> AppResult<Option<organization::Model>> {
+    Ok(organization::Entity::find()
+        .filter(organization::Column::ShortNameKey.eq(name.key()))
+        .one(db)
+        .await?)
+}
+
+/// The organization just written, which must exist.
+pub async fn get<C: ConnectionTrait>(db: &C, name: &ShortName) -> AppResult<organization::Model> {
+    find(db, name).await?.ok_or_else(|| {
+        AppError::internal(anyhow::anyhow!(
+            "organization {:?} vanished inside its transaction",
+            name.as_str()
+        ))
+    })
+}
+
+/// What a new organization holds.
+pub struct NewRow<'a> {
+    pub name: &'a ShortName,
+    pub display_name: &'a str,
+    pub description: Option<String>,
+    pub logo_url: Option<String>,
+    pub active: bool,
+}
+
+/// Inserts the organization unless its short name (case-insensitively) exists; the new row, or
+/// `None` when it existed.
+pub async fn insert_if_absent<C: ConnectionTrait>(
+    db: &C,
+    new: NewRow<'_>,
+) -> AppResult<Option<organization::Model>> {
+    let now = Utc::now();
+    let row = organization::ActiveModel {
+        short_name: Set(new.name.as_str().to_owned()),
+        short_name_key: Set(new.name.key()),
+        name: Set(new.display_name.to_owned()),
+        description: Set(new.description),
+        logo_url: Set(new.logo_url),
+        active: Set(new.active),
+        created: Set(now),
+        modified: Set(now),
+        ..Default::default()
+    };
+    let result = organization::Entity::insert(row)
+        .on_conflict_do_nothing_on([organization::Column::ShortNameKey])
+        .exec_without_returning(db)
+        .await?;
+    if matches!(result, TryInsertResult::Inserted(n) if n > 0) {
+        Ok(Some(get(db, new.name).await?))
+    } else {
+        Ok(None)
+    }
+}
+
+/// Sets the organization's `active` flag (its course links are `course::set_active_of`).
+pub async fn set_active<C: ConnectionTrait>(
+    db: &C,
+    organization: &organization::Model,
+    active: bool,
+) -> AppResult<organization::Model> {
+    let now = Utc::now();
+    organization::Entity::update_many()
+        .col_expr(organization::Column::Active, Expr::value(active))
+        .col_expr(organization::Column::Modified, Expr::value(now))
+        .filter(organization::Column::Id.eq(organization.id))
+        .exec(db)
+        .await?;
+    Ok(organization::Model {
+        active,
+        modified: now,
+        ..organization.clone()
+    })
+}
+
+/// The descriptive fields to change; `None` keeps, an inner `None` clears an optional field.
+#[derive(Default)]
+pub struct Details {
+    pub name: Option<String>,
+    pub description: Option<Option<String>>,
+    pub logo_url: Option<Option<String>>,
+}
+
+/// Updates the descriptive fields and returns the row as written.
+pub async fn update_details<C: ConnectionTrait>(
+    db: &C,
+    existing: &organization::Model,
+    details: Details,
+) -> AppResult<organization::Model> {
+    let now = Utc::now();
+    let mut row = existing.clone();
+    let mut update = organization::Entity::update_many()
+        .col_expr(organization::Column::Modified, Expr::value(now))
+        .filter(organization::Column::Id.eq(existing.id));
+    if let Some(name) = details.name {
+        update = update.col_expr(organization::Column::Name, Expr::value(name.clone()));
+        row.name = name;
+    }
+    if let Some(description) = details.description {
+        update = update.col_expr(
+            organization::Column::Description,
+            Expr::value(description.clone()),
+        );
+        row.description = description;
+    }
+    if let Some(logo_url) = details.logo_url {
+        update = update.col_expr(organization::Column::LogoUrl, Expr::value(logo_url.clone()));
+        row.logo_url = logo_url;
+    }
+    update.exec(db).await?;
+    row.modified = now;
+    Ok(row)
+}

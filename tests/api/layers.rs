@@ -1,0 +1,157 @@
+//! The layer rules of README's "How it is built", checked on the source: adapters hold no SQL,
+//! services hold no SQL, the domain never touches a connection, repo holds no rules.
+
+use std::path::{Path, PathBuf};
+
+struct Rule {
+    layer: &'static str,
+    /// Paths under the crate root that belong to the layer.
+    paths: &'static [&'static str],
+    /// Text that may not appear in the layer's code (comments excluded).
+    forbidden: &'static [&'static str],
+}
+
+/// Query building and execution: sea-orm's entity API, sea-query, raw statements.
+const SQL: &[&str] = &[
+    "Entity::",
+    "::Column",
+    "Column::",
+    "sea_query",
+    "EntityTrait",
+    "QueryFilter",
+    "ColumnTrait",
+    "ConnectionTrait",
+    "query_all",
+    "query_one",
+    "execute_unprepared",
+    "execute_raw",
+    "find_by_statement",
+    "Statement::",
+    "begin_write",
+];
+
+const RULES: &[Rule] = &[
+    Rule {
+        layer: "adapters (graphql, http, cli)",
+        paths: &["src/graphql", "src/http", "src/cli", "src/cli.rs"],
+        forbidden: SQL,
+    },
+    Rule {
+        layer: "service",
+        paths: &["src/service"],
+        forbidden: &[
+            "Entity::",
+            "Column::",
+            "sea_query",
+            "EntityTrait",
+            "QueryFilter",
+            "query_all",
+            "execute_unprepared",
+            "execute_raw",
+            "Statement::",
+        ],
+    },
+    Rule {
+        layer: "domain",
+        paths: &["src/domain"],
+        forbidden: &[
+            "ConnectionTrait",
+            "DatabaseConnection",
+            "DatabaseTransaction",
+            "TransactionTrait",
+            "crate::db",
+            "crate::repo",
+            "crate::service",
+            "query_all",
+            "execute_unprepared",
+            ".exec(",
+            ".one(",
+            ".all(",
+        ],
+    },
+    Rule {
+        layer: "repo",
+        paths: &["src/repo"],
+        forbidden: &["crate::service", "crate::graphql", "crate::http", "authz::"],
+    },
+];
+
+fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    if dir.extension().is_some_and(|e| e == "rs") {
+        out.push(dir.to_owned());
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        rust_files(&entry.path(), out);
+    }
+}
+
+/// `file:line: text (forbidden: what)` for every forbidden text outside comments.
+fn violations(file: &str, source: &str, forbidden: &[&str]) -> Vec<String> {
+    let mut found = Vec::new();
+    for (n, line) in source.lines().enumerate() {
+        let code = line.split("//").next().unwrap_or_default();
+        for what in forbidden {
+            if contains_token(code, what) {
+                found.push(format!(
+                    "{file}:{}: {} (forbidden: {what})",
+                    n + 1,
+                    line.trim()
+                ));
+            }
+        }
+    }
+    found
+}
+
+/// `what` occurs in `code` not as the tail of a longer identifier (`ChangeEntity::` is not
+/// `Entity::`).
+fn contains_token(code: &str, what: &str) -> bool {
+    let ident = |c: char| c.is_alphanumeric() || c == '_';
+    code.match_indices(what)
+        .any(|(i, _)| !what.starts_with(ident) || !code[..i].chars().next_back().is_some_and(ident))
+}
+
+#[test]
+fn every_layer_keeps_its_rule() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut all = Vec::new();
+    let mut checked = 0;
+    for rule in RULES {
+        let mut files = Vec::new();
+        for path in rule.paths {
+            rust_files(&root.join(path), &mut files);
+        }
+        assert!(!files.is_empty(), "no files for layer {}", rule.layer);
+        for file in files {
+            let source = std::fs::read_to_string(&file).unwrap();
+            let name = file.strip_prefix(root).unwrap().display().to_string();
+            checked += 1;
+            all.extend(
+                violations(&name, &source, rule.forbidden)
+                    .into_iter()
+                    .map(|v| format!("[{}] {v}", rule.layer)),
+            );
+        }
+    }
+    assert!(checked > 50, "only {checked} files checked");
+    assert!(all.is_empty(), "layer rules broken:\n{}", all.join("\n"));
+}
+
+#[test]
+fn the_check_finds_what_it_forbids() {
+    let adapter = "use sea_orm::EntityTrait;\n// Entity::find() in a comment is fine\nlet x = organization::Entity::find();";
+    let found = violations("src/graphql/x.rs", adapter, SQL);
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert!(found[0].starts_with("src/graphql/x.rs:1:"), "{found:?}");
+    assert!(found[1].starts_with("src/graphql/x.rs:3:"), "{found:?}");
+    assert!(violations("x.rs", "ChangeEntity::parse(s)", SQL).is_empty());
+    let domain = "async fn f<C: ConnectionTrait>(db: &C) { x.one(db).await }";
+    assert_eq!(
+        violations("src/domain/x.rs", domain, RULES[2].forbidden).len(),
+        2
+    );
+}
