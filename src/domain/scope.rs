@@ -124,53 +124,65 @@ pub fn organizations(scope: &Scope, include_inactive: bool) -> Condition {
     cond
 }
 
+/// Active rows, and inactive ones where the caller may see inactive records and `covered`
+/// (built for its subject) says its grants cover them; everything for administrators.
+fn active_or_covered(
+    scope: &Scope,
+    include_inactive: bool,
+    active: Expr,
+    covered: impl FnOnce(&str) -> Condition,
+) -> Condition {
+    let active = active.eq(true);
+    if !scope.may_see_inactive(include_inactive) {
+        return Condition::all().add(active);
+    }
+    if scope.administrator {
+        return Condition::all();
+    }
+    let subject = scope.subject.as_deref().unwrap_or_default();
+    Condition::any().add(active).add(covered(subject))
+}
+
 /// Course links the caller may see, on `course_link` joined to a visible `organization`:
 /// active links, and inactive ones only where the caller may see inactive records of that
 /// organization.
 pub fn course_links(scope: &Scope, include_inactive: bool) -> Condition {
     use entity::course_link;
-    let active = Expr::col((course_link::Entity, course_link::Column::Active)).eq(true);
-    if !scope.may_see_inactive(include_inactive) {
-        return Condition::all().add(active);
-    }
-    if scope.administrator {
-        return Condition::all();
-    }
-    let subject = scope.subject.as_deref().unwrap_or_default();
-    Condition::any()
-        .add(active)
-        .add(covered_organization_ids(subject))
+    active_or_covered(
+        scope,
+        include_inactive,
+        Expr::col((course_link::Entity, course_link::Column::Active)),
+        covered_organization_ids,
+    )
 }
 
 /// Partners the caller may see (on the `partner` table).
 pub fn partners(scope: &Scope, include_inactive: bool) -> Condition {
-    let active = Expr::col((partner::Entity, partner::Column::Active)).eq(true);
-    if !scope.may_see_inactive(include_inactive) {
-        return Condition::all().add(active);
-    }
-    if scope.administrator {
-        return Condition::all();
-    }
-    let subject = scope.subject.as_deref().unwrap_or_default();
-    Condition::any().add(active).add(
-        Expr::col((partner::Entity, partner::Column::Id))
-            .in_subquery(administered_partner_ids(subject)),
+    active_or_covered(
+        scope,
+        include_inactive,
+        Expr::col((partner::Entity, partner::Column::Active)),
+        |subject| {
+            Condition::all().add(
+                Expr::col((partner::Entity, partner::Column::Id))
+                    .in_subquery(administered_partner_ids(subject)),
+            )
+        },
     )
 }
 
-/// Sites the caller may see (on the `site` table).
+/// Sites the caller may see (on the `site` table): inactive ones through their partner.
 pub fn sites(scope: &Scope, include_inactive: bool) -> Condition {
-    let active = Expr::col((site::Entity, site::Column::Active)).eq(true);
-    if !scope.may_see_inactive(include_inactive) {
-        return Condition::all().add(active);
-    }
-    if scope.administrator {
-        return Condition::all();
-    }
-    let subject = scope.subject.as_deref().unwrap_or_default();
-    Condition::any().add(active).add(
-        Expr::col((site::Entity, site::Column::PartnerId))
-            .in_subquery(administered_partner_ids(subject)),
+    active_or_covered(
+        scope,
+        include_inactive,
+        Expr::col((site::Entity, site::Column::Active)),
+        |subject| {
+            Condition::all().add(
+                Expr::col((site::Entity, site::Column::PartnerId))
+                    .in_subquery(administered_partner_ids(subject)),
+            )
+        },
     )
 }
 
@@ -183,12 +195,13 @@ pub fn changes(scope: &Scope) -> Condition {
     use change_log::Column as C;
     let col = |c: C| Expr::col((change_log::Entity, c));
     let is_grant = || col(C::Entity).eq("GRANT");
+    let not_grant = || col(C::Entity).ne("GRANT");
     let mut cond = Condition::all();
     if !scope.administrator {
         let mut seen = Condition::any().add(
             Condition::all()
                 .add(col(C::Public).eq(true))
-                .add(is_grant().not()),
+                .add(not_grant()),
         );
         if let Some(subject) = scope.subject.as_deref() {
             let partners = || administered_partner_ids(subject);
@@ -204,7 +217,7 @@ pub fn changes(scope: &Scope) -> Condition {
                 .add(covered_organizations(col(C::OrganizationId), subject, true))
                 .add(col(C::PartnerId).in_subquery(partners()));
             seen = seen
-                .add(Condition::all().add(is_grant().not()).add(record))
+                .add(Condition::all().add(not_grant()).add(record))
                 .add(Condition::all().add(is_grant()).add(grant));
         }
         cond = cond.add(seen);
@@ -221,7 +234,7 @@ pub fn changes(scope: &Scope) -> Condition {
                 .add(
                     Condition::all()
                         .add(col(C::OrganizationId).is_null())
-                        .add(is_grant().not()),
+                        .add(not_grant()),
                 ),
         );
     }
@@ -234,9 +247,14 @@ mod tests {
     use sea_orm::sea_query::{PostgresQueryBuilder, SqliteQueryBuilder};
 
     fn sql(cond: Condition) -> (String, String) {
+        sql_on(organization::Entity, cond)
+    }
+
+    /// `SELECT "id" FROM <table> WHERE <cond>`, for SQLite and PostgreSQL.
+    fn sql_on(table: impl sea_orm::sea_query::IntoTableRef, cond: Condition) -> (String, String) {
         let select = Query::select()
             .column(organization::Column::Id)
-            .from(organization::Entity)
+            .from(table)
             .cond_where(cond)
             .take();
         (
@@ -300,6 +318,122 @@ mod tests {
                 r#""organization"."active" = TRUE AND "organization"."short_name_key" IN ('mitx')"#
             ),
             "{lite}"
+        );
+    }
+
+    fn subject(name: &str) -> Scope {
+        Scope {
+            subject: Some(name.into()),
+            ..Scope::default()
+        }
+    }
+
+    const ADMINISTERED: &str = r#"(SELECT "partner_id" FROM "role_grant" WHERE "subject" = 'ada' AND "partner_id" IS NOT NULL)"#;
+
+    #[test]
+    fn partners_and_sites_show_inactive_rows_through_partner_grants_only() {
+        let (lite, pg) = sql_on(partner::Entity, partners(&Scope::anonymous(), true));
+        assert_eq!(
+            pg,
+            r#"SELECT "id" FROM "partner" WHERE "partner"."active" = TRUE"#
+        );
+        assert_eq!(lite, pg);
+        let (_, pg) = sql_on(partner::Entity, partners(&subject("ada"), true));
+        assert_eq!(
+            pg,
+            format!(
+                r#"SELECT "id" FROM "partner" WHERE "partner"."active" = TRUE OR "partner"."id" IN {ADMINISTERED}"#
+            )
+        );
+        let (_, pg) = sql_on(site::Entity, sites(&subject("ada"), true));
+        assert_eq!(
+            pg,
+            format!(
+                r#"SELECT "id" FROM "site" WHERE "site"."active" = TRUE OR "site"."partner_id" IN {ADMINISTERED}"#
+            )
+        );
+        let (_, pg) = sql_on(site::Entity, sites(&subject("ada"), false));
+        assert_eq!(
+            pg,
+            r#"SELECT "id" FROM "site" WHERE "site"."active" = TRUE"#
+        );
+    }
+
+    #[test]
+    fn inactive_course_links_need_a_grant_on_their_organization() {
+        use entity::course_link;
+        let (_, pg) = sql_on(course_link::Entity, course_links(&Scope::anonymous(), true));
+        assert_eq!(
+            pg,
+            r#"SELECT "id" FROM "course_link" WHERE "course_link"."active" = TRUE"#
+        );
+        let (_, pg) = sql_on(course_link::Entity, course_links(&subject("ada"), true));
+        assert!(
+            pg.starts_with(r#"SELECT "id" FROM "course_link" WHERE "course_link"."active" = TRUE OR ("organization"."id" IN (SELECT "organization_id" FROM "role_grant" WHERE "subject" = 'ada'"#),
+            "{pg}"
+        );
+    }
+
+    #[test]
+    fn anonymous_callers_see_public_changes_that_are_not_grants() {
+        let (lite, pg) = sql_on(change_log::Entity, changes(&Scope::anonymous()));
+        assert_eq!(
+            pg,
+            r#"SELECT "id" FROM "change_log" WHERE "change_log"."public" = TRUE AND "change_log"."entity" <> 'GRANT'"#
+        );
+        assert_eq!(lite, pg);
+        let admin = Scope {
+            administrator: true,
+            ..subject("root")
+        };
+        assert_eq!(
+            sql_on(change_log::Entity, changes(&admin)).1,
+            r#"SELECT "id" FROM "change_log" WHERE TRUE"#
+        );
+    }
+
+    #[test]
+    fn a_subject_sees_the_changes_its_grants_cover_and_grants_only_as_an_admin() {
+        let (_, pg) = sql_on(change_log::Entity, changes(&subject("ada")));
+        // Records: covered organizations (any role) or administered partners, either side.
+        assert!(pg.contains(r#""change_log"."organization_id" IN (SELECT "organization_id" FROM "role_grant" WHERE "subject" = 'ada' AND "organization_id" IS NOT NULL)"#), "{pg}");
+        assert!(
+            pg.contains(&format!(r#""change_log"."partner_id" IN {ADMINISTERED}"#)),
+            "{pg}"
+        );
+        assert!(
+            pg.contains(&format!(
+                r#""change_log"."other_partner_id" IN {ADMINISTERED}"#
+            )),
+            "{pg}"
+        );
+        // Grants: only ORG_ADMIN among direct organization grants.
+        assert!(
+            pg.contains(r#"AND "organization_id" IS NOT NULL AND "role" = 'ORG_ADMIN')"#),
+            "{pg}"
+        );
+        assert_eq!(
+            pg.matches(r#""change_log"."entity" = 'GRANT'"#).count(),
+            1,
+            "{pg}"
+        );
+    }
+
+    #[test]
+    fn an_organization_filter_keeps_its_organizations_and_no_partner_grant() {
+        let filtered = Scope {
+            administrator: true,
+            org_filter: Some(vec!["mitx".into()]),
+            ..subject("catalog")
+        };
+        let (_, pg) = sql_on(change_log::Entity, changes(&filtered));
+        assert_eq!(
+            pg,
+            concat!(
+                r#"SELECT "id" FROM "change_log" WHERE "change_log"."organization_id" IN "#,
+                r#"(SELECT "id" FROM "organization" WHERE "short_name_key" IN ('mitx')) OR "#,
+                r#"("change_log"."organization_id" IS NULL AND "change_log"."entity" <> 'GRANT')"#
+            )
         );
     }
 }

@@ -97,3 +97,98 @@ impl Wake for WakeFlag {
         self.parent.wake_by_ref();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+    use std::time::Duration;
+
+    use async_graphql::dataloader::{DataLoader, Loader};
+
+    use super::*;
+
+    /// Records every batch it is asked for.
+    #[derive(Clone, Default)]
+    struct Recorder(Arc<Mutex<Vec<Vec<u32>>>>);
+
+    impl Loader<u32> for Recorder {
+        type Value = u32;
+        type Error = String;
+
+        async fn load(&self, keys: &[u32]) -> Result<HashMap<u32, u32>, String> {
+            // A batch that waits on I/O, as a statement does.
+            tokio::time::sleep(Duration::from_millis(5)).await;
+            if let Ok(mut batches) = self.0.lock() {
+                batches.push(keys.to_vec());
+            }
+            Ok(keys.iter().map(|&k| (k, k * 2)).collect())
+        }
+    }
+
+    fn batches(recorder: &Recorder) -> Vec<Vec<u32>> {
+        recorder.0.lock().map(|b| b.clone()).unwrap_or_default()
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn siblings_of_one_level_are_one_batch_whatever_the_timing() {
+        for width in [1u32, 10, 2_000] {
+            let queue = BatchQueue::default();
+            let recorder = Recorder::default();
+            let loader = DataLoader::new(recorder.clone(), queue.spawner())
+                .delay(Duration::ZERO)
+                .max_batch_size(15_000);
+            let loads = (0..width).map(|k| {
+                let loader = &loader;
+                async move {
+                    // Siblings reach the loader after yielding, as resolvers do.
+                    tokio::task::yield_now().await;
+                    loader.load_one(k).await
+                }
+            });
+            let results = queue.drive(futures::future::join_all(loads)).await;
+            assert_eq!(results.len(), width as usize);
+            assert!(
+                results
+                    .iter()
+                    .all(|r| r.as_ref().is_ok_and(Option::is_some))
+            );
+            let seen = batches(&recorder);
+            assert_eq!(seen.len(), 1, "width {width}: {} batches", seen.len());
+            assert_eq!(seen[0].len(), width as usize);
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn levels_run_one_after_another_on_the_request_task() {
+        let queue = BatchQueue::default();
+        let recorder = Recorder::default();
+        let loader = DataLoader::new(recorder.clone(), queue.spawner()).delay(Duration::ZERO);
+        let two_levels = async {
+            let first = futures::future::join_all((0..3).map(|k| loader.load_one(k))).await;
+            let next: Vec<u32> = first.into_iter().flatten().flatten().collect();
+            futures::future::join_all(next.iter().map(|&k| loader.load_one(k + 100))).await
+        };
+        let second = queue.drive(two_levels).await;
+        assert_eq!(second.len(), 3);
+        assert_eq!(batches(&recorder).len(), 2, "one batch per level");
+    }
+
+    #[tokio::test]
+    async fn a_future_without_batches_completes() {
+        let queue = BatchQueue::default();
+        assert_eq!(queue.drive(async { 7 }).await, 7);
+        // A queued task nobody awaits still runs, and does not block the result.
+        let ran = Arc::new(AtomicBool::new(false));
+        let flag = ran.clone();
+        let spawn = queue.spawner();
+        let out = queue
+            .drive(async move {
+                spawn(Box::pin(async move { flag.store(true, Ordering::Release) }));
+                tokio::task::yield_now().await;
+                1
+            })
+            .await;
+        assert_eq!(out, 1);
+        assert!(ran.load(Ordering::Acquire));
+    }
+}

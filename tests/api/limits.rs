@@ -114,9 +114,7 @@ backend_tests! {
         assert!(message.contains("17") && message.contains("16"), "{message}");
     }
 
-    async fn the_depth_limit_is_configurable(app: TestApp) {
-        drop(app);
-        let app = TestApp::spawn_with(BACKEND, |c| c.limits.query_depth = 5).await.unwrap();
+    async fn the_depth_limit_is_configurable(app: TestApp, config: |c| c.limits.query_depth = 5) {
         assert_refused_before_the_database(&app, &nested(6)).await;
         assert!(app.gql(&nested(5), json!({})).await.get("errors").is_none());
     }
@@ -129,9 +127,7 @@ backend_tests! {
         assert!(body["errors"][0]["message"].as_str().unwrap().contains("502"), "{body}");
     }
 
-    async fn the_complexity_limit_is_configurable(app: TestApp) {
-        drop(app);
-        let app = TestApp::spawn_with(BACKEND, |c| c.limits.query_complexity = 10).await.unwrap();
+    async fn the_complexity_limit_is_configurable(app: TestApp, config: |c| c.limits.query_complexity = 10) {
         assert_refused_before_the_database(&app, &aliases(6)).await;
         assert!(app.gql(&aliases(5), json!({})).await.get("errors").is_none());
     }
@@ -164,10 +160,8 @@ backend_tests! {
         assert_eq!(app.data("{ __typename }", json!({})).await["__typename"], "Query");
     }
 
-    async fn async_graphql_limits_answer_the_same_code(app: TestApp) {
+    async fn async_graphql_limits_answer_the_same_code(app: TestApp, config: |c| c.limits.query_depth = 60) {
         // With our depth limit out of the way, async-graphql's recursion limit (32) answers.
-        drop(app);
-        let app = TestApp::spawn_with(BACKEND, |c| c.limits.query_depth = 60).await.unwrap();
         let body = assert_refused_before_the_database(&app, &nested(40)).await;
         assert!(body["errors"][0]["message"].as_str().unwrap().contains("recursion"), "{body}");
     }
@@ -192,16 +186,13 @@ backend_tests! {
         assert_eq!(app.metric("tenancy_sql_statements_total").await, before, "refused before any statement");
         assert_eq!(app.post_json(&big(1024 * 1024), None).await.status, StatusCode::OK);
         // The configured limit rules, above axum's own 2 MB default too.
-        drop(app);
         let app = TestApp::spawn_with(BACKEND, |c| c.limits.body_bytes = 3 * 1024 * 1024).await.unwrap();
         assert_eq!(app.post_json(&big(2 * 1024 * 1024 + 1), None).await.status, StatusCode::OK);
         assert_eq!(app.status_for_declared_body(3 * 1024 * 1024 + 1).await, 413);
     }
 
-    async fn one_client_cannot_hold_more_than_its_share_of_requests(app: TestApp) {
+    async fn one_client_cannot_hold_more_than_its_share_of_requests(app: TestApp, config: |c| c.limits.inflight_per_client = 2) {
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
-        drop(app);
-        let app = TestApp::spawn_with(BACKEND, |c| c.limits.inflight_per_client = 2).await.unwrap();
         // Two requests stay in flight while their bodies are still arriving.
         let body = json!({ "query": "{ __typename }" }).to_string();
         let (head, tail) = body.split_at(5);
@@ -244,9 +235,7 @@ backend_tests! {
         assert_eq!(resp.status, StatusCode::OK);
     }
 
-    async fn operations_past_the_time_limit_are_stopped(app: TestApp) {
-        drop(app);
-        let app = TestApp::spawn_with(BACKEND, |c| c.limits.request_timeout = Duration::from_millis(300)).await.unwrap();
+    async fn operations_past_the_time_limit_are_stopped(app: TestApp, config: |c| c.limits.request_timeout = Duration::from_millis(300)) {
         // Another connection holds the lock the mutation needs, so it would wait for seconds.
         let lock = hold_write_lock(&app, BACKEND).await;
         let ensure = json!({ "query": r#"mutation { ensureOrganization(shortName: "Blocked") { created } }"# });

@@ -27,9 +27,7 @@ backend_tests! {
         assert_eq!(app.count("organization").await, 1);
     }
 
-    async fn validate_mode_refuses_unknown_organizations_and_writes_nothing(app: TestApp) {
-        drop(app);
-        let app = TestApp::spawn_with(BACKEND, |c| c.organizations_autocreate = false).await.unwrap();
+    async fn validate_mode_refuses_unknown_organizations_and_writes_nothing(app: TestApp, config: |c| c.organizations_autocreate = false) {
         let body = app.as_user(&admin(), ENSURE, json!({ "s": "NewX" })).await;
         assert_eq!(error_code(&body), "ORGANIZATION_NOT_FOUND");
         assert_eq!(body["errors"][0]["extensions"]["shortName"], "NewX");

@@ -195,10 +195,16 @@ pub fn error_code(body: &Value) -> &str {
         .unwrap_or_else(|| panic!("no error code in {body:#}"))
 }
 
+/// Applies a test's configuration hook (gives the hook's closure its parameter type).
+pub fn configure(config: &mut Config, hook: impl FnOnce(&mut Config)) {
+    hook(config);
+}
+
 /// Declares each test once per backend: `mod sqlite { fn name() }` and `mod postgres { ... }`.
+/// `async fn name(app: TestApp, config: |c| c.x = y)` starts the service configured so.
 #[macro_export]
 macro_rules! backend_tests {
-    ($(async fn $name:ident($app:ident: TestApp) $body:block)*) => {
+    ($(async fn $name:ident($app:ident: TestApp $(, config: $cfg:expr)?) $body:block)*) => {
         mod sqlite {
             #[allow(unused_imports)]
             use super::*;
@@ -207,7 +213,11 @@ macro_rules! backend_tests {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
-                    let $app = $crate::support::TestApp::spawn($crate::support::Backend::Sqlite).await.unwrap();
+                    let $app = $crate::support::TestApp::spawn_with(
+                        $crate::support::Backend::Sqlite,
+                        #[allow(unused_variables)]
+                        |config| { $( $crate::support::configure(config, $cfg); )? },
+                    ).await.unwrap();
                     $body
                 }
             )*
@@ -220,7 +230,11 @@ macro_rules! backend_tests {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
-                    let Some($app) = $crate::support::TestApp::spawn($crate::support::Backend::Postgres).await else { return };
+                    let Some($app) = $crate::support::TestApp::spawn_with(
+                        $crate::support::Backend::Postgres,
+                        #[allow(unused_variables)]
+                        |config| { $( $crate::support::configure(config, $cfg); )? },
+                    ).await else { return };
                     $body
                 }
             )*
