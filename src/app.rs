@@ -8,6 +8,7 @@ use tokio::net::TcpListener;
 use crate::config::Config;
 use crate::graphql::build_schema;
 use crate::http::{AppState, router};
+use crate::live::ChangeFeed;
 use crate::metrics::Metrics;
 
 /// A service bound to its address, ready to run.
@@ -24,7 +25,8 @@ impl Server {
         let db = crate::db::connect(&config.database_url, &metrics).await?;
         crate::db::migrate(&db).await?;
         let config = Arc::new(config);
-        let schema = build_schema(db.clone(), config.clone());
+        let feed = Arc::new(ChangeFeed::start(db.clone(), &config.database_url).await);
+        let schema = build_schema(db.clone(), config.clone(), feed);
         let state = AppState::new(db, schema, metrics, config);
         let listener = TcpListener::bind(listen).await?;
         Ok(Server { listener, state })

@@ -103,6 +103,7 @@ pub fn scope_from_token(config: &Config, token: &str) -> Result<Scope, AppError>
         administrator: claims.administrator,
         org_filter: (!orgs.is_empty()).then_some(orgs),
         filters: claims.filters,
+        expires: i64::try_from(claims.exp).ok(),
     })
 }
 

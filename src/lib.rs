@@ -10,6 +10,7 @@ pub mod domain;
 pub mod error;
 pub mod graphql;
 pub mod http;
+pub mod live;
 pub mod metrics;
 pub mod repo;
 pub mod service;

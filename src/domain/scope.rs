@@ -17,6 +17,8 @@ pub struct Scope {
     pub org_filter: Option<Vec<String>>,
     /// The token's `filters` claim as given (shown by `viewer`).
     pub filters: Vec<String>,
+    /// When the token expires (seconds since the epoch): a subscription ends then.
+    pub expires: Option<i64>,
 }
 
 impl Scope {

@@ -11,5 +11,6 @@ pub mod object;
 pub mod outcome;
 pub mod query;
 pub mod schema;
+pub mod subscription;
 
 pub use schema::{AppSchema, build_schema, sdl};

@@ -2,14 +2,16 @@
 
 use std::sync::Arc;
 
-use async_graphql::{EmptySubscription, MergedObject, SDLExportOptions, Schema, SchemaBuilder};
+use async_graphql::{MergedObject, SDLExportOptions, Schema, SchemaBuilder};
 use sea_orm::DatabaseConnection;
 
 use super::mutation::{BackfillMutation, CourseMutation, DirectoryMutation, OrganizationMutation};
 use super::query::{
     ChangeQuery, CourseQuery, EntityQuery, OrganizationQuery, PartnerQuery, SiteQuery, ViewerQuery,
 };
+use super::subscription::SubscriptionRoot;
 use crate::config::Config;
+use crate::live::ChangeFeed;
 
 #[derive(MergedObject, Default)]
 #[graphql(name = "Query")]
@@ -32,21 +34,25 @@ pub struct MutationRoot(
     BackfillMutation,
 );
 
-pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
-fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, EmptySubscription> {
+fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot> {
     Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
-        EmptySubscription,
+        SubscriptionRoot,
     )
     .enable_federation()
 }
 
 /// The executable schema; per-request data (`RequestCtx`) is added by the HTTP layer.
-pub fn build_schema(db: DatabaseConnection, config: Arc<Config>) -> AppSchema {
+pub fn build_schema(
+    db: DatabaseConnection,
+    config: Arc<Config>,
+    feed: Arc<ChangeFeed>,
+) -> AppSchema {
     // No extensions: with any, async-graphql routes every field through them (see `outcome`).
-    builder().data(db).data(config).finish()
+    builder().data(db).data(config).data(feed).finish()
 }
 
 /// The federation SDL (what `tenancy-gateway schema` prints and `schema.graphql` holds).

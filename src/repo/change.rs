@@ -20,6 +20,10 @@ pub async fn append<C: ConnectionTrait>(
     actor: Option<&str>,
     changes: Vec<NewChange>,
 ) -> AppResult<()> {
+    if changes.is_empty() {
+        return Ok(());
+    }
+    begin_logging(db).await?;
     let at = Utc::now();
     let json = |v: Option<serde_json::Value>| v.map(|v| v.to_string());
     let rows: Vec<change_log::ActiveModel> = changes
@@ -111,3 +115,54 @@ pub fn history(scope: &Scope, of: HistoryOf, ids: &[i64], filter: &ChangeFilter)
     query.parent = Some((change_log::Entity, column).into_column_ref());
     query
 }
+
+/// The id of the last change committed (0 when none).
+pub async fn last_id<C: ConnectionTrait>(db: &C) -> AppResult<i64> {
+    use sea_orm::{QuerySelect, sea_query::Func};
+    let max: Option<Option<i64>> = change_log::Entity::find()
+        .select_only()
+        .expr(Func::max(Expr::col(change_log::Column::Id)))
+        .into_tuple()
+        .one(db)
+        .await?;
+    Ok(max.flatten().unwrap_or(0))
+}
+
+/// The visible changes after change `after_id`, oldest first, at most `limit`.
+pub async fn after<C: ConnectionTrait>(
+    db: &C,
+    scope: &Scope,
+    filter: &ChangeFilter,
+    after_id: i64,
+    limit: u64,
+) -> AppResult<Vec<change_log::Model>> {
+    let mut select = paged(visible(scope), filter).select;
+    select
+        .and_where(Expr::col((change_log::Entity, change_log::Column::Id)).gt(after_id))
+        .order_by(
+            (change_log::Entity, change_log::Column::Id),
+            sea_orm::sea_query::Order::Asc,
+        )
+        .limit(limit);
+    super::rows(db, &select).await
+}
+
+/// The PostgreSQL channel a commit that logged changes notifies.
+pub const CHANNEL: &str = "tenancy_changes";
+
+/// Called by every transaction before it logs changes. On PostgreSQL it takes the change log's
+/// transaction lock, so change ids are drawn, and become visible, in commit order (a consumer
+/// that resumes after id N can never miss a smaller id committed later), and it notifies the
+/// subscribers of every replica at commit. SQLite writers are serialized already.
+pub async fn begin_logging<C: ConnectionTrait>(db: &C) -> AppResult<()> {
+    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        db.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({LOG_LOCK})"))
+            .await?;
+        db.execute_unprepared(&format!("SELECT pg_notify('{CHANNEL}', '')"))
+            .await?;
+    }
+    Ok(())
+}
+
+/// The advisory lock key of the change log ("tenancy" in ASCII, as a number).
+const LOG_LOCK: i64 = 0x74656e616e6379;

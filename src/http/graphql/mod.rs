@@ -5,10 +5,13 @@
 //! `media` negotiates types, `parse` reads requests, `run` executes one operation in its
 //! per-request context and `reply` turns answers into status codes and bodies.
 
+mod live;
 mod media;
 mod parse;
 mod reply;
 mod run;
+mod sse;
+mod ws;
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request, State};
@@ -23,7 +26,7 @@ use super::AppState;
 use crate::error::AppError;
 
 pub async fn post(State(state): State<AppState>, req: Request) -> Response {
-    let Some(media) = media::negotiate(req.headers()) else {
+    let Some(media) = negotiate(req.headers()) else {
         return reply::not_acceptable();
     };
     if let Err(err) = media::check_body_type(req.headers()) {
@@ -53,6 +56,9 @@ pub async fn post(State(state): State<AppState>, req: Request) -> Response {
     };
     let headers = &headers;
     match parsed {
+        Parsed::Single(req) if sse::wanted(headers) => {
+            sse::stream(&state, headers, run::prepare(&state, *req)).await
+        }
         Parsed::Single(req) => {
             let prepared = run::prepare(&state, *req);
             reply::single(media, run(&state, headers, prepared).await)
@@ -68,12 +74,24 @@ pub async fn post(State(state): State<AppState>, req: Request) -> Response {
     }
 }
 
-/// GET serves GraphiQL to browsers and queries (never mutations) to everyone else.
+/// The type of JSON answers; an event-stream client gets refusals as plain JSON.
+fn negotiate(headers: &axum::http::HeaderMap) -> Option<media::MediaType> {
+    if sse::wanted(headers) {
+        return Some(media::MediaType::Json);
+    }
+    media::negotiate(headers)
+}
+
+/// GET serves GraphiQL to browsers, subscriptions over WebSocket and SSE, and queries (never
+/// mutations) to everyone else.
 pub async fn get(State(state): State<AppState>, req: Request) -> Response {
+    if ws::is_upgrade(req.headers()) {
+        return ws::upgrade(state, req).await;
+    }
     if media::wants_html(req.headers()) {
         return super::graphiql::page().await.into_response();
     }
-    let Some(media) = media::negotiate(req.headers()) else {
+    let Some(media) = negotiate(req.headers()) else {
         return reply::not_acceptable();
     };
     let request = match parse::from_query_string(req.uri().query().unwrap_or("")) {
@@ -82,6 +100,9 @@ pub async fn get(State(state): State<AppState>, req: Request) -> Response {
     };
     // GET must not change anything (it may be cached, prefetched or sent cross-site).
     let prepared = run::prepare(&state, request);
+    if sse::wanted(req.headers()) && prepared.operation == Some(OperationType::Subscription) {
+        return sse::stream(&state, req.headers(), prepared).await;
+    }
     if prepared
         .operation
         .is_some_and(|op| op != OperationType::Query)

@@ -74,6 +74,18 @@ pub fn prepare(state: &AppState, mut request: async_graphql::Request) -> Prepare
     }
 }
 
+impl Prepared {
+    /// The parse result and the query limits, as `execute` checks them.
+    pub fn check(&self, limits: &crate::config::Limits) -> Result<(), ServerError> {
+        let shape = self.shape.clone()?;
+        limits::check(shape, limits.query_depth, limits.query_complexity)
+    }
+
+    pub fn into_request(self) -> async_graphql::Request {
+        self.request
+    }
+}
+
 /// Runs one operation and records it in the metrics.
 pub async fn run(state: &AppState, headers: &HeaderMap, prepared: Prepared) -> Answer {
     let started_at = Instant::now();

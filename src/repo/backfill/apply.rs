@@ -46,6 +46,10 @@ pub async fn apply<C: ConnectionTrait>(
     let active = !opts.inactive;
     let log = Log { now, actor };
     let mut written = Written::default();
+    // Ids written, logged at the end (after the log lock: taken earlier, it could deadlock with
+    // a concurrent writer holding a row this backfill waits for).
+    let mut created_orgs = Vec::new();
+    let (mut reactivated_orgs, mut with_orgs, mut named) = (Vec::new(), Vec::new(), Vec::new());
 
     let new: Vec<usize> = plan.new_groups().collect();
     for batch in new.chunks(ROWS) {
@@ -64,11 +68,9 @@ pub async fn apply<C: ConnectionTrait>(
             values.push(plan.groups[g].spelling.as_str().into());
             values.push(plan.groups[g].key.as_str().into());
         }
-        let ids = sql::id_column(sql::query(db, &sql, values).await?)?;
-        written.organizations_created += ids.len() as u64;
-        log.organizations(db, &ids, Change::Created { active })
-            .await?;
+        created_orgs.extend(sql::id_column(sql::query(db, &sql, values).await?)?);
     }
+    written.organizations_created = created_orgs.len() as u64;
     // Ids of the new organizations (or of those a concurrent writer created first).
     let new_keys: Vec<&str> = new.iter().map(|&g| plan.groups[g].key.as_str()).collect();
     let mut created = plan::find_orgs(db, &new_keys).await?;
@@ -88,10 +90,10 @@ pub async fn apply<C: ConnectionTrait>(
     }
 
     if active {
-        let orgs = sql::activate(db, "organization", "id", &plan.reactivate_orgs, now).await?;
-        written.organizations_reactivated = orgs.len() as u64;
-        log.organizations(db, &orgs, Change::Reactivated).await?;
-        let with_orgs = sql::activate(
+        reactivated_orgs =
+            sql::activate(db, "organization", "id", &plan.reactivate_orgs, now).await?;
+        written.organizations_reactivated = reactivated_orgs.len() as u64;
+        with_orgs = sql::activate(
             db,
             "course_link",
             "organization_id",
@@ -99,11 +101,9 @@ pub async fn apply<C: ConnectionTrait>(
             now,
         )
         .await?;
-        let named = sql::activate(db, "course_link", "id", &plan.reactivate_link_ids, now).await?;
+        named = sql::activate(db, "course_link", "id", &plan.reactivate_link_ids, now).await?;
         written.links_with_organizations = with_orgs.len() as u64;
         written.links_reactivated = (with_orgs.len() + named.len()) as u64;
-        log.links(db, &with_orgs, Change::Reactivated).await?;
-        log.links(db, &named, Change::Reactivated).await?;
     }
 
     let total: usize = plan.create.iter().map(Vec::len).sum();
@@ -127,6 +127,13 @@ pub async fn apply<C: ConnectionTrait>(
     }
     written.links_created = created_links.len() as u64;
     progress.phase("writing history", created_links.len());
+    crate::repo::change::begin_logging(db).await?;
+    log.organizations(db, &created_orgs, Change::Created { active })
+        .await?;
+    log.organizations(db, &reactivated_orgs, Change::Reactivated)
+        .await?;
+    log.links(db, &with_orgs, Change::Reactivated).await?;
+    log.links(db, &named, Change::Reactivated).await?;
     log.links(db, &created_links, Change::Created { active })
         .await?;
     Ok(written)

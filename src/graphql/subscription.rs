@@ -1,0 +1,148 @@
+//! `Subscription.changes`: the change log, replayed from a cursor and then live (DESIGN 9).
+//!
+//! A subscription reads what its caller may see after its cursor (one statement, visibility in
+//! the SQL as everywhere), then waits for the change feed to move. Change ids are drawn in
+//! commit order (`repo::change::begin_logging`), so resuming after an id can miss nothing and
+//! repeats nothing.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_graphql::{Context, Result, Subscription};
+use entity::change_log;
+use futures::Stream;
+use sea_orm::DatabaseConnection;
+use tokio::sync::watch;
+
+use super::context::ContextExt;
+use super::object::{Change, ChangeEntity};
+use crate::domain::page::{PageArgs, SortKey, SortKind};
+use crate::domain::scope::Scope;
+use crate::error::AppError;
+use crate::live::ChangeFeed;
+use crate::repo::change::{self, ChangeFilter};
+
+/// Changes read per statement.
+const BATCH: u64 = 256;
+/// How long a subscription rides out a database it cannot read before it ends with an error.
+const OUTAGE: Duration = Duration::from_secs(30);
+
+#[derive(Default)]
+pub struct SubscriptionRoot;
+
+#[Subscription(name = "Subscription")]
+impl SubscriptionRoot {
+    /// Every change the caller may see, in commit order. Without `after` it starts with the next
+    /// change; with `after` (a change's cursor or id) it first replays what follows it, then
+    /// goes on live, with no gap and no duplicate. It ends with UNAUTHENTICATED when the token
+    /// expires.
+    async fn changes(
+        &self,
+        ctx: &Context<'_>,
+        after: Option<String>,
+        entities: Option<Vec<ChangeEntity>>,
+    ) -> Result<impl Stream<Item = Result<Change>> + use<>> {
+        let feed = ctx.data_unchecked::<Arc<ChangeFeed>>();
+        let cursor = match after {
+            None => feed.last(),
+            Some(after) => after_id(&after)?,
+        };
+        let live = Live {
+            db: ctx.db().clone(),
+            scope: ctx.request().scope.clone(),
+            filter: ChangeFilter {
+                entities: entities
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(Into::into)
+                    .collect(),
+                since: None,
+            },
+            cursor,
+            buffer: VecDeque::new(),
+            feed: feed.subscribe(),
+            done: false,
+        };
+        Ok(futures::stream::unfold(live, |mut live| async move {
+            let item = live.next().await?;
+            Some((item, live))
+        }))
+    }
+}
+
+/// A change's cursor (as lists give it) or its id.
+fn after_id(after: &str) -> Result<i64, AppError> {
+    if let Ok(id) = after.parse::<i64>() {
+        return Ok(id);
+    }
+    match PageArgs::parse(Some(0), Some(after), SortKind::Int)?.after {
+        Some(SortKey::Int(id)) => Ok(id),
+        _ => Err(AppError::bad_input("after", "not a change cursor or id")),
+    }
+}
+
+struct Live {
+    db: DatabaseConnection,
+    scope: Arc<Scope>,
+    filter: ChangeFilter,
+    /// The last change id this subscription is past (seen, or invisible to it).
+    cursor: i64,
+    buffer: VecDeque<change_log::Model>,
+    feed: watch::Receiver<i64>,
+    done: bool,
+}
+
+impl Live {
+    async fn next(&mut self) -> Option<Result<Change>> {
+        if self.done {
+            return None;
+        }
+        let mut failing_since = None;
+        loop {
+            if let Some(row) = self.buffer.pop_front() {
+                self.cursor = row.id;
+                return Some(Ok(Change(row)));
+            }
+            if let Some(expired) = self.expired() {
+                self.done = true;
+                return Some(Err(expired.into()));
+            }
+            // Everything up to the feed's id is committed: read it before querying, so that an
+            // empty answer moves the cursor past the changes this caller may not see.
+            let known = *self.feed.borrow_and_update();
+            match change::after(&self.db, &self.scope, &self.filter, self.cursor, BATCH).await {
+                Ok(rows) if !rows.is_empty() => {
+                    failing_since = None;
+                    self.buffer.extend(rows);
+                    continue;
+                }
+                Ok(_) => {
+                    failing_since = None;
+                    self.cursor = self.cursor.max(known);
+                }
+                Err(err) => {
+                    let since = *failing_since.get_or_insert_with(tokio::time::Instant::now);
+                    if since.elapsed() > OUTAGE {
+                        self.done = true;
+                        return Some(Err(err.into()));
+                    }
+                    tracing::warn!(error = ?err, "subscription: cannot read the change log");
+                }
+            }
+            self.wait().await;
+        }
+    }
+
+    /// Waits for the feed to move, at most a second (the expiry check and the poll fallback).
+    async fn wait(&mut self) {
+        let _ = tokio::time::timeout(Duration::from_secs(1), self.feed.changed()).await;
+    }
+
+    fn expired(&self) -> Option<AppError> {
+        let expires = self.scope.expires?;
+        (chrono::Utc::now().timestamp() >= expires).then(|| AppError::Unauthenticated {
+            message: "the token expired; subscribe again with a new one".into(),
+        })
+    }
+}

@@ -1,0 +1,115 @@
+//! Wakes subscriptions when the change log grows, whichever process or replica wrote it:
+//! PostgreSQL's LISTEN/NOTIFY (every commit that logs changes notifies), and a periodic poll of
+//! the log's last id, which also covers SQLite, writes by other processes (the CLI) and a lost
+//! notification (which then costs latency, never an event).
+//!
+//! The feed only says "the log is at id N now"; each subscription reads what it may see after
+//! its own cursor (`repo::change::after`).
+
+use std::time::Duration;
+
+use sea_orm::{DatabaseConnection, DbBackend};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::repo;
+
+pub struct ChangeFeed {
+    last: watch::Sender<i64>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl ChangeFeed {
+    /// Starts watching the log of `db` (reached again at `url` for LISTEN on PostgreSQL).
+    pub async fn start(db: DatabaseConnection, url: &str) -> ChangeFeed {
+        let initial = repo::change::last_id(&db).await.unwrap_or(0);
+        let (last, _) = watch::channel(initial);
+        let postgres = db.get_database_backend() == DbBackend::Postgres;
+        // NOTIFY wakes PostgreSQL subscribers at once; the poll is the fallback there.
+        let every = if postgres {
+            Duration::from_secs(1)
+        } else {
+            Duration::from_millis(200)
+        };
+        let (wake, woken) = tokio::sync::mpsc::channel::<()>(1);
+        let mut tasks = vec![tokio::spawn(poll(db, last.clone(), every, woken))];
+        if postgres {
+            tasks.push(tokio::spawn(listen(url.to_owned(), wake)));
+        }
+        ChangeFeed { last, tasks }
+    }
+
+    /// A feed that never moves (a service without subscribers to wake, in tests).
+    pub fn idle() -> ChangeFeed {
+        ChangeFeed {
+            last: watch::channel(0).0,
+            tasks: Vec::new(),
+        }
+    }
+
+    /// A receiver of the last committed change id.
+    pub fn subscribe(&self) -> watch::Receiver<i64> {
+        self.last.subscribe()
+    }
+
+    /// The last committed change id known.
+    pub fn last(&self) -> i64 {
+        *self.last.borrow()
+    }
+}
+
+impl Drop for ChangeFeed {
+    fn drop(&mut self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+    }
+}
+
+/// Reads the log's last id every `every`, or at once when woken by a notification.
+async fn poll(
+    db: DatabaseConnection,
+    last: watch::Sender<i64>,
+    every: Duration,
+    mut woken: tokio::sync::mpsc::Receiver<()>,
+) {
+    loop {
+        match repo::change::last_id(&db).await {
+            Ok(id) => {
+                last.send_if_modified(|known| {
+                    let newer = id > *known;
+                    if newer {
+                        *known = id;
+                    }
+                    newer
+                });
+            }
+            Err(err) => tracing::debug!(error = ?err, "change feed: cannot read the log"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = woken.recv() => {}
+        }
+    }
+}
+
+/// Forwards PostgreSQL notifications to the poller, reconnecting after a failure.
+async fn listen(url: String, wake: tokio::sync::mpsc::Sender<()>) {
+    use sea_orm::sqlx::postgres::PgListener;
+    loop {
+        let listener = async {
+            let mut listener = PgListener::connect(&url).await?;
+            listener.listen(repo::change::CHANNEL).await?;
+            loop {
+                listener.recv().await?;
+                let _ = wake.try_send(());
+            }
+            #[allow(unreachable_code)]
+            Ok::<(), sea_orm::sqlx::Error>(())
+        };
+        if let Err(err) = listener.await {
+            tracing::warn!(error = %err, "change feed: LISTEN failed; polling until it is back");
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
