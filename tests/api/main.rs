@@ -17,6 +17,7 @@ mod http;
 mod layers;
 mod leaks;
 mod limits;
+mod live;
 mod load;
 mod observability;
 mod organizations;
