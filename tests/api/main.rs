@@ -6,8 +6,11 @@
 mod support;
 
 mod access;
+mod auth;
+mod auth_differential;
 mod backfill;
 mod binary;
+mod browser;
 mod courses;
 mod errors;
 mod faults;
