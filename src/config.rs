@@ -229,7 +229,12 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
 
 /// A leeway: like `parse_duration`, but zero is allowed.
 pub fn parse_leeway(text: &str) -> Result<Duration, String> {
-    if text.trim().trim_end_matches(['s', 'm']).trim_matches('0').is_empty() {
+    if text
+        .trim()
+        .trim_end_matches(['s', 'm'])
+        .trim_matches('0')
+        .is_empty()
+    {
         return Ok(Duration::ZERO);
     }
     parse_duration(text)

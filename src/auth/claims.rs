@@ -108,8 +108,10 @@ mod tests {
 
     #[test]
     fn flags_and_scopes() -> Result<(), String> {
-        let s = scope_of(json!({"sub": "a", "superuser": true, "is_restricted": true, "scopes": ["read", 1]}))
-            .ok_or("no scope")?;
+        let s = scope_of(
+            json!({"sub": "a", "superuser": true, "is_restricted": true, "scopes": ["read", 1]}),
+        )
+        .ok_or("no scope")?;
         assert!(s.administrator && s.restricted);
         assert_eq!(s.scopes, vec!["read".to_owned()]);
         let s = scope_of(json!({"sub": "a", "administrator": "true"})).ok_or("no scope")?;
@@ -123,7 +125,11 @@ mod tests {
         assert_eq!(orgs(json!(["user:me"])), None);
         assert_eq!(orgs(json!([])), None);
         assert_eq!(
-            orgs(json!(["content_org:MITx", "user:me", "content_org:HarvardX"])),
+            orgs(json!([
+                "content_org:MITx",
+                "user:me",
+                "content_org:HarvardX"
+            ])),
             Some(vec!["mitx".to_owned(), "harvardx".to_owned()])
         );
         for bad in [

@@ -59,7 +59,8 @@ pub fn origin_allowed(config: &Config, headers: &HeaderMap, origin: &str) -> boo
     }
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
     host.is_some_and(|host| {
-        origin.strip_prefix("http://") == Some(host) || origin.strip_prefix("https://") == Some(host)
+        origin.strip_prefix("http://") == Some(host)
+            || origin.strip_prefix("https://") == Some(host)
     })
 }
 

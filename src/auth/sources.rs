@@ -50,9 +50,8 @@ pub fn presented(config: &Config, headers: &HeaderMap) -> Result<Presented, AppE
 
 /// The token of `JWT <token>` or `Bearer <token>` (the scheme in any case).
 fn bearer(value: Option<&str>) -> Result<String, AppError> {
-    let refused = || {
-        unauthenticated("the Authorization header must be `JWT <token>` or `Bearer <token>`")
-    };
+    let refused =
+        || unauthenticated("the Authorization header must be `JWT <token>` or `Bearer <token>`");
     let value = value.ok_or_else(refused)?.trim();
     let (scheme, token) = value.split_once(' ').ok_or_else(refused)?;
     let token = token.trim();
@@ -106,7 +105,10 @@ mod tests {
             let got = presented(&config(), &headers(&[("authorization", value)]));
             assert!(got.is_err(), "{value}");
         }
-        let two = headers(&[("authorization", "JWT a.b.c"), ("authorization", "JWT a.b.c")]);
+        let two = headers(&[
+            ("authorization", "JWT a.b.c"),
+            ("authorization", "JWT a.b.c"),
+        ]);
         assert!(presented(&config(), &two).is_err());
     }
 
@@ -128,7 +130,10 @@ mod tests {
         let none = headers(&[("cookie", "csrftoken=x")]);
         assert_eq!(presented(&config(), &none).ok(), Some(Presented::Nothing));
         let header_wins = headers(&[
-            ("cookie", "edx-jwt-cookie-header-payload=h.p; edx-jwt-cookie-signature=s"),
+            (
+                "cookie",
+                "edx-jwt-cookie-header-payload=h.p; edx-jwt-cookie-signature=s",
+            ),
             ("authorization", "JWT x.y.z"),
         ]);
         assert_eq!(

@@ -211,7 +211,11 @@ fn number(payload: &Map<String, Value>, claim: &str) -> Result<Option<f64>, Refu
     match payload.get(claim) {
         None => Ok(None),
         Some(Value::Number(n)) => n.as_f64().map(|t| Some(t.trunc())).ok_or(bad),
-        Some(Value::String(s)) => s.trim().parse::<i64>().map(|t| Some(t as f64)).map_err(|_| bad),
+        Some(Value::String(s)) => s
+            .trim()
+            .parse::<i64>()
+            .map(|t| Some(t as f64))
+            .map_err(|_| bad),
         Some(_) => Err(bad),
     }
 }
@@ -241,7 +245,9 @@ fn check_version(version: Option<&Value>) -> Result<(), Refusal> {
 /// The RSA keys of a JWK set (other key types are ignored, as edx-drf-extensions ignores them).
 fn rsa_keys(text: &str) -> anyhow::Result<Vec<Key>> {
     let set: JwkSet = serde_json::from_str(text).map_err(|e| {
-        anyhow::anyhow!("TENANCY_JWT_PUBLIC_SIGNING_JWK_SET is not a JWK set ({{\"keys\": [...]}}): {e}")
+        anyhow::anyhow!(
+            "TENANCY_JWT_PUBLIC_SIGNING_JWK_SET is not a JWK set ({{\"keys\": [...]}}): {e}"
+        )
     })?;
     let mut keys = Vec::new();
     for jwk in &set.keys {
@@ -265,8 +271,9 @@ fn rsa_keys(text: &str) -> anyhow::Result<Vec<Key>> {
 /// `JWT_ISSUERS` entries: ISSUER (required), AUDIENCE and SECRET_KEY, names in any case.
 fn issuers(text: &str) -> anyhow::Result<Vec<(Issuer, Option<String>)>> {
     let bad = |why: &str| anyhow::anyhow!("TENANCY_JWT_ISSUERS: {why}");
-    let list: Vec<Map<String, Value>> = serde_json::from_str(text)
-        .map_err(|_| bad("not a JSON list of {\"ISSUER\", \"AUDIENCE\", \"SECRET_KEY\"} objects"))?;
+    let list: Vec<Map<String, Value>> = serde_json::from_str(text).map_err(|_| {
+        bad("not a JSON list of {\"ISSUER\", \"AUDIENCE\", \"SECRET_KEY\"} objects")
+    })?;
     let mut out = Vec::new();
     for entry in list {
         let field = |name: &str| -> anyhow::Result<Option<String>> {
@@ -309,10 +316,22 @@ mod tests {
 
     #[test]
     fn versions_follow_semver_and_major_one() {
-        for ok in [None, Some(json!("1.0.0")), Some(json!("1.2.0")), Some(json!("0.9.1-rc.1"))] {
+        for ok in [
+            None,
+            Some(json!("1.0.0")),
+            Some(json!("1.2.0")),
+            Some(json!("0.9.1-rc.1")),
+        ] {
             assert!(check_version(ok.as_ref()).is_ok(), "{ok:?}");
         }
-        for bad in [json!("2.0.0"), json!("1.9"), json!("1"), json!(1.2), json!("01.0.0"), json!("x.y.z")] {
+        for bad in [
+            json!("2.0.0"),
+            json!("1.9"),
+            json!("1"),
+            json!(1.2),
+            json!("01.0.0"),
+            json!("x.y.z"),
+        ] {
             assert!(check_version(Some(&bad)).is_err(), "{bad}");
         }
     }

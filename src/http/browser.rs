@@ -68,8 +68,8 @@ pub async fn cors(State(state): State<AppState>, req: Request, next: Next) -> Re
 /// `GET /csrf/api/v1/token`: `{"csrfToken": ...}`, also set as the `csrftoken` cookie (the
 /// caller's own cookie is kept when it has a usable one).
 pub async fn csrf_token(headers: HeaderMap) -> Response {
-    let existing = crate::auth::sources::cookie(&headers, csrf::COOKIE)
-        .filter(|t| csrf::well_formed(t));
+    let existing =
+        crate::auth::sources::cookie(&headers, csrf::COOKIE).filter(|t| csrf::well_formed(t));
     let token = match existing {
         Some(token) => token,
         None => match csrf::new_token() {
@@ -80,7 +80,10 @@ pub async fn csrf_token(headers: HeaderMap) -> Response {
             }
         },
     };
-    let cookie = format!("{}={token}; Path=/; SameSite=Lax; Max-Age=31449600", csrf::COOKIE);
+    let cookie = format!(
+        "{}={token}; Path=/; SameSite=Lax; Max-Age=31449600",
+        csrf::COOKIE
+    );
     let mut response = Json(json!({ "csrfToken": token })).into_response();
     if let Ok(value) = HeaderValue::from_str(&cookie) {
         response.headers_mut().insert(header::SET_COOKIE, value);

@@ -6,18 +6,21 @@ use tenancy_gateway::config::Secret;
 use crate::backend_tests;
 use crate::support::*;
 
-const VIEWER: &str = "{ viewer { subject administrator filters restricted scopes authenticatedBy } }";
+const VIEWER: &str =
+    "{ viewer { subject administrator filters restricted scopes authenticatedBy } }";
 const ENSURE: &str = r#"mutation { ensureOrganization(shortName: "NewX") { created } }"#;
 
 impl TestApp {
     async fn with_header(&self, value: &str, query: &str) -> Value {
         let value = value.to_owned();
-        self.gql_with(query, json!({}), |r| r.header("authorization", value)).await
+        self.gql_with(query, json!({}), |r| r.header("authorization", value))
+            .await
     }
 
     async fn with_cookie(&self, cookie: &str, query: &str) -> Value {
         let cookie = cookie.to_owned();
-        self.gql_with(query, json!({}), |r| r.header("cookie", cookie)).await
+        self.gql_with(query, json!({}), |r| r.header("cookie", cookie))
+            .await
     }
 }
 
@@ -31,7 +34,10 @@ async fn viewer_of(app: &TestApp, token: &str) -> Result<Value, String> {
 }
 
 /// A service that trusts the example JWK set and one LMS issuer.
-async fn lms_app(backend: Backend, configure: impl FnOnce(&mut tenancy_gateway::config::Config)) -> TestApp {
+async fn lms_app(
+    backend: Backend,
+    configure: impl FnOnce(&mut tenancy_gateway::config::Config),
+) -> TestApp {
     TestApp::spawn_with(backend, |c| {
         c.jwt_public_signing_jwk_set = Some(PUBLIC_JWK_SET.to_owned());
         c.jwt_issuers = Some(Secret(

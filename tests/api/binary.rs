@@ -115,13 +115,18 @@ fn token_verb_mints_a_token_the_server_accepts() {
             "--filter",
             "content_org:MITx",
         ])
-        .env("TENANCY_JWT_SECRET", "binary-test-secret-of-32-bytes-or-more")
+        .env(
+            "TENANCY_JWT_SECRET",
+            "binary-test-secret-of-32-bytes-or-more",
+        )
         .output()
         .unwrap();
     assert!(out.status.success(), "{out:?}");
     let token = String::from_utf8(out.stdout).unwrap();
     let config = tenancy_gateway::config::Config {
-        jwt_secret: Some(tenancy_gateway::config::Secret("binary-test-secret-of-32-bytes-or-more".into())),
+        jwt_secret: Some(tenancy_gateway::config::Secret(
+            "binary-test-secret-of-32-bytes-or-more".into(),
+        )),
         ..tenancy_gateway::config::Config::for_database("sqlite::memory:")
     };
     let scope = tenancy_gateway::auth::scope_from_token(&config, token.trim())
@@ -159,10 +164,27 @@ fn a_short_or_empty_secret_stops_start_up_naming_the_variable() {
 
 #[test]
 fn token_verb_mints_rs512_with_a_private_jwk_and_refuses_bad_filters() {
-    let jwk = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/jwk/example-private.json");
+    let jwk = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/jwk/example-private.json"
+    );
     let out = Command::new(BIN)
-        .args(["token", "--subject", "ada", "--private-jwk", jwk, "--filter", "content_org:MITx"])
-        .args(["--issuer", "https://lms.test/oauth2", "--audience", "openedx", "--restricted"])
+        .args([
+            "token",
+            "--subject",
+            "ada",
+            "--private-jwk",
+            jwk,
+            "--filter",
+            "content_org:MITx",
+        ])
+        .args([
+            "--issuer",
+            "https://lms.test/oauth2",
+            "--audience",
+            "openedx",
+            "--restricted",
+        ])
         .env_remove("TENANCY_JWT_SECRET")
         .output()
         .unwrap();
@@ -184,12 +206,21 @@ fn token_verb_mints_rs512_with_a_private_jwk_and_refuses_bad_filters() {
     assert!(scope.restricted);
     assert_eq!(scope.scopes, ["user_id", "email", "profile"]);
     let header = token.split('.').next().unwrap();
-    let header = base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, header).unwrap();
+    let header =
+        base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, header).unwrap();
     let header: serde_json::Value = serde_json::from_slice(&header).unwrap();
     assert_eq!(header["alg"], "RS512");
     assert_eq!(header["kid"], "example-1");
     let bad = Command::new(BIN)
-        .args(["token", "--subject", "ada", "--private-jwk", jwk, "--filter", "MITx"])
+        .args([
+            "token",
+            "--subject",
+            "ada",
+            "--private-jwk",
+            jwk,
+            "--filter",
+            "MITx",
+        ])
         .output()
         .unwrap();
     assert!(!bad.status.success());

@@ -9,19 +9,29 @@ const ORIGIN: &str = "http://mfe.test:2000";
 const ENSURE: &str = r#"mutation { ensureOrganization(shortName: "NewX") { created } }"#;
 
 async fn browser_app(backend: Backend) -> TestApp {
-    TestApp::spawn_with(backend, |c| c.cors_allowed_origins = vec![ORIGIN.to_owned(), "http://other.test".to_owned()])
-        .await
-        .unwrap()
+    TestApp::spawn_with(backend, |c| {
+        c.cors_allowed_origins = vec![ORIGIN.to_owned(), "http://other.test".to_owned()]
+    })
+    .await
+    .unwrap()
 }
 
 /// A CSRF token and the cookie header that goes with it.
 async fn csrf(app: &TestApp) -> (String, String) {
-    let resp = app.client().get(app.url("/csrf/api/v1/token")).send().await.unwrap();
+    let resp = app
+        .client()
+        .get(app.url("/csrf/api/v1/token"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 200);
     let set_cookie = resp.headers()["set-cookie"].to_str().unwrap().to_owned();
     let body: Value = resp.json().await.unwrap();
     let token = body["csrfToken"].as_str().unwrap().to_owned();
-    assert!(set_cookie.starts_with(&format!("csrftoken={token};")), "{set_cookie}");
+    assert!(
+        set_cookie.starts_with(&format!("csrftoken={token};")),
+        "{set_cookie}"
+    );
     (token.clone(), format!("csrftoken={token}"))
 }
 

@@ -28,7 +28,10 @@ pub fn single(media: MediaType, answer: Answer) -> Response {
 pub fn batch(media: MediaType, answers: Vec<Answer>) -> Response {
     let challenge = answers.iter().any(|a| refused_with(a, "UNAUTHENTICATED"));
     let bodies: Vec<Value> = answers.into_iter().map(body).collect();
-    challenged(respond(StatusCode::OK, media, Value::Array(bodies)), challenge)
+    challenged(
+        respond(StatusCode::OK, media, Value::Array(bodies)),
+        challenge,
+    )
 }
 
 /// A refused token is answered with the scheme to use, as edx-drf-extensions does.

@@ -7,8 +7,8 @@ mod raw;
 mod tokens;
 
 pub use auth::*;
-pub use tokens::*;
 pub use cluster::PgCluster;
+pub use tokens::*;
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
