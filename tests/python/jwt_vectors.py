@@ -93,6 +93,17 @@ def hs(claims, secret=SECRET):
     return jwt.encode(claims, secret, algorithm="HS256")
 
 
+def hs_raw(claims, key, alg="HS256"):
+    """HMAC signed by hand (PyJWT refuses short keys for some algorithms)."""
+    import hashlib
+    import hmac
+
+    digest = {"HS256": hashlib.sha256, "HS512": hashlib.sha512}[alg]
+    signing_input = f"{b64({'alg': alg, 'typ': 'JWT'})}.{b64(claims)}"
+    mac = hmac.new(key, signing_input.encode(), digest).digest()
+    return signing_input + "." + base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
+
+
 def b64(data):
     return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
 
@@ -160,6 +171,16 @@ VECTORS = {
     "numeric sub": lambda: rs(payload(sub=12345)),
     "string exp": lambda: rs(payload(exp=str(NOW + 86400))),
     "not a jwt": lambda: "not.a.jwt",
+    "rs512 key 2 with an unknown kid": lambda: rs(payload(), KEY2, kid="retired"),
+    "hs256 with an empty secret": lambda: hs_raw(payload(), b""),
+    "hs256 with a kid header": lambda: jwt.encode(payload(), SECRET, algorithm="HS256", headers={"kid": "key-1"}),
+    "hs512 right secret": lambda: hs_raw(payload(), SECRET.encode(), "HS512"),
+    "audience list with a number": lambda: rs(payload(aud=[1, AUDIENCE])),
+    "float exp": lambda: rs(payload(exp=NOW + 86400.5)),
+    "string iat": lambda: rs(payload(iat=str(NOW))),
+    "administrator, content_org filter": lambda: rs(
+        payload(administrator=True, filters=["content_org:MITx"])
+    ),
 }
 
 
