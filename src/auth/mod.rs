@@ -10,6 +10,7 @@
 pub mod claims;
 pub mod csrf;
 pub mod mint;
+mod settings;
 pub mod sources;
 pub mod verify;
 

@@ -5,8 +5,9 @@
 
 use std::time::Duration;
 
-use jsonwebtoken::jwk::{AlgorithmParameters, JwkSet};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode, decode_header};
+
+use super::settings::{issuers, rsa_keys};
 use serde_json::{Map, Value};
 
 use crate::config::Config;
@@ -16,18 +17,18 @@ pub const MIN_SECRET_BYTES: usize = 32;
 
 /// One trusted issuer: tokens naming it in `iss` must carry its audience.
 #[derive(Clone, Debug)]
-struct Issuer {
-    issuer: Option<String>,
-    audience: Option<String>,
+pub struct Issuer {
+    pub issuer: Option<String>,
+    pub audience: Option<String>,
 }
 
 /// A key and which issuers' rules apply to the tokens it verifies.
-struct Key {
-    kid: Option<String>,
-    key: DecodingKey,
+pub struct Key {
+    pub kid: Option<String>,
+    pub key: DecodingKey,
     /// `Some(i)`: the shorthand secret, checked against `issuers[i]` only; `None`: the
     /// `TENANCY_JWT_ISSUERS` list (or nothing when there is none).
-    owner: Option<usize>,
+    pub owner: Option<usize>,
 }
 
 /// Every key and rule from the configuration, built once at start-up.
@@ -240,65 +241,6 @@ fn check_version(version: Option<&Value>) -> Result<(), Refusal> {
         Ok(major) if major <= 1 => Ok(()),
         _ => Err("unsupported version (major above 1)"),
     }
-}
-
-/// The RSA keys of a JWK set (other key types are ignored, as edx-drf-extensions ignores them).
-fn rsa_keys(text: &str) -> anyhow::Result<Vec<Key>> {
-    let set: JwkSet = serde_json::from_str(text).map_err(|e| {
-        anyhow::anyhow!(
-            "TENANCY_JWT_PUBLIC_SIGNING_JWK_SET is not a JWK set ({{\"keys\": [...]}}): {e}"
-        )
-    })?;
-    let mut keys = Vec::new();
-    for jwk in &set.keys {
-        if let AlgorithmParameters::RSA(rsa) = &jwk.algorithm {
-            let key = DecodingKey::from_rsa_components(&rsa.n, &rsa.e).map_err(|e| {
-                anyhow::anyhow!("TENANCY_JWT_PUBLIC_SIGNING_JWK_SET holds a bad RSA key: {e}")
-            })?;
-            keys.push(Key {
-                kid: jwk.common.key_id.clone(),
-                key,
-                owner: None,
-            });
-        }
-    }
-    if keys.is_empty() {
-        anyhow::bail!("TENANCY_JWT_PUBLIC_SIGNING_JWK_SET holds no RSA key");
-    }
-    Ok(keys)
-}
-
-/// `JWT_ISSUERS` entries: ISSUER (required), AUDIENCE and SECRET_KEY, names in any case.
-fn issuers(text: &str) -> anyhow::Result<Vec<(Issuer, Option<String>)>> {
-    let bad = |why: &str| anyhow::anyhow!("TENANCY_JWT_ISSUERS: {why}");
-    let list: Vec<Map<String, Value>> = serde_json::from_str(text).map_err(|_| {
-        bad("not a JSON list of {\"ISSUER\", \"AUDIENCE\", \"SECRET_KEY\"} objects")
-    })?;
-    let mut out = Vec::new();
-    for entry in list {
-        let field = |name: &str| -> anyhow::Result<Option<String>> {
-            match entry.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)) {
-                None | Some((_, Value::Null)) => Ok(None),
-                Some((_, Value::String(s))) => Ok(Some(s.clone())),
-                Some(_) => Err(bad(&format!("{name} must be a string"))),
-            }
-        };
-        let issuer = field("ISSUER")?.ok_or_else(|| bad("every entry needs an ISSUER"))?;
-        let secret = field("SECRET_KEY")?;
-        if secret.as_ref().is_some_and(|s| s.len() < MIN_SECRET_BYTES) {
-            return Err(bad(&format!(
-                "a SECRET_KEY is empty or shorter than {MIN_SECRET_BYTES} bytes"
-            )));
-        }
-        out.push((
-            Issuer {
-                issuer: Some(issuer),
-                audience: field("AUDIENCE")?,
-            },
-            secret,
-        ));
-    }
-    Ok(out)
 }
 
 /// Seconds since the epoch.
