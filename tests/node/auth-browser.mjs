@@ -38,6 +38,7 @@ function startService(allowed) {
       DATABASE_URL: `sqlite://${work}/tenancy.db?mode=rwc`,
       TENANCY_JWT_SECRET: SECRET,
       TENANCY_CORS_ALLOWED_ORIGINS: allowed,
+      RUST_LOG: 'warn',
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
