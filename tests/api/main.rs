@@ -8,6 +8,7 @@ mod support;
 mod access;
 mod auth;
 mod auth_differential;
+mod auth_writes;
 mod backfill;
 mod binary;
 mod browser;
