@@ -205,4 +205,37 @@ backend_tests! {
         assert_eq!(viewer_of(&app, &hs256(&claims("ada", json!({})))).await.unwrap_err(), "UNAUTHENTICATED");
         assert_eq!(viewer_of(&app, &rs512(&claims("ada", json!({})))).await.unwrap_err(), "UNAUTHENTICATED");
     }
+
+    async fn the_shorthand_secret_keeps_its_issuer_and_audience(app: TestApp) {
+        drop(app);
+        let app = TestApp::spawn_with(BACKEND, |c| {
+            c.jwt_issuer = Some("https://local.test".into());
+            c.jwt_audience = Some("tenancy".into());
+        }).await.unwrap();
+        let good = claims("ada", json!({ "iss": "https://local.test", "aud": "tenancy" }));
+        assert!(viewer_of(&app, &hs256(&good)).await.is_ok());
+        for bad in [json!({ "iss": null, "aud": "tenancy" }), json!({ "iss": "https://local.test", "aud": "x" })] {
+            let mut c = good.clone();
+            c.as_object_mut().unwrap().extend(bad.as_object().unwrap().clone());
+            c.as_object_mut().unwrap().retain(|_, v| !v.is_null());
+            assert_eq!(viewer_of(&app, &hs256(&c)).await.unwrap_err(), "UNAUTHENTICATED", "{bad}");
+        }
+        // A plain Bearer token of the local shorthand, as before.
+        let body = app.as_user(&hs256(&good), VIEWER, json!({})).await;
+        assert_eq!(body["data"]["viewer"]["authenticatedBy"], "HEADER");
+    }
+
+    async fn cookie_names_are_configurable(app: TestApp) {
+        drop(app);
+        let app = TestApp::spawn_with(BACKEND, |c| {
+            c.jwt_cookie_header_payload_name = "stage-jwt-hp".into();
+            c.jwt_cookie_signature_name = "stage-jwt-sig".into();
+        }).await.unwrap();
+        let token = hs256(&claims("ada", json!({})));
+        let (hp, sig) = token.rsplit_once('.').unwrap();
+        let body = app.with_cookie(&format!("stage-jwt-hp={hp}; stage-jwt-sig={sig}"), VIEWER).await;
+        assert_eq!(body["data"]["viewer"]["subject"], "ada", "{body}");
+        let default_names = app.with_cookie(&jwt_cookies(&token), VIEWER).await;
+        assert!(default_names["data"]["viewer"]["subject"].is_null());
+    }
 }
