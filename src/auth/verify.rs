@@ -167,17 +167,15 @@ impl Verifier {
         }
         check_version(payload.get("version"))?;
         let rules: &[Issuer] = match owner {
-            Some(i) => std::slice::from_ref(&self.issuers[i]),
-            None => &self.issuers[..self.listed],
+            // The shorthand secret's token: the shorthand's own iss/aud.
+            Some(i) => self.issuers.get(i..=i).unwrap_or_default(),
+            None if self.listed > 0 => self.issuers.get(..self.listed).unwrap_or_default(),
+            // An RSA token with no issuer list: the shorthand's iss/aud, when there is one.
+            None => match self.issuers.get(..1) {
+                Some(shorthand) if !shorthand.is_empty() => shorthand,
+                _ => return Ok(()),
+            },
         };
-        let shorthand_only = owner.is_none() && self.listed == 0;
-        if shorthand_only {
-            // An RSA token with no issuer list: the shorthand's iss/aud, when it has one.
-            return match self.issuers.first() {
-                Some(issuer) => self.check_issuer(payload, std::slice::from_ref(issuer)),
-                None => Ok(()),
-            };
-        }
         self.check_issuer(payload, rules)
     }
 
