@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The test suite: one compiled test binary runs every integration test against SQLite and
 # against a throwaway PostgreSQL cluster started here (and removed on exit); then GraphiQL is
-# checked in headless Chromium, the subgraph is composed and queried with Apollo's tools, and
+# checked in headless Chromium (and a micro-frontend's cookie login, CORS and CSRF), the subgraph is composed and queried with Apollo's tools, and
 # GraphQL-over-HTTP compliance is audited with graphql-http's own suite.
 # Extra arguments go to `cargo test` (for example a name filter) and skip the Node checks.
 set -euo pipefail
@@ -11,6 +11,19 @@ source scripts/pg.sh
 pg_start
 trap pg_stop EXIT
 export TENANCY_TEST_POSTGRES_URL="$PG_URL"
+
+# Differential JWT vectors: tokens made by Open edX's own edx-drf-extensions (pinned in
+# tests/python/requirements.txt), each judged by its decoder; tests/api/auth_differential.rs
+# checks that the service agrees on every one.
+venv=target/pyvenv
+if [ ! -f "$venv/.installed" ] || [ tests/python/requirements.txt -nt "$venv/.installed" ]; then
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check -r tests/python/requirements.txt
+    touch "$venv/.installed"
+fi
+"$venv/bin/python" tests/python/jwt_vectors.py target/jwt-vectors.json
+export TENANCY_TEST_JWT_VECTORS="$PWD/target/jwt-vectors.json"
+
 cargo test --workspace --locked "$@"
 
 if [ $# -eq 0 ]; then
@@ -18,6 +31,8 @@ if [ $# -eq 0 ]; then
         [ -d tests/node/node_modules/playwright-core ] \
             || (cd tests/node && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --ignore-scripts --no-audit --no-fund >/dev/null)
         scripts/graphiql-check.sh target/debug/tenancy-gateway target/graphiql.png
+        # A micro-frontend on another origin: JWT cookies, CORS and CSRF in a real browser.
+        node tests/node/auth-browser.mjs target/debug/tenancy-gateway
         # Apollo composition + gateway over our subgraph and a catalog subgraph.
         APOLLO_TELEMETRY_DISABLED=true node tests/node/federation.mjs target/debug/tenancy-gateway
     elif [ -n "${CI:-}" ]; then

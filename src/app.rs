@@ -21,13 +21,14 @@ impl Server {
     /// Connects to and migrates the database, then binds `listen` (port 0 picks a free port).
     pub async fn bind(config: Config, listen: &str) -> anyhow::Result<Server> {
         crate::domain::check_patterns()?;
+        let verifier = crate::auth::Verifier::from_config(&config)?;
         let metrics = Metrics::new();
         let db = crate::db::connect(&config.database_url, &metrics).await?;
         crate::db::migrate(&db).await?;
         let config = Arc::new(config);
-        let feed = Arc::new(ChangeFeed::start(db.clone(), &config.database_url).await);
+        let feed = Arc::new(ChangeFeed::start(&config.database_url).await?);
         let schema = build_schema(db.clone(), config.clone(), feed);
-        let state = AppState::new(db, schema, metrics, config);
+        let state = AppState::new(db, schema, metrics, config).with_verifier(verifier);
         let listener = TcpListener::bind(listen).await?;
         Ok(Server { listener, state })
     }

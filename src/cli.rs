@@ -1,6 +1,7 @@
 //! The command line: `serve`, `migrate`, `schema`, `seed`, `backfill`.
 
 mod backfill;
+mod token;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -11,6 +12,7 @@ use tracing_subscriber::EnvFilter;
 use crate::app::{Server, shutdown_signal};
 use crate::config::{Config, DEFAULT_LISTEN};
 use crate::domain::scope::Scope;
+use token::TokenArgs;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -48,21 +50,9 @@ enum Command {
     Migrate,
     /// Print the federation SDL (what schema.graphql holds).
     Schema,
-    /// Mint an HS256 bearer token with TENANCY_JWT_SECRET, for local use and tests.
-    Token {
-        /// The token's subject (`sub`).
-        #[arg(long)]
-        subject: String,
-        /// Grant the administrator claim (covers every operation).
-        #[arg(long)]
-        administrator: bool,
-        /// A `filters` entry, e.g. `content_org:MITx` (repeatable).
-        #[arg(long = "filter")]
-        filters: Vec<String>,
-        /// Lifetime in seconds.
-        #[arg(long, default_value_t = 3600)]
-        ttl: u64,
-    },
+    /// Mint an Open edX-shaped token for local use: HS256 with TENANCY_JWT_SECRET (or the first
+    /// TENANCY_JWT_ISSUERS secret), or RS512 with `--private-jwk`.
+    Token(TokenArgs),
     /// Load example data.
     Seed {
         /// The example graph of the design notes: partners edx, mitpe and hxplus, their
@@ -133,28 +123,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Schema => {
             print!("{}", crate::graphql::sdl());
         }
-        Command::Token {
-            subject,
-            administrator,
-            filters,
-            ttl,
-        } => {
-            let Some(secret) = &cli.config.jwt_secret else {
-                anyhow::bail!("set TENANCY_JWT_SECRET (or --jwt-secret) to mint a token");
-            };
-            let claims = crate::auth::Claims {
-                sub: Some(subject),
-                administrator,
-                filters,
-                exp: (chrono::Utc::now().timestamp().max(0) as u64).saturating_add(ttl),
-                iss: cli.config.jwt_issuer.clone(),
-                aud: cli.config.jwt_audience.clone(),
-                ..Default::default()
-            };
-            println!(
-                "{}",
-                crate::auth::mint(&secret.0, &claims).map_err(|e| anyhow::anyhow!(e.message()))?
-            );
+        Command::Token(args) => {
+            println!("{}", token::mint(&cli.config, args)?);
         }
         Command::Seed { demo, actor } => {
             if !demo {

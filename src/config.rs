@@ -43,7 +43,8 @@ pub struct Config {
     )]
     pub organizations_autocreate: bool,
 
-    /// HS256 secret for bearer tokens. Unset: every token is rejected, anonymous reads work.
+    /// Shorthand for one HS256 issuer (local use): at least 32 bytes. With no token settings at
+    /// all every token is refused and anonymous reads work.
     #[arg(
         long,
         env = "TENANCY_JWT_SECRET",
@@ -52,13 +53,70 @@ pub struct Config {
     )]
     pub jwt_secret: Option<Secret>,
 
-    /// When set, tokens must carry this `iss`.
+    /// With TENANCY_JWT_SECRET: tokens it verifies must carry this `iss`.
     #[arg(long, env = "TENANCY_JWT_ISSUER", global = true)]
     pub jwt_issuer: Option<String>,
 
-    /// When set, tokens must carry this `aud`.
+    /// With TENANCY_JWT_SECRET: tokens it verifies must carry this `aud`.
     #[arg(long, env = "TENANCY_JWT_AUDIENCE", global = true)]
     pub jwt_audience: Option<String>,
+
+    /// The LMS's public JWK set (`JWT_AUTH["JWT_PUBLIC_SIGNING_JWK_SET"]`): RSA keys that verify
+    /// RS256 and RS512 tokens.
+    #[arg(long, env = "TENANCY_JWT_PUBLIC_SIGNING_JWK_SET", global = true)]
+    pub jwt_public_signing_jwk_set: Option<String>,
+
+    /// The LMS's `JWT_AUTH["JWT_ISSUERS"]` as JSON: `[{"ISSUER": .., "AUDIENCE": .., "SECRET_KEY":
+    /// ..}]`. When set, every token's `iss` must be one of them and its `aud` that issuer's audience.
+    #[arg(
+        long,
+        env = "TENANCY_JWT_ISSUERS",
+        global = true,
+        hide_env_values = true
+    )]
+    pub jwt_issuers: Option<Secret>,
+
+    /// Whether `aud` must hold the issuer's audience (`JWT_VERIFY_AUDIENCE`).
+    #[arg(
+        long,
+        env = "TENANCY_JWT_VERIFY_AUDIENCE",
+        default_value_t = true,
+        action = clap::ArgAction::Set,
+        global = true
+    )]
+    pub jwt_verify_audience: bool,
+
+    /// Clock leeway for `exp`, `iat` and `nbf` (`0s`, `1s`, `500ms`).
+    #[arg(long, env = "TENANCY_JWT_LEEWAY", default_value = "1s", value_parser = parse_leeway, global = true)]
+    pub jwt_leeway: Duration,
+
+    /// The cookie holding `header.payload` of the micro-frontends' JWT.
+    #[arg(
+        long,
+        env = "TENANCY_JWT_COOKIE_HEADER_PAYLOAD_NAME",
+        default_value = "edx-jwt-cookie-header-payload",
+        global = true
+    )]
+    pub jwt_cookie_header_payload_name: String,
+
+    /// The cookie holding the signature of the micro-frontends' JWT.
+    #[arg(
+        long,
+        env = "TENANCY_JWT_COOKIE_SIGNATURE_NAME",
+        default_value = "edx-jwt-cookie-signature",
+        global = true
+    )]
+    pub jwt_cookie_signature_name: String,
+
+    /// Browser origins allowed to call the API with credentials (exact, comma-separated, like
+    /// `CORS_ORIGIN_WHITELIST`); none by default.
+    #[arg(
+        long,
+        env = "TENANCY_CORS_ALLOWED_ORIGINS",
+        value_delimiter = ',',
+        global = true
+    )]
+    pub cors_allowed_origins: Vec<String>,
 
     #[command(flatten)]
     pub limits: Limits,
@@ -169,6 +227,19 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     Ok(duration)
 }
 
+/// A leeway: like `parse_duration`, but zero is allowed.
+pub fn parse_leeway(text: &str) -> Result<Duration, String> {
+    if text
+        .trim()
+        .trim_end_matches(['s', 'm'])
+        .trim_matches('0')
+        .is_empty()
+    {
+        return Ok(Duration::ZERO);
+    }
+    parse_duration(text)
+}
+
 impl Config {
     /// Defaults for a given database, as the CLI would build them with no flags.
     pub fn for_database(database_url: impl Into<String>) -> Self {
@@ -178,77 +249,17 @@ impl Config {
             jwt_secret: None,
             jwt_issuer: None,
             jwt_audience: None,
+            jwt_public_signing_jwk_set: None,
+            jwt_issuers: None,
+            jwt_verify_audience: true,
+            jwt_leeway: Duration::from_secs(1),
+            jwt_cookie_header_payload_name: "edx-jwt-cookie-header-payload".to_owned(),
+            jwt_cookie_signature_name: "edx-jwt-cookie-signature".to_owned(),
+            cors_allowed_origins: Vec::new(),
             limits: Limits::default(),
         }
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use clap::Parser;
-
-    #[derive(Parser)]
-    struct Cli {
-        #[command(flatten)]
-        limits: Limits,
-    }
-
-    #[test]
-    fn limits_default_to_their_documented_values_and_take_flags() -> Result<(), String> {
-        let cli = Cli::try_parse_from(["serve"]).map_err(|e| e.to_string())?;
-        assert_eq!(
-            cli.limits,
-            Limits::DEFAULT,
-            "clap's defaults match Limits::DEFAULT"
-        );
-        let cli = Cli::try_parse_from([
-            "serve",
-            "--max-query-depth=3",
-            "--max-query-complexity=40",
-            "--max-batch-size=2",
-            "--max-body-bytes=1000",
-            "--request-timeout=250ms",
-            "--max-inflight-per-client=3",
-            "--max-concurrent-queries=5",
-        ])
-        .map_err(|e| e.to_string())?;
-        assert_eq!(
-            cli.limits,
-            Limits {
-                query_depth: 3,
-                query_complexity: 40,
-                batch_size: 2,
-                body_bytes: 1000,
-                request_timeout: Duration::from_millis(250),
-                inflight_per_client: 3,
-                concurrent_queries: 5,
-            }
-        );
-        Ok(())
-    }
-
-    #[test]
-    fn query_slots_default_by_engine() {
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let auto = Limits::DEFAULT;
-        assert_eq!(auto.query_slots("sqlite://x.db"), cores);
-        assert_eq!(auto.query_slots("postgres://h/db"), 4 * cores);
-        let set = Limits {
-            concurrent_queries: 3,
-            ..Limits::DEFAULT
-        };
-        assert_eq!(set.query_slots("sqlite://x.db"), 3);
-    }
-
-    #[test]
-    fn durations_parse_with_units() {
-        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
-        assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
-        assert_eq!(parse_duration("45"), Ok(Duration::from_secs(45)));
-        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
-        for bad in ["", "s", "0s", "1h", "-1s", "1.5s"] {
-            assert!(parse_duration(bad).is_err(), "{bad:?}");
-        }
-    }
-}
+mod tests;

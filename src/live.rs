@@ -20,8 +20,10 @@ pub struct ChangeFeed {
 }
 
 impl ChangeFeed {
-    /// Starts watching the log of `db` (reached again at `url` for LISTEN on PostgreSQL).
-    pub async fn start(db: DatabaseConnection, url: &str) -> ChangeFeed {
+    /// Starts watching the log of the database at `url`, on connections of its own: its polls
+    /// are no request's statements (`tenancy_sql_statements_total` counts requests' work).
+    pub async fn start(url: &str) -> anyhow::Result<ChangeFeed> {
+        let db = crate::db::connect(url, &crate::metrics::Metrics::new()).await?;
         let initial = repo::change::last_id(&db).await.unwrap_or(0);
         let (last, _) = watch::channel(initial);
         let postgres = db.get_database_backend() == DbBackend::Postgres;
@@ -36,7 +38,7 @@ impl ChangeFeed {
         if postgres {
             tasks.push(tokio::spawn(listen(url.to_owned(), wake)));
         }
-        ChangeFeed { last, tasks }
+        Ok(ChangeFeed { last, tasks })
     }
 
     /// A feed that never moves (a service without subscribers to wake, in tests).

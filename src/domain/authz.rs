@@ -11,14 +11,18 @@ pub fn forbidden(message: impl Into<String>) -> AppError {
     }
 }
 
-/// The caller's subject; anonymous callers may not write.
+/// The caller's subject; anonymous callers and read-only tokens may not write.
 pub fn require_subject(scope: &Scope) -> AppResult<&str> {
-    scope
+    let subject = scope
         .subject
         .as_deref()
         .ok_or_else(|| AppError::Unauthenticated {
             message: "this operation needs a token".into(),
-        })
+        })?;
+    if scope.restricted {
+        return Err(forbidden("this token is read-only (is_restricted)"));
+    }
+    Ok(subject)
 }
 
 pub fn require_admin(scope: &Scope, what: &str) -> AppResult<()> {

@@ -19,6 +19,21 @@ pub struct Scope {
     pub filters: Vec<String>,
     /// When the token expires (seconds since the epoch): a subscription ends then.
     pub expires: Option<i64>,
+    /// `is_restricted: true`: a read-only token; every mutation is refused.
+    pub restricted: bool,
+    /// The token's `scopes` claim (shown by `viewer`).
+    pub scopes: Vec<String>,
+    /// Where the token came from; `None` when anonymous.
+    pub authenticated_by: Option<AuthSource>,
+}
+
+/// Where a caller's token came from (DESIGN section 8.1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AuthSource {
+    /// The `Authorization` header (`JWT` or `Bearer`).
+    Header,
+    /// The micro-frontends' JWT cookies; mutations also need the CSRF token.
+    Cookie,
 }
 
 impl Scope {

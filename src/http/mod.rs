@@ -3,6 +3,7 @@
 //! `graphql` speaks GraphQL over HTTP, `ops` answers operators, and `layers` wraps every route
 //! in the protections and observability shared by all of them.
 
+mod browser;
 mod fairness;
 mod graphiql;
 mod graphql;
@@ -29,6 +30,8 @@ pub struct AppState {
     /// Execution slots for queries (`Limits::concurrent_queries`).
     pub query_slots: Arc<tokio::sync::Semaphore>,
     pub documents: Arc<Documents>,
+    /// The token keys and rules, read from the configuration at start-up.
+    pub verifier: Arc<crate::auth::Verifier>,
 }
 
 impl AppState {
@@ -46,7 +49,14 @@ impl AppState {
             config,
             query_slots: Arc::new(tokio::sync::Semaphore::new(slots)),
             documents: Arc::default(),
+            verifier: Arc::new(crate::auth::Verifier::refuse_all()),
         }
+    }
+
+    /// The same state with the token verifier built from the configuration.
+    pub fn with_verifier(mut self, verifier: crate::auth::Verifier) -> Self {
+        self.verifier = Arc::new(verifier);
+        self
     }
 }
 
@@ -61,9 +71,14 @@ pub fn router(state: AppState) -> Router {
                     fairness::limit_per_client,
                 )),
         )
+        .route("/csrf/api/v1/token", get(browser::csrf_token))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
         .merge(graphiql::routes());
-    layers::wrap(routes, &state).with_state(state)
+    let routes = layers::wrap(routes, &state).layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        browser::cors,
+    ));
+    routes.with_state(state)
 }

@@ -117,8 +117,8 @@ backend_tests! {
 
     async fn bad_tokens_fail_every_operation(app: TestApp) {
         use tenancy_gateway::auth::{Claims, mint};
-        let expired = mint(crate::support::SECRET, &Claims { sub: Some("a".into()), exp: 1000, ..Claims::default() }).unwrap();
-        let forged = mint("not-the-secret", &Claims { sub: Some("a".into()), administrator: true, exp: 4_000_000_000, ..Claims::default() }).unwrap();
+        let expired = mint(crate::support::SECRET, &Claims { sub: Some("a".into()), exp: 1000, iat: Some(900), ..Claims::default() }).unwrap();
+        let forged = mint("not-the-secret", &Claims { sub: Some("a".into()), administrator: true, exp: 4_000_000_000, iat: Some(1000), ..Claims::default() }).unwrap();
         for bad in [expired.as_str(), forged.as_str(), "x.y.z", ""] {
             for op in ["{ organizations { totalCount } }", r#"mutation { ensureOrganization(shortName: "X") { created } }"#] {
                 let body = app.as_user(bad, op, json!({})).await;

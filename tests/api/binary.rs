@@ -115,13 +115,18 @@ fn token_verb_mints_a_token_the_server_accepts() {
             "--filter",
             "content_org:MITx",
         ])
-        .env("TENANCY_JWT_SECRET", "s3cret")
+        .env(
+            "TENANCY_JWT_SECRET",
+            "binary-test-secret-of-32-bytes-or-more",
+        )
         .output()
         .unwrap();
     assert!(out.status.success(), "{out:?}");
     let token = String::from_utf8(out.stdout).unwrap();
     let config = tenancy_gateway::config::Config {
-        jwt_secret: Some(tenancy_gateway::config::Secret("s3cret".into())),
+        jwt_secret: Some(tenancy_gateway::config::Secret(
+            "binary-test-secret-of-32-bytes-or-more".into(),
+        )),
         ..tenancy_gateway::config::Config::for_database("sqlite::memory:")
     };
     let scope = tenancy_gateway::auth::scope_from_token(&config, token.trim())
@@ -136,4 +141,88 @@ fn token_verb_mints_a_token_the_server_accepts() {
         .output()
         .unwrap();
     assert!(!missing.status.success());
+}
+
+#[test]
+fn a_short_or_empty_secret_stops_start_up_naming_the_variable() {
+    for secret in ["", "short-secret"] {
+        let dir = tempfile::tempdir().unwrap();
+        let out = Command::new(BIN)
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .env("TENANCY_JWT_SECRET", secret)
+            .env("DATABASE_URL", "sqlite::memory:")
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{out:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
+        assert_eq!(errors.len(), 1, "{stderr}");
+        assert!(errors[0].contains("TENANCY_JWT_SECRET"), "{stderr}");
+    }
+}
+
+#[test]
+fn token_verb_mints_rs512_with_a_private_jwk_and_refuses_bad_filters() {
+    let jwk = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/jwk/example-private.json"
+    );
+    let out = Command::new(BIN)
+        .args([
+            "token",
+            "--subject",
+            "ada",
+            "--private-jwk",
+            jwk,
+            "--filter",
+            "content_org:MITx",
+        ])
+        .args([
+            "--issuer",
+            "https://lms.test/oauth2",
+            "--audience",
+            "openedx",
+            "--restricted",
+        ])
+        .env_remove("TENANCY_JWT_SECRET")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let token = String::from_utf8(out.stdout).unwrap();
+    let config = tenancy_gateway::config::Config {
+        jwt_public_signing_jwk_set: Some(
+            include_str!("../data/jwk/example-public-set.json").to_owned(),
+        ),
+        jwt_issuers: Some(tenancy_gateway::config::Secret(
+            r#"[{"ISSUER": "https://lms.test/oauth2", "AUDIENCE": "openedx"}]"#.to_owned(),
+        )),
+        ..tenancy_gateway::config::Config::for_database("sqlite::memory:")
+    };
+    let scope = tenancy_gateway::auth::scope_from_token(&config, token.trim())
+        .map_err(|e| e.message())
+        .unwrap();
+    assert_eq!(scope.subject.as_deref(), Some("ada"));
+    assert!(scope.restricted);
+    assert_eq!(scope.scopes, ["user_id", "email", "profile"]);
+    let header = token.split('.').next().unwrap();
+    let header =
+        base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, header).unwrap();
+    let header: serde_json::Value = serde_json::from_slice(&header).unwrap();
+    assert_eq!(header["alg"], "RS512");
+    assert_eq!(header["kid"], "example-1");
+    let bad = Command::new(BIN)
+        .args([
+            "token",
+            "--subject",
+            "ada",
+            "--private-jwk",
+            jwk,
+            "--filter",
+            "MITx",
+        ])
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("type:value"));
 }

@@ -146,6 +146,7 @@ backend_tests! {
             use tenancy_gateway::auth::{Claims, mint};
             let claims = Claims {
                 sub: Some("ada".into()),
+                iat: Some(chrono::Utc::now().timestamp() as u64),
                 exp: (chrono::Utc::now().timestamp() + 2) as u64,
                 ..Claims::default()
             };

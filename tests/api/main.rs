@@ -6,8 +6,12 @@
 mod support;
 
 mod access;
+mod auth;
+mod auth_differential;
+mod auth_writes;
 mod backfill;
 mod binary;
+mod browser;
 mod courses;
 mod errors;
 mod faults;

@@ -1,5 +1,6 @@
-use async_graphql::{Context, Object, Result, SimpleObject};
+use async_graphql::{Context, Enum, Object, Result, SimpleObject};
 
+use crate::domain::scope::AuthSource;
 use crate::graphql::context::ContextExt;
 use crate::graphql::object::Grant;
 
@@ -14,7 +15,31 @@ pub struct Viewer {
     administrator: bool,
     /// The token's `filters` (for example `content_org:MITx`).
     filters: Vec<String>,
+    /// Whether the token is read-only (`is_restricted`): every mutation is refused.
+    restricted: bool,
+    /// The token's `scopes`.
+    scopes: Vec<String>,
+    /// Where the token came from; null when anonymous.
+    authenticated_by: Option<AuthenticatedBy>,
     grants: Vec<Grant>,
+}
+
+/// Where the caller's token came from.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum AuthenticatedBy {
+    /// The `Authorization` header (`JWT` or `Bearer`).
+    Header,
+    /// The micro-frontends' JWT cookies.
+    Cookie,
+}
+
+impl From<AuthSource> for AuthenticatedBy {
+    fn from(source: AuthSource) -> Self {
+        match source {
+            AuthSource::Header => AuthenticatedBy::Header,
+            AuthSource::Cookie => AuthenticatedBy::Cookie,
+        }
+    }
 }
 
 #[Object]
@@ -31,6 +56,9 @@ impl ViewerQuery {
             subject: scope.subject.clone(),
             administrator: scope.administrator,
             filters,
+            restricted: scope.restricted,
+            scopes: scope.scopes.clone(),
+            authenticated_by: scope.authenticated_by.map(AuthenticatedBy::from),
             grants,
         })
     }

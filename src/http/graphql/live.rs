@@ -14,7 +14,7 @@ use crate::http::AppState;
 
 /// The caller of a subscription request, from its headers (or cookies).
 pub fn scope(state: &AppState, headers: &HeaderMap) -> Result<Scope, AppError> {
-    auth::scope_from_headers(&state.config, headers)
+    auth::authenticate(&state.verifier, &state.config, headers)
 }
 
 /// The caller named by an `Authorization` value sent in a WebSocket's `connection_init`.
@@ -24,7 +24,7 @@ pub fn scope_from_authorization(state: &AppState, value: &str) -> Result<Scope, 
         message: "the Authorization value is not a valid header value".into(),
     })?;
     headers.insert(header::AUTHORIZATION, value);
-    auth::scope_from_headers(&state.config, &headers)
+    auth::authenticate(&state.verifier, &state.config, &headers)
 }
 
 /// The per-request context of a subscription. Its fields resolve without loaders (a change is

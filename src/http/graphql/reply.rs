@@ -19,14 +19,41 @@ pub fn single(media: MediaType, answer: Answer) -> Response {
     {
         return respond_bytes(status, media, bytes);
     }
-    respond(status, media, body(answer))
+    let challenge = refused_with(&answer, "UNAUTHENTICATED");
+    challenged(respond(status, media, body(answer)), challenge)
 }
 
 /// The response to a batch: a JSON array with one answer per operation, in order. Operations of
 /// a batch fail or succeed one by one, so the batch as a whole is answered 200.
 pub fn batch(media: MediaType, answers: Vec<Answer>) -> Response {
+    let challenge = answers.iter().any(|a| refused_with(a, "UNAUTHENTICATED"));
     let bodies: Vec<Value> = answers.into_iter().map(body).collect();
-    respond(StatusCode::OK, media, Value::Array(bodies))
+    challenged(
+        respond(StatusCode::OK, media, Value::Array(bodies)),
+        challenge,
+    )
+}
+
+/// A refused token is answered with the scheme to use, as edx-drf-extensions does.
+fn challenged(mut response: Response, challenge: bool) -> Response {
+    if challenge {
+        response.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("JWT realm=\"api\""),
+        );
+    }
+    response
+}
+
+/// Whether the operation never ran, refused with `code`.
+fn refused_with(answer: &Answer, code: &str) -> bool {
+    answer.kind == Kind::Refused
+        && answer.response.errors.iter().any(|e| {
+            e.extensions
+                .as_ref()
+                .and_then(|ext| ext.get("code"))
+                .is_some_and(|c| c == &async_graphql::Value::from(code))
+        })
 }
 
 /// A request refused before any GraphQL work: the error alone, with `status`.
@@ -63,14 +90,10 @@ fn status(media: MediaType, answer: &Answer) -> StatusCode {
         // application/json predates status codes for GraphQL errors: 200 for every answer.
         (_, MediaType::Json) | (Kind::Executed, MediaType::GraphqlResponse) => StatusCode::OK,
         (Kind::Refused, MediaType::GraphqlResponse) => {
-            let unauthenticated = answer.response.errors.iter().any(|e| {
-                e.extensions
-                    .as_ref()
-                    .and_then(|ext| ext.get("code"))
-                    .is_some_and(|code| code == &async_graphql::Value::from("UNAUTHENTICATED"))
-            });
-            if unauthenticated {
+            if refused_with(answer, "UNAUTHENTICATED") {
                 StatusCode::UNAUTHORIZED
+            } else if refused_with(answer, "FORBIDDEN") {
+                StatusCode::FORBIDDEN
             } else {
                 StatusCode::BAD_REQUEST
             }

@@ -9,6 +9,7 @@ use axum::http::{HeaderMap, header};
 use tokio::sync::OwnedSemaphorePermit;
 
 use crate::auth;
+use crate::domain::scope::AuthSource;
 use crate::error::AppError;
 use crate::graphql::batch::BatchQueue;
 use crate::graphql::context::RequestCtx;
@@ -136,10 +137,18 @@ async fn execute(state: &AppState, headers: &HeaderMap, prepared: Prepared) -> A
         shape,
         operation,
     } = prepared;
-    let scope = match auth::scope_from_headers(&state.config, headers) {
+    let scope = match auth::authenticate(&state.verifier, &state.config, headers) {
         Ok(scope) => Arc::new(scope),
         Err(err) => return Answer::refused(vec![err.into_server_error()]),
     };
+    // A browser's cookies travel with any request to this host: a write they authenticate must
+    // prove it comes from a page that could read the CSRF token.
+    if operation == Some(OperationType::Mutation)
+        && scope.authenticated_by == Some(AuthSource::Cookie)
+        && let Err(err) = auth::csrf::check(&state.config, headers)
+    {
+        return Answer::refused(vec![err.into_server_error()]);
+    }
     let limits = &state.config.limits;
     if let Err(err) =
         shape.and_then(|shape| limits::check(shape, limits.query_depth, limits.query_complexity))

@@ -15,6 +15,7 @@ pub fn token(subject: &str, administrator: bool, filters: &[&str]) -> String {
         administrator,
         filters: filters.iter().map(|f| f.to_string()).collect(),
         exp: (Utc::now().timestamp() + 3600) as u64,
+        iat: Some(Utc::now().timestamp() as u64),
         ..Claims::default()
     };
     mint(SECRET, &claims).expect("mint")

@@ -4,9 +4,11 @@ mod auth;
 mod cluster;
 mod data;
 mod raw;
+mod tokens;
 
 pub use auth::*;
 pub use cluster::PgCluster;
+pub use tokens::*;
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -35,7 +37,7 @@ pub struct TestApp {
 static NEXT_DB: AtomicU64 = AtomicU64::new(0);
 
 /// The JWT secret every test service is configured with (unless a test changes it).
-pub const SECRET: &str = "test-secret";
+pub const SECRET: &str = "test-secret-of-at-least-32-bytes!";
 
 /// A fresh, empty database URL on `backend`, or `None` when PostgreSQL is not configured.
 pub async fn fresh_database(backend: Backend) -> Option<(String, Option<tempfile::TempDir>)> {

@@ -1,0 +1,68 @@
+//! Defaults and parsing of the settings.
+
+use super::*;
+use clap::Parser;
+
+#[derive(Parser)]
+struct Cli {
+    #[command(flatten)]
+    limits: Limits,
+}
+
+#[test]
+fn limits_default_to_their_documented_values_and_take_flags() -> Result<(), String> {
+    let cli = Cli::try_parse_from(["serve"]).map_err(|e| e.to_string())?;
+    assert_eq!(
+        cli.limits,
+        Limits::DEFAULT,
+        "clap's defaults match Limits::DEFAULT"
+    );
+    let cli = Cli::try_parse_from([
+        "serve",
+        "--max-query-depth=3",
+        "--max-query-complexity=40",
+        "--max-batch-size=2",
+        "--max-body-bytes=1000",
+        "--request-timeout=250ms",
+        "--max-inflight-per-client=3",
+        "--max-concurrent-queries=5",
+    ])
+    .map_err(|e| e.to_string())?;
+    assert_eq!(
+        cli.limits,
+        Limits {
+            query_depth: 3,
+            query_complexity: 40,
+            batch_size: 2,
+            body_bytes: 1000,
+            request_timeout: Duration::from_millis(250),
+            inflight_per_client: 3,
+            concurrent_queries: 5,
+        }
+    );
+    Ok(())
+}
+
+#[test]
+fn query_slots_default_by_engine() {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let auto = Limits::DEFAULT;
+    assert_eq!(auto.query_slots("sqlite://x.db"), cores);
+    assert_eq!(auto.query_slots("postgres://h/db"), 4 * cores);
+    let set = Limits {
+        concurrent_queries: 3,
+        ..Limits::DEFAULT
+    };
+    assert_eq!(set.query_slots("sqlite://x.db"), 3);
+}
+
+#[test]
+fn durations_parse_with_units() {
+    assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+    assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
+    assert_eq!(parse_duration("45"), Ok(Duration::from_secs(45)));
+    assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+    for bad in ["", "s", "0s", "1h", "-1s", "1.5s"] {
+        assert!(parse_duration(bad).is_err(), "{bad:?}");
+    }
+}
