@@ -42,9 +42,11 @@ if [ $# -eq 0 ]; then
         echo "skipped the GraphiQL browser check: install chromium (apt-get install -y chromium) and npm" >&2
     fi
     if command -v node >/dev/null && command -v npm >/dev/null; then
-        [ -d tests/node/node_modules/graphql-http ] \
+        [ -d tests/node/node_modules/graphql-ws ] \
             || (cd tests/node && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --ignore-scripts --no-audit --no-fund >/dev/null)
         scripts/http-audit.sh target/debug/tenancy-gateway
+        # Live changes through the npm graphql-ws and graphql-sse clients, two replicas on PostgreSQL.
+        PG_URL="$PG_URL" node tests/node/subscriptions.mjs target/debug/tenancy-gateway
     elif [ -n "${CI:-}" ]; then
         echo "CI needs node and npm for the GraphQL-over-HTTP audit" >&2
         exit 1

@@ -1,0 +1,184 @@
+#!/usr/bin/env node
+// Live changes (DESIGN section 9) driven by the real clients: the npm `graphql-ws` client over
+// WebSocket (graphql-transport-ws) and the npm `graphql-sse` client over Server-Sent Events.
+// Replay from a cursor then live with no gap and no duplicate, visibility per caller,
+// authentication by connection_init, a subscription ending with UNAUTHENTICATED when its token
+// expires, and (with PG_URL set) a change written through one replica reaching a subscriber of
+// another.
+//
+// Usage: node tests/node/subscriptions.mjs target/debug/tenancy-gateway
+// Exit 0 on success, 1 otherwise.
+
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import WebSocket from 'ws';
+import { createClient as createWsClient } from 'graphql-ws';
+import { createClient as createSseClient } from 'graphql-sse';
+
+const SECRET = 'subscriptions-check-secret-of-32-bytes!';
+const bin = process.argv[2] || 'target/debug/tenancy-gateway';
+const work = mkdtempSync(join(tmpdir(), 'subscriptions-'));
+const children = [];
+
+function start(databaseUrl) {
+  const child = spawn(bin, ['serve', '--listen', '127.0.0.1:0'], {
+    env: { ...process.env, DATABASE_URL: databaseUrl, TENANCY_JWT_SECRET: SECRET, RUST_LOG: 'warn' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      const m = out.match(/listening on http:\/\/(\S+)/);
+      if (m) resolve(m[1]);
+    });
+    child.on('exit', (code) => reject(new Error(`the service exited (${code})`)));
+  });
+}
+
+function token(subject, ...flags) {
+  return execFileSync(bin, ['token', '--subject', subject, ...flags], {
+    env: { ...process.env, TENANCY_JWT_SECRET: SECRET },
+  }).toString().trim();
+}
+
+async function gql(addr, query, bearer) {
+  const res = await fetch(`http://${addr}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(bearer ? { authorization: `JWT ${bearer}` } : {}) },
+    body: JSON.stringify({ query }),
+  });
+  const body = await res.json();
+  if (body.errors) throw new Error(JSON.stringify(body.errors));
+  return body.data;
+}
+
+const SUBSCRIBE = 'subscription($after: String) { changes(after: $after) { id kind entity key actor } }';
+
+/** Collects the events of one subscription; `take(n)` waits for the next n. */
+function collector(subscribe) {
+  const events = [];
+  let waiting = null;
+  let ended = null;
+  const dispose = subscribe({
+    next: (value) => { events.push(value); waiting?.(); },
+    error: (err) => { ended = { error: err }; waiting?.(); },
+    complete: () => { ended = ended || { complete: true }; waiting?.(); },
+  });
+  return {
+    events,
+    get ended() { return ended; },
+    dispose,
+    async take(n, ms = 15000) {
+      const deadline = Date.now() + ms;
+      while (events.length < n && !ended && Date.now() < deadline) {
+        await new Promise((resolve) => { waiting = resolve; setTimeout(resolve, 200); });
+      }
+      return events.splice(0, n);
+    },
+    async end(ms = 15000) {
+      const deadline = Date.now() + ms;
+      while (!ended && Date.now() < deadline) {
+        await new Promise((resolve) => { waiting = resolve; setTimeout(resolve, 200); });
+      }
+      return ended;
+    },
+  };
+}
+
+const results = [];
+function check(name, ok, detail) {
+  results.push(ok);
+  console.log(`${ok ? 'ok  ' : 'FAIL'} ${name}${ok ? '' : `: ${JSON.stringify(detail)}`}`);
+}
+
+const keys = (events) => events.map((e) => e.data?.changes?.key ?? JSON.stringify(e.errors));
+
+async function main() {
+  const addr = await start(`sqlite://${work}/tenancy.db?mode=rwc`);
+  const admin = token('ada', '--administrator');
+  const ws = (params) => createWsClient({ url: `ws://${addr}/graphql`, webSocketImpl: WebSocket, connectionParams: params, retryAttempts: 0 });
+  const sse = (headers) => createSseClient({ url: `http://${addr}/graphql`, headers, retryAttempts: 0 });
+
+  // WebSocket, authenticated by connection_init; anonymous beside it.
+  const wsAdmin = ws({ Authorization: `JWT ${admin}` });
+  const wsAnon = ws(undefined);
+  const adminFeed = collector((sink) => wsAdmin.subscribe({ query: SUBSCRIBE }, sink));
+  const anonFeed = collector((sink) => wsAnon.subscribe({ query: SUBSCRIBE }, sink));
+  // SSE, authenticated by its header.
+  const sseAdmin = sse({ authorization: `JWT ${admin}` });
+  const sseFeed = collector((sink) => sseAdmin.subscribe({ query: SUBSCRIBE }, sink));
+  await new Promise((r) => setTimeout(r, 500));
+
+  await gql(addr, 'mutation { ensureOrganization(shortName: "WsX") { created } }', admin);
+  await gql(addr, 'mutation { grantRole(subject: "bo", role: ORG_STAFF, organization: "WsX") { role } }', admin);
+  await gql(addr, 'mutation { linkCourse(courseKey: "course-v1:WsX+A+1") { created } }', admin);
+
+  const seen = await adminFeed.take(3);
+  check('graphql-ws: an administrator receives every change, in order', JSON.stringify(keys(seen)) === JSON.stringify(['WsX', 'bo/ORG_STAFF/WsX', 'course-v1:WsX+A+1/WsX']), keys(seen));
+  check('graphql-ws: the actor is the token\'s subject', seen.every((e) => e.data.changes.actor === 'ada'), seen);
+  const anon = await anonFeed.take(2);
+  check('graphql-ws: an anonymous subscriber gets no grant change', JSON.stringify(keys(anon)) === JSON.stringify(['WsX', 'course-v1:WsX+A+1/WsX']), keys(anon));
+  const viaSse = await sseFeed.take(3);
+  check('graphql-sse: the same three changes', JSON.stringify(keys(viaSse)) === JSON.stringify(keys(seen)), keys(viaSse));
+
+  // Replay from the first change's id, then live: consecutive ids, nothing twice.
+  const first = seen[0].data.changes.id;
+  const replay = collector((sink) => wsAdmin.subscribe({ query: SUBSCRIBE, variables: { after: first } }, sink));
+  const replayed = await replay.take(2);
+  await gql(addr, 'mutation { ensureOrganization(shortName: "LaterX") { created } }', admin);
+  const later = await replay.take(1);
+  const ids = [...replayed, ...later].map((e) => Number(e.data.changes.id));
+  check('graphql-ws: replay after a cursor, then live, with consecutive ids', ids.length === 3 && ids.every((id, i) => id === Number(first) + 1 + i), ids);
+  const sseReplay = collector((sink) => sseAdmin.subscribe({ query: SUBSCRIBE, variables: { after: first } }, sink));
+  check('graphql-sse: replay after a cursor', JSON.stringify(keys(await sseReplay.take(3))) === JSON.stringify(['bo/ORG_STAFF/WsX', 'course-v1:WsX+A+1/WsX', 'LaterX']));
+
+  // A token that expires ends its subscription with UNAUTHENTICATED.
+  const short = token('ada', '--administrator', '--ttl', '2');
+  const wsShort = ws({ Authorization: `JWT ${short}` });
+  const expiring = collector((sink) => wsShort.subscribe({ query: SUBSCRIBE }, sink));
+  const ended = await expiring.end(20000);
+  const code = ended?.error?.[0]?.extensions?.code ?? expiring.events[0]?.errors?.[0]?.extensions?.code;
+  check('graphql-ws: a subscription ends with UNAUTHENTICATED when its token expires', code === 'UNAUTHENTICATED', { ended, events: expiring.events });
+
+  // A bad token in connection_init closes the connection.
+  const wsBad = ws({ Authorization: 'JWT not.a.token' });
+  const refused = collector((sink) => wsBad.subscribe({ query: SUBSCRIBE }, sink));
+  const refusal = await refused.end(10000);
+  check('graphql-ws: a bad token in connection_init is refused', Boolean(refusal?.error), refusal);
+
+  for (const c of [wsAdmin, wsAnon, wsShort, wsBad]) await c.dispose();
+  sseAdmin.dispose();
+
+  if (process.env.PG_URL) {
+    const a = await start(process.env.PG_URL);
+    const b = await start(process.env.PG_URL);
+    const onA = createWsClient({ url: `ws://${a}/graphql`, webSocketImpl: WebSocket, retryAttempts: 0 });
+    const remote = collector((sink) => onA.subscribe({ query: SUBSCRIBE }, sink));
+    await new Promise((r) => setTimeout(r, 500));
+    const started = Date.now();
+    await gql(b, 'mutation { ensureOrganization(shortName: "ReplicaX") { created } }', admin);
+    const got = await remote.take(1);
+    const took = Date.now() - started;
+    check(`PostgreSQL: a change through replica B reaches a subscriber of replica A (${took} ms)`, keys(got)[0] === 'ReplicaX', got);
+    await onA.dispose();
+  } else {
+    console.log('skip PostgreSQL replicas: PG_URL is not set');
+  }
+}
+
+try {
+  await main();
+} catch (err) {
+  console.error(err);
+  results.push(false);
+} finally {
+  for (const child of children) child.kill();
+  rmSync(work, { recursive: true, force: true });
+}
+const failed = results.filter((ok) => !ok).length;
+console.log(`subscriptions: ${results.length - failed} passed, ${failed} failed`);
+process.exit(failed === 0 && results.length > 0 ? 0 : 1);
