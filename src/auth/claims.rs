@@ -12,7 +12,8 @@ pub fn scope(payload: &Map<String, Value>, source: AuthSource) -> Option<Scope> 
         payload
             .get(name)
             .and_then(Value::as_str)
-            .filter(|s| !s.is_empty())
+            // A NUL is no username (and PostgreSQL refuses it in a parameter).
+            .filter(|s| !s.is_empty() && !s.contains('\0'))
             .map(str::to_owned)
     };
     let flag = |name: &str| payload.get(name) == Some(&Value::Bool(true));
@@ -71,7 +72,12 @@ pub fn filters(claim: Option<&Value>) -> (Vec<String>, Option<Vec<String>>) {
         };
         given.push(entry.to_owned());
         match parse_filter(entry) {
-            Some((CONTENT_ORG, org)) => orgs.push(org.to_lowercase()),
+            // Compared as short names are: by their key. A value no short name could have
+            // (a space, a NUL) matches nothing, so it restricts to nothing.
+            Some((CONTENT_ORG, org)) => match crate::domain::names::ShortName::parse(org) {
+                Ok(name) => orgs.push(name.key()),
+                Err(_) => malformed = true,
+            },
             Some(_) => {}
             None => malformed = true,
         }

@@ -121,6 +121,10 @@ fn parse_chunk(lines: Vec<(usize, String)>, progress: &Progress) -> Chunk {
                 continue;
             }
         };
+        if let Some(reason) = crate::domain::course_key::too_long(key.as_str()) {
+            chunk.invalid.push(invalid(line, text, reason));
+            continue;
+        }
         let org = key.org();
         let slot = match seen.get(org) {
             Some(slot) => slot.clone(),

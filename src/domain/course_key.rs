@@ -142,6 +142,15 @@ impl CourseKey {
     }
 }
 
+/// The longest course key stored (Open edX's `CourseKeyField(max_length=255)`).
+pub const MAX_STORED_LEN: usize = 255;
+
+/// Why a valid key cannot be stored, if it cannot.
+pub fn too_long(key: &str) -> Option<String> {
+    (key.chars().count() > MAX_STORED_LEN)
+        .then(|| format!("longer than {MAX_STORED_LEN} characters, the most Open edX stores"))
+}
+
 fn parse_deprecated(s: &str) -> Result<CourseKey, CourseKeyError> {
     if s.matches('/').count() != 2 {
         return Err(CourseKeyError::new(

@@ -40,20 +40,52 @@ pub fn domain(field: &str, value: &str) -> AppResult<Domain> {
     Domain::parse(value).map_err(|e| AppError::bad_input(field, e.0))
 }
 
+/// A course key as stored: edx-opaque-keys' grammar, and at most 255 characters (the column
+/// Open edX stores it in, `CourseKeyField(max_length=255)`).
 pub fn course_key(value: &str) -> AppResult<CourseKey> {
-    CourseKey::parse(value).map_err(|e| AppError::InvalidCourseKey {
+    let key = CourseKey::parse(value).map_err(|e| AppError::InvalidCourseKey {
         key: value.to_owned(),
         reason: e.reason,
-    })
+    })?;
+    if let Some(reason) = course_key::too_long(key.as_str()) {
+        return Err(AppError::InvalidCourseKey {
+            key: value.to_owned(),
+            reason,
+        });
+    }
+    Ok(key)
+}
+
+/// A `search` argument: at most 255 characters, no NUL.
+pub fn search(field: &str, value: Option<String>) -> AppResult<Option<String>> {
+    match value {
+        Some(v) if v.chars().nth(255).is_some() || v.contains('\0') => Err(AppError::bad_input(
+            field,
+            "must be at most 255 characters, without NUL",
+        )),
+        Some(v) if v.is_empty() => Ok(None),
+        other => Ok(other),
+    }
+}
+
+/// An optional free text (a description) of at most `max` characters, without NUL.
+pub fn optional_text(field: &str, value: Option<String>, max: usize) -> AppResult<Option<String>> {
+    match value {
+        Some(v) if v.chars().nth(max).is_some() || v.contains('\0') => Err(AppError::bad_input(
+            field,
+            format!("must be at most {max} characters, without NUL"),
+        )),
+        other => Ok(other),
+    }
 }
 
 /// A required text of `1..=max` characters, not blank.
 pub fn text(field: &str, value: &str, max: usize) -> AppResult<String> {
     let len = value.chars().count();
-    if value.trim().is_empty() || len > max {
+    if value.trim().is_empty() || len > max || value.contains('\0') {
         return Err(AppError::bad_input(
             field,
-            format!("must be 1-{max} characters and not blank"),
+            format!("must be 1-{max} characters, not blank, without NUL"),
         ));
     }
     Ok(value.to_owned())
@@ -64,9 +96,15 @@ pub fn url(field: &str, value: Option<String>) -> AppResult<Option<String>> {
     match value {
         None => Ok(None),
         Some(v) if v.is_empty() => Ok(None),
+        // 255: Open edX's URL and image fields.
         Some(v) => match url::Url::parse(&v) {
-            Ok(u) if matches!(u.scheme(), "http" | "https") && u.has_host() => Ok(Some(v)),
-            _ => Err(AppError::bad_input(field, "must be an http(s) URL")),
+            Ok(u) if matches!(u.scheme(), "http" | "https") && u.has_host() && v.len() <= 255 => {
+                Ok(Some(v))
+            }
+            _ => Err(AppError::bad_input(
+                field,
+                "must be an http(s) URL of at most 255 characters",
+            )),
         },
     }
 }

@@ -36,7 +36,8 @@ impl SortKey {
     pub(crate) fn decode(cursor: &str, kind: SortKind) -> Option<SortKey> {
         let raw = String::from_utf8(URL_SAFE_NO_PAD.decode(cursor).ok()?).ok()?;
         match (kind, raw.split_once(':')?) {
-            (SortKind::Text, ("t", s)) => Some(SortKey::Text(s.to_owned())),
+            // A NUL cannot be in a stored identity (and PostgreSQL refuses it in a parameter).
+            (SortKind::Text, ("t", s)) if !s.contains('\0') => Some(SortKey::Text(s.to_owned())),
             (SortKind::Int, ("i", i)) => i.parse().ok().map(SortKey::Int),
             _ => None,
         }

@@ -107,6 +107,41 @@ pub async fn administers_organization<C: ConnectionTrait>(
     holds(db, subject, covering).await
 }
 
+/// Whether any grant of the subject covers the organization: one on it (any role), or
+/// PARTNER_ADMIN on a partner it belongs to.
+pub async fn covers_organization<C: ConnectionTrait>(
+    db: &C,
+    subject: &str,
+    organization_id: i64,
+) -> AppResult<bool> {
+    let partners_of_org = Query::select()
+        .column(partner_organization::Column::PartnerId)
+        .from(partner_organization::Entity)
+        .and_where(Expr::col(partner_organization::Column::OrganizationId).eq(organization_id))
+        .take();
+    let covering = Condition::any()
+        .add(Expr::col(rg::Column::OrganizationId).eq(organization_id))
+        .add(Expr::col(rg::Column::PartnerId).in_subquery(partners_of_org));
+    holds(db, subject, covering).await
+}
+
+/// Whether the subject holds PARTNER_ADMIN on a partner the organization belongs to.
+pub async fn administers_member<C: ConnectionTrait>(
+    db: &C,
+    subject: &str,
+    organization_id: i64,
+) -> AppResult<bool> {
+    let partners_of_org = Query::select()
+        .column(partner_organization::Column::PartnerId)
+        .from(partner_organization::Entity)
+        .and_where(Expr::col(partner_organization::Column::OrganizationId).eq(organization_id))
+        .take();
+    let covering = Condition::all()
+        .add(Expr::col(rg::Column::Role).eq(Role::PartnerAdmin))
+        .add(Expr::col(rg::Column::PartnerId).in_subquery(partners_of_org));
+    holds(db, subject, covering).await
+}
+
 /// Whether the subject holds PARTNER_ADMIN on the partner.
 pub async fn administers_partner<C: ConnectionTrait>(
     db: &C,

@@ -3,12 +3,13 @@
 use entity::organization;
 
 use super::organization::{authorize_ensure, ensure_in, find_for_write};
-use super::{Actor, Write};
+use super::{Actor, Write, access};
 use crate::domain::change::NewChange;
 use crate::domain::course_key::CourseKey;
-use crate::domain::{self as dom};
+use crate::domain::{self as dom, authz};
 use crate::error::{AppError, AppResult};
 use crate::repo::course::write as links;
+use crate::repo::organization::write as orgs;
 
 pub struct Linked {
     pub course_key: CourseKey,
@@ -38,6 +39,7 @@ pub async fn link(
     };
     let mut write = Write::begin(actor).await?;
     authorize_ensure(write.txn(), actor, &name).await?;
+    authorize_foreign_key(write.txn(), actor, &key, &name).await?;
     let ensured = ensure_in(&mut write, &name, None, actor.autocreate).await?;
     let org = ensured.organization;
     let created = links::insert_if_absent(write.txn(), &key, org.id).await?;
@@ -57,6 +59,30 @@ pub async fn link(
         organization: org,
         created,
     })
+}
+
+/// A course whose key names another organization may be linked to `name` only by someone who
+/// may also change that organization: otherwise an admin of one organization could become the
+/// "first organization" of another's courses. A key of an organization that does not exist (or
+/// that the caller may not see) needs an administrator.
+async fn authorize_foreign_key<C: sea_orm::ConnectionTrait>(
+    txn: &C,
+    actor: Actor<'_>,
+    key: &CourseKey,
+    name: &dom::names::ShortName,
+) -> AppResult<()> {
+    let Ok(owner) = dom::names::ShortName::parse(key.org()) else {
+        return Ok(()); // a version-only key names no organization
+    };
+    if owner.key() == name.key() || actor.scope.administrator {
+        return Ok(());
+    }
+    match orgs::find(txn, &owner).await? {
+        Some(org) if access::sees_organization(txn, actor.scope, &org).await? => {
+            access::require_org_admin(txn, actor.scope, &org).await
+        }
+        _ => authz::require_admin(actor.scope, "linking a course of an unknown organization"),
+    }
 }
 
 /// Deactivates the link between a course and an organization.

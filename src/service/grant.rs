@@ -10,7 +10,6 @@ use crate::domain::change::NewChange;
 use crate::domain::{self as dom, authz};
 use crate::error::{AppError, AppResult};
 use crate::repo::grant::{self as rows, Target};
-use crate::repo::organization::write as orgs;
 
 /// The target of a grant, resolved and authorized, with its name for the change log.
 async fn target<C: ConnectionTrait>(
@@ -25,15 +24,18 @@ async fn target<C: ConnectionTrait>(
             authz::require_admin(actor.scope, "granting PARTNER_ADMIN")?;
             authz::require_unrestricted_by_organizations(actor.scope, "granting PARTNER_ADMIN")?;
             let code = dom::partner_code("partner", code)?;
-            let partner = super::partner::partner_or_not_found(txn, &code).await?;
+            let partner = super::partner::partner_or_not_found(txn, actor, &code).await?;
             Ok((Target::Partner(partner.id), partner.short_code))
         }
         (Role::OrgAdmin | Role::OrgStaff, None, Some(name)) => {
             let name = dom::short_name("organization", name)?;
-            let organization = orgs::find(txn, &name)
-                .await?
-                .ok_or_else(|| super::organization::not_found(&name))?;
+            let organization = super::organization::visible(txn, actor, &name).await?;
             access::require_org_admin(txn, actor.scope, &organization).await?;
+            // An ORG_ADMIN gives and takes ORG_STAFF only: making or removing admins is for the
+            // partner's admins and administrators.
+            if role == Role::OrgAdmin {
+                access::require_partner_admin_over(txn, actor.scope, &organization).await?;
+            }
             Ok((
                 Target::Organization(organization.id),
                 organization.short_name,

@@ -11,6 +11,10 @@ use crate::error::{AppError, AppResult};
 use crate::repo::organization::write::{self as rows, Details, NewRow};
 use crate::repo::{self};
 
+/// The longest description stored (edx-organizations' is an unbounded text; a bound keeps a
+/// response's size in reach of the limits).
+pub const DESCRIPTION: usize = 10_000;
+
 /// What `ensure` did.
 #[derive(Clone, Debug)]
 pub struct Ensured {
@@ -29,7 +33,12 @@ pub(super) async fn authorize_ensure<C: ConnectionTrait>(
 ) -> AppResult<()> {
     authz::require_subject(actor.scope)?;
     authz::require_filter_allows(actor.scope, &name.key(), name.as_str())?;
-    match rows::find(txn, name).await? {
+    // An organization the caller may not see is answered as a missing one.
+    let existing = match rows::find(txn, name).await? {
+        Some(org) if access::sees_organization(txn, actor.scope, &org).await? => Some(org),
+        _ => None,
+    };
+    match existing {
         Some(existing) if existing.active || actor.autocreate => {
             access::require_org_admin(txn, actor.scope, &existing).await
         }
@@ -143,6 +152,7 @@ pub async fn create(actor: Actor<'_>, input: NewOrganization) -> AppResult<organ
     let name = dom::short_name("input.shortName", &input.short_name)?;
     let display = dom::text("input.name", &input.name, 255)?;
     let logo_url = dom::url("input.logoUrl", input.logo_url)?;
+    let description = dom::optional_text("input.description", input.description, DESCRIPTION)?;
     authz::require_admin(actor.scope, "creating an organization")?;
     authz::require_filter_allows(actor.scope, &name.key(), name.as_str())?;
     let mut write = Write::begin(actor).await?;
@@ -153,7 +163,7 @@ pub async fn create(actor: Actor<'_>, input: NewOrganization) -> AppResult<organ
             let new = NewRow {
                 name: &name,
                 display_name: &display,
-                description: input.description,
+                description,
                 logo_url,
                 active: true,
             };
@@ -190,7 +200,10 @@ pub async fn update(
             .name
             .map(|n| dom::text("input.name", &n, 255))
             .transpose()?,
-        description: changes.description,
+        description: match changes.description {
+            Some(v) => Some(dom::optional_text("input.description", v, DESCRIPTION)?),
+            None => None,
+        },
         logo_url: match changes.logo_url {
             Some(v) => Some(dom::url("input.logoUrl", v)?),
             None => None,
@@ -230,13 +243,22 @@ pub(super) async fn find_for_write<C: ConnectionTrait>(
     name: &ShortName,
 ) -> AppResult<organization::Model> {
     authz::require_subject(actor.scope)?;
-    let existing = rows::find(txn, name)
-        .await?
-        .ok_or_else(|| not_found(name))?;
+    let existing = visible(txn, actor, name).await?;
     access::require_org_admin(txn, actor.scope, &existing).await?;
     Ok(existing)
 }
 
-pub(super) fn not_found(name: &ShortName) -> AppError {
-    AppError::not_found(format!("no organization {:?}", name.as_str()))
+/// The organization named `name`, or NOT_FOUND when it is missing or hidden from the caller.
+pub(super) async fn visible<C: ConnectionTrait>(
+    txn: &C,
+    actor: Actor<'_>,
+    name: &ShortName,
+) -> AppResult<organization::Model> {
+    access::organization(
+        txn,
+        actor.scope,
+        rows::find(txn, name).await?,
+        name.as_str(),
+    )
+    .await
 }

@@ -6,7 +6,6 @@ use super::{Actor, Write, access};
 use crate::domain::change::NewChange;
 use crate::domain::{self as dom, authz};
 use crate::error::{AppError, AppResult};
-use crate::repo::organization::write as orgs;
 use crate::repo::partner::write::{self as rows, Fields};
 use crate::repo::{self};
 
@@ -85,7 +84,7 @@ pub async fn update(
     let fields = fields(input, false)?;
     authz::require_subject(actor.scope)?;
     let mut write = Write::begin(actor).await?;
-    let existing = partner_or_not_found(write.txn(), &code).await?;
+    let existing = partner_or_not_found(write.txn(), actor, &code).await?;
     access::require_partner_admin(write.txn(), actor.scope, &existing).await?;
     if let Some(name) = &fields.name
         && rows::name_taken(write.txn(), name, Some(existing.id)).await?
@@ -98,13 +97,19 @@ pub async fn update(
     Ok(updated)
 }
 
+/// The partner named `code`, or NOT_FOUND when it is missing or hidden from the caller.
 pub(super) async fn partner_or_not_found<C: sea_orm::ConnectionTrait>(
     txn: &C,
+    actor: Actor<'_>,
     code: &dom::names::PartnerCode,
 ) -> AppResult<partner::Model> {
-    rows::find(txn, code)
-        .await?
-        .ok_or_else(|| AppError::not_found(format!("no partner {:?}", code.as_str())))
+    access::partner(
+        txn,
+        actor.scope,
+        rows::find(txn, code).await?,
+        code.as_str(),
+    )
+    .await
 }
 
 /// Adds or removes a member organization. Adding needs an administrator, or PARTNER_ADMIN on
@@ -120,10 +125,8 @@ pub async fn set_membership(
     let name = dom::short_name("organization", short_name)?;
     authz::require_subject(actor.scope)?;
     let mut write = Write::begin(actor).await?;
-    let partner = partner_or_not_found(write.txn(), &code).await?;
-    let organization = orgs::find(write.txn(), &name)
-        .await?
-        .ok_or_else(|| super::organization::not_found(&name))?;
+    let partner = partner_or_not_found(write.txn(), actor, &code).await?;
+    let organization = super::organization::visible(write.txn(), actor, &name).await?;
     access::require_partner_admin(write.txn(), actor.scope, &partner).await?;
     let changed = if member {
         access::require_org_admin(write.txn(), actor.scope, &organization).await?;

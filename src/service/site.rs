@@ -7,7 +7,6 @@ use super::{Actor, Write, access};
 use crate::domain::change::NewChange;
 use crate::domain::{self as dom, authz};
 use crate::error::{AppError, AppResult};
-use crate::repo::organization::write as orgs;
 use crate::repo::partner::write as partners;
 use crate::repo::site::write::{self as rows, Fields};
 use crate::repo::{self};
@@ -79,7 +78,7 @@ pub async fn update(actor: Actor<'_>, domain: &str, fields: SiteFields) -> AppRe
         .transpose()?;
     authz::require_subject(actor.scope)?;
     let mut write = Write::begin(actor).await?;
-    let existing = site_or_not_found(write.txn(), &domain).await?;
+    let existing = site_or_not_found(write.txn(), actor, &domain).await?;
     access::require_site_admin(write.txn(), actor.scope, &existing).await?;
     let mut row = Fields {
         name,
@@ -106,13 +105,19 @@ pub async fn update(actor: Actor<'_>, domain: &str, fields: SiteFields) -> AppRe
     Ok(updated)
 }
 
+/// The site named `domain`, or NOT_FOUND when it is missing or hidden from the caller.
 async fn site_or_not_found<C: ConnectionTrait>(
     txn: &C,
+    actor: Actor<'_>,
     domain: &dom::names::Domain,
 ) -> AppResult<site::Model> {
-    rows::find(txn, domain)
-        .await?
-        .ok_or_else(|| AppError::not_found(format!("no site {:?}", domain.as_str())))
+    access::site(
+        txn,
+        actor.scope,
+        rows::find(txn, domain).await?,
+        domain.as_str(),
+    )
+    .await
 }
 
 /// Adds or removes an organization the site presents. Needs an administrator, or PARTNER_ADMIN
@@ -128,10 +133,8 @@ pub async fn set_presented(
     let name = dom::short_name("organization", short_name)?;
     authz::require_subject(actor.scope)?;
     let mut write = Write::begin(actor).await?;
-    let site = site_or_not_found(write.txn(), &domain).await?;
-    let organization = orgs::find(write.txn(), &name)
-        .await?
-        .ok_or_else(|| super::organization::not_found(&name))?;
+    let site = site_or_not_found(write.txn(), actor, &domain).await?;
+    let organization = super::organization::visible(write.txn(), actor, &name).await?;
     access::require_site_admin(write.txn(), actor.scope, &site).await?;
     authz::require_filter_allows(
         actor.scope,

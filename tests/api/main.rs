@@ -27,6 +27,7 @@ mod observability;
 mod organizations;
 mod over_http;
 mod reads;
+mod refusals;
 mod schema;
 mod statements;
 mod tenancy;

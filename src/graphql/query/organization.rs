@@ -49,7 +49,7 @@ impl OrganizationQuery {
             }
         };
         let filter = ListFilter {
-            search: search.filter(|s| !s.is_empty()),
+            search: dom::search("search", search)?,
             partner_id,
             site_id,
             include_inactive: include_inactive.unwrap_or(false),

@@ -29,7 +29,7 @@ impl PartnerQuery {
         include_inactive: Option<bool>,
     ) -> Result<PartnerConnection> {
         let args = PageArgs::parse(first, after.as_deref(), SortKind::Text)?;
-        let search = search.filter(|s| !s.is_empty());
+        let search = dom::search("search", search)?;
         let query = list(
             &ctx.request().scope,
             search.as_deref(),

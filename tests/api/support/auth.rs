@@ -33,6 +33,11 @@ impl TestApp {
             .await
     }
 
+    /// `as_user` with owned arguments, for many requests at once.
+    pub async fn as_user_owned(&self, token: String, query: &str) -> Value {
+        self.as_user(&token, query, serde_json::json!({})).await
+    }
+
     /// `data` of a request made as administrator that must succeed.
     pub async fn admin_data(&self, query: &str, variables: Value) -> Value {
         let body = self.as_user(&admin(), query, variables).await;
