@@ -5,7 +5,7 @@
 use serde_json::{Value, json};
 
 use crate::backend_tests;
-use crate::support::{TestApp, admin, error_code, token};
+use crate::support::{admin, error_code, token};
 
 fn message(body: &Value) -> String {
     body["errors"][0]["message"]
