@@ -132,11 +132,18 @@ async fn measure(engine: &str, url: &str) -> anyhow::Result<()> {
 
     let input = keys();
     let before = metrics.sql_statements.get();
+    let cpu = cpu_seconds();
     let started = Instant::now();
     let report = backfill::run(actor, input, opts, None)
         .await
         .map_err(|e| anyhow::anyhow!(e.for_operator()))?;
     let fresh = started.elapsed().as_secs_f64();
+    if let (Some(a), Some(b)) = (cpu, cpu_seconds()) {
+        println!(
+            "backfill {engine:8} fresh apply: {:.2} CPU seconds in this process",
+            b - a
+        );
+    }
     let statements = metrics.sql_statements.get() - before;
     check(&report, ORGS as u64, KEYS as u64)?;
     let fresh_rss = peak_rss_mib();
@@ -176,6 +183,17 @@ fn print(engine: &str, what: &str, seconds: f64, statements: u64, rss: Option<u6
          {statements} statements, peak RSS {rss}",
         KEYS as f64 / seconds
     );
+}
+
+/// CPU seconds (user + system) this process has used: with SQLite all the work is in this
+/// process, so the difference around a run is its cost even on a busy machine.
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name (which is in parentheses and may hold spaces).
+    let rest = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0)
 }
 
 /// `VmHWM` of this process (its peak resident set), in MiB.

@@ -7,6 +7,7 @@
 
 use std::collections::VecDeque;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use async_graphql::{Context, Result, Subscription};
@@ -44,6 +45,11 @@ impl SubscriptionRoot {
         entities: Option<Vec<ChangeEntity>>,
     ) -> Result<impl Stream<Item = Result<Change>> + use<>> {
         let feed = ctx.data_unchecked::<Arc<ChangeFeed>>();
+        // One WebSocket carries many subscriptions: bounded (an SSE request holds one).
+        let slot = match ctx.data_opt::<SubscriptionBudget>() {
+            Some(budget) => Some(budget.take()?),
+            None => None,
+        };
         let cursor = match after {
             None => feed.last(),
             Some(after) => after_id(&after)?,
@@ -63,6 +69,7 @@ impl SubscriptionRoot {
             buffer: VecDeque::new(),
             feed: feed.subscribe(),
             done: false,
+            _slot: slot,
         };
         Ok(futures::stream::unfold(live, |mut live| async move {
             let item = live.next().await?;
@@ -91,6 +98,36 @@ struct Live {
     buffer: VecDeque<change_log::Model>,
     feed: watch::Receiver<i64>,
     done: bool,
+    /// Released when the subscription ends.
+    _slot: Option<BudgetSlot>,
+}
+
+/// Subscriptions one WebSocket connection may hold at once.
+pub const PER_CONNECTION: usize = 32;
+
+/// The subscriptions of one connection.
+#[derive(Clone, Default)]
+pub struct SubscriptionBudget(Arc<AtomicUsize>);
+
+pub struct BudgetSlot(Arc<AtomicUsize>);
+
+impl SubscriptionBudget {
+    fn take(&self) -> Result<BudgetSlot, AppError> {
+        let held = self.0.fetch_add(1, Ordering::AcqRel);
+        let slot = BudgetSlot(self.0.clone());
+        if held >= PER_CONNECTION {
+            return Err(AppError::TooManyRequests {
+                message: format!("at most {PER_CONNECTION} subscriptions per connection"),
+            });
+        }
+        Ok(slot)
+    }
+}
+
+impl Drop for BudgetSlot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 impl Live {

@@ -150,7 +150,21 @@ async function main() {
   const refusal = await refused.end(10000);
   check('graphql-ws: a bad token in connection_init is refused', Boolean(refusal?.error), refusal);
 
-  for (const c of [wsAdmin, wsAnon, wsShort, wsBad]) await c.dispose();
+  // One connection holds at most 32 subscriptions.
+  const wsMany = ws({ Authorization: `JWT ${admin}` });
+  const many = Array.from({ length: 32 }, () => collector((sink) => wsMany.subscribe({ query: SUBSCRIBE }, sink)));
+  await new Promise((r) => setTimeout(r, 1000));
+  const extra = collector((sink) => wsMany.subscribe({ query: SUBSCRIBE }, sink));
+  const over = await extra.end(10000);
+  const overCode = over?.error?.[0]?.extensions?.code ?? extra.events[0]?.errors?.[0]?.extensions?.code;
+  check('graphql-ws: a 33rd subscription on one connection is refused', overCode === 'TOO_MANY_REQUESTS' && many.every((m) => !m.ended), { over, ended: many.filter((m) => m.ended).length });
+  many[0].dispose();
+  await new Promise((r) => setTimeout(r, 500));
+  const again = collector((sink) => wsMany.subscribe({ query: SUBSCRIBE }, sink));
+  await gql(addr, 'mutation { ensureOrganization(shortName: "SlotX") { created } }', admin);
+  check('graphql-ws: a freed slot takes a new subscription', keys(await again.take(1))[0] === 'SlotX');
+
+  for (const c of [wsAdmin, wsAnon, wsShort, wsBad, wsMany]) await c.dispose();
   sseAdmin.dispose();
 
   if (process.env.PG_URL) {
@@ -160,10 +174,12 @@ async function main() {
     const remote = collector((sink) => onA.subscribe({ query: SUBSCRIBE }, sink));
     await new Promise((r) => setTimeout(r, 500));
     const started = Date.now();
-    await gql(b, 'mutation { ensureOrganization(shortName: "ReplicaX") { created } }', admin);
+    // A name of its own: the database may hold an earlier run's.
+    const name = `Replica${Date.now()}X`;
+    await gql(b, `mutation { ensureOrganization(shortName: "${name}") { created } }`, admin);
     const got = await remote.take(1);
     const took = Date.now() - started;
-    check(`PostgreSQL: a change through replica B reaches a subscriber of replica A (${took} ms)`, keys(got)[0] === 'ReplicaX', got);
+    check(`PostgreSQL: a change through replica B reaches a subscriber of replica A (${took} ms)`, keys(got)[0] === name, got);
     await onA.dispose();
   } else {
     console.log('skip PostgreSQL replicas: PG_URL is not set');

@@ -19,6 +19,7 @@ use futures::{SinkExt, StreamExt};
 use super::live;
 use crate::domain::scope::Scope;
 use crate::error::AppError;
+use crate::graphql::subscription::SubscriptionBudget;
 use crate::http::AppState;
 
 /// Whether the request asks to upgrade to a WebSocket.
@@ -80,6 +81,7 @@ async fn serve(
             .map_err(|err| async_graphql::Error::new(err.message()))?;
             let mut data = Data::default();
             data.insert(live::context(&init_state, scope, host));
+            data.insert(SubscriptionBudget::default());
             Ok(data)
         },
     );
