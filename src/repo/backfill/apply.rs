@@ -108,44 +108,60 @@ pub async fn apply<C: ConnectionTrait>(
 
     let total: usize = plan.create.iter().map(Vec::len).sum();
     progress.phase("writing links", total);
+    // SQLite: this transaction is the only writer (it took the lock at BEGIN), so the links it
+    // creates are exactly those past the largest id now, and need not travel back. PostgreSQL
+    // has concurrent writers: each insert returns the ids it wrote.
+    let sqlite = db.get_database_backend() == sea_orm::DbBackend::Sqlite;
+    let mut created_links = Vec::new();
+    let created = if sqlite {
+        Created::After(sql::max_id(db, "course_link").await?)
+    } else {
+        created_links.reserve(total);
+        Created::Ids(Vec::new())
+    };
     let mut batch: Vec<(i64, &str)> = Vec::with_capacity(ROWS.min(total));
-    let mut created_links = Vec::with_capacity(total);
     // Plain loops: an iterator of closures held across an await makes the future not `Send`.
     for (keys, &id) in plan.create.iter().zip(&org_ids) {
         for key in keys {
             batch.push((id, key.as_str()));
             if batch.len() == ROWS {
-                created_links.extend(insert_links(db, &batch, active, now).await?);
+                let ids = (!sqlite).then_some(&mut created_links);
+                written.links_created += insert_links(db, &batch, active, now, ids).await?;
                 progress.inc(batch.len());
                 batch.clear();
             }
         }
     }
     if !batch.is_empty() {
-        created_links.extend(insert_links(db, &batch, active, now).await?);
+        let ids = (!sqlite).then_some(&mut created_links);
+        written.links_created += insert_links(db, &batch, active, now, ids).await?;
         progress.inc(batch.len());
     }
-    written.links_created = created_links.len() as u64;
-    progress.phase("writing history", created_links.len());
+    let created = match created {
+        Created::Ids(_) => Created::Ids(created_links),
+        after => after,
+    };
+    progress.phase("writing history", 0);
     crate::repo::change::begin_logging(db).await?;
-    log.organizations(db, &created_orgs, Change::Created { active })
+    let ids = Created::Ids;
+    log.organizations(db, &ids(created_orgs), Change::Created { active })
         .await?;
-    log.organizations(db, &reactivated_orgs, Change::Reactivated)
+    log.organizations(db, &ids(reactivated_orgs), Change::Reactivated)
         .await?;
-    log.links(db, &with_orgs, Change::Reactivated).await?;
-    log.links(db, &named, Change::Reactivated).await?;
-    log.links(db, &created_links, Change::Created { active })
-        .await?;
+    log.links(db, &ids(with_orgs), Change::Reactivated).await?;
+    log.links(db, &ids(named), Change::Reactivated).await?;
+    log.links(db, &created, Change::Created { active }).await?;
     Ok(written)
 }
 
-/// The ids of the links inserted.
+/// Inserts links; the ids of those inserted when `ids` collects them, else only their count.
 async fn insert_links<C: ConnectionTrait>(
     db: &C,
     batch: &[(i64, &str)],
     active: bool,
     now: chrono::DateTime<Utc>,
-) -> AppResult<Vec<i64>> {
+    ids: Option<&mut Vec<i64>>,
+) -> AppResult<u64> {
     let rows = padded(batch.len());
     let mut sql = Sql::new(
         db.get_database_backend(),
@@ -154,14 +170,31 @@ async fn insert_links<C: ConnectionTrait>(
     );
     sql.list(3).push(" FROM (VALUES ");
     sql.rows(rows, 2);
-    sql.push(") AS v WHERE true ON CONFLICT (course_key, organization_id) DO NOTHING RETURNING id");
+    sql.push(") AS v WHERE true ON CONFLICT (course_key, organization_id) DO NOTHING");
+    if ids.is_some() {
+        sql.push(" RETURNING id");
+    }
     let mut values: Vec<Value> = Vec::with_capacity(3 + 2 * rows);
     values.extend([active.into(), now.into(), now.into()]);
     for &(id, key) in pad(batch) {
         values.push(id.into());
         values.push(key.into());
     }
-    Ok(sql::id_column(sql::query(db, &sql, values).await?)?)
+    match ids {
+        Some(ids) => {
+            let new = sql::id_column(sql::query(db, &sql, values).await?)?;
+            ids.extend_from_slice(&new);
+            Ok(new.len() as u64)
+        }
+        None => Ok(sql::execute(db, &sql, values).await?.rows_affected()),
+    }
+}
+
+/// Which rows a statement wrote.
+enum Created {
+    Ids(Vec<i64>),
+    /// Every row with a larger id (SQLite, where the transaction is the only writer).
+    After(i64),
 }
 
 #[derive(Clone, Copy)]
@@ -181,7 +214,7 @@ impl Log<'_> {
     async fn organizations<C: ConnectionTrait>(
         &self,
         db: &C,
-        ids: &[i64],
+        rows: &Created,
         change: Change,
     ) -> AppResult<()> {
         let backend = db.get_database_backend();
@@ -202,13 +235,13 @@ impl Log<'_> {
             self.before(change, record),
             record(self.after(change)),
         );
-        self.insert(db, &select, "o.id", ids, change).await
+        self.insert(db, &select, "o.id", rows, change).await
     }
 
     async fn links<C: ConnectionTrait>(
         &self,
         db: &C,
-        ids: &[i64],
+        rows: &Created,
         change: Change,
     ) -> AppResult<()> {
         let backend = db.get_database_backend();
@@ -229,7 +262,7 @@ impl Log<'_> {
             self.before(change, record),
             record(self.after(change)),
         );
-        self.insert(db, &select, "cl.id", ids, change).await
+        self.insert(db, &select, "cl.id", rows, change).await
     }
 
     fn before(&self, change: Change, record: impl Fn(bool) -> String) -> String {
@@ -246,37 +279,58 @@ impl Log<'_> {
         }
     }
 
-    /// `INSERT INTO change_log .. SELECT <at, actor, kind>, <select> WHERE <id_col> IN (ids)`.
+    /// `INSERT INTO change_log .. SELECT <at, actor, kind>, <select> WHERE <id_col> ..` for the
+    /// rows written, in id order.
     async fn insert<C: ConnectionTrait>(
         &self,
         db: &C,
         select: &str,
         id_col: &str,
-        ids: &[i64],
+        rows: &Created,
         change: Change,
     ) -> AppResult<()> {
         let kind = match change {
             Change::Created { .. } => "CREATED",
             Change::Reactivated => "REACTIVATED",
         };
-        for batch in ids.chunks(MAX_PARAMS) {
-            let mut sql = Sql::new(
-                db.get_database_backend(),
-                "INSERT INTO change_log (at, actor, kind, entity, key, before, after, public, \
-                 organization_id) SELECT ",
-            );
-            sql.list(3).push(", ").push(select).push(" WHERE ");
-            sql.push(id_col).push(" IN (");
-            sql.list(padded(batch.len()))
-                .push(") ORDER BY ")
+        let head = |sql: &mut Sql| {
+            sql.list(3)
+                .push(", ")
+                .push(select)
+                .push(" WHERE ")
                 .push(id_col);
-            let mut values: Vec<Value> = vec![
+        };
+        let shared = || -> Vec<Value> {
+            vec![
                 self.now.into(),
                 self.actor.map(str::to_owned).into(),
                 kind.into(),
-            ];
-            values.extend(pad(batch).map(|&id| Value::from(id)));
-            sql::execute(db, &sql, values).await?;
+            ]
+        };
+        let start = "INSERT INTO change_log (at, actor, kind, entity, key, before, after, public, \
+                     organization_id) SELECT ";
+        match rows {
+            Created::After(floor) => {
+                let mut sql = Sql::new(db.get_database_backend(), start);
+                head(&mut sql);
+                sql.push(" > ").param().push(" ORDER BY ").push(id_col);
+                let mut values = shared();
+                values.push((*floor).into());
+                sql::execute(db, &sql, values).await?;
+            }
+            Created::Ids(ids) => {
+                for batch in ids.chunks(MAX_PARAMS) {
+                    let mut sql = Sql::new(db.get_database_backend(), start);
+                    head(&mut sql);
+                    sql.push(" IN (");
+                    sql.list(padded(batch.len()))
+                        .push(") ORDER BY ")
+                        .push(id_col);
+                    let mut values = shared();
+                    values.extend(pad(batch).map(|&id| Value::from(id)));
+                    sql::execute(db, &sql, values).await?;
+                }
+            }
         }
         Ok(())
     }

@@ -127,6 +127,16 @@ pub(super) async fn activate<C: ConnectionTrait>(
     Ok(changed)
 }
 
+/// The largest id of `table` (0 when empty).
+pub(super) async fn max_id<C: ConnectionTrait>(db: &C, table: &str) -> Result<i64, DbErr> {
+    let sql = Sql::new(
+        db.get_database_backend(),
+        &format!("SELECT COALESCE(MAX(id), 0) FROM {table}"),
+    );
+    let rows = query(db, &sql, Vec::new()).await?;
+    Ok(id_column(rows)?.first().copied().unwrap_or(0))
+}
+
 /// The first column of every row, as ids.
 pub(super) fn id_column(rows: Vec<QueryResult>) -> Result<Vec<i64>, DbErr> {
     rows.iter().map(|row| row.try_get_by_index(0)).collect()
