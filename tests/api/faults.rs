@@ -490,6 +490,9 @@ mod postgres_restarted {
             json!({ "organization": { "shortName": "MITx" } })
         );
 
+        // A subscriber rides the outage out: it is still there afterwards and loses nothing.
+        let mut subscriber = crate::live::Events::open(&app, json!({}), None).await;
+
         // Down.
         let cluster = tokio::task::spawn_blocking(move || {
             cluster.pg_stop_fast();
@@ -542,6 +545,8 @@ mod postgres_restarted {
             created["ensureOrganization"]["created"], true,
             "the write during the outage wrote nothing"
         );
+        let after_outage = subscriber.changes(1).await;
+        assert_eq!(after_outage[0]["key"], "HarvardX", "the subscription survived the outage");
         drop(app);
         drop(cluster);
         eprintln!(

@@ -13,13 +13,13 @@ use crate::support::{Backend, TestApp, admin, fresh_database, token};
 const SUBSCRIBE: &str = "subscription($after: String, $entities: [ChangeEntity!]) { changes(after: $after, entities: $entities) { id kind entity key } }";
 
 /// One open SSE subscription: the events it has delivered so far.
-struct Events {
+pub struct Events {
     response: reqwest::Response,
     pending: String,
 }
 
 impl Events {
-    async fn open(app: &TestApp, variables: Value, bearer: Option<&str>) -> Events {
+    pub async fn open(app: &TestApp, variables: Value, bearer: Option<&str>) -> Events {
         let mut req = app
             .client()
             .post(app.url("/graphql"))
@@ -75,7 +75,7 @@ impl Events {
     }
 
     /// The next `n` changes (their `changes` payloads).
-    async fn changes(&mut self, n: usize) -> Vec<Value> {
+    pub async fn changes(&mut self, n: usize) -> Vec<Value> {
         let mut out = Vec::new();
         while out.len() < n {
             let (event, data) = self
