@@ -30,6 +30,8 @@ pub struct AppState {
     /// Execution slots for queries (`Limits::concurrent_queries`).
     pub query_slots: Arc<tokio::sync::Semaphore>,
     pub documents: Arc<Documents>,
+    /// Open subscription connections per client (WebSocket and SSE).
+    pub live_clients: Arc<graphql::LiveClients>,
     /// The token keys and rules, read from the configuration at start-up.
     pub verifier: Arc<crate::auth::Verifier>,
 }
@@ -49,6 +51,7 @@ impl AppState {
             config,
             query_slots: Arc::new(tokio::sync::Semaphore::new(slots)),
             documents: Arc::default(),
+            live_clients: Arc::default(),
             verifier: Arc::new(crate::auth::Verifier::refuse_all()),
         }
     }

@@ -546,7 +546,10 @@ mod postgres_restarted {
             "the write during the outage wrote nothing"
         );
         let after_outage = subscriber.changes(1).await;
-        assert_eq!(after_outage[0]["key"], "HarvardX", "the subscription survived the outage");
+        assert_eq!(
+            after_outage[0]["key"], "HarvardX",
+            "the subscription survived the outage"
+        );
         drop(app);
         drop(cluster);
         eprintln!(

@@ -141,6 +141,39 @@ backend_tests! {
         assert_eq!(keys(&staff.changes(3).await), ["HiddenX", "lib:HiddenX:a/HiddenX", "PublicX"], "ORG_STAFF sees its organization, not the grant");
     }
 
+    async fn one_client_holds_at_most_16_subscription_connections(app: TestApp) {
+        let mut open = Vec::new();
+        for _ in 0..16 {
+            open.push(Events::open(&app, json!({}), None).await);
+        }
+        let refused = app
+            .client()
+            .post(app.url("/graphql"))
+            .header("accept", "text/event-stream")
+            .json(&json!({ "query": SUBSCRIBE }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), 429);
+        let body: Value = refused.json().await.unwrap();
+        assert_eq!(body["errors"][0]["extensions"]["code"], "TOO_MANY_REQUESTS");
+        drop(open.pop());
+        // The server notices the closed stream when it next writes to it (an event or the
+        // keep-alive): a change makes it write.
+        ensure(&app, "FreedX").await;
+        let mut again = None;
+        for _ in 0..100 {
+            let resp = app.client().post(app.url("/graphql")).header("accept", "text/event-stream")
+                .json(&json!({ "query": SUBSCRIBE })).send().await.unwrap();
+            if resp.status() == 200 {
+                again = Some(resp);
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(again.is_some(), "a closed connection frees its slot");
+    }
+
     async fn a_subscription_ends_when_its_token_expires(app: TestApp) {
         let soon = {
             use tenancy_gateway::auth::{Claims, mint};

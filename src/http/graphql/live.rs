@@ -1,6 +1,11 @@
 //! What the two subscription transports share: the caller and its per-request context.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
+
+use axum::extract::ConnectInfo;
+use axum::http::Extensions;
 
 use axum::http::{HeaderMap, HeaderValue, header};
 
@@ -49,4 +54,58 @@ pub fn host(headers: &HeaderMap) -> Option<String> {
         .get(header::HOST)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned)
+}
+
+/// The request's peer address.
+pub fn peer(extensions: &Extensions) -> Option<IpAddr> {
+    extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|info| info.0.ip())
+}
+
+/// Subscription connections (WebSocket or SSE) one client may hold open at once.
+pub const CONNECTIONS_PER_CLIENT: usize = 16;
+
+/// Open subscription connections per client address.
+#[derive(Default)]
+pub struct LiveClients(Mutex<HashMap<IpAddr, usize>>);
+
+/// One open connection, counted until dropped.
+pub struct LiveConnection {
+    clients: Arc<LiveClients>,
+    ip: Option<IpAddr>,
+}
+
+impl LiveClients {
+    /// Counts a new connection from `ip`, or refuses it past the limit.
+    pub fn enter(self: &Arc<Self>, ip: Option<IpAddr>) -> Result<LiveConnection, AppError> {
+        if let (Some(ip), Ok(mut open)) = (ip, self.0.lock()) {
+            let count = open.entry(ip).or_default();
+            if *count >= CONNECTIONS_PER_CLIENT {
+                return Err(AppError::TooManyRequests {
+                    message: format!(
+                        "at most {CONNECTIONS_PER_CLIENT} subscription connections per client"
+                    ),
+                });
+            }
+            *count += 1;
+        }
+        Ok(LiveConnection {
+            clients: self.clone(),
+            ip,
+        })
+    }
+}
+
+impl Drop for LiveConnection {
+    fn drop(&mut self) {
+        if let (Some(ip), Ok(mut open)) = (self.ip, self.clients.0.lock())
+            && let Some(count) = open.get_mut(&ip)
+        {
+            *count -= 1;
+            if *count == 0 {
+                open.remove(&ip);
+            }
+        }
+    }
 }

@@ -6,6 +6,8 @@
 //! per-request context and `reply` turns answers into status codes and bodies.
 
 mod live;
+
+pub use live::LiveClients;
 mod media;
 mod parse;
 mod reply;
@@ -34,6 +36,7 @@ pub async fn post(State(state): State<AppState>, req: Request) -> Response {
         return reply::refuse(StatusCode::UNSUPPORTED_MEDIA_TYPE, media, error);
     }
     let headers = req.headers().clone();
+    let peer = live::peer(req.extensions());
     let body = match Bytes::from_request(req, &()).await {
         Ok(body) => body,
         Err(rejection) => {
@@ -57,7 +60,7 @@ pub async fn post(State(state): State<AppState>, req: Request) -> Response {
     let headers = &headers;
     match parsed {
         Parsed::Single(req) if sse::wanted(headers) => {
-            sse::stream(&state, headers, run::prepare(&state, *req)).await
+            sse::stream(&state, headers, peer, run::prepare(&state, *req)).await
         }
         Parsed::Single(req) => {
             let prepared = run::prepare(&state, *req);
@@ -101,7 +104,13 @@ pub async fn get(State(state): State<AppState>, req: Request) -> Response {
     // GET must not change anything (it may be cached, prefetched or sent cross-site).
     let prepared = run::prepare(&state, request);
     if sse::wanted(req.headers()) && prepared.operation == Some(OperationType::Subscription) {
-        return sse::stream(&state, req.headers(), prepared).await;
+        return sse::stream(
+            &state,
+            req.headers(),
+            live::peer(req.extensions()),
+            prepared,
+        )
+        .await;
     }
     if prepared
         .operation

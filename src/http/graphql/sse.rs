@@ -3,6 +3,7 @@
 //! event at the end, on its own connection.
 
 use std::convert::Infallible;
+use std::net::IpAddr;
 use std::time::Duration;
 
 use axum::http::{HeaderMap, StatusCode, header};
@@ -28,7 +29,12 @@ pub fn wanted(headers: &HeaderMap) -> bool {
 }
 
 /// Streams the operation's results as events; refusals before execution are JSON answers.
-pub async fn stream(state: &AppState, headers: &HeaderMap, prepared: Prepared) -> Response {
+pub async fn stream(
+    state: &AppState,
+    headers: &HeaderMap,
+    peer: Option<IpAddr>,
+    prepared: Prepared,
+) -> Response {
     let scope = match live::scope(state, headers) {
         Ok(scope) => scope,
         Err(err) => return reply::refuse(StatusCode::UNAUTHORIZED, MediaType::Json, err),
@@ -36,9 +42,17 @@ pub async fn stream(state: &AppState, headers: &HeaderMap, prepared: Prepared) -
     if let Err(err) = prepared.check(&state.config.limits) {
         return refuse(err);
     }
+    let connection = match state.live_clients.enter(peer) {
+        Ok(connection) => connection,
+        Err(err) => return reply::refuse(StatusCode::TOO_MANY_REQUESTS, MediaType::Json, err),
+    };
     let ctx = live::context(state, scope, live::host(headers));
     let request = prepared.into_request().data(ctx);
-    let results = state.schema.execute_stream(request);
+    // The connection is counted for as long as its stream lives.
+    let results = state.schema.execute_stream(request).map(move |response| {
+        let _counted = &connection;
+        response
+    });
     events(results).into_response()
 }
 

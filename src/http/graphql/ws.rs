@@ -31,6 +31,13 @@ pub fn is_upgrade(headers: &HeaderMap) -> bool {
 }
 
 pub async fn upgrade(state: AppState, req: Request) -> Response {
+    let connection = match state.live_clients.enter(live::peer(req.extensions())) {
+        Ok(connection) => connection,
+        Err(err) => {
+            let status = axum::http::StatusCode::TOO_MANY_REQUESTS;
+            return (status, axum::Json(err.errors_body())).into_response();
+        }
+    };
     let (mut parts, _) = req.into_parts();
     let ws = match WebSocketUpgrade::from_request_parts(&mut parts, &state).await {
         Ok(ws) => ws,
@@ -48,7 +55,10 @@ pub async fn upgrade(state: AppState, req: Request) -> Response {
     let caller = live::scope(&state, &parts.headers);
     let host = live::host(&parts.headers);
     ws.protocols(ALL_WEBSOCKET_PROTOCOLS)
-        .on_upgrade(move |socket| serve(state, socket, protocol, caller, host))
+        .on_upgrade(move |socket| async move {
+            serve(state, socket, protocol, caller, host).await;
+            drop(connection);
+        })
 }
 
 async fn serve(
