@@ -13,6 +13,9 @@ pub struct Model {
     pub short_code_key: String,
     #[sea_orm(unique)]
     pub name: String,
+    /// `name` folded (`keys::fold`); unique, so names differ by more than case.
+    #[sea_orm(unique)]
+    pub name_key: String,
     pub lms_url: Option<String>,
     pub studio_url: Option<String>,
     pub marketing_site_url: Option<String>,

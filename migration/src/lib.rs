@@ -4,6 +4,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261123_000001_tenancy_graph;
 mod m20261129_000001_change_log;
+mod m20261129_000002_identity_keys;
 
 pub struct Migrator;
 
@@ -13,6 +14,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261123_000001_tenancy_graph::Migration),
             Box::new(m20261129_000001_change_log::Migration),
+            Box::new(m20261129_000002_identity_keys::Migration),
         ]
     }
 }
@@ -32,7 +34,8 @@ mod tests {
             names,
             [
                 "m20261123_000001_tenancy_graph",
-                "m20261129_000001_change_log"
+                "m20261129_000001_change_log",
+                "m20261129_000002_identity_keys"
             ]
         );
     }

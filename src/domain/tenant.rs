@@ -13,7 +13,7 @@ pub fn host_keys(host: &str) -> Vec<String> {
     };
     let mut keys = vec![domain.key()];
     if let Some(bare) = domain.without_port() {
-        keys.push(bare.to_lowercase());
+        keys.push(entity::keys::fold(bare));
     }
     keys
 }

@@ -51,7 +51,8 @@ impl SubscriptionRoot {
             None => None,
         };
         let cursor = match after {
-            None => feed.last(),
+            // The log as committed now (the feed may not have heard of the latest commit yet).
+            None => change::last_id(ctx.db()).await?,
             Some(after) => after_id(&after)?,
         };
         let live = Live {

@@ -44,18 +44,19 @@ pub fn is_unique_violation(err: &sea_orm::DbErr) -> bool {
 }
 
 /// A case-insensitive substring match of `needle` on either expression (`%` and `_` taken
-/// literally).
+/// literally): the identity key folded as keys are, the name lower-cased by the database.
 pub fn search(needle: &str, key_col: Expr, name_col: Expr) -> sea_orm::sea_query::Condition {
-    let escaped: String = needle
-        .to_lowercase()
-        .chars()
-        .flat_map(|c| match c {
-            '%' | '_' | '\\' => vec!['\\', c],
-            c => vec![c],
-        })
-        .collect();
-    let pattern = format!("%{escaped}%");
+    let pattern = |text: String| {
+        let escaped: String = text
+            .chars()
+            .flat_map(|c| match c {
+                '%' | '_' | '\\' => vec!['\\', c],
+                c => vec![c],
+            })
+            .collect();
+        LikeExpr::new(format!("%{escaped}%")).escape('\\')
+    };
     sea_orm::sea_query::Condition::any()
-        .add(key_col.like(LikeExpr::new(pattern.clone()).escape('\\')))
-        .add(Expr::from(Func::lower(name_col)).like(LikeExpr::new(pattern).escape('\\')))
+        .add(key_col.like(pattern(entity::keys::fold(needle))))
+        .add(Expr::from(Func::lower(name_col)).like(pattern(needle.to_lowercase())))
 }

@@ -18,6 +18,7 @@ mod faults;
 mod fuzz;
 mod history;
 mod http;
+mod identity;
 mod layers;
 mod leaks;
 mod limits;

@@ -23,7 +23,7 @@ pub async fn partner(ctx: &Context<'_>, code: &PartnerCode) -> AppResult<Option<
 pub async fn site(ctx: &Context<'_>, domain: &Domain) -> AppResult<Option<Site>> {
     let mut keys = vec![domain.key()];
     if let Some(bare) = domain.without_port() {
-        keys.push(bare.to_lowercase());
+        keys.push(entity::keys::fold(bare));
     }
     let found = ctx
         .request()

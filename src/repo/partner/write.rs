@@ -30,7 +30,8 @@ pub async fn name_taken<C: ConnectionTrait>(
     name: &str,
     except: Option<i64>,
 ) -> AppResult<bool> {
-    let mut q = partner::Entity::find().filter(partner::Column::Name.eq(name));
+    let mut q =
+        partner::Entity::find().filter(partner::Column::NameKey.eq(entity::keys::fold(name)));
     if let Some(id) = except {
         q = q.filter(partner::Column::Id.ne(id));
     }
@@ -58,6 +59,9 @@ pub async fn insert<C: ConnectionTrait>(
     let row = partner::ActiveModel {
         short_code: Set(code.as_str().to_owned()),
         short_code_key: Set(code.key()),
+        name_key: Set(entity::keys::fold(
+            fields.name.as_deref().unwrap_or_default(),
+        )),
         name: Set(fields.name.unwrap_or_default()),
         lms_url: Set(fields.lms_url.flatten()),
         studio_url: Set(fields.studio_url.flatten()),
@@ -91,7 +95,10 @@ pub async fn update<C: ConnectionTrait>(
         .col_expr(partner::Column::Modified, Expr::value(Utc::now()))
         .filter(partner::Column::Id.eq(existing.id));
     if let Some(name) = fields.name {
-        update = update.col_expr(partner::Column::Name, Expr::value(name));
+        let key = entity::keys::fold(&name);
+        update = update
+            .col_expr(partner::Column::Name, Expr::value(name))
+            .col_expr(partner::Column::NameKey, Expr::value(key));
     }
     for (col, value) in [
         (partner::Column::LmsUrl, fields.lms_url),

@@ -27,6 +27,7 @@ impl TestApp {
             short_code: Set(code.to_owned()),
             short_code_key: Set(code.to_lowercase()),
             name: Set(format!("Partner {code}")),
+            name_key: Set(format!("partner {}", code.to_lowercase())),
             active: Set(true),
             created: Set(now),
             modified: Set(now),
