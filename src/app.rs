@@ -24,7 +24,9 @@ impl Server {
         let verifier = crate::auth::Verifier::from_config(&config)?;
         let metrics = Metrics::new();
         let db = crate::db::connect(&config.database_url, &metrics).await?;
-        crate::db::migrate(&db).await?;
+        if config.migrate {
+            crate::db::migrate(&db).await?;
+        }
         let config = Arc::new(config);
         let feed = Arc::new(ChangeFeed::start(&config.database_url).await?);
         let schema = build_schema(db.clone(), config.clone(), feed);

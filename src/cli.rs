@@ -45,9 +45,20 @@ enum Command {
         /// Address to listen on; port 0 picks a free port (the bound address is printed).
         #[arg(long, env = "TENANCY_LISTEN", default_value = DEFAULT_LISTEN)]
         listen: String,
+        /// Do not migrate at start (leave it to `migrate`, run once per release).
+        #[arg(long)]
+        no_migrate: bool,
+        /// `false` is `--no-migrate`.
+        #[arg(long = "migrate", env = "TENANCY_MIGRATE", default_value_t = true, action = clap::ArgAction::Set, hide = true)]
+        migrate: bool,
     },
-    /// Apply pending database migrations and exit.
-    Migrate,
+    /// Apply pending database migrations and exit (safe while replicas start: they wait).
+    Migrate {
+        /// Apply nothing: list the pending migrations and exit 1 when there are any (for
+        /// deployment pipelines).
+        #[arg(long)]
+        check: bool,
+    },
     /// Print the federation SDL (what schema.graphql holds).
     Schema,
     /// Mint an Open edX-shaped token for local use: HS256 with TENANCY_JWT_SECRET (or the first
@@ -106,8 +117,14 @@ pub fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Serve { listen } => {
-            let server = Server::bind(cli.config, &listen).await?;
+        Command::Serve {
+            listen,
+            no_migrate,
+            migrate,
+        } => {
+            let mut config = cli.config;
+            config.migrate = migrate && !no_migrate;
+            let server = Server::bind(config, &listen).await?;
             let addr = server.local_addr()?;
             // Tests and scripts read this line to find the port.
             println!("listening on http://{addr}");
@@ -115,7 +132,19 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             tracing::info!(%addr, "serving");
             server.run(shutdown_signal()).await?;
         }
-        Command::Migrate => {
+        Command::Migrate { check: true } => {
+            let db = connect(&cli.config).await?;
+            let pending = crate::db::pending_migrations(&db).await?;
+            if pending.is_empty() {
+                println!("no pending migrations");
+            } else {
+                for name in &pending {
+                    println!("pending: {name}");
+                }
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+        Command::Migrate { check: false } => {
             let db = connect(&cli.config).await?;
             crate::db::migrate(&db).await?;
             println!("migrations applied");

@@ -28,6 +28,11 @@ impl std::str::FromStr for Secret {
 /// Settings shared by every verb that touches the database.
 #[derive(Args, Clone, Debug)]
 pub struct Config {
+    /// Whether `serve` migrates the database at start (`--no-migrate` / `TENANCY_MIGRATE=false`
+    /// leave it to the `migrate` verb).
+    #[arg(skip = true)]
+    pub migrate: bool,
+
     /// Database URL: `sqlite://FILE?mode=rwc` (embedded default) or `postgres://...`.
     #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true, hide_env_values = true)]
     pub database_url: String,
@@ -244,6 +249,7 @@ impl Config {
     /// Defaults for a given database, as the CLI would build them with no flags.
     pub fn for_database(database_url: impl Into<String>) -> Self {
         Config {
+            migrate: true,
             database_url: database_url.into(),
             organizations_autocreate: true,
             jwt_secret: None,

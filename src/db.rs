@@ -43,10 +43,35 @@ pub async fn connect(url: &str, metrics: &Metrics) -> anyhow::Result<DatabaseCon
     Ok(db)
 }
 
+/// Applies pending migrations. On PostgreSQL under an advisory lock held by a transaction for
+/// the whole run, so replicas starting together migrate once and the others wait, then find
+/// nothing to do (SQLite serializes writers by itself).
 pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
-    Migrator::up(db, None).await?;
+    use sea_orm::TransactionTrait;
+    if db.get_database_backend() != DbBackend::Postgres {
+        Migrator::up(db, None).await?;
+        return Ok(());
+    }
+    let lock = db.begin().await?;
+    lock.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({MIGRATION_LOCK})"))
+        .await?;
+    let result = Migrator::up(db, None).await;
+    lock.commit().await?;
+    result?;
     Ok(())
 }
+
+/// The migrations not applied yet (`migrate --check`).
+pub async fn pending_migrations(db: &DatabaseConnection) -> anyhow::Result<Vec<String>> {
+    Ok(Migrator::get_pending_migrations(db)
+        .await?
+        .iter()
+        .map(|m| m.name().to_owned())
+        .collect())
+}
+
+/// The advisory lock key of migrations ("migrate" in ASCII, as a number).
+const MIGRATION_LOCK: i64 = 0x6d696772617465;
 
 /// A cheap round trip for `/readyz`.
 /// Bounded by one second: while the database is down the pool would otherwise wait its whole

@@ -29,6 +29,7 @@ mod organizations;
 mod over_http;
 mod reads;
 mod refusals;
+mod replicas;
 mod schema;
 mod statements;
 mod tenancy;
