@@ -11,6 +11,7 @@ pub mod change;
 pub mod course_key;
 pub mod demo;
 pub mod names;
+pub mod numbered;
 pub mod page;
 pub mod pattern;
 pub mod scope;

@@ -9,6 +9,7 @@
 pub mod access;
 pub mod backfill;
 pub mod course;
+pub mod edx_organizations;
 pub mod grant;
 pub mod organization;
 pub mod partner;

@@ -130,3 +130,28 @@ pub async fn update_details<C: ConnectionTrait>(
     row.modified = now;
     Ok(row)
 }
+
+/// Gives the organization a new short name (the REST API's PUT renames this way).
+pub async fn rename<C: ConnectionTrait>(
+    db: &C,
+    existing: &organization::Model,
+    name: &ShortName,
+) -> AppResult<organization::Model> {
+    let now = Utc::now();
+    organization::Entity::update_many()
+        .col_expr(
+            organization::Column::ShortName,
+            Expr::value(name.as_str().to_owned()),
+        )
+        .col_expr(organization::Column::ShortNameKey, Expr::value(name.key()))
+        .col_expr(organization::Column::Modified, Expr::value(now))
+        .filter(organization::Column::Id.eq(existing.id))
+        .exec(db)
+        .await?;
+    Ok(organization::Model {
+        short_name: name.as_str().to_owned(),
+        short_name_key: name.key(),
+        modified: now,
+        ..existing.clone()
+    })
+}
