@@ -27,6 +27,7 @@ mod observability;
 mod organizations;
 mod over_http;
 mod reads;
+mod rest;
 mod schema;
 mod statements;
 mod tenancy;
