@@ -11,6 +11,7 @@ pub mod backfill;
 pub mod course;
 pub mod edx_organizations;
 pub mod grant;
+pub mod import;
 pub mod organization;
 pub mod partner;
 pub mod read;

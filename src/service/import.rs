@@ -1,0 +1,333 @@
+//! `import` (DESIGN 10.2): reads the services' databases, merges them (`domain::import`) and
+//! writes the graph in one transaction with its change log. A dry run writes the same way and
+//! rolls back, so the plan it prints counts exactly what `--apply` would do.
+
+use entity::{organization, partner};
+
+use super::{Actor, Write};
+use crate::domain::backfill::Progress;
+use crate::domain::change::NewChange;
+use crate::domain::import::{self as dom, Plan, Sources};
+use crate::domain::{authz, scope::Scope};
+use crate::error::AppResult;
+use crate::repo::import::{self as source, discovery, ecommerce, lms};
+use crate::repo::organization::write::{self as orgs, Details, NewRow};
+use crate::repo::{self, course::write as links, partner::write as partners, site::write as sites};
+
+/// Where to read from (database URLs).
+#[derive(Clone, Debug, Default)]
+pub struct SourceUrls {
+    pub lms: Option<String>,
+    pub discovery: Option<String>,
+    pub ecommerce: Option<String>,
+    pub media_url: Option<String>,
+}
+
+/// Rows of one table: created, updated (reactivations and deactivations included), unchanged.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TableCounts {
+    pub table: &'static str,
+    pub created: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+}
+
+#[derive(Debug, Default)]
+pub struct ImportReport {
+    pub applied: bool,
+    pub tables: Vec<TableCounts>,
+    pub conflicts: Vec<String>,
+}
+
+/// Reads every source given; `organizations` (from the REST API) replaces the LMS's tables.
+pub async fn read(
+    urls: &SourceUrls,
+    organizations: Option<Vec<dom::SourceOrg>>,
+) -> AppResult<Sources> {
+    let mut sources = Sources {
+        media_url: urls.media_url.clone(),
+        organizations: organizations.unwrap_or_default(),
+        ..Sources::default()
+    };
+    if let Some(url) = &urls.lms {
+        let db = source::connect(url).await?;
+        if sources.organizations.is_empty() {
+            sources.organizations = lms::organizations(&db).await?;
+        }
+        sources.links = lms::links(&db).await?;
+        sources.sites.extend(lms::site_list(&db).await?);
+        sources.site_orgs = lms::site_orgs(&db).await?;
+    }
+    if let Some(url) = &urls.discovery {
+        let db = source::connect(url).await?;
+        for (partner, domain) in discovery::partners(&db).await? {
+            if let Some(domain) = domain {
+                sources
+                    .site_partners
+                    .push((domain, partner.short_code.clone()));
+            }
+            sources.partners.push(("discovery", partner));
+        }
+        sources.partner_orgs = discovery::organizations(&db).await?;
+    }
+    if let Some(url) = &urls.ecommerce {
+        let db = source::connect(url).await?;
+        for partner in ecommerce::partners(&db).await? {
+            sources.partners.push(("ecommerce", partner));
+        }
+        for (domain, name, code) in ecommerce::site_partners(&db).await? {
+            sources.sites.push((domain.clone(), name));
+            sources.site_partners.push((domain, code));
+        }
+    }
+    Ok(sources)
+}
+
+fn count(tables: &mut [TableCounts], i: usize, created: bool, changed: bool) {
+    let t = &mut tables[i];
+    match (created, changed) {
+        (true, _) => t.created += 1,
+        (false, true) => t.updated += 1,
+        _ => t.unchanged += 1,
+    }
+}
+
+/// Writes the merged graph; commits only when `apply`.
+pub async fn run(
+    actor: Actor<'_>,
+    sources: &Sources,
+    apply: bool,
+    progress: &Progress,
+) -> AppResult<ImportReport> {
+    authz::require_admin(actor.scope, "importing")?;
+    let plan = dom::plan(sources);
+    let mut tables: Vec<TableCounts> = [
+        "organizations",
+        "course links",
+        "partners",
+        "sites",
+        "partner organizations",
+        "site organizations",
+    ]
+    .into_iter()
+    .map(|table| TableCounts {
+        table,
+        ..TableCounts::default()
+    })
+    .collect();
+    let mut write = Write::begin(actor).await?;
+    let org_rows =
+        write_organizations(&mut write, &plan, &mut tables, progress, actor.scope).await?;
+    progress.phase("course links", plan.links.len());
+    for (key, org, active) in &plan.links {
+        let organization = &org_rows[*org];
+        let before = links::state(write.txn(), key, organization.id).await?;
+        let created =
+            before.is_none() && links::insert_if_absent(write.txn(), key, organization.id).await?;
+        let changed = if *active {
+            !created && links::set_active(write.txn(), key, organization.id, true).await?
+        } else {
+            links::set_active(write.txn(), key, organization.id, false).await?
+        };
+        if created || changed {
+            write.log(NewChange::course_link(
+                organization,
+                key.as_str(),
+                before,
+                *active,
+            ));
+        }
+        count(&mut tables, 1, created, changed);
+        progress.inc(1);
+    }
+    let partner_rows = write_partners(&mut write, &plan, &mut tables).await?;
+    let mut site_rows = Vec::new();
+    for planned in &plan.sites {
+        let partner = planned.partner.map(|p| &partner_rows[p]);
+        let fields = sites::Fields {
+            name: Some(planned.name.clone()),
+            partner_id: partner.map(|p| Some(p.id)),
+            active: Some(true),
+        };
+        let code = partner.map(|p| p.short_code.as_str());
+        let row = match sites::find(write.txn(), &planned.domain).await? {
+            None => {
+                let created = sites::insert(write.txn(), &planned.domain, fields)
+                    .await?
+                    .ok_or_else(|| lost("site"))?;
+                write.log(NewChange::site(None, (&created, code)));
+                count(&mut tables, 3, true, false);
+                created
+            }
+            Some(existing) => {
+                let same = existing.name == planned.name
+                    && existing.active
+                    && (partner.is_none() || existing.partner_id == partner.map(|p| p.id));
+                if same {
+                    count(&mut tables, 3, false, false);
+                    existing
+                } else {
+                    let before_code = match existing.partner_id {
+                        Some(id) => partners::find_by_id(write.txn(), id)
+                            .await?
+                            .map(|p| p.short_code),
+                        None => None,
+                    };
+                    let updated = sites::update(write.txn(), &existing, fields).await?;
+                    let after_code = code.map(str::to_owned).or(before_code.clone());
+                    write.log(NewChange::site(
+                        Some((&existing, before_code.as_deref())),
+                        (&updated, after_code.as_deref()),
+                    ));
+                    count(&mut tables, 3, false, true);
+                    updated
+                }
+            }
+        };
+        site_rows.push(row);
+    }
+    for &(p, o) in &plan.partner_orgs {
+        let added =
+            repo::membership::add_to_partner(write.txn(), partner_rows[p].id, org_rows[o].id)
+                .await?;
+        if added {
+            write.log(Some(NewChange::partner_membership(
+                &partner_rows[p],
+                &org_rows[o],
+                true,
+            )));
+        }
+        count(&mut tables, 4, added, false);
+    }
+    for &(s, o) in &plan.site_orgs {
+        let added =
+            repo::membership::add_to_site(write.txn(), site_rows[s].id, org_rows[o].id).await?;
+        if added {
+            write.log(Some(NewChange::site_membership(
+                &site_rows[s],
+                &org_rows[o],
+                true,
+            )));
+        }
+        count(&mut tables, 5, added, false);
+    }
+    progress.finish();
+    if apply {
+        write.commit().await?;
+    }
+    // Without `apply` the transaction is dropped here: rolled back.
+    Ok(ImportReport {
+        applied: apply,
+        tables,
+        conflicts: plan.conflicts,
+    })
+}
+
+fn lost(what: &str) -> crate::error::AppError {
+    crate::error::AppError::internal(anyhow::anyhow!(
+        "a {what} row vanished inside the import's transaction"
+    ))
+}
+
+async fn write_organizations(
+    write: &mut Write,
+    plan: &Plan,
+    tables: &mut [TableCounts],
+    progress: &Progress,
+    scope: &Scope,
+) -> AppResult<Vec<organization::Model>> {
+    progress.phase("organizations", plan.organizations.len());
+    let mut rows = Vec::with_capacity(plan.organizations.len());
+    for planned in &plan.organizations {
+        authz::require_filter_allows(scope, &planned.name.key(), planned.name.as_str())?;
+        let row = &planned.row;
+        let existing = orgs::find(write.txn(), &planned.name).await?;
+        let written = match existing {
+            None => {
+                let new = NewRow {
+                    name: &planned.name,
+                    display_name: &row.name,
+                    description: row.description.clone(),
+                    logo_url: row.logo.clone(),
+                    active: row.active,
+                };
+                let created = orgs::insert_if_absent(write.txn(), new)
+                    .await?
+                    .ok_or_else(|| lost("organization"))?;
+                write.log(NewChange::organization(None, &created));
+                count(tables, 0, true, false);
+                created
+            }
+            Some(existing) => {
+                let mut current = existing.clone();
+                if (&current.name, &current.description, &current.logo_url)
+                    != (&row.name, &row.description, &row.logo)
+                {
+                    let details = Details {
+                        name: Some(row.name.clone()),
+                        description: Some(row.description.clone()),
+                        logo_url: Some(row.logo.clone()),
+                    };
+                    current = orgs::update_details(write.txn(), &current, details).await?;
+                }
+                if current.active != row.active {
+                    // Links keep their own flags from the source, so no cascade here.
+                    current = orgs::set_active(write.txn(), &current, row.active).await?;
+                }
+                let changed = current != existing;
+                write.log(NewChange::organization(Some(&existing), &current));
+                count(tables, 0, false, changed);
+                current
+            }
+        };
+        rows.push(written);
+        progress.inc(1);
+    }
+    Ok(rows)
+}
+
+async fn write_partners(
+    write: &mut Write,
+    plan: &Plan,
+    tables: &mut [TableCounts],
+) -> AppResult<Vec<partner::Model>> {
+    let mut rows = Vec::with_capacity(plan.partners.len());
+    for planned in &plan.partners {
+        let row = &planned.row;
+        let fields = partners::Fields {
+            name: Some(row.name.clone()),
+            lms_url: Some(row.lms_url.clone()),
+            studio_url: Some(row.studio_url.clone()),
+            marketing_site_url: Some(row.marketing_site_url.clone()),
+            active: Some(true),
+        };
+        let written = match partners::find(write.txn(), &planned.code).await? {
+            None => {
+                let created = partners::insert(write.txn(), &planned.code, fields)
+                    .await?
+                    .ok_or_else(|| lost("partner"))?;
+                write.log(NewChange::partner(None, &created));
+                count(tables, 2, true, false);
+                created
+            }
+            Some(existing) => {
+                let same = existing.name == row.name
+                    && existing.lms_url == row.lms_url
+                    && existing.studio_url == row.studio_url
+                    && existing.marketing_site_url == row.marketing_site_url
+                    && existing.active;
+                if same {
+                    count(tables, 2, false, false);
+                    existing
+                } else {
+                    let updated = partners::update(write.txn(), &existing, fields).await?;
+                    write.log(NewChange::partner(Some(&existing), &updated));
+                    count(tables, 2, false, true);
+                    updated
+                }
+            }
+        };
+        rows.push(written);
+    }
+    Ok(rows)
+}
