@@ -19,6 +19,8 @@ from organizations.models import Organization, OrganizationCourse  # noqa: E402
 
 from peer import models as m  # noqa: E402
 
+# The apps with migrations first: the synced tables below refer to django_site.
+call_command("migrate", verbosity=0)
 call_command("migrate", run_syncdb=True, verbosity=0)
 
 edx = Organization.objects.create(

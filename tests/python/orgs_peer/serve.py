@@ -13,6 +13,8 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 from django.core.wsgi import get_wsgi_application  # noqa: E402
 
+# The apps with migrations first: the synced tables below refer to django_site.
+call_command("migrate", verbosity=0)
 call_command("migrate", run_syncdb=True, verbosity=0)
 
 
