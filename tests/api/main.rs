@@ -18,6 +18,7 @@ mod faults;
 mod fuzz;
 mod history;
 mod http;
+mod import;
 mod layers;
 mod leaks;
 mod limits;
