@@ -55,7 +55,8 @@ pub async fn get(
     signed_in(scope)?;
     rest::one(db, scope, &short_name.to_lowercase())
         .await?
-        .ok_or_else(|| AppError::not_found("Not found."))
+        // DRF (3.15+) answers Django's Http404 message, as edx-organizations does.
+        .ok_or_else(|| AppError::not_found("No Organization matches the given query."))
 }
 
 fn signed_in(scope: &Scope) -> AppResult<()> {

@@ -29,6 +29,7 @@ mod organizations;
 mod over_http;
 mod reads;
 mod rest;
+mod rest_differential;
 mod schema;
 mod statements;
 mod tenancy;

@@ -96,7 +96,7 @@ backend_tests! {
         // Deactivated through GraphQL: GET hides it, PUT brings it back.
         app.admin_data(r#"mutation { deactivateOrganization(shortName: "edX2") { active } }"#, json!({})).await;
         let (status, body) = app.rest(Method::GET, &format!("{BASE}edX2/"), Some(&user), None).await;
-        assert_eq!((status, body), (404, json!({"detail": "Not found."})));
+        assert_eq!((status, body), (404, json!({"detail": "No Organization matches the given query."})));
         let (status, back) = app.put_org("edX2", json!({"name": "edX 3", "short_name": "edX2"})).await;
         assert_eq!((status, back["active"].as_bool()), (200, Some(true)));
         // Renaming onto a taken short name, case-insensitively.

@@ -8,7 +8,7 @@ mod body;
 mod reply;
 
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
@@ -28,12 +28,6 @@ pub fn routes() -> Router<AppState> {
         .route(&format!("{BASE}{{short_name}}/"), any(member))
 }
 
-#[derive(serde::Deserialize)]
-struct ListParams {
-    page: Option<String>,
-    page_size: Option<String>,
-}
-
 fn caller(state: &AppState, headers: &HeaderMap) -> Result<Scope, AppError> {
     let scope = auth::authenticate(&state.verifier, &state.config, headers)?;
     if scope.subject.is_none() {
@@ -48,7 +42,7 @@ async fn collection(
     State(state): State<AppState>,
     method: Method,
     headers: HeaderMap,
-    Query(params): Query<ListParams>,
+    RawQuery(query): RawQuery,
 ) -> Response {
     let scope = match caller(&state, &headers) {
         Ok(scope) => scope,
@@ -60,15 +54,21 @@ async fn collection(
     if method != Method::GET && method != Method::HEAD {
         return reply::method_not_allowed(&method);
     }
-    let page = api::list(
-        &state.db,
-        &scope,
-        params.page.as_deref(),
-        params.page_size.as_deref(),
-    )
-    .await;
+    let query: Vec<(String, String)> =
+        url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+            .into_owned()
+            .collect();
+    // Django's `QueryDict.get` answers the last value of a repeated parameter.
+    let last = |name: &str| {
+        query
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let page = api::list(&state.db, &scope, last("page"), last("page_size")).await;
     match page {
-        Ok(page) => reply::page(&page, &link_base(&headers), params.page_size.as_deref()),
+        Ok(page) => reply::page(&page, &link_base(&headers), &query),
         Err(err) => reply::error(err),
     }
 }

@@ -32,26 +32,31 @@ pub fn object(o: &organization::Model) -> Response {
     Json(json_of(o)).into_response()
 }
 
-/// DRF's links keep the other query parameters, sorted, and drop `page` for the first page.
-fn link(base: &str, number: u64, page_size: Option<&str>) -> String {
-    let mut query = Vec::new();
+/// DRF's links: the request's query parameters sorted by name (values in their order), with
+/// `page` set, or dropped for the first page (`replace_query_param` / `remove_query_param`).
+fn link(base: &str, number: u64, query: &[(String, String)]) -> String {
+    let mut pairs: Vec<(&str, String)> = query
+        .iter()
+        .filter(|(k, _)| k != "page")
+        .map(|(k, v)| (k.as_str(), v.clone()))
+        .collect();
     if number > 1 {
-        query.push(format!("page={number}"));
+        pairs.push(("page", number.to_string()));
     }
-    if let Some(size) = page_size {
-        let size: String = url::form_urlencoded::byte_serialize(size.as_bytes()).collect();
-        query.push(format!("page_size={size}"));
+    pairs.sort_by(|a, b| a.0.cmp(b.0));
+    if pairs.is_empty() {
+        return base.to_owned();
     }
-    if query.is_empty() {
-        base.to_owned()
-    } else {
-        format!("{base}?{}", query.join("&"))
+    let mut encoded = url::form_urlencoded::Serializer::new(String::new());
+    for (k, v) in pairs {
+        encoded.append_pair(k, &v);
     }
+    format!("{base}?{}", encoded.finish())
 }
 
-pub fn page(page: &NumberedPage, base: &str, page_size: Option<&str>) -> Response {
-    let next = (page.number < page.pages).then(|| link(base, page.number + 1, page_size));
-    let previous = (page.number > 1).then(|| link(base, page.number - 1, page_size));
+pub fn page(page: &NumberedPage, base: &str, query: &[(String, String)]) -> Response {
+    let next = (page.number < page.pages).then(|| link(base, page.number + 1, query));
+    let previous = (page.number > 1).then(|| link(base, page.number - 1, query));
     Json(json!({
         "next": next,
         "previous": previous,

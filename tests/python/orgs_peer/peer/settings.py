@@ -68,5 +68,7 @@ JWT_AUTH = {
     "JWT_VERIFY_AUDIENCE": True,
     "JWT_SUPPORTED_VERSION": "1.2.0",
     "JWT_AUTH_HEADER_PREFIX": "JWT",
+    # As the LMS: edx-drf-extensions' decoder (drf-jwt's own would use SECRET_KEY).
+    "JWT_DECODE_HANDLER": "edx_rest_framework_extensions.auth.jwt.decoder.jwt_decode_handler",
 }
 LOGGING = {"version": 1, "disable_existing_loggers": True, "root": {"level": "CRITICAL"}}
