@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use crate::backend_tests;
 use crate::import::{peer_script, python};
-use crate::support::{SECRET, TestApp, claims, hs256};
+use crate::support::{SECRET, claims, hs256};
 
 /// The Django peer, killed when dropped.
 struct Peer {

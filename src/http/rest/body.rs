@@ -1,8 +1,6 @@
 //! PUT's body read as edx-organizations' `OrganizationSerializer` reads it, with DRF's field
 //! messages: every field error at once, `{"field": ["message"]}`; `active` is refused first.
 
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
 use crate::service::edx_organizations::PutOrganization;
@@ -12,7 +10,8 @@ const NOT_NULL: &str = "This field may not be null.";
 const NOT_BLANK: &str = "This field may not be blank.";
 const NOT_STRING: &str = "Not a valid string.";
 
-pub fn parse(value: &Value) -> Result<PutOrganization, Response> {
+/// The input, or the 400 body DRF would answer.
+pub fn parse(value: &Value) -> Result<PutOrganization, Value> {
     let Some(fields) = value.as_object() else {
         let message = "Invalid data. Expected a dictionary, but got {kind}.";
         let kind = match value {
@@ -23,12 +22,12 @@ pub fn parse(value: &Value) -> Result<PutOrganization, Response> {
             Value::Number(_) => "int",
             _ => "NoneType",
         };
-        let body = json!({"non_field_errors": [message.replace("{kind}", kind)]});
-        return Err((StatusCode::BAD_REQUEST, axum::Json(body)).into_response());
+        return Err(json!({"non_field_errors": [message.replace("{kind}", kind)]}));
     };
     if fields.contains_key("active") {
-        let body = json!(["Value of 'active' may not be specified via Organizations HTTP API."]);
-        return Err((StatusCode::BAD_REQUEST, axum::Json(body)).into_response());
+        return Err(json!([
+            "Value of 'active' may not be specified via Organizations HTTP API."
+        ]));
     }
     let mut errors = Map::new();
     let name = text(fields, "name", true, false, 255, &mut errors);
@@ -40,7 +39,7 @@ pub fn parse(value: &Value) -> Result<PutOrganization, Response> {
     };
     let logo_url = text(fields, "logo_url", false, false, usize::MAX, &mut errors);
     if !errors.is_empty() {
-        return Err((StatusCode::BAD_REQUEST, axum::Json(Value::Object(errors))).into_response());
+        return Err(Value::Object(errors));
     }
     Ok(PutOrganization {
         short_name: short_name.unwrap_or_default(),

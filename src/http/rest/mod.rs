@@ -125,7 +125,7 @@ async fn put(
     };
     let input = match body::parse(&value) {
         Ok(input) => input,
-        Err(refusal) => return refusal,
+        Err(refusal) => return (StatusCode::BAD_REQUEST, axum::Json(refusal)).into_response(),
     };
     let actor = Actor {
         db: &state.db,
