@@ -10,6 +10,7 @@ use sea_orm::{ConnectionTrait, Database};
 use serde_json::{Value, json};
 use tenancy_gateway::domain::backfill::Progress;
 use tenancy_gateway::domain::scope::Scope;
+use tenancy_gateway::repo::import::organizations_api;
 use tenancy_gateway::service::{Actor, import};
 
 use crate::backend_tests;
@@ -107,14 +108,35 @@ const GRAPH: &str = r#"{
   sites(first: 100, includeInactive: true) { edges { node { domain name active partner { shortCode } } } }
 }"#;
 
+const ORGANIZATIONS: &str = r#"{ organizations(first: 100, includeInactive: true) { edges { node {
+  shortName name description logoUrl active partners { edges { node { shortCode } } } } } } }"#;
+
 async fn import_into(app: &TestApp, url: &str, apply: bool) -> import::ImportReport {
+    import_with(app, url, apply, None).await
+}
+
+/// Imports from `url`, with the organizations of an API instead of the LMS database when given.
+async fn import_with(
+    app: &TestApp,
+    url: &str,
+    apply: bool,
+    api: Option<&str>,
+) -> import::ImportReport {
+    let from_api = match api {
+        Some(api) => Some(
+            organizations_api::organizations(api, &crate::rest_differential::token("staff", true))
+                .await
+                .unwrap_or_else(|e| panic!("{}", e.for_operator())),
+        ),
+        None => None,
+    };
     let urls = import::SourceUrls {
-        lms: Some(url.to_owned()),
+        lms: api.is_none().then(|| url.to_owned()),
         discovery: Some(url.to_owned()),
         ecommerce: Some(url.to_owned()),
         media_url: Some("https://lms.test/media/".into()),
     };
-    let sources = import::read(&urls, None)
+    let sources = import::read(&urls, from_api)
         .await
         .unwrap_or_else(|e| panic!("{}", e.for_operator()));
     let scope = Scope::operator("import", Some("ci"));
@@ -170,6 +192,22 @@ backend_tests! {
             assert_eq!(graph, first, "{engine} gives another graph than {}", graphs[0].0);
         }
         drop(app);
+    }
+
+    async fn import_from_the_rest_api_gives_the_same_organizations(app: TestApp) {
+        let Some((url, _guard)) = filled("sqlite").await else { return };
+        let Some(peer) = crate::rest_differential::start_peer(Some(&django_url(&url))) else { return };
+        let api = format!("{}/api/organizations/v0/organizations/", peer.base);
+        import_with(&app, &url, true, Some(&api)).await;
+        let from_api = app.admin_data(ORGANIZATIONS, json!({})).await;
+        let target = TestApp::spawn(BACKEND).await.unwrap();
+        import_into(&target, &url, true).await;
+        let from_db = target.admin_data(ORGANIZATIONS, json!({})).await;
+        // The API lists active organizations only; everything else must be the same.
+        let active: Vec<&Value> = from_db["organizations"]["edges"].as_array().unwrap().iter().filter(|e| e["node"]["active"] == true).collect();
+        let listed: Vec<&Value> = from_api["organizations"]["edges"].as_array().unwrap().iter().collect();
+        assert_eq!(listed, active);
+        assert_eq!(listed.len(), 3, "edX, MITx and discovery's HarvardX");
     }
 
     async fn import_on_the_command_line_prints_the_plan_and_applies(app: TestApp) {

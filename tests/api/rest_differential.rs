@@ -14,9 +14,9 @@ use crate::import::{peer_script, python};
 use crate::support::{SECRET, claims, hs256};
 
 /// The Django peer, killed when dropped.
-struct Peer {
+pub struct Peer {
     child: Child,
-    base: String,
+    pub base: String,
     _dir: tempfile::TempDir,
 }
 
@@ -27,15 +27,17 @@ impl Drop for Peer {
     }
 }
 
-fn start_peer() -> Option<Peer> {
+/// The peer on a database of its own, or on `database` (a Django URL).
+pub fn start_peer(database: Option<&str>) -> Option<Peer> {
     let python = python()?;
     let dir = tempfile::tempdir().unwrap();
+    let database = database.map_or_else(
+        || format!("sqlite:///{}", dir.path().join("peer.db").display()),
+        str::to_owned,
+    );
     let mut child = Command::new(python)
         .arg(peer_script("serve.py"))
-        .env(
-            "ORGS_PEER_DATABASE",
-            format!("sqlite:///{}", dir.path().join("peer.db").display()),
-        )
+        .env("ORGS_PEER_DATABASE", database)
         .env("ORGS_PEER_JWT_SECRET", SECRET)
         .stdout(Stdio::piped())
         .spawn()
@@ -57,7 +59,7 @@ fn start_peer() -> Option<Peer> {
 }
 
 /// A token both accept: the peer checks `iss` and `aud`, the service (one secret) ignores them.
-fn token(username: &str, administrator: bool) -> String {
+pub fn token(username: &str, administrator: bool) -> String {
     hs256(&claims(
         username,
         json!({"iss": "https://lms.test/oauth2", "aud": "openedx", "administrator": administrator}),
@@ -228,7 +230,7 @@ fn script() -> Vec<Step> {
 
 backend_tests! {
     async fn rest_api_agrees_with_the_real_edx_organizations(app: TestApp) {
-        let Some(peer) = start_peer() else { return };
+        let Some(peer) = start_peer(None) else { return };
         let client = reqwest::Client::new();
         let ours = app.url("").trim_end_matches('/').to_owned();
         let steps = script();

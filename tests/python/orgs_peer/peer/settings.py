@@ -50,6 +50,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 USE_TZ = True
 TIME_ZONE = "UTC"
 SITE_ID = 1
+# Logos are answered as absolute URLs under it (the import tests expect this one).
+MEDIA_URL = "https://lms.test/media/"
 # As the LMS's REST_FRAMEWORK settings.
 REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "edx_rest_framework_extensions.paginators.DefaultPagination",
