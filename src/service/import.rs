@@ -2,16 +2,16 @@
 //! writes the graph in one transaction with its change log. A dry run writes the same way and
 //! rolls back, so the plan it prints counts exactly what `--apply` would do.
 
-use entity::{organization, partner};
+mod rows;
 
+use self::rows::{lost, write_organizations, write_partners};
 use super::{Actor, Write};
+use crate::domain::authz;
 use crate::domain::backfill::Progress;
 use crate::domain::change::NewChange;
-use crate::domain::import::{self as dom, Plan, Sources};
-use crate::domain::{authz, scope::Scope};
+use crate::domain::import::{self as dom, Sources};
 use crate::error::AppResult;
 use crate::repo::import::{self as source, discovery, ecommerce, lms};
-use crate::repo::organization::write::{self as orgs, Details, NewRow};
 use crate::repo::{self, course::write as links, partner::write as partners, site::write as sites};
 
 /// Where to read from (database URLs).
@@ -140,7 +140,8 @@ pub async fn run(
         count(&mut tables, 1, created, changed);
         progress.inc(1);
     }
-    let partner_rows = write_partners(&mut write, &plan, &mut tables).await?;
+    let mut conflicts = plan.conflicts.clone();
+    let partner_rows = write_partners(&mut write, &plan, &mut tables, &mut conflicts).await?;
     let mut site_rows = Vec::new();
     for planned in &plan.sites {
         let partner = planned.partner.map(|p| &partner_rows[p]);
@@ -219,115 +220,6 @@ pub async fn run(
     Ok(ImportReport {
         applied: apply,
         tables,
-        conflicts: plan.conflicts,
+        conflicts,
     })
-}
-
-fn lost(what: &str) -> crate::error::AppError {
-    crate::error::AppError::internal(anyhow::anyhow!(
-        "a {what} row vanished inside the import's transaction"
-    ))
-}
-
-async fn write_organizations(
-    write: &mut Write,
-    plan: &Plan,
-    tables: &mut [TableCounts],
-    progress: &Progress,
-    scope: &Scope,
-) -> AppResult<Vec<organization::Model>> {
-    progress.phase("organizations", plan.organizations.len());
-    let mut rows = Vec::with_capacity(plan.organizations.len());
-    for planned in &plan.organizations {
-        authz::require_filter_allows(scope, &planned.name.key(), planned.name.as_str())?;
-        let row = &planned.row;
-        let existing = orgs::find(write.txn(), &planned.name).await?;
-        let written = match existing {
-            None => {
-                let new = NewRow {
-                    name: &planned.name,
-                    display_name: &row.name,
-                    description: row.description.clone(),
-                    logo_url: row.logo.clone(),
-                    active: row.active,
-                };
-                let created = orgs::insert_if_absent(write.txn(), new)
-                    .await?
-                    .ok_or_else(|| lost("organization"))?;
-                write.log(NewChange::organization(None, &created));
-                count(tables, 0, true, false);
-                created
-            }
-            Some(existing) => {
-                let mut current = existing.clone();
-                if (&current.name, &current.description, &current.logo_url)
-                    != (&row.name, &row.description, &row.logo)
-                {
-                    let details = Details {
-                        name: Some(row.name.clone()),
-                        description: Some(row.description.clone()),
-                        logo_url: Some(row.logo.clone()),
-                    };
-                    current = orgs::update_details(write.txn(), &current, details).await?;
-                }
-                if current.active != row.active {
-                    // Links keep their own flags from the source, so no cascade here.
-                    current = orgs::set_active(write.txn(), &current, row.active).await?;
-                }
-                let changed = current != existing;
-                write.log(NewChange::organization(Some(&existing), &current));
-                count(tables, 0, false, changed);
-                current
-            }
-        };
-        rows.push(written);
-        progress.inc(1);
-    }
-    Ok(rows)
-}
-
-async fn write_partners(
-    write: &mut Write,
-    plan: &Plan,
-    tables: &mut [TableCounts],
-) -> AppResult<Vec<partner::Model>> {
-    let mut rows = Vec::with_capacity(plan.partners.len());
-    for planned in &plan.partners {
-        let row = &planned.row;
-        let fields = partners::Fields {
-            name: Some(row.name.clone()),
-            lms_url: Some(row.lms_url.clone()),
-            studio_url: Some(row.studio_url.clone()),
-            marketing_site_url: Some(row.marketing_site_url.clone()),
-            active: Some(true),
-        };
-        let written = match partners::find(write.txn(), &planned.code).await? {
-            None => {
-                let created = partners::insert(write.txn(), &planned.code, fields)
-                    .await?
-                    .ok_or_else(|| lost("partner"))?;
-                write.log(NewChange::partner(None, &created));
-                count(tables, 2, true, false);
-                created
-            }
-            Some(existing) => {
-                let same = existing.name == row.name
-                    && existing.lms_url == row.lms_url
-                    && existing.studio_url == row.studio_url
-                    && existing.marketing_site_url == row.marketing_site_url
-                    && existing.active;
-                if same {
-                    count(tables, 2, false, false);
-                    existing
-                } else {
-                    let updated = partners::update(write.txn(), &existing, fields).await?;
-                    write.log(NewChange::partner(Some(&existing), &updated));
-                    count(tables, 2, false, true);
-                    updated
-                }
-            }
-        };
-        rows.push(written);
-    }
-    Ok(rows)
 }
