@@ -4,6 +4,8 @@
 
 mod rows;
 
+use std::collections::BTreeMap;
+
 use self::rows::{lost, write_organizations, write_partners};
 use super::{Actor, Write};
 use crate::domain::authz;
@@ -119,17 +121,26 @@ pub async fn run(
     let org_rows =
         write_organizations(&mut write, &plan, &mut tables, progress, actor.scope).await?;
     progress.phase("course links", plan.links.len());
+    // Links in bulk: one read of the existing ones, multi-row inserts, one update per
+    // organization and flag (a million links must not cost millions of round trips).
+    let org_ids: Vec<i64> = org_rows.iter().map(|o| o.id).collect();
+    let states = links::states_of(write.txn(), &org_ids).await?;
+    let mut new_links = Vec::new();
+    let mut flips: BTreeMap<(i64, bool), Vec<&str>> = BTreeMap::new();
     for (key, org, active) in &plan.links {
         let organization = &org_rows[*org];
-        let before = links::state(write.txn(), key, organization.id).await?;
-        let created =
-            before.is_none() && links::insert_if_absent(write.txn(), key, organization.id).await?;
-        let changed = if *active {
-            !created && links::set_active(write.txn(), key, organization.id, true).await?
-        } else {
-            links::set_active(write.txn(), key, organization.id, false).await?
-        };
-        if created || changed {
+        let before = states
+            .get(&(organization.id, key.as_str().to_owned()))
+            .copied();
+        match before {
+            None => new_links.push((organization.id, key.as_str(), *active)),
+            Some(was) if was != *active => flips
+                .entry((organization.id, *active))
+                .or_default()
+                .push(key.as_str()),
+            Some(_) => {}
+        }
+        if before != Some(*active) {
             write.log(NewChange::course_link(
                 organization,
                 key.as_str(),
@@ -137,8 +148,12 @@ pub async fn run(
                 *active,
             ));
         }
-        count(&mut tables, 1, created, changed);
+        count(&mut tables, 1, before.is_none(), before != Some(*active));
         progress.inc(1);
+    }
+    links::insert_many(write.txn(), &new_links).await?;
+    for ((organization_id, active), keys) in flips {
+        links::set_active_many(write.txn(), organization_id, &keys, active).await?;
     }
     let mut conflicts = plan.conflicts.clone();
     let partner_rows = write_partners(&mut write, &plan, &mut tables, &mut conflicts).await?;
