@@ -155,3 +155,19 @@ pub async fn rename<C: ConnectionTrait>(
         ..existing.clone()
     })
 }
+
+/// Organizations by case-folded short name, many per statement (import reads them at once).
+pub async fn find_many<C: ConnectionTrait>(
+    db: &C,
+    keys: &[String],
+) -> AppResult<std::collections::HashMap<String, organization::Model>> {
+    let mut found = std::collections::HashMap::new();
+    for chunk in keys.chunks(500) {
+        let rows = organization::Entity::find()
+            .filter(organization::Column::ShortNameKey.is_in(chunk.iter().cloned()))
+            .all(db)
+            .await?;
+        found.extend(rows.into_iter().map(|o| (o.short_name_key.clone(), o)));
+    }
+    Ok(found)
+}

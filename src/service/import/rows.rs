@@ -27,10 +27,12 @@ pub(super) async fn write_organizations(
 ) -> AppResult<Vec<organization::Model>> {
     progress.phase("organizations", plan.organizations.len());
     let mut rows = Vec::with_capacity(plan.organizations.len());
+    let keys: Vec<String> = plan.organizations.iter().map(|o| o.name.key()).collect();
+    let mut existing_rows = orgs::find_many(write.txn(), &keys).await?;
     for planned in &plan.organizations {
         authz::require_filter_allows(scope, &planned.name.key(), planned.name.as_str())?;
         let row = &planned.row;
-        let existing = orgs::find(write.txn(), &planned.name).await?;
+        let existing = existing_rows.remove(&planned.name.key());
         let written = match existing {
             None => {
                 let new = NewRow {
