@@ -8,9 +8,21 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/pg.sh
 source scripts/pg.sh
+# shellcheck source=scripts/mariadb.sh
+source scripts/mariadb.sh
 pg_start
-trap pg_stop EXIT
+trap 'pg_stop; mariadb_stop' EXIT
 export TENANCY_TEST_POSTGRES_URL="$PG_URL"
+# MariaDB as Open edX runs MySQL: a source for the import tests (tests/api/import.rs).
+if command -v mariadb-install-db >/dev/null; then
+    mariadb_start
+    export TENANCY_TEST_MARIADB_URL="$MARIADB_URL"
+elif [ -n "${CI:-}" ]; then
+    echo "CI needs mariadb-server for the import tests" >&2
+    exit 1
+else
+    echo "skipping MariaDB sources: install mariadb-server" >&2
+fi
 
 # Differential JWT vectors: tokens made by Open edX's own edx-drf-extensions (pinned in
 # tests/python/requirements.txt), each judged by its decoder; tests/api/auth_differential.rs
@@ -23,6 +35,9 @@ if [ ! -f "$venv/.installed" ] || [ tests/python/requirements.txt -nt "$venv/.in
 fi
 "$venv/bin/python" tests/python/jwt_vectors.py target/jwt-vectors.json
 export TENANCY_TEST_JWT_VECTORS="$PWD/target/jwt-vectors.json"
+# The same venv hosts the real edx-organizations (tests/python/orgs_peer): the REST
+# differential and the import tests run it.
+export TENANCY_TEST_PYTHON="$PWD/$venv/bin/python"
 
 cargo test --workspace --locked "$@"
 

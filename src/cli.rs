@@ -1,6 +1,7 @@
-//! The command line: `serve`, `migrate`, `schema`, `seed`, `backfill`.
+//! The command line: `serve`, `migrate`, `schema`, `seed`, `backfill`, `import`.
 
 mod backfill;
+mod import;
 mod token;
 
 use std::io::Write;
@@ -91,6 +92,36 @@ enum Command {
         #[arg(long)]
         actor: Option<String>,
     },
+    /// Build the graph from an existing Open edX installation's databases (read-only): the
+    /// LMS's organizations, course links, sites and site configurations, discovery's partners
+    /// and their organizations, ecommerce's partners and site configurations. A dry run that
+    /// prints the plan per table unless `--apply`; idempotent.
+    Import {
+        /// The LMS database (mysql://, postgres:// or sqlite:// URL).
+        #[arg(long)]
+        lms_database: Option<String>,
+        /// course-discovery's database.
+        #[arg(long)]
+        discovery_database: Option<String>,
+        /// ecommerce's database.
+        #[arg(long)]
+        ecommerce_database: Option<String>,
+        /// An edx-organizations REST API list URL, read when the LMS database is out of reach.
+        #[arg(long)]
+        organizations_api: Option<String>,
+        /// The token for `--organizations-api` (a JWT, or `Bearer TOKEN`).
+        #[arg(long, env = "TENANCY_IMPORT_TOKEN")]
+        token: Option<String>,
+        /// The LMS's MEDIA_URL: organization logos are stored as paths under it.
+        #[arg(long)]
+        lms_media_url: Option<String>,
+        /// Write, in one transaction (without it nothing is written).
+        #[arg(long)]
+        apply: bool,
+        /// Who runs it, recorded in the change log as `import (NAME)`.
+        #[arg(long)]
+        actor: Option<String>,
+    },
 }
 
 pub fn main() -> ExitCode {
@@ -176,6 +207,30 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let opts = crate::domain::backfill::BackfillOptions { apply, inactive };
             let scope = Scope::operator("backfill", actor.as_deref());
             return backfill::run(&cli.config, &scope, file, opts).await;
+        }
+        Command::Import {
+            lms_database,
+            discovery_database,
+            ecommerce_database,
+            organizations_api,
+            token,
+            lms_media_url,
+            apply,
+            actor,
+        } => {
+            let scope = Scope::operator("import", actor.as_deref());
+            let args = import::ImportArgs {
+                urls: crate::service::import::SourceUrls {
+                    lms: lms_database,
+                    discovery: discovery_database,
+                    ecommerce: ecommerce_database,
+                    media_url: lms_media_url,
+                },
+                organizations_api,
+                token,
+                apply,
+            };
+            import::run(&cli.config, &scope, args).await?;
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -67,7 +67,7 @@ fn read_lines(file: Option<PathBuf>) -> anyhow::Result<Vec<(usize, String)>> {
         .collect())
 }
 
-fn progress_bar() -> ProgressBar {
+pub(super) fn progress_bar() -> ProgressBar {
     let bar = ProgressBar::new(0);
     if let Ok(style) =
         ProgressStyle::with_template("{msg:24} [{bar:40}] {human_pos}/{human_len} {eta}")

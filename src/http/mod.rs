@@ -9,6 +9,7 @@ mod graphiql;
 mod graphql;
 mod layers;
 mod ops;
+mod rest;
 
 use std::sync::Arc;
 
@@ -78,6 +79,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
+        .merge(rest::routes())
         .merge(graphiql::routes());
     let routes = layers::wrap(routes, &state).layer(axum::middleware::from_fn_with_state(
         state.clone(),

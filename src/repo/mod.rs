@@ -12,6 +12,7 @@ pub mod backfill;
 pub mod change;
 pub mod course;
 pub mod grant;
+pub mod import;
 pub mod membership;
 pub mod organization;
 pub mod page;

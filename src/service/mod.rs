@@ -9,7 +9,9 @@
 pub mod access;
 pub mod backfill;
 pub mod course;
+pub mod edx_organizations;
 pub mod grant;
+pub mod import;
 pub mod organization;
 pub mod partner;
 pub mod read;

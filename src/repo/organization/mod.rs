@@ -1,5 +1,6 @@
 //! Organizations: lists, membership relations and lookups.
 
+pub mod rest;
 pub mod write;
 
 use entity::{organization, partner_organization, site_organization};

@@ -130,3 +130,44 @@ pub async fn update_details<C: ConnectionTrait>(
     row.modified = now;
     Ok(row)
 }
+
+/// Gives the organization a new short name (the REST API's PUT renames this way).
+pub async fn rename<C: ConnectionTrait>(
+    db: &C,
+    existing: &organization::Model,
+    name: &ShortName,
+) -> AppResult<organization::Model> {
+    let now = Utc::now();
+    organization::Entity::update_many()
+        .col_expr(
+            organization::Column::ShortName,
+            Expr::value(name.as_str().to_owned()),
+        )
+        .col_expr(organization::Column::ShortNameKey, Expr::value(name.key()))
+        .col_expr(organization::Column::Modified, Expr::value(now))
+        .filter(organization::Column::Id.eq(existing.id))
+        .exec(db)
+        .await?;
+    Ok(organization::Model {
+        short_name: name.as_str().to_owned(),
+        short_name_key: name.key(),
+        modified: now,
+        ..existing.clone()
+    })
+}
+
+/// Organizations by case-folded short name, many per statement (import reads them at once).
+pub async fn find_many<C: ConnectionTrait>(
+    db: &C,
+    keys: &[String],
+) -> AppResult<std::collections::HashMap<String, organization::Model>> {
+    let mut found = std::collections::HashMap::new();
+    for chunk in keys.chunks(500) {
+        let rows = organization::Entity::find()
+            .filter(organization::Column::ShortNameKey.is_in(chunk.iter().cloned()))
+            .all(db)
+            .await?;
+        found.extend(rows.into_iter().map(|o| (o.short_name_key.clone(), o)));
+    }
+    Ok(found)
+}

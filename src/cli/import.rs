@@ -1,0 +1,93 @@
+//! `import`: reads the LMS, discovery and ecommerce databases (or the organizations REST API),
+//! prints the plan per table and the conflicts, and writes with `--apply`.
+
+use std::io::{IsTerminal, Write};
+
+use crate::config::Config;
+use crate::domain::backfill::Progress;
+use crate::domain::scope::Scope;
+use crate::repo::import::organizations_api;
+use crate::service::import::{self, ImportReport, SourceUrls};
+
+pub struct ImportArgs {
+    pub urls: SourceUrls,
+    pub organizations_api: Option<String>,
+    pub token: Option<String>,
+    pub apply: bool,
+}
+
+pub async fn run(config: &Config, scope: &Scope, args: ImportArgs) -> anyhow::Result<()> {
+    if args.urls.lms.is_none()
+        && args.urls.discovery.is_none()
+        && args.urls.ecommerce.is_none()
+        && args.organizations_api.is_none()
+    {
+        anyhow::bail!(
+            "nothing to import: pass --lms-database, --discovery-database, --ecommerce-database or --organizations-api"
+        );
+    }
+    let from_api = match &args.organizations_api {
+        Some(url) => {
+            let token = args
+                .token
+                .as_deref()
+                .ok_or_else(|| anyhow::anyhow!("--organizations-api needs --token"))?;
+            Some(
+                organizations_api::organizations(url, token)
+                    .await
+                    .map_err(super::operator_error)?,
+            )
+        }
+        None => None,
+    };
+    let sources = import::read(&args.urls, from_api)
+        .await
+        .map_err(super::operator_error)?;
+    let db = super::connect(config).await?;
+    crate::db::migrate(&db).await?;
+    let progress = Progress(
+        std::io::stderr()
+            .is_terminal()
+            .then(super::backfill::progress_bar),
+    );
+    let report = import::run(
+        super::operator(&db, scope, config),
+        &sources,
+        args.apply,
+        &progress,
+    )
+    .await
+    .map_err(super::operator_error)?;
+    let mut out = std::io::stdout().lock();
+    print_report(&mut out, &report)?;
+    out.flush()?;
+    Ok(())
+}
+
+fn print_report(out: &mut impl Write, report: &ImportReport) -> std::io::Result<()> {
+    let verb = if report.applied {
+        "written"
+    } else {
+        "plan (dry run: nothing written; pass --apply)"
+    };
+    writeln!(out, "import {verb}")?;
+    writeln!(
+        out,
+        "{:<24} {:>9} {:>9} {:>9}",
+        "table", "create", "update", "unchanged"
+    )?;
+    for t in &report.tables {
+        writeln!(
+            out,
+            "{:<24} {:>9} {:>9} {:>9}",
+            t.table, t.created, t.updated, t.unchanged
+        )?;
+    }
+    if !report.conflicts.is_empty() {
+        writeln!(out, "conflicts ({}):", report.conflicts.len())?;
+        for c in &report.conflicts {
+            writeln!(out, "  {c}")?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,152 @@
+//! The edx-organizations REST API (DESIGN 10.1) at `/api/organizations/v0/organizations/`, so
+//! that its clients (course-discovery pushes every organization save there) can point here.
+//!
+//! As DRF does: authentication first (a bad header token is 401), then "signed in" (401), then
+//! "administrator for PUT" (403), and only then the method (405).
+
+mod body;
+mod reply;
+
+use axum::Router;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::any;
+use serde_json::Value;
+
+use super::AppState;
+use crate::auth;
+use crate::domain::scope::{AuthSource, Scope};
+use crate::error::AppError;
+use crate::service::{self, Actor, edx_organizations as api};
+
+const BASE: &str = "/api/organizations/v0/organizations/";
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route(BASE, any(collection))
+        .route(&format!("{BASE}{{short_name}}/"), any(member))
+}
+
+fn caller(state: &AppState, headers: &HeaderMap) -> Result<Scope, AppError> {
+    let scope = auth::authenticate(&state.verifier, &state.config, headers)?;
+    if scope.subject.is_none() {
+        return Err(AppError::Unauthenticated {
+            message: "Authentication credentials were not provided.".into(),
+        });
+    }
+    Ok(scope)
+}
+
+async fn collection(
+    State(state): State<AppState>,
+    method: Method,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let scope = match caller(&state, &headers) {
+        Ok(scope) => scope,
+        Err(err) => return reply::error(err),
+    };
+    if method == Method::PUT && !scope.administrator {
+        return reply::not_permitted();
+    }
+    if method != Method::GET && method != Method::HEAD {
+        return reply::method_not_allowed(&method);
+    }
+    let query: Vec<(String, String)> =
+        url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+            .into_owned()
+            .collect();
+    // Django's `QueryDict.get` answers the last value of a repeated parameter.
+    let last = |name: &str| {
+        query
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let page = api::list(&state.db, &scope, last("page"), last("page_size")).await;
+    match page {
+        Ok(page) => reply::page(&page, &link_base(&headers), &query),
+        Err(err) => reply::error(err),
+    }
+}
+
+async fn member(
+    State(state): State<AppState>,
+    method: Method,
+    headers: HeaderMap,
+    Path(short_name): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    let scope = match caller(&state, &headers) {
+        Ok(scope) => scope,
+        Err(err) => return reply::error(err),
+    };
+    let answer = match method {
+        Method::GET | Method::HEAD => api::get(&state.db, &scope, &short_name).await,
+        Method::PUT => return put(&state, &scope, &headers, &short_name, &body).await,
+        // edx-organizations answers PATCH itself, with an empty body.
+        Method::PATCH => return StatusCode::METHOD_NOT_ALLOWED.into_response(),
+        other => return reply::method_not_allowed(&other),
+    };
+    match answer {
+        Ok(organization) => reply::object(&organization),
+        Err(err) => reply::error(err),
+    }
+}
+
+async fn put(
+    state: &AppState,
+    scope: &Scope,
+    headers: &HeaderMap,
+    path: &str,
+    body: &[u8],
+) -> Response {
+    if !scope.administrator {
+        return reply::not_permitted();
+    }
+    // Cookies travel with any request to this host: a write they authenticate needs the CSRF
+    // token, as on GraphQL.
+    if scope.authenticated_by == Some(AuthSource::Cookie)
+        && let Err(err) = auth::csrf::check(&state.config, headers)
+    {
+        return reply::error(err);
+    }
+    let value: Value = match serde_json::from_slice(body) {
+        Ok(value) => value,
+        Err(err) => {
+            return reply::detail(
+                StatusCode::BAD_REQUEST,
+                &format!("JSON parse error - {err}"),
+            );
+        }
+    };
+    let input = match body::parse(&value) {
+        Ok(input) => input,
+        Err(refusal) => return (StatusCode::BAD_REQUEST, axum::Json(refusal)).into_response(),
+    };
+    let actor = Actor {
+        db: &state.db,
+        scope,
+        autocreate: state.config.organizations_autocreate,
+    };
+    match service::edx_organizations::put(actor, path, input).await {
+        Ok(organization) => reply::object(&organization),
+        Err(err) => reply::error(err),
+    }
+}
+
+/// The absolute URL of the list as the client reached it (DRF's `build_absolute_uri`).
+fn link_base(headers: &HeaderMap) -> String {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost");
+    let scheme = headers
+        .get("x-forwarded-proto")
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("http");
+    format!("{scheme}://{host}{BASE}")
+}

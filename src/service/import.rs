@@ -1,0 +1,240 @@
+//! `import` (DESIGN 10.2): reads the services' databases, merges them (`domain::import`) and
+//! writes the graph in one transaction with its change log. A dry run writes the same way and
+//! rolls back, so the plan it prints counts exactly what `--apply` would do.
+
+mod rows;
+
+use std::collections::BTreeMap;
+
+use self::rows::{lost, write_organizations, write_partners};
+use super::{Actor, Write};
+use crate::domain::authz;
+use crate::domain::backfill::Progress;
+use crate::domain::change::NewChange;
+use crate::domain::import::{self as dom, Sources};
+use crate::error::AppResult;
+use crate::repo::import::{self as source, discovery, ecommerce, lms};
+use crate::repo::{self, course::write as links, partner::write as partners, site::write as sites};
+
+/// Where to read from (database URLs).
+#[derive(Clone, Debug, Default)]
+pub struct SourceUrls {
+    pub lms: Option<String>,
+    pub discovery: Option<String>,
+    pub ecommerce: Option<String>,
+    pub media_url: Option<String>,
+}
+
+/// Rows of one table: created, updated (reactivations and deactivations included), unchanged.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TableCounts {
+    pub table: &'static str,
+    pub created: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+}
+
+#[derive(Debug, Default)]
+pub struct ImportReport {
+    pub applied: bool,
+    pub tables: Vec<TableCounts>,
+    pub conflicts: Vec<String>,
+}
+
+/// Reads every source given; `organizations` (from the REST API) replaces the LMS's tables.
+pub async fn read(
+    urls: &SourceUrls,
+    organizations: Option<Vec<dom::SourceOrg>>,
+) -> AppResult<Sources> {
+    let mut sources = Sources {
+        media_url: urls.media_url.clone(),
+        organizations: organizations.unwrap_or_default(),
+        ..Sources::default()
+    };
+    if let Some(url) = &urls.lms {
+        let db = source::connect(url).await?;
+        if sources.organizations.is_empty() {
+            sources.organizations = lms::organizations(&db).await?;
+        }
+        sources.links = lms::links(&db).await?;
+        sources.sites.extend(lms::site_list(&db).await?);
+        sources.site_orgs = lms::site_orgs(&db).await?;
+    }
+    if let Some(url) = &urls.discovery {
+        let db = source::connect(url).await?;
+        for (partner, domain) in discovery::partners(&db).await? {
+            if let Some(domain) = domain {
+                sources
+                    .site_partners
+                    .push((domain, partner.short_code.clone()));
+            }
+            sources.partners.push(("discovery", partner));
+        }
+        sources.partner_orgs = discovery::organizations(&db).await?;
+    }
+    if let Some(url) = &urls.ecommerce {
+        let db = source::connect(url).await?;
+        for partner in ecommerce::partners(&db).await? {
+            sources.partners.push(("ecommerce", partner));
+        }
+        for (domain, name, code) in ecommerce::site_partners(&db).await? {
+            sources.sites.push((domain.clone(), name));
+            sources.site_partners.push((domain, code));
+        }
+    }
+    Ok(sources)
+}
+
+fn count(tables: &mut [TableCounts], i: usize, created: bool, changed: bool) {
+    let t = &mut tables[i];
+    match (created, changed) {
+        (true, _) => t.created += 1,
+        (false, true) => t.updated += 1,
+        _ => t.unchanged += 1,
+    }
+}
+
+/// Writes the merged graph; commits only when `apply`.
+pub async fn run(
+    actor: Actor<'_>,
+    sources: &Sources,
+    apply: bool,
+    progress: &Progress,
+) -> AppResult<ImportReport> {
+    authz::require_admin(actor.scope, "importing")?;
+    let plan = dom::plan(sources);
+    let mut tables: Vec<TableCounts> = [
+        "organizations",
+        "course links",
+        "partners",
+        "sites",
+        "partner organizations",
+        "site organizations",
+    ]
+    .into_iter()
+    .map(|table| TableCounts {
+        table,
+        ..TableCounts::default()
+    })
+    .collect();
+    let mut write = Write::begin(actor).await?;
+    let org_rows =
+        write_organizations(&mut write, &plan, &mut tables, progress, actor.scope).await?;
+    progress.phase("course links", plan.links.len());
+    // Links in bulk: one read of the existing ones, multi-row inserts, one update per
+    // organization and flag (a million links must not cost millions of round trips).
+    let org_ids: Vec<i64> = org_rows.iter().map(|o| o.id).collect();
+    let states = links::states_of(write.txn(), &org_ids).await?;
+    let mut new_links = Vec::new();
+    let mut flips: BTreeMap<(i64, bool), Vec<&str>> = BTreeMap::new();
+    for (key, org, active) in &plan.links {
+        let organization = &org_rows[*org];
+        let before = states
+            .get(&(organization.id, key.as_str().to_owned()))
+            .copied();
+        match before {
+            None => new_links.push((organization.id, key.as_str(), *active)),
+            Some(was) if was != *active => flips
+                .entry((organization.id, *active))
+                .or_default()
+                .push(key.as_str()),
+            Some(_) => {}
+        }
+        if before != Some(*active) {
+            write.log(NewChange::course_link(
+                organization,
+                key.as_str(),
+                before,
+                *active,
+            ));
+        }
+        count(&mut tables, 1, before.is_none(), before != Some(*active));
+        progress.inc(1);
+    }
+    links::insert_many(write.txn(), &new_links).await?;
+    for ((organization_id, active), keys) in flips {
+        links::set_active_many(write.txn(), organization_id, &keys, active).await?;
+    }
+    let mut conflicts = plan.conflicts.clone();
+    let partner_rows = write_partners(&mut write, &plan, &mut tables, &mut conflicts).await?;
+    let mut site_rows = Vec::new();
+    for planned in &plan.sites {
+        let partner = planned.partner.map(|p| &partner_rows[p]);
+        let fields = sites::Fields {
+            name: Some(planned.name.clone()),
+            partner_id: partner.map(|p| Some(p.id)),
+            active: Some(true),
+        };
+        let code = partner.map(|p| p.short_code.as_str());
+        let row = match sites::find(write.txn(), &planned.domain).await? {
+            None => {
+                let created = sites::insert(write.txn(), &planned.domain, fields)
+                    .await?
+                    .ok_or_else(|| lost("site"))?;
+                write.log(NewChange::site(None, (&created, code)));
+                count(&mut tables, 3, true, false);
+                created
+            }
+            Some(existing) => {
+                let same = existing.name == planned.name
+                    && existing.active
+                    && (partner.is_none() || existing.partner_id == partner.map(|p| p.id));
+                if same {
+                    count(&mut tables, 3, false, false);
+                    existing
+                } else {
+                    let before_code = match existing.partner_id {
+                        Some(id) => partners::find_by_id(write.txn(), id)
+                            .await?
+                            .map(|p| p.short_code),
+                        None => None,
+                    };
+                    let updated = sites::update(write.txn(), &existing, fields).await?;
+                    let after_code = code.map(str::to_owned).or(before_code.clone());
+                    write.log(NewChange::site(
+                        Some((&existing, before_code.as_deref())),
+                        (&updated, after_code.as_deref()),
+                    ));
+                    count(&mut tables, 3, false, true);
+                    updated
+                }
+            }
+        };
+        site_rows.push(row);
+    }
+    for &(p, o) in &plan.partner_orgs {
+        let added =
+            repo::membership::add_to_partner(write.txn(), partner_rows[p].id, org_rows[o].id)
+                .await?;
+        if added {
+            write.log(Some(NewChange::partner_membership(
+                &partner_rows[p],
+                &org_rows[o],
+                true,
+            )));
+        }
+        count(&mut tables, 4, added, false);
+    }
+    for &(s, o) in &plan.site_orgs {
+        let added =
+            repo::membership::add_to_site(write.txn(), site_rows[s].id, org_rows[o].id).await?;
+        if added {
+            write.log(Some(NewChange::site_membership(
+                &site_rows[s],
+                &org_rows[o],
+                true,
+            )));
+        }
+        count(&mut tables, 5, added, false);
+    }
+    progress.finish();
+    if apply {
+        write.commit().await?;
+    }
+    // Without `apply` the transaction is dropped here: rolled back.
+    Ok(ImportReport {
+        applied: apply,
+        tables,
+        conflicts,
+    })
+}

@@ -1,0 +1,136 @@
+//! The rows import writes, each logged: organizations (their own active flags, no cascade to
+//! links, which carry theirs) and partners (names are unique, so a taken one is renamed).
+
+use entity::{organization, partner};
+
+use super::{TableCounts, count};
+use crate::domain::change::NewChange;
+use crate::domain::import::Plan;
+use crate::domain::{authz, backfill::Progress, scope::Scope};
+use crate::error::{AppError, AppResult};
+use crate::repo::organization::write::{self as orgs, Details, NewRow};
+use crate::repo::partner::write as partners;
+use crate::service::Write;
+
+pub(super) fn lost(what: &str) -> AppError {
+    AppError::internal(anyhow::anyhow!(
+        "a {what} row vanished inside the import's transaction"
+    ))
+}
+
+pub(super) async fn write_organizations(
+    write: &mut Write,
+    plan: &Plan,
+    tables: &mut [TableCounts],
+    progress: &Progress,
+    scope: &Scope,
+) -> AppResult<Vec<organization::Model>> {
+    progress.phase("organizations", plan.organizations.len());
+    let mut rows = Vec::with_capacity(plan.organizations.len());
+    let keys: Vec<String> = plan.organizations.iter().map(|o| o.name.key()).collect();
+    let mut existing_rows = orgs::find_many(write.txn(), &keys).await?;
+    for planned in &plan.organizations {
+        authz::require_filter_allows(scope, &planned.name.key(), planned.name.as_str())?;
+        let row = &planned.row;
+        let existing = existing_rows.remove(&planned.name.key());
+        let written = match existing {
+            None => {
+                let new = NewRow {
+                    name: &planned.name,
+                    display_name: &row.name,
+                    description: row.description.clone(),
+                    logo_url: row.logo.clone(),
+                    active: row.active,
+                };
+                let created = orgs::insert_if_absent(write.txn(), new)
+                    .await?
+                    .ok_or_else(|| lost("organization"))?;
+                write.log(NewChange::organization(None, &created));
+                count(tables, 0, true, false);
+                created
+            }
+            Some(existing) => {
+                let mut current = existing.clone();
+                if (&current.name, &current.description, &current.logo_url)
+                    != (&row.name, &row.description, &row.logo)
+                {
+                    let details = Details {
+                        name: Some(row.name.clone()),
+                        description: Some(row.description.clone()),
+                        logo_url: Some(row.logo.clone()),
+                    };
+                    current = orgs::update_details(write.txn(), &current, details).await?;
+                }
+                if current.active != row.active {
+                    // Links keep their own flags from the source, so no cascade here.
+                    current = orgs::set_active(write.txn(), &current, row.active).await?;
+                }
+                let changed = current != existing;
+                write.log(NewChange::organization(Some(&existing), &current));
+                count(tables, 0, false, changed);
+                current
+            }
+        };
+        rows.push(written);
+        progress.inc(1);
+    }
+    Ok(rows)
+}
+
+pub(super) async fn write_partners(
+    write: &mut Write,
+    plan: &Plan,
+    tables: &mut [TableCounts],
+    conflicts: &mut Vec<String>,
+) -> AppResult<Vec<partner::Model>> {
+    let mut rows = Vec::with_capacity(plan.partners.len());
+    for planned in &plan.partners {
+        let row = &planned.row;
+        let existing = partners::find(write.txn(), &planned.code).await?;
+        // Partner names are unique too: a name another partner holds would fail the transaction.
+        let mut name = row.name.clone();
+        if partners::name_taken(write.txn(), &name, existing.as_ref().map(|p| p.id)).await? {
+            name = format!("{} ({})", row.name, planned.code.as_str());
+            conflicts.push(format!(
+                "partner {:?}: another partner is named {:?}: named {name:?}",
+                planned.code.as_str(),
+                row.name
+            ));
+        }
+        let fields = partners::Fields {
+            name: Some(name.clone()),
+            lms_url: Some(row.lms_url.clone()),
+            studio_url: Some(row.studio_url.clone()),
+            marketing_site_url: Some(row.marketing_site_url.clone()),
+            active: Some(true),
+        };
+        let written = match existing {
+            None => {
+                let created = partners::insert(write.txn(), &planned.code, fields)
+                    .await?
+                    .ok_or_else(|| lost("partner"))?;
+                write.log(NewChange::partner(None, &created));
+                count(tables, 2, true, false);
+                created
+            }
+            Some(existing) => {
+                let same = existing.name == name
+                    && existing.lms_url == row.lms_url
+                    && existing.studio_url == row.studio_url
+                    && existing.marketing_site_url == row.marketing_site_url
+                    && existing.active;
+                if same {
+                    count(tables, 2, false, false);
+                    existing
+                } else {
+                    let updated = partners::update(write.txn(), &existing, fields).await?;
+                    write.log(NewChange::partner(Some(&existing), &updated));
+                    count(tables, 2, false, true);
+                    updated
+                }
+            }
+        };
+        rows.push(written);
+    }
+    Ok(rows)
+}
