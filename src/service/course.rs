@@ -74,7 +74,12 @@ async fn authorize_foreign_key<C: sea_orm::ConnectionTrait>(
     let Ok(owner) = dom::names::ShortName::parse(key.org()) else {
         return Ok(()); // a version-only key names no organization
     };
-    if owner.key() == name.key() || actor.scope.administrator {
+    if owner.key() == name.key() {
+        return Ok(());
+    }
+    // Decided by the name alone, so it tells nothing of what exists.
+    authz::require_filter_allows(actor.scope, &owner.key(), owner.as_str())?;
+    if actor.scope.administrator {
         return Ok(());
     }
     match orgs::find(txn, &owner).await? {
