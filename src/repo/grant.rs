@@ -88,11 +88,7 @@ pub async fn administers_organization<C: ConnectionTrait>(
     subject: &str,
     organization_id: i64,
 ) -> AppResult<bool> {
-    let partners_of_org = Query::select()
-        .column(partner_organization::Column::PartnerId)
-        .from(partner_organization::Entity)
-        .and_where(Expr::col(partner_organization::Column::OrganizationId).eq(organization_id))
-        .take();
+    let partners_of_org = partners_of(organization_id);
     let covering = Condition::any()
         .add(
             Condition::all()
@@ -114,11 +110,7 @@ pub async fn covers_organization<C: ConnectionTrait>(
     subject: &str,
     organization_id: i64,
 ) -> AppResult<bool> {
-    let partners_of_org = Query::select()
-        .column(partner_organization::Column::PartnerId)
-        .from(partner_organization::Entity)
-        .and_where(Expr::col(partner_organization::Column::OrganizationId).eq(organization_id))
-        .take();
+    let partners_of_org = partners_of(organization_id);
     let covering = Condition::any()
         .add(Expr::col(rg::Column::OrganizationId).eq(organization_id))
         .add(Expr::col(rg::Column::PartnerId).in_subquery(partners_of_org));
@@ -131,11 +123,7 @@ pub async fn administers_member<C: ConnectionTrait>(
     subject: &str,
     organization_id: i64,
 ) -> AppResult<bool> {
-    let partners_of_org = Query::select()
-        .column(partner_organization::Column::PartnerId)
-        .from(partner_organization::Entity)
-        .and_where(Expr::col(partner_organization::Column::OrganizationId).eq(organization_id))
-        .take();
+    let partners_of_org = partners_of(organization_id);
     let covering = Condition::all()
         .add(Expr::col(rg::Column::Role).eq(Role::PartnerAdmin))
         .add(Expr::col(rg::Column::PartnerId).in_subquery(partners_of_org));
@@ -152,6 +140,15 @@ pub async fn administers_partner<C: ConnectionTrait>(
         .add(Expr::col(rg::Column::Role).eq(Role::PartnerAdmin))
         .add(Expr::col(rg::Column::PartnerId).eq(partner_id));
     holds(db, subject, covering).await
+}
+
+/// The ids of the partners the organization belongs to.
+fn partners_of(organization_id: i64) -> sea_orm::sea_query::SelectStatement {
+    Query::select()
+        .column(partner_organization::Column::PartnerId)
+        .from(partner_organization::Entity)
+        .and_where(Expr::col(partner_organization::Column::OrganizationId).eq(organization_id))
+        .take()
 }
 
 async fn holds<C: ConnectionTrait>(db: &C, subject: &str, cond: Condition) -> AppResult<bool> {
