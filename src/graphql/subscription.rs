@@ -69,6 +69,7 @@ impl SubscriptionRoot {
             cursor,
             buffer: VecDeque::new(),
             feed: feed.subscribe(),
+            read: true,
             done: false,
             _slot: slot,
         };
@@ -98,6 +99,10 @@ struct Live {
     cursor: i64,
     buffer: VecDeque<change_log::Model>,
     feed: watch::Receiver<i64>,
+    /// Whether the log may hold something new for this subscription: at the start, after a
+    /// full batch, after the feed moved, after a failed read. An idle subscription reads
+    /// nothing.
+    read: bool,
     done: bool,
     /// Released when the subscription ends.
     _slot: Option<BudgetSlot>,
@@ -146,35 +151,45 @@ impl Live {
                 self.done = true;
                 return Some(Err(expired.into()));
             }
-            // Everything up to the feed's id is committed: read it before querying, so that an
-            // empty answer moves the cursor past the changes this caller may not see.
-            let known = *self.feed.borrow_and_update();
-            match change::after(&self.db, &self.scope, &self.filter, self.cursor, BATCH).await {
-                Ok(rows) if !rows.is_empty() => {
-                    failing_since = None;
-                    self.buffer.extend(rows);
-                    continue;
-                }
-                Ok(_) => {
-                    failing_since = None;
-                    self.cursor = self.cursor.max(known);
-                }
-                Err(err) => {
-                    let since = *failing_since.get_or_insert_with(tokio::time::Instant::now);
-                    if since.elapsed() > OUTAGE {
-                        self.done = true;
-                        return Some(Err(err.into()));
+            if self.read {
+                // Everything up to the feed's id is committed: read it before querying, so
+                // that an empty answer moves the cursor past what this caller may not see.
+                let known = *self.feed.borrow_and_update();
+                match change::after(&self.db, &self.scope, &self.filter, self.cursor, BATCH).await {
+                    Ok(rows) if !rows.is_empty() => {
+                        failing_since = None;
+                        // A full batch may have more behind it; a short one is all there is.
+                        self.read = rows.len() as u64 == BATCH;
+                        self.buffer.extend(rows);
+                        continue;
                     }
-                    tracing::warn!(error = ?err, "subscription: cannot read the change log");
+                    Ok(_) => {
+                        failing_since = None;
+                        self.cursor = self.cursor.max(known);
+                        self.read = false;
+                    }
+                    Err(err) => {
+                        let since = *failing_since.get_or_insert_with(tokio::time::Instant::now);
+                        if since.elapsed() > OUTAGE {
+                            self.done = true;
+                            return Some(Err(err.into()));
+                        }
+                        tracing::warn!(error = ?err, "subscription: cannot read the change log");
+                    }
                 }
             }
-            self.wait().await;
+            if self.wait().await {
+                self.read = true;
+            }
         }
     }
 
-    /// Waits for the feed to move, at most a second (the expiry check and the poll fallback).
-    async fn wait(&mut self) {
-        let _ = tokio::time::timeout(Duration::from_secs(1), self.feed.changed()).await;
+    /// Waits for the feed to move (true), at most a second (false: time to check the expiry).
+    async fn wait(&mut self) -> bool {
+        matches!(
+            tokio::time::timeout(Duration::from_secs(1), self.feed.changed()).await,
+            Ok(Ok(()))
+        )
     }
 
     fn expired(&self) -> Option<AppError> {

@@ -122,15 +122,28 @@ backend_tests! {
         // An id works as a cursor too; without one the stream starts with the next change.
         let mut by_id = Events::open(&app, json!({ "after": ids[2].to_string() }), None).await;
         assert_eq!(keys(&by_id.changes(1).await), ["EX"]);
+        // Without `after` it starts with a change after the subscription began: never an older
+        // one. (When it begins is up to the server, so write until one arrives.)
         let mut from_now = Events::open(&app, json!({}), None).await;
-        ensure(&app, "FX").await;
-        assert_eq!(keys(&from_now.changes(1).await), ["FX"]);
+        let mut written = Vec::new();
+        let first = loop {
+            let name = format!("Now{}X", written.len());
+            ensure(&app, &name).await;
+            written.push(name);
+            if let Some((_, data)) = from_now.next(Duration::from_millis(300)).await {
+                break data["data"]["changes"]["key"].as_str().unwrap().to_owned();
+            }
+            assert!(written.len() < 50, "no change arrived");
+        };
+        assert!(written.contains(&first), "{first} is not older than the subscription");
     }
 
     async fn subscribers_receive_only_what_they_may_see(app: TestApp) {
-        let mut anonymous = Events::open(&app, json!({}), None).await;
-        let mut administrator = Events::open(&app, json!({}), Some(&admin())).await;
-        let mut links_only = Events::open(&app, json!({ "entities": ["COURSE_LINK"] }), Some(&admin())).await;
+        // From the start of the (empty) log: a subscription's resolver may start after the
+        // writes below, and a client that must not miss anything names where it starts.
+        let mut anonymous = Events::open(&app, json!({ "after": "0" }), None).await;
+        let mut administrator = Events::open(&app, json!({ "after": "0" }), Some(&admin())).await;
+        let mut links_only = Events::open(&app, json!({ "entities": ["COURSE_LINK"], "after": "0" }), Some(&admin())).await;
         app.admin_data(r#"mutation { backfill(courseKeys: ["lib:HiddenX:a"], apply: true, inactive: true) { linksCreated } }"#, json!({})).await;
         app.admin_data(r#"mutation { grantRole(subject: "bo", role: ORG_STAFF, organization: "HiddenX") { role } }"#, json!({})).await;
         ensure(&app, "PublicX").await;
@@ -139,6 +152,21 @@ backend_tests! {
         assert_eq!(keys(&links_only.changes(1).await), ["lib:HiddenX:a/HiddenX"]);
         let mut staff = Events::open(&app, json!({ "after": "0" }), Some(&token("bo", false, &[]))).await;
         assert_eq!(keys(&staff.changes(3).await), ["HiddenX", "lib:HiddenX:a/HiddenX", "PublicX"], "ORG_STAFF sees its organization, not the grant");
+    }
+
+    async fn an_idle_subscription_reads_nothing(app: TestApp) {
+        let mut events = Events::open(&app, json!({ "after": "0" }), None).await;
+        ensure(&app, "FirstX").await;
+        assert_eq!(keys(&events.changes(1).await), ["FirstX"]);
+        // The notification of that write may still wake the subscription once; then it idles.
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        let (statements, _) = app
+            .statements_during(async {
+                tokio::time::sleep(Duration::from_millis(3500)).await;
+                Value::Null
+            })
+            .await;
+        assert_eq!(statements, 0, "idle subscriptions cost no statement (the feed polls on its own connection)");
     }
 
     async fn one_client_holds_at_most_16_subscription_connections(app: TestApp) {
@@ -204,7 +232,7 @@ async fn changes_reach_the_subscribers_of_every_replica() {
     };
     let a = TestApp::spawn_on(&url, |_| {}).await;
     let b = TestApp::spawn_on(&url, |_| {}).await;
-    let mut on_a = Events::open(&a, json!({}), None).await;
+    let mut on_a = Events::open(&a, json!({ "after": "0" }), None).await;
     let started = Instant::now();
     ensure(&b, "RemoteX").await;
     assert_eq!(keys(&on_a.changes(1).await), ["RemoteX"]);
@@ -254,4 +282,28 @@ async fn changes_reach_the_subscribers_of_every_replica() {
         ids(&listed),
         "the stream holds every committed change, once, in commit order"
     );
+}
+
+/// A CLI backfill in another process reaches a subscriber of the running service (the poll on
+/// SQLite, NOTIFY on PostgreSQL).
+mod cli_writes {
+    use super::*;
+
+    backend_tests! {
+        async fn a_cli_backfill_reaches_subscribers(app: TestApp) {
+            let mut events = Events::open(&app, json!({ "entities": ["ORGANIZATION"], "after": "0" }), None).await;
+            let url = app.database_url().to_owned();
+            let dir = tempfile::tempdir().unwrap();
+            let file = dir.path().join("keys.txt");
+            std::fs::write(&file, "course-v1:CliX+A+1\nlib:CliY:b\n").unwrap();
+            let out = std::process::Command::new(env!("CARGO_BIN_EXE_tenancy-gateway"))
+                .args(["backfill", "--apply", "--actor", "ops"])
+                .arg(&file)
+                .env("DATABASE_URL", &url)
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            assert_eq!(keys(&events.changes(2).await), ["CliX", "CliY"]);
+        }
+    }
 }

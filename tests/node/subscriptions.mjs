@@ -106,11 +106,14 @@ async function main() {
   // WebSocket, authenticated by connection_init; anonymous beside it.
   const wsAdmin = ws({ Authorization: `JWT ${admin}` });
   const wsAnon = ws(undefined);
-  const adminFeed = collector((sink) => wsAdmin.subscribe({ query: SUBSCRIBE }, sink));
-  const anonFeed = collector((sink) => wsAnon.subscribe({ query: SUBSCRIBE }, sink));
+  // From the start of the (empty) log: when a subscription begins is up to the server, and a
+  // client that must miss nothing names where it starts.
+  const fromStart = { query: SUBSCRIBE, variables: { after: '0' } };
+  const adminFeed = collector((sink) => wsAdmin.subscribe(fromStart, sink));
+  const anonFeed = collector((sink) => wsAnon.subscribe(fromStart, sink));
   // SSE, authenticated by its header.
   const sseAdmin = sse({ authorization: `JWT ${admin}` });
-  const sseFeed = collector((sink) => sseAdmin.subscribe({ query: SUBSCRIBE }, sink));
+  const sseFeed = collector((sink) => sseAdmin.subscribe(fromStart, sink));
   await new Promise((r) => setTimeout(r, 500));
 
   await gql(addr, 'mutation { ensureOrganization(shortName: "WsX") { created } }', admin);
@@ -160,7 +163,8 @@ async function main() {
   check('graphql-ws: a 33rd subscription on one connection is refused', overCode === 'TOO_MANY_REQUESTS' && many.every((m) => !m.ended), { over, ended: many.filter((m) => m.ended).length });
   many[0].dispose();
   await new Promise((r) => setTimeout(r, 500));
-  const again = collector((sink) => wsMany.subscribe({ query: SUBSCRIBE }, sink));
+  const last = (await gql(addr, '{ changes(first: 1000) { pageInfo { endCursor } } }', admin)).changes.pageInfo.endCursor;
+  const again = collector((sink) => wsMany.subscribe({ query: SUBSCRIBE, variables: { after: last } }, sink));
   await gql(addr, 'mutation { ensureOrganization(shortName: "SlotX") { created } }', admin);
   check('graphql-ws: a freed slot takes a new subscription', keys(await again.take(1))[0] === 'SlotX');
 
@@ -171,8 +175,13 @@ async function main() {
     const a = await start(process.env.PG_URL);
     const b = await start(process.env.PG_URL);
     const onA = createWsClient({ url: `ws://${a}/graphql`, webSocketImpl: WebSocket, retryAttempts: 0 });
-    const remote = collector((sink) => onA.subscribe({ query: SUBSCRIBE }, sink));
-    await new Promise((r) => setTimeout(r, 500));
+    const last = (await gql(a, '{ changes(first: 1000) { totalCount pageInfo { endCursor } } }', admin)).changes;
+    let cursor = last.pageInfo.endCursor;
+    for (let more = last; more.totalCount > 1000 && more.pageInfo.endCursor;) {
+      more = (await gql(a, `{ changes(first: 1000, after: "${more.pageInfo.endCursor}") { totalCount pageInfo { endCursor } } }`, admin)).changes;
+      cursor = more.pageInfo.endCursor ?? cursor;
+    }
+    const remote = collector((sink) => onA.subscribe({ query: SUBSCRIBE, variables: { after: cursor } }, sink));
     const started = Date.now();
     // A name of its own: the database may hold an earlier run's.
     const name = `Replica${Date.now()}X`;

@@ -29,6 +29,7 @@ pub struct TestApp {
     pub addr: SocketAddr,
     /// A direct connection for arranging data and checking what was written.
     pub db: DatabaseConnection,
+    url: String,
     client: reqwest::Client,
     _shutdown: oneshot::Sender<()>,
     _dir: Option<tempfile::TempDir>,
@@ -121,10 +122,16 @@ impl TestApp {
         TestApp {
             addr,
             db,
+            url: url.to_owned(),
             client: reqwest::Client::new(),
             _shutdown: tx,
             _dir: None,
         }
+    }
+
+    /// The database the service runs on.
+    pub fn database_url(&self) -> &str {
+        &self.url
     }
 
     pub fn url(&self, path: &str) -> String {
