@@ -198,8 +198,9 @@ async fn execute(state: &AppState, headers: &HeaderMap, prepared: Prepared) -> A
     // transaction; statements already sent to the database finish there.
     match tokio::time::timeout(limit, work).await {
         Ok((mut response, slot)) => {
+            let executed = outcome::executed(&response);
             let errors = std::mem::take(&mut response.errors);
-            let kind = if outcome::executed(&response) {
+            let kind = if executed {
                 response.errors = refine::executed(errors);
                 if let Some(plan) = Plan::for_operation(&doc, operation_name.as_deref()) {
                     plan.apply(&mut response.data);
