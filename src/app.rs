@@ -89,7 +89,12 @@ impl Server {
 
 /// Accepts connections on `listener` until `stopped` turns true, then waits for the open ones
 /// to finish their requests.
-async fn serve(listener: TcpListener, app: Router, limits: Limits, mut stopped: watch::Receiver<bool>) {
+async fn serve(
+    listener: TcpListener,
+    app: Router,
+    limits: Limits,
+    mut stopped: watch::Receiver<bool>,
+) {
     let max = limits.connections.clamp(1, u32::MAX as usize);
     let slots = Arc::new(Semaphore::new(max));
     let mut http = hyper::server::conn::http1::Builder::new();

@@ -162,11 +162,15 @@ impl Cidr {
         };
         match (self.addr, ip) {
             (IpAddr::V4(net), IpAddr::V4(ip)) => {
-                let mask = u32::MAX.checked_shl(32 - u32::from(self.prefix)).unwrap_or(0);
+                let mask = u32::MAX
+                    .checked_shl(32 - u32::from(self.prefix))
+                    .unwrap_or(0);
                 u32::from(net) & mask == u32::from(ip) & mask
             }
             (IpAddr::V6(net), IpAddr::V6(ip)) => {
-                let mask = u128::MAX.checked_shl(128 - u32::from(self.prefix)).unwrap_or(0);
+                let mask = u128::MAX
+                    .checked_shl(128 - u32::from(self.prefix))
+                    .unwrap_or(0);
                 u128::from(net) & mask == u128::from(ip) & mask
             }
             _ => false,
@@ -288,7 +292,7 @@ impl Limits {
         request_timeout: Duration::from_secs(30),
         inflight_per_client: 6,
         concurrent_queries: 0,
-        query_cost: 2_000_000,
+        query_cost: 1_000_000,
         response_bytes: 64 * 1024 * 1024,
         header_read_timeout: Duration::from_secs(10),
         body_read_timeout: Duration::from_secs(10),

@@ -10,8 +10,8 @@ pub mod mutation;
 pub mod object;
 pub mod order;
 pub mod outcome;
-pub mod refine;
 pub mod query;
+pub mod refine;
 pub mod schema;
 pub mod subscription;
 

@@ -150,10 +150,8 @@ mod tests {
 
     #[test]
     fn objects_follow_the_selection_with_aliases_and_fragments() -> Result<(), String> {
-        let doc = parse_query(
-            "{ b: x { ...F z } a: y } fragment F on T { w ... on T { v } }",
-        )
-        .map_err(|e| e.to_string())?;
+        let doc = parse_query("{ b: x { ...F z } a: y } fragment F on T { w ... on T { v } }")
+            .map_err(|e| e.to_string())?;
         let plan = Plan::for_operation(&doc, None).ok_or("no operation")?;
         let json = serde_json::json!({
             "a": 1,

@@ -38,7 +38,9 @@ pub fn executed(errors: Vec<ServerError>) -> Vec<ServerError> {
 }
 
 fn has_code(err: &ServerError) -> bool {
-    err.extensions.as_ref().is_some_and(|e| e.get("code").is_some())
+    err.extensions
+        .as_ref()
+        .is_some_and(|e| e.get("code").is_some())
 }
 
 fn code(err: ServerError, executed: bool) -> ServerError {

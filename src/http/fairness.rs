@@ -132,7 +132,12 @@ pub async fn limit_per_client(
 }
 
 /// Runs the request once the client has a slot, after waiting in its queue if need be.
-async fn queue_then_run(fairness: &Fairness, client: &Client, req: Request, next: Next) -> Response {
+async fn queue_then_run(
+    fairness: &Fairness,
+    client: &Client,
+    req: Request,
+    next: Next,
+) -> Response {
     let permit = match client.slots.try_acquire() {
         Ok(permit) => Some(permit),
         Err(_) => {
@@ -147,15 +152,14 @@ async fn queue_then_run(fairness: &Fairness, client: &Client, req: Request, next
             }
         }
     };
-    let response = match permit {
+    match permit {
         Some(permit) => {
             let response = next.run(req).await;
             drop(permit);
             response
         }
         None => too_many(),
-    };
-    response
+    }
 }
 
 fn too_many() -> Response {
@@ -190,9 +194,15 @@ mod tests {
                 .map_err(|_| "header")?,
         );
         // A trusted router: the address before its own hops.
-        assert_eq!(fairness.client_ip(ip("10.0.0.1")?, &headers), ip("192.0.2.7")?);
+        assert_eq!(
+            fairness.client_ip(ip("10.0.0.1")?, &headers),
+            ip("192.0.2.7")?
+        );
         // Anyone else: the peer, whatever it claims.
-        assert_eq!(fairness.client_ip(ip("192.0.2.9")?, &headers), ip("192.0.2.9")?);
+        assert_eq!(
+            fairness.client_ip(ip("192.0.2.9")?, &headers),
+            ip("192.0.2.9")?
+        );
         // No header: the peer.
         assert_eq!(
             fairness.client_ip(ip("10.0.0.1")?, &HeaderMap::new()),
