@@ -49,7 +49,14 @@ fn main() {
     };
     let runs = 200;
     let selected = [
-        "id", "shortName", "name", "description", "logoUrl", "active", "created", "modified",
+        "id",
+        "shortName",
+        "name",
+        "description",
+        "logoUrl",
+        "active",
+        "created",
+        "modified",
     ];
     let mut shuffled = selected;
     shuffled.reverse();
@@ -64,19 +71,31 @@ fn main() {
     let serialize = time("serialize 1,000 rows (for comparison)", runs, || {
         std::hint::black_box(serde_json::to_vec(&in_order).unwrap_or_default());
     });
-    let checked = time("order 1,000 rows already in order (check only)", runs, || {
-        let mut value = in_order.clone();
-        plan.apply(&mut value);
-        std::hint::black_box(value);
-    });
-    let sorted = time("order 1,000 rows out of order (sort each object)", runs, || {
-        let mut value = out_of_order.clone();
-        plan.apply(&mut value);
-        std::hint::black_box(value);
-    });
-    let clone = time("clone of the answer (included in the two above)", runs, || {
-        std::hint::black_box(in_order.clone());
-    });
+    let checked = time(
+        "order 1,000 rows already in order (check only)",
+        runs,
+        || {
+            let mut value = in_order.clone();
+            plan.apply(&mut value);
+            std::hint::black_box(value);
+        },
+    );
+    let sorted = time(
+        "order 1,000 rows out of order (sort each object)",
+        runs,
+        || {
+            let mut value = out_of_order.clone();
+            plan.apply(&mut value);
+            std::hint::black_box(value);
+        },
+    );
+    let clone = time(
+        "clone of the answer (included in the two above)",
+        runs,
+        || {
+            std::hint::black_box(in_order.clone());
+        },
+    );
     println!(
         "ordering costs {:.1}% (in order) to {:.1}% (out of order) of serializing",
         (checked - clone) / serialize * 100.0,

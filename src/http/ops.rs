@@ -69,3 +69,40 @@ pub async fn metrics(State(state): State<AppState>, req: Request) -> Response {
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use tower::ServiceExt;
+
+    type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+    #[tokio::test]
+    async fn readiness_fails_while_every_query_slot_stays_busy() -> TestResult {
+        let mut config = crate::config::Config::for_database("sqlite::memory:");
+        config.limits.concurrent_queries = 1;
+        let config = std::sync::Arc::new(config);
+        let db = sea_orm::Database::connect("sqlite::memory:").await?;
+        let feed = std::sync::Arc::new(crate::live::ChangeFeed::idle());
+        let schema = crate::graphql::build_schema(db.clone(), config.clone(), feed);
+        let state = AppState::new(db, schema, crate::metrics::Metrics::new(), config);
+        let app = super::super::router(state.clone());
+        let ready = |app: axum::Router| async move {
+            let res = app
+                .oneshot(axum::http::Request::get("/readyz").body(Body::empty())?)
+                .await?;
+            let status = res.status();
+            let body = axum::body::to_bytes(res.into_body(), 1024).await?;
+            Ok::<_, Box<dyn std::error::Error>>((status, String::from_utf8(body.to_vec())?))
+        };
+        assert_eq!(ready(app.clone()).await?.0, StatusCode::OK);
+        let held = state.query_slots.clone().acquire_owned().await?;
+        let (status, body) = ready(app.clone()).await?;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+        assert!(body.contains("query slots exhausted"), "{body}");
+        drop(held);
+        assert_eq!(ready(app).await?.0, StatusCode::OK);
+        Ok(())
+    }
+}
