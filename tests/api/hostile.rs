@@ -267,6 +267,52 @@ backend_tests! {
         }
     }
 
+    async fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_share(app: TestApp, config: |c| {
+        c.limits.inflight_per_client = 1;
+        c.limits.queued_per_client = 0;
+        c.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
+    }) {
+        // Client 192.0.2.1 (as the proxy says) keeps one request in flight: its body is unfinished.
+        let body = json!({ "query": "{ __typename }" }).to_string();
+        let (head, tail) = body.split_at(5);
+        let mut held = TcpStream::connect(app.addr).await.unwrap();
+        let request = format!(
+            "POST /graphql HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 192.0.2.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{head}",
+            body.len()
+        );
+        held.write_all(request.as_bytes()).await.unwrap();
+        let ask = |client: &'static str| {
+            let app = &app;
+            async move {
+                app.client()
+                    .post(app.url("/graphql"))
+                    .header("x-forwarded-for", client)
+                    .json(&json!({ "query": "{ __typename }" }))
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+            }
+        };
+        let mut refused = false;
+        for _ in 0..100 {
+            if ask("192.0.2.1").await == StatusCode::TOO_MANY_REQUESTS {
+                refused = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert!(refused, "the same forwarded client is over its share");
+        // Another client behind the same proxy is not.
+        assert_eq!(ask("192.0.2.2").await, StatusCode::OK);
+        // A forged header from the client itself does not move it: the proxy appended the truth.
+        assert_eq!(ask("192.0.2.2, 192.0.2.1").await, StatusCode::TOO_MANY_REQUESTS);
+        held.write_all(tail.as_bytes()).await.unwrap();
+        let mut answer = String::new();
+        held.read_to_string(&mut answer).await.unwrap();
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    }
+
     async fn metrics_can_need_a_token(app: TestApp, config: |c| c.metrics_token = Some(tenancy_gateway::config::Secret("metrics-token".into()))) {
         let resp = app.client().get(app.url("/metrics")).send().await.unwrap();
         assert_eq!(resp.status(), 401);
