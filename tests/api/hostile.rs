@@ -158,6 +158,23 @@ backend_tests! {
         assert_eq!(app.data("{ __typename }", json!({})).await["__typename"], "Query");
     }
 
+    async fn connections_over_the_limit_wait_for_one_to_close(app: TestApp, config: |c| {
+        c.limits.connections = 2;
+        c.limits.header_read_timeout = Duration::from_secs(1);
+    }) {
+        let _idle: Vec<TcpStream> = vec![
+            TcpStream::connect(app.addr).await.unwrap(),
+            TcpStream::connect(app.addr).await.unwrap(),
+        ];
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let request = || app.client().post(app.url("/graphql")).json(&json!({ "query": "{ __typename }" }));
+        let waited = request().timeout(Duration::from_millis(400)).send().await;
+        assert!(waited.is_err(), "a third connection is not served while two are open: {waited:?}");
+        // Once the idle ones are reaped, it is.
+        let served = request().timeout(Duration::from_secs(5)).send().await.unwrap();
+        assert_eq!(served.status(), StatusCode::OK);
+    }
+
     async fn dripped_headers_are_cut(app: TestApp, config: |c| c.limits.header_read_timeout = Duration::from_secs(1)) {
         let mut stream = TcpStream::connect(app.addr).await.unwrap();
         stream.write_all(b"POST /graphql HTTP/1.1\r\n").await.unwrap();
