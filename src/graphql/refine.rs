@@ -7,7 +7,8 @@
 //! as "Invalid value for argument ..." while validating, or "Failed to parse ..." while
 //! resolving; `tests/api/hostile.rs` pins both, so a release that rewords them fails there), and
 //! `QUERY_TOO_COMPLEX` for its own limits (`limits::code_limit_error`). Parse errors are coded
-//! where the document is parsed (`documents`).
+//! where the document is parsed (`documents`). An `_entities` representation it cannot resolve
+//! is `BAD_USER_INPUT`; any other uncoded execution error would be a bug: `INTERNAL`, logged.
 //!
 //! A field error repeats once per parent when the same bad argument is used under a list (a nested
 //! `courses(first: -1)` under 47 organizations answered 47 errors): errors with the same code and
@@ -51,20 +52,31 @@ fn code(err: ServerError, executed: bool) -> ServerError {
     let app = if COERCION_MESSAGES.iter().any(|m| message.starts_with(m)) {
         let field = argument_name(&message).unwrap_or("argument").to_owned();
         AppError::bad_input(field, message)
-    } else if executed {
-        // No resolver of ours answers without a code: an uncoded error during execution is
-        // async-graphql's, about the request's input (an `_entities` representation of a type
-        // this subgraph lacks, for one).
+    } else if !executed {
+        AppError::ValidationFailed { message }
+    } else if is_entities(&err) {
+        // async-graphql's own answer to a representation it cannot resolve (a type this subgraph
+        // lacks, a key it does not take): the client's input.
         AppError::bad_input("representations", message)
     } else {
-        AppError::ValidationFailed { message }
+        // No resolver of ours answers without a code; anything else is a bug, logged here.
+        tracing::error!(error = %message, "an uncoded error during execution");
+        AppError::internal(anyhow::anyhow!(message))
     };
+    let internal = matches!(app, AppError::Internal(_));
     let mut coded = app.into_server_error();
-    // The message is async-graphql's own, not "invalid value for ...: ...".
-    coded.message = err.message;
+    // The message is async-graphql's own, not "invalid value for ...: ..." (an internal error
+    // keeps its fixed message).
+    if !internal {
+        coded.message = err.message;
+    }
     coded.locations = err.locations;
     coded.path = err.path;
     coded
+}
+
+fn is_entities(err: &ServerError) -> bool {
+    matches!(err.path.first(), Some(PathSegment::Field(name)) if name == "_entities")
 }
 
 /// `"first"` in `Invalid value for argument "first", expected type "Int"`.
