@@ -268,8 +268,8 @@ pub struct Limits {
     #[arg(long, env = "TENANCY_BODY_READ_TIMEOUT", default_value = "10s", value_parser = parse_duration, global = true)]
     pub body_read_timeout: Duration,
 
-    /// Open client connections at most (subscriptions included); further clients wait in the
-    /// listen backlog until one closes.
+    /// Open HTTP connections at most (SSE streams included; a WebSocket leaves the count once
+    /// upgraded); further clients wait in the listen backlog until one closes.
     #[arg(long = "max-connections", env = "TENANCY_MAX_CONNECTIONS", default_value_t = Limits::DEFAULT.connections, global = true)]
     pub connections: usize,
 
