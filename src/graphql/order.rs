@@ -61,32 +61,41 @@ impl Plan {
                 }
             }
             Value::Object(map) => {
-                let position = |key: &Name| {
-                    self.keys
-                        .iter()
-                        .position(|(k, _)| k == key)
-                        .unwrap_or(usize::MAX)
-                };
-                let mut last = 0usize;
-                let in_order = map.keys().all(|k| {
-                    let p = position(k);
-                    let ok = p >= last;
-                    last = p;
-                    ok
+                // Both sequences are walked once; names compare by pointer first (the answer's
+                // keys are the document's own names), so an object already in order costs a
+                // pass over its keys.
+                let mut cursor = 0;
+                let in_order = map.keys().all(|key| match self.find(cursor, key) {
+                    Some(i) => {
+                        cursor = i + 1;
+                        true
+                    }
+                    None => false,
                 });
                 if !in_order {
-                    map.sort_by(|a, _, b, _| position(a).cmp(&position(b)));
+                    map.sort_by_cached_key(|key, _| self.find(0, key).unwrap_or(usize::MAX));
                 }
-                // Both are now in the plan's order: walk them together.
-                let mut plans = self.keys.iter();
+                let mut cursor = 0;
                 for (key, child) in map.iter_mut() {
-                    if let Some((_, plan)) = plans.by_ref().find(|(k, _)| k == key) {
-                        plan.apply(child);
+                    if let Some(i) = self.find(cursor, key) {
+                        self.keys[i].1.apply(child);
+                        cursor = i + 1;
                     }
                 }
             }
             _ => {}
         }
+    }
+}
+
+impl Plan {
+    /// The index of `key` at or after `from`.
+    fn find(&self, from: usize, key: &Name) -> Option<usize> {
+        self.keys
+            .get(from..)?
+            .iter()
+            .position(|(k, _)| k == key)
+            .map(|i| from + i)
     }
 }
 
