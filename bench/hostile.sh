@@ -31,7 +31,7 @@ cleanup() { [ -n "$PID" ] && kill "$PID" 2>/dev/null; rm -rf "$WORK"; }
 trap cleanup EXIT
 export DATABASE_URL="sqlite://$WORK/tenancy.db?mode=rwc"
 for i in $(seq -w 1 1000); do echo "course-v1:MITx+C$i+2026"; done > "$WORK/keys.txt"
-"$BINARY" backfill "$WORK/keys.txt" --apply >/dev/null
+"$BINARY" backfill "$WORK/keys.txt" --apply >/dev/null 2>&1
 
 python3 - "$WORK" <<'PY'
 import json, sys
