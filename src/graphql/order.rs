@@ -94,9 +94,14 @@ impl Plan {
         self.keys
             .get(from..)?
             .iter()
-            .position(|(k, _)| k == key)
+            .position(|(k, _)| same(k, key))
             .map(|i| from + i)
     }
+}
+
+/// Name equality, by pointer first: the answer's keys are clones of the document's names.
+fn same(a: &Name, b: &Name) -> bool {
+    std::ptr::eq(a.as_str(), b.as_str()) || a == b
 }
 
 fn select<'a>(doc: &'a ExecutableDocument, name: Option<&str>) -> Option<&'a OperationDefinition> {
