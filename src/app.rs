@@ -1,24 +1,39 @@
 //! Assembling and running the service.
+//!
+//! Connections are served here rather than by `axum::serve`, which has no timeouts: every
+//! HTTP/1.1 connection gets `--header-read-timeout` to send each request's headers (counted from
+//! when the connection opens or its previous response ends, so an idle keep-alive connection
+//! is closed after it too), the GraphQL handler gives a body `--body-read-timeout`, and at most
+//! `--max-connections` connections are open at once (further clients wait in the listen
+//! backlog). Upgraded WebSocket connections and streaming (SSE) responses are not subject to
+//! the read timeouts: they end when their subscription does.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use axum::Router;
+use axum::extract::ConnectInfo;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
+use tokio::sync::{Semaphore, watch};
 
-use crate::config::Config;
+use crate::config::{Config, Limits};
 use crate::graphql::build_schema;
-use crate::http::{AppState, router};
+use crate::http::{AppState, metrics_router, router};
 use crate::live::ChangeFeed;
 use crate::metrics::Metrics;
 
 /// A service bound to its address, ready to run.
 pub struct Server {
     listener: TcpListener,
+    metrics_listener: Option<TcpListener>,
     state: AppState,
 }
 
 impl Server {
-    /// Connects to and migrates the database, then binds `listen` (port 0 picks a free port).
+    /// Connects to and migrates the database, then binds `listen` (port 0 picks a free port)
+    /// and `--metrics-listen` when set.
     pub async fn bind(config: Config, listen: &str) -> anyhow::Result<Server> {
         crate::domain::check_patterns()?;
         let verifier = crate::auth::Verifier::from_config(&config)?;
@@ -27,16 +42,31 @@ impl Server {
         if config.migrate {
             crate::db::migrate(&db).await?;
         }
+        let metrics_listener = match &config.metrics_listen {
+            Some(addr) => Some(TcpListener::bind(addr).await?),
+            None => None,
+        };
         let config = Arc::new(config);
         let feed = Arc::new(ChangeFeed::start(&config.database_url).await?);
         let schema = build_schema(db.clone(), config.clone(), feed);
         let state = AppState::new(db, schema, metrics, config).with_verifier(verifier);
         let listener = TcpListener::bind(listen).await?;
-        Ok(Server { listener, state })
+        Ok(Server {
+            listener,
+            metrics_listener,
+            state,
+        })
     }
 
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
         self.listener.local_addr()
+    }
+
+    /// The address `/metrics` is served on when `--metrics-listen` is set.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_listener
+            .as_ref()
+            .and_then(|l| l.local_addr().ok())
     }
 
     /// Serves until `shutdown` resolves, then finishes the requests in flight.
@@ -44,13 +74,86 @@ impl Server {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        // The peer address feeds the per-client in-flight limit.
-        let app = router(self.state).into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(self.listener, app)
-            .with_graceful_shutdown(shutdown)
-            .await?;
+        let limits = self.state.config.limits.clone();
+        let (stop, stopped) = watch::channel(false);
+        if let Some(listener) = self.metrics_listener {
+            let app = metrics_router(self.state.clone());
+            tokio::spawn(serve(listener, app, limits.clone(), stopped.clone()));
+        }
+        let app = router(self.state);
+        let serving = tokio::spawn(serve(self.listener, app, limits, stopped));
+        shutdown.await;
+        let _ = stop.send(true);
+        serving.await?;
         Ok(())
     }
+}
+
+/// Accepts connections on `listener` until `stopped` turns true, then waits for the open ones
+/// to finish their requests.
+async fn serve(
+    listener: TcpListener,
+    app: Router,
+    limits: Limits,
+    mut stopped: watch::Receiver<bool>,
+) {
+    let max = limits.connections.clamp(1, u32::MAX as usize);
+    let slots = Arc::new(Semaphore::new(max));
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(limits.header_read_timeout);
+    loop {
+        let permit = tokio::select! {
+            permit = slots.clone().acquire_owned() => match permit {
+                Ok(permit) => permit,
+                Err(_) => break,
+            },
+            _ = until_stopped(&mut stopped) => break,
+        };
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(err) => {
+                    // Out of file descriptors, most likely: wait for some to close.
+                    tracing::warn!(error = %err, "accepting a connection failed");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            _ = until_stopped(&mut stopped) => break,
+        };
+        let _ = stream.set_nodelay(true);
+        // The peer address feeds the per-client in-flight limit.
+        let service = tower::ServiceExt::map_request(
+            app.clone(),
+            move |mut req: axum::http::Request<hyper::body::Incoming>| {
+                req.extensions_mut().insert(ConnectInfo(peer));
+                req
+            },
+        );
+        let connection = http
+            .serve_connection(TokioIo::new(stream), TowerToHyperService::new(service))
+            .with_upgrades();
+        let mut stopped = stopped.clone();
+        tokio::spawn(async move {
+            tokio::pin!(connection);
+            tokio::select! {
+                _ = connection.as_mut() => {}
+                _ = until_stopped(&mut stopped) => {
+                    connection.as_mut().graceful_shutdown();
+                    let _ = connection.await;
+                }
+            }
+            drop(permit);
+        });
+    }
+    // Every connection returns its slot when it ends.
+    let _ = slots.acquire_many(max as u32).await;
+}
+
+/// Resolves once `stopped` turns true (or its sender is gone).
+async fn until_stopped(stopped: &mut watch::Receiver<bool>) {
+    let _ = stopped.wait_for(|s| *s).await;
 }
 
 /// Resolves on SIGINT or SIGTERM.

@@ -123,8 +123,86 @@ pub struct Config {
     )]
     pub cors_allowed_origins: Vec<String>,
 
+    /// Reverse proxies (CIDRs, comma-separated: `10.0.0.0/8,::1/128`) whose `X-Forwarded-For`
+    /// is believed: behind them the client is the last address of that header not itself in
+    /// these ranges. None by default: the client is the peer address.
+    #[arg(
+        long,
+        env = "TENANCY_TRUSTED_PROXIES",
+        value_delimiter = ',',
+        global = true
+    )]
+    pub trusted_proxies: Vec<Cidr>,
+
+    /// Serve `/metrics` on this address of its own (`127.0.0.1:9100`) instead of the API's.
+    #[arg(long, env = "TENANCY_METRICS_LISTEN", global = true)]
+    pub metrics_listen: Option<String>,
+
+    /// When set, `/metrics` answers only requests with `Authorization: Bearer <token>`.
+    #[arg(
+        long,
+        env = "TENANCY_METRICS_TOKEN",
+        global = true,
+        hide_env_values = true
+    )]
+    pub metrics_token: Option<Secret>,
+
     #[command(flatten)]
     pub limits: Limits,
+}
+
+/// An address range: `10.0.0.0/8`, `::1/128`, or a single address.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Cidr {
+    addr: std::net::IpAddr,
+    prefix: u8,
+}
+
+impl Cidr {
+    pub fn contains(&self, ip: std::net::IpAddr) -> bool {
+        use std::net::IpAddr;
+        let ip = match ip {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+            v4 => v4,
+        };
+        match (self.addr, ip) {
+            (IpAddr::V4(net), IpAddr::V4(ip)) => {
+                let mask = u32::MAX
+                    .checked_shl(32 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                u32::from(net) & mask == u32::from(ip) & mask
+            }
+            (IpAddr::V6(net), IpAddr::V6(ip)) => {
+                let mask = u128::MAX
+                    .checked_shl(128 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                u128::from(net) & mask == u128::from(ip) & mask
+            }
+            _ => false,
+        }
+    }
+}
+
+impl std::str::FromStr for Cidr {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let text = text.trim();
+        let (addr, prefix) = text.split_once('/').unwrap_or((text, ""));
+        let addr: std::net::IpAddr = addr
+            .parse()
+            .map_err(|_| format!("{text:?} is not an address range such as 10.0.0.0/8"))?;
+        let max = if addr.is_ipv4() { 32 } else { 128 };
+        let prefix = if prefix.is_empty() {
+            max
+        } else {
+            prefix
+                .parse::<u8>()
+                .ok()
+                .filter(|p| *p <= max)
+                .ok_or_else(|| format!("{text:?}: the prefix length must be 0 to {max}"))?
+        };
+        Ok(Cidr { addr, prefix })
+    }
 }
 
 /// Limits that stop hostile or runaway requests before they reach the database. The defaults
@@ -173,6 +251,41 @@ pub struct Limits {
     /// up readers.
     #[arg(long = "max-concurrent-queries", env = "TENANCY_MAX_CONCURRENT_QUERIES", default_value_t = Limits::DEFAULT.concurrent_queries, global = true)]
     pub concurrent_queries: usize,
+
+    /// Most fields an answer could hold, counted before anything runs: each connection's
+    /// `edges` count `first` times (100 without it), each `_entities` representation counts its
+    /// selection again, aliases and fragments count where used.
+    #[arg(long = "max-query-cost", env = "TENANCY_MAX_QUERY_COST", default_value_t = Limits::DEFAULT.query_cost, global = true)]
+    pub query_cost: u64,
+
+    /// Largest JSON answer to one operation, in bytes; a larger one is replaced by the error
+    /// RESPONSE_TOO_LARGE (the answer is cut while it is written, never buffered in full).
+    #[arg(long = "max-response-bytes", env = "TENANCY_MAX_RESPONSE_BYTES", default_value_t = Limits::DEFAULT.response_bytes, global = true)]
+    pub response_bytes: usize,
+
+    /// Time a client has to send a request's headers, counted from when the connection opens or
+    /// its previous response ends: an idle keep-alive connection is closed after it as well.
+    #[arg(long, env = "TENANCY_HEADER_READ_TIMEOUT", default_value = "10s", value_parser = parse_duration, global = true)]
+    pub header_read_timeout: Duration,
+
+    /// Time a client has to send a request's whole body; a slower one is answered 408 and
+    /// its connection closed.
+    #[arg(long, env = "TENANCY_BODY_READ_TIMEOUT", default_value = "10s", value_parser = parse_duration, global = true)]
+    pub body_read_timeout: Duration,
+
+    /// Open HTTP connections at most (SSE streams included; a WebSocket leaves the count once
+    /// upgraded); further clients wait in the listen backlog until one closes.
+    #[arg(long = "max-connections", env = "TENANCY_MAX_CONNECTIONS", default_value_t = Limits::DEFAULT.connections, global = true)]
+    pub connections: usize,
+
+    /// How long a client over `--max-inflight-per-client` waits for one of its requests to end
+    /// before it is answered 429.
+    #[arg(long, env = "TENANCY_CLIENT_QUEUE_TIMEOUT", default_value = "5s", value_parser = parse_duration, global = true)]
+    pub client_queue_timeout: Duration,
+
+    /// Requests of one client that may wait in that queue; more are answered 429 at once.
+    #[arg(long = "max-queued-per-client", env = "TENANCY_MAX_QUEUED_PER_CLIENT", default_value_t = Limits::DEFAULT.queued_per_client, global = true)]
+    pub queued_per_client: usize,
 }
 
 impl Limits {
@@ -184,6 +297,13 @@ impl Limits {
         request_timeout: Duration::from_secs(30),
         inflight_per_client: 6,
         concurrent_queries: 0,
+        query_cost: 1_000_000,
+        response_bytes: 64 * 1024 * 1024,
+        header_read_timeout: Duration::from_secs(10),
+        body_read_timeout: Duration::from_secs(10),
+        connections: 4096,
+        client_queue_timeout: Duration::from_secs(5),
+        queued_per_client: 256,
     };
 
     /// `concurrent_queries` with 0 resolved for the engine of `database_url`.
@@ -262,6 +382,9 @@ impl Config {
             jwt_cookie_header_payload_name: "edx-jwt-cookie-header-payload".to_owned(),
             jwt_cookie_signature_name: "edx-jwt-cookie-signature".to_owned(),
             cors_allowed_origins: Vec::new(),
+            trusted_proxies: Vec::new(),
+            metrics_listen: None,
+            metrics_token: None,
             limits: Limits::default(),
         }
     }

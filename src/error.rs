@@ -53,6 +53,18 @@ pub enum AppError {
     TooManyRequests {
         message: String,
     },
+    /// The document is not GraphQL (Apollo's `GRAPHQL_PARSE_FAILED`).
+    ParseFailed {
+        message: String,
+    },
+    /// The document does not fit the schema (Apollo's `GRAPHQL_VALIDATION_FAILED`).
+    ValidationFailed {
+        message: String,
+    },
+    /// The answer would exceed `--max-response-bytes`.
+    ResponseTooLarge {
+        message: String,
+    },
     /// Shared so that errors can fan out to every key of a dataloader batch.
     Internal(Arc<anyhow::Error>),
 }
@@ -71,6 +83,9 @@ impl AppError {
             AppError::BadRequest { .. } => "BAD_REQUEST",
             AppError::Timeout { .. } => "TIMEOUT",
             AppError::TooManyRequests { .. } => "TOO_MANY_REQUESTS",
+            AppError::ParseFailed { .. } => "GRAPHQL_PARSE_FAILED",
+            AppError::ValidationFailed { .. } => "GRAPHQL_VALIDATION_FAILED",
+            AppError::ResponseTooLarge { .. } => "RESPONSE_TOO_LARGE",
             AppError::Internal(_) => "INTERNAL",
         }
     }
@@ -94,7 +109,10 @@ impl AppError {
             | AppError::QueryTooComplex { message }
             | AppError::BadRequest { message }
             | AppError::Timeout { message }
-            | AppError::TooManyRequests { message } => message.clone(),
+            | AppError::TooManyRequests { message }
+            | AppError::ParseFailed { message }
+            | AppError::ValidationFailed { message }
+            | AppError::ResponseTooLarge { message } => message.clone(),
             AppError::Internal(_) => "internal error".to_owned(),
         }
     }

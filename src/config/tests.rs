@@ -26,6 +26,13 @@ fn limits_default_to_their_documented_values_and_take_flags() -> Result<(), Stri
         "--request-timeout=250ms",
         "--max-inflight-per-client=3",
         "--max-concurrent-queries=5",
+        "--max-query-cost=900",
+        "--max-response-bytes=4096",
+        "--header-read-timeout=2s",
+        "--body-read-timeout=3s",
+        "--max-connections=7",
+        "--client-queue-timeout=100ms",
+        "--max-queued-per-client=9",
     ])
     .map_err(|e| e.to_string())?;
     assert_eq!(
@@ -38,6 +45,13 @@ fn limits_default_to_their_documented_values_and_take_flags() -> Result<(), Stri
             request_timeout: Duration::from_millis(250),
             inflight_per_client: 3,
             concurrent_queries: 5,
+            query_cost: 900,
+            response_bytes: 4096,
+            header_read_timeout: Duration::from_secs(2),
+            body_read_timeout: Duration::from_secs(3),
+            connections: 7,
+            client_queue_timeout: Duration::from_millis(100),
+            queued_per_client: 9,
         }
     );
     Ok(())
@@ -65,4 +79,19 @@ fn durations_parse_with_units() {
     for bad in ["", "s", "0s", "1h", "-1s", "1.5s"] {
         assert!(parse_duration(bad).is_err(), "{bad:?}");
     }
+}
+
+#[test]
+fn trusted_proxy_ranges_parse_and_match() -> Result<(), String> {
+    let net: Cidr = "10.0.0.0/8".parse()?;
+    assert!(net.contains("10.1.2.3".parse().map_err(|_| "ip")?));
+    assert!(!net.contains("11.1.2.3".parse().map_err(|_| "ip")?));
+    assert!(net.contains("::ffff:10.0.0.1".parse().map_err(|_| "ip")?));
+    let one: Cidr = "::1".parse()?;
+    assert!(one.contains("::1".parse().map_err(|_| "ip")?));
+    let all: Cidr = "0.0.0.0/0".parse()?;
+    assert!(all.contains("192.0.2.1".parse().map_err(|_| "ip")?));
+    assert!("10.0.0.0/33".parse::<Cidr>().is_err());
+    assert!("example.com".parse::<Cidr>().is_err());
+    Ok(())
 }

@@ -19,6 +19,7 @@ use quick_cache::Weighter;
 use quick_cache::sync::Cache;
 
 use super::limits::{self, Shape};
+use crate::error::AppError;
 
 /// Longest document text kept in the cache, in bytes.
 pub const MAX_CACHED_TEXT: usize = 16 * 1024;
@@ -27,7 +28,7 @@ pub const MAX_CACHED_TEXT: usize = 16 * 1024;
 const CACHE_TEXT_BYTES: u64 = 1024 * 1024;
 
 struct Parsed {
-    document: ExecutableDocument,
+    document: Arc<ExecutableDocument>,
     /// `Err` names a fragment that spreads itself.
     shape: Result<Shape, String>,
 }
@@ -55,8 +56,9 @@ impl Default for Documents {
 
 impl Documents {
     /// Puts the parsed document into `request` (from the cache, or parsed now) and returns its
-    /// shape. A document nested too deep for the parser is refused before it is parsed.
-    pub fn parse(&self, request: &mut Request) -> ServerResult<Shape> {
+    /// shape and the document itself (which the answer's key order follows). A document nested
+    /// too deep for the parser is refused before it is parsed.
+    pub fn parse(&self, request: &mut Request) -> ServerResult<(Shape, Arc<ExecutableDocument>)> {
         let parsed = match self.cache.get(request.query.as_str()) {
             Some(parsed) => parsed,
             None => {
@@ -67,19 +69,31 @@ impl Documents {
                 parsed
             }
         };
-        request.set_parsed_query(parsed.document.clone());
-        parsed
+        request.set_parsed_query((*parsed.document).clone());
+        let shape = parsed
             .shape
             .clone()
-            .map_err(|message| ServerError::new(message, None))
+            .map_err(|message| AppError::ValidationFailed { message }.into_server_error())?;
+        Ok((shape, parsed.document.clone()))
     }
 }
 
 fn parse(text: &str) -> ServerResult<Parsed> {
     limits::check_nesting(text)?;
-    let document = parse_query(text)?;
+    let document = parse_query(text).map_err(|err| {
+        let err = ServerError::from(err);
+        let mut coded = AppError::ParseFailed {
+            message: err.message,
+        }
+        .into_server_error();
+        coded.locations = err.locations;
+        coded
+    })?;
     let shape = limits::measure(&document);
-    Ok(Parsed { document, shape })
+    Ok(Parsed {
+        document: Arc::new(document),
+        shape,
+    })
 }
 
 #[cfg(test)]
@@ -91,11 +105,11 @@ mod tests {
         let documents = Documents::default();
         let text = "query($s: String!) { organization(shortName: $s) { name } }";
         let mut first = Request::new(text);
-        let shape = documents.parse(&mut first)?;
+        let (shape, _) = documents.parse(&mut first)?;
         assert_eq!(shape.depth, 2);
         assert_eq!(documents.cache.len(), 1);
         let mut second = Request::new(text);
-        assert_eq!(documents.parse(&mut second)?, shape);
+        assert_eq!(documents.parse(&mut second)?.0, shape);
         assert_eq!(documents.cache.len(), 1, "the second request hit the cache");
         assert!(second.parsed_query().is_ok());
         Ok(())

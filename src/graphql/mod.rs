@@ -8,8 +8,10 @@ pub mod limits;
 pub mod loader;
 pub mod mutation;
 pub mod object;
+pub mod order;
 pub mod outcome;
 pub mod query;
+pub mod refine;
 pub mod schema;
 pub mod subscription;
 

@@ -1,17 +1,26 @@
-//! Per-client fairness: one client (by peer address) may have at most
-//! `--max-inflight-per-client` GraphQL requests in flight; more are answered 429 at once, so a
-//! single client cannot take every database connection of the pool and starve the others.
-//! Behind a router every request has the router's address, so set the limit there instead (or
-//! high here) when one is in front.
+//! Per-client fairness (DESIGN 11): one client may have at most `--max-inflight-per-client`
+//! GraphQL requests in flight, so that it cannot take every database connection of the pool and
+//! starve the others. A request over that share waits in the client's own short queue (at most
+//! `--max-queued-per-client` requests, each for at most `--client-queue-timeout`) and is answered
+//! 429 only when the queue is full or its wait ends: a burst from one client is smoothed, not
+//! refused.
+//!
+//! The client is the peer address; for a peer inside `TENANCY_TRUSTED_PROXIES`, it is the
+//! `X-Forwarded-For` address nearest to it that is not itself a trusted proxy (the header is read
+//! from the right, as each proxy appends the address it saw, so a client cannot pick its own
+//! identity by sending the header itself).
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
+use crate::config::{Cidr, Config};
 use crate::error::AppError;
 use axum::Json;
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use tokio::sync::Semaphore;
@@ -19,36 +28,83 @@ use tokio::sync::Semaphore;
 #[derive(Clone)]
 pub struct Fairness {
     per_client: usize,
-    slots: Arc<Mutex<HashMap<IpAddr, Arc<Semaphore>>>>,
+    queue: usize,
+    wait: Duration,
+    trusted: Arc<[Cidr]>,
+    clients: Arc<Mutex<HashMap<IpAddr, Arc<Client>>>>,
+}
+
+struct Client {
+    slots: Semaphore,
+    waiting: AtomicUsize,
 }
 
 impl Fairness {
-    pub fn new(per_client: usize) -> Self {
+    pub fn new(config: &Config) -> Self {
+        let limits = &config.limits;
         Fairness {
-            per_client: per_client.max(1),
-            slots: Arc::default(),
+            per_client: limits.inflight_per_client.max(1),
+            queue: limits.queued_per_client,
+            wait: limits.client_queue_timeout,
+            trusted: config.trusted_proxies.clone().into(),
+            clients: Arc::default(),
         }
     }
 
-    fn slot(&self, ip: IpAddr) -> Option<Arc<Semaphore>> {
-        let mut slots = self.slots.lock().ok()?;
+    fn client(&self, ip: IpAddr) -> Option<Arc<Client>> {
+        let mut clients = self.clients.lock().ok()?;
         Some(
-            slots
+            clients
                 .entry(ip)
-                .or_insert_with(|| Arc::new(Semaphore::new(self.per_client)))
+                .or_insert_with(|| {
+                    Arc::new(Client {
+                        slots: Semaphore::new(self.per_client),
+                        waiting: AtomicUsize::new(0),
+                    })
+                })
                 .clone(),
         )
     }
 
     /// Forgets an idle client, so the map holds only clients with requests in flight.
     fn release(&self, ip: IpAddr) {
-        if let Ok(mut slots) = self.slots.lock()
-            && slots.get(&ip).is_some_and(|s| {
-                Arc::strong_count(s) == 1 && s.available_permits() == self.per_client
+        if let Ok(mut clients) = self.clients.lock()
+            && clients.get(&ip).is_some_and(|c| {
+                Arc::strong_count(c) == 1 && c.slots.available_permits() == self.per_client
             })
         {
-            slots.remove(&ip);
+            clients.remove(&ip);
         }
+    }
+
+    /// Who sent the request: the peer, or behind trusted proxies the address they name.
+    pub fn client_ip(&self, peer: IpAddr, headers: &HeaderMap) -> IpAddr {
+        if !self.trusted(peer) {
+            return peer;
+        }
+        let forwarded = headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .collect::<Vec<_>>();
+        let mut client = peer;
+        for hop in forwarded.iter().rev() {
+            let Ok(ip) = hop.parse::<IpAddr>() else {
+                // An unparsable hop was not written by a proxy we trust: stop at what we know.
+                break;
+            };
+            client = ip;
+            if !self.trusted(ip) {
+                break;
+            }
+        }
+        client
+    }
+
+    fn trusted(&self, ip: IpAddr) -> bool {
+        self.trusted.iter().any(|net| net.contains(ip))
     }
 }
 
@@ -58,24 +114,52 @@ pub async fn limit_per_client(
     next: Next,
 ) -> Response {
     // Without a peer address (in-process tests of the router) there is no client to count.
-    let Some(ip) = req
+    let Some(peer) = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip())
     else {
         return next.run(req).await;
     };
-    let Some(slot) = fairness.slot(ip) else {
+    let ip = fairness.client_ip(peer, req.headers());
+    let Some(client) = fairness.client(ip) else {
         return next.run(req).await;
     };
-    let Ok(permit) = slot.clone().try_acquire_owned() else {
-        return too_many();
-    };
-    drop(slot);
-    let response = next.run(req).await;
-    drop(permit);
+    let response = queue_then_run(&fairness, &client, req, next).await;
+    drop(client);
     fairness.release(ip);
     response
+}
+
+/// Runs the request once the client has a slot, after waiting in its queue if need be.
+async fn queue_then_run(
+    fairness: &Fairness,
+    client: &Client,
+    req: Request,
+    next: Next,
+) -> Response {
+    let permit = match client.slots.try_acquire() {
+        Ok(permit) => Some(permit),
+        Err(_) => {
+            // Over its share: wait in the client's queue, if there is room.
+            if client.waiting.fetch_add(1, Ordering::SeqCst) >= fairness.queue {
+                client.waiting.fetch_sub(1, Ordering::SeqCst);
+                None
+            } else {
+                let waited = tokio::time::timeout(fairness.wait, client.slots.acquire()).await;
+                client.waiting.fetch_sub(1, Ordering::SeqCst);
+                waited.ok().and_then(Result::ok)
+            }
+        }
+    };
+    match permit {
+        Some(permit) => {
+            let response = next.run(req).await;
+            drop(permit);
+            response
+        }
+        None => too_many(),
+    }
 }
 
 fn too_many() -> Response {
@@ -89,4 +173,41 @@ fn too_many() -> Response {
         Json(body),
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn behind_trusted_proxies_the_client_is_the_first_untrusted_forwarded_address()
+    -> Result<(), String> {
+        let mut config = Config::for_database("sqlite::memory:");
+        config.trusted_proxies = vec!["10.0.0.0/8".parse()?];
+        let fairness = Fairness::new(&config);
+        let ip = |s: &str| s.parse::<IpAddr>().map_err(|e| e.to_string());
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "x-forwarded-for",
+            "6.6.6.6, 192.0.2.7, 10.1.1.1"
+                .parse()
+                .map_err(|_| "header")?,
+        );
+        // A trusted router: the address before its own hops.
+        assert_eq!(
+            fairness.client_ip(ip("10.0.0.1")?, &headers),
+            ip("192.0.2.7")?
+        );
+        // Anyone else: the peer, whatever it claims.
+        assert_eq!(
+            fairness.client_ip(ip("192.0.2.9")?, &headers),
+            ip("192.0.2.9")?
+        );
+        // No header: the peer.
+        assert_eq!(
+            fairness.client_ip(ip("10.0.0.1")?, &HeaderMap::new()),
+            ip("10.0.0.1")?
+        );
+        Ok(())
+    }
 }

@@ -65,25 +65,35 @@ impl AppState {
 }
 
 pub fn router(state: AppState) -> Router {
-    let routes = Router::new()
+    let mut routes = Router::new()
         .route(
             "/graphql",
             get(graphql::get)
                 .post(graphql::post)
                 .layer(axum::middleware::from_fn_with_state(
-                    fairness::Fairness::new(state.config.limits.inflight_per_client),
+                    fairness::Fairness::new(&state.config),
                     fairness::limit_per_client,
                 )),
         )
         .route("/csrf/api/v1/token", get(browser::csrf_token))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
-        .route("/metrics", get(ops::metrics))
         .merge(rest::routes())
         .merge(graphiql::routes());
+    // With `--metrics-listen`, metrics are served on that address only (`metrics_router`).
+    if state.config.metrics_listen.is_none() {
+        routes = routes.route("/metrics", get(ops::metrics));
+    }
     let routes = layers::wrap(routes, &state).layer(axum::middleware::from_fn_with_state(
         state.clone(),
         browser::cors,
     ));
     routes.with_state(state)
+}
+
+/// `/metrics` alone, for `--metrics-listen`.
+pub fn metrics_router(state: AppState) -> Router {
+    Router::new()
+        .route("/metrics", get(ops::metrics))
+        .with_state(state)
 }

@@ -1,17 +1,36 @@
 //! Endpoints for operators: liveness, readiness and Prometheus metrics.
 
-use axum::extract::State;
+use std::time::Duration;
+
+use axum::extract::{Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::AppState;
 
+/// How long `/readyz` waits for a query execution slot before it calls the service unready.
+pub const READY_SLOT_WAIT: Duration = Duration::from_secs(1);
+
 pub async fn healthz() -> &'static str {
     "ok"
 }
 
-/// Ready when the database answers.
+/// Ready when the database answers and a query could run: an execution slot
+/// (`--max-concurrent-queries`) is free now or within `READY_SLOT_WAIT`. A service whose slots
+/// are all held by slow queries answers 503 `query slots exhausted`, so that a load balancer
+/// sends new clients elsewhere until they free up.
 pub async fn readyz(State(state): State<AppState>) -> Response {
+    let slot = tokio::time::timeout(READY_SLOT_WAIT, state.query_slots.clone().acquire_owned());
+    match slot.await {
+        Ok(Ok(slot)) => drop(slot),
+        _ => {
+            return (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "query slots exhausted: every execution slot stayed busy for 1 s",
+            )
+                .into_response();
+        }
+    }
     if crate::db::ping(&state.db).await {
         "ready".into_response()
     } else {
@@ -19,7 +38,23 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
     }
 }
 
-pub async fn metrics(State(state): State<AppState>) -> Response {
+/// Prometheus metrics; with `TENANCY_METRICS_TOKEN`, only for `Authorization: Bearer <token>`.
+pub async fn metrics(State(state): State<AppState>, req: Request) -> Response {
+    if let Some(token) = &state.config.metrics_token {
+        let sent = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "));
+        if !sent.is_some_and(|sent| constant_time_eq(sent.as_bytes(), token.0.as_bytes())) {
+            return (
+                StatusCode::UNAUTHORIZED,
+                [(header::WWW_AUTHENTICATE, "Bearer")],
+                "metrics need the metrics token",
+            )
+                .into_response();
+        }
+    }
     // The pool keeps no history, so its gauges are read at each scrape.
     if let Some(usage) = crate::db::pool_usage(&state.db) {
         state.metrics.set_pool_usage(usage);
@@ -29,4 +64,45 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
         state.metrics.render(),
     )
         .into_response()
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use tower::ServiceExt;
+
+    type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+    #[tokio::test]
+    async fn readiness_fails_while_every_query_slot_stays_busy() -> TestResult {
+        let mut config = crate::config::Config::for_database("sqlite::memory:");
+        config.limits.concurrent_queries = 1;
+        let config = std::sync::Arc::new(config);
+        let db = sea_orm::Database::connect("sqlite::memory:").await?;
+        let feed = std::sync::Arc::new(crate::live::ChangeFeed::idle());
+        let schema = crate::graphql::build_schema(db.clone(), config.clone(), feed);
+        let state = AppState::new(db, schema, crate::metrics::Metrics::new(), config);
+        let app = super::super::router(state.clone());
+        let ready = |app: axum::Router| async move {
+            let res = app
+                .oneshot(axum::http::Request::get("/readyz").body(Body::empty())?)
+                .await?;
+            let status = res.status();
+            let body = axum::body::to_bytes(res.into_body(), 1024).await?;
+            Ok::<_, Box<dyn std::error::Error>>((status, String::from_utf8(body.to_vec())?))
+        };
+        assert_eq!(ready(app.clone()).await?.0, StatusCode::OK);
+        let held = state.query_slots.clone().acquire_owned().await?;
+        let (status, body) = ready(app.clone()).await?;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+        assert!(body.contains("query slots exhausted"), "{body}");
+        drop(held);
+        assert_eq!(ready(app).await?.0, StatusCode::OK);
+        Ok(())
+    }
 }

@@ -103,6 +103,17 @@ fn keys(changes: &[Value]) -> Vec<&str> {
 }
 
 backend_tests! {
+    async fn a_subscription_outlives_the_read_and_idle_timeouts(app: TestApp, config: |c| {
+        c.limits.header_read_timeout = Duration::from_millis(500);
+        c.limits.body_read_timeout = Duration::from_millis(500);
+    }) {
+        let mut events = Events::open(&app, json!({}), None).await;
+        // Quiet for longer than either timeout: the stream stays open.
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        ensure(&app, "LateX").await;
+        assert_eq!(keys(&events.changes(1).await), ["LateX"]);
+    }
+
     async fn a_subscription_replays_from_its_cursor_then_streams_live(app: TestApp) {
         for name in ["AX", "BX", "CX"] {
             ensure(&app, name).await;

@@ -17,6 +17,7 @@ mod errors;
 mod faults;
 mod fuzz;
 mod history;
+mod hostile;
 mod http;
 mod identity;
 mod import;

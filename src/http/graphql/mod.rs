@@ -37,7 +37,21 @@ pub async fn post(State(state): State<AppState>, req: Request) -> Response {
     }
     let headers = req.headers().clone();
     let peer = live::peer(req.extensions());
-    let body = match Bytes::from_request(req, &()).await {
+    // A body dripped a byte at a time must not hold the connection (and this task) for ever.
+    let read_limit = state.config.limits.body_read_timeout;
+    let Ok(read) = tokio::time::timeout(read_limit, Bytes::from_request(req, &())).await else {
+        let error = AppError::bad_request(format!(
+            "the request body did not arrive within {} ms",
+            read_limit.as_millis()
+        ));
+        let mut response = reply::refuse(StatusCode::REQUEST_TIMEOUT, media, error);
+        response.headers_mut().insert(
+            axum::http::header::CONNECTION,
+            axum::http::HeaderValue::from_static("close"),
+        );
+        return response;
+    };
+    let body = match read {
         Ok(body) => body,
         Err(rejection) => {
             // The body-limit layer cuts bodies without a Content-Length; others are 413'd there.
@@ -58,21 +72,25 @@ pub async fn post(State(state): State<AppState>, req: Request) -> Response {
         Err(error) => return reply::refuse(StatusCode::BAD_REQUEST, media, error),
     };
     let headers = &headers;
+    let max_bytes = state.config.limits.response_bytes;
     match parsed {
         Parsed::Single(req) if sse::wanted(headers) => {
             sse::stream(&state, headers, peer, run::prepare(&state, *req)).await
         }
         Parsed::Single(req) => {
             let prepared = run::prepare(&state, *req);
-            reply::single(media, run(&state, headers, prepared).await)
+            reply::single(media, run(&state, headers, prepared).await, max_bytes)
         }
         Parsed::Batch(requests) => {
             // One after another: a batch takes no more of the database pool than one request.
-            let mut answers = Vec::with_capacity(requests.len());
+            // Each answer is written out (and its execution slot released) before the next
+            // operation asks for one: a batch never holds more than one slot.
+            let mut parts = Vec::with_capacity(requests.len());
             for req in requests {
-                answers.push(run(&state, headers, run::prepare(&state, req)).await);
+                let answer = run(&state, headers, run::prepare(&state, req)).await;
+                parts.push(reply::part(answer, max_bytes));
             }
-            reply::batch(media, answers)
+            reply::batch(media, parts)
         }
     }
 }
@@ -118,5 +136,6 @@ pub async fn get(State(state): State<AppState>, req: Request) -> Response {
     {
         return reply::mutation_over_get(media);
     }
-    reply::single(media, run(&state, req.headers(), prepared).await)
+    let max_bytes = state.config.limits.response_bytes;
+    reply::single(media, run(&state, req.headers(), prepared).await, max_bytes)
 }

@@ -9,29 +9,99 @@ use super::media::MediaType;
 use super::run::{Answer, Kind};
 use crate::error::AppError;
 
-/// The response to one operation.
-pub fn single(media: MediaType, answer: Answer) -> Response {
+/// The response to one operation; an answer over `max_bytes` is replaced by RESPONSE_TOO_LARGE.
+pub fn single(media: MediaType, answer: Answer, max_bytes: usize) -> Response {
     let status = status(media, &answer);
     // The common case is written straight to bytes: going through a `Value` tree first cost
     // a second serialization of every response (a seventh of a large list's CPU).
-    if answer.kind == Kind::Executed
-        && let Ok(bytes) = serde_json::to_vec(&answer.response)
-    {
-        return respond_bytes(status, media, bytes);
+    if answer.kind == Kind::Executed {
+        return match capped_json(&answer.response, max_bytes) {
+            Some(bytes) => respond_bytes(status, media, bytes),
+            None => respond(StatusCode::OK, media, too_large(max_bytes)),
+        };
     }
     let challenge = refused_with(&answer, "UNAUTHENTICATED");
     challenged(respond(status, media, body(answer)), challenge)
 }
 
+/// One operation of a batch, written out as soon as it ends, so that its execution slot and
+/// value tree are released before the next operation runs.
+pub struct Part {
+    /// One JSON value.
+    body: Vec<u8>,
+    challenge: bool,
+}
+
+pub fn part(answer: Answer, max_bytes: usize) -> Part {
+    let challenge = refused_with(&answer, "UNAUTHENTICATED");
+    let bytes = if answer.kind == Kind::Executed {
+        capped_json(&answer.response, max_bytes)
+            .unwrap_or_else(|| too_large(max_bytes).to_string().into_bytes())
+    } else {
+        body(answer).to_string().into_bytes()
+    };
+    Part {
+        body: bytes,
+        challenge,
+    }
+}
+
 /// The response to a batch: a JSON array with one answer per operation, in order. Operations of
 /// a batch fail or succeed one by one, so the batch as a whole is answered 200.
-pub fn batch(media: MediaType, answers: Vec<Answer>) -> Response {
-    let challenge = answers.iter().any(|a| refused_with(a, "UNAUTHENTICATED"));
-    let bodies: Vec<Value> = answers.into_iter().map(body).collect();
-    challenged(
-        respond(StatusCode::OK, media, Value::Array(bodies)),
-        challenge,
-    )
+pub fn batch(media: MediaType, parts: Vec<Part>) -> Response {
+    let challenge = parts.iter().any(|p| p.challenge);
+    let mut bytes = Vec::with_capacity(parts.iter().map(|p| p.body.len() + 1).sum::<usize>() + 1);
+    bytes.push(b'[');
+    for (i, part) in parts.iter().enumerate() {
+        if i > 0 {
+            bytes.push(b',');
+        }
+        bytes.extend_from_slice(&part.body);
+    }
+    bytes.push(b']');
+    challenged(respond_bytes(StatusCode::OK, media, bytes), challenge)
+}
+
+/// The answer as JSON, or `None` once it passes `max_bytes` (writing stops there).
+fn capped_json(response: &async_graphql::Response, max_bytes: usize) -> Option<Vec<u8>> {
+    let mut writer = Capped {
+        bytes: Vec::new(),
+        max: max_bytes,
+    };
+    serde_json::to_writer(&mut writer, response).ok()?;
+    Some(writer.bytes)
+}
+
+struct Capped {
+    bytes: Vec<u8>,
+    max: usize,
+}
+
+impl std::io::Write for Capped {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.bytes.len().saturating_add(buf.len()) > self.max {
+            return Err(std::io::Error::other("over the response budget"));
+        }
+        self.bytes.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn too_large(max_bytes: usize) -> Value {
+    let error = AppError::ResponseTooLarge {
+        message: format!(
+            "the answer is larger than the {max_bytes}-byte limit; ask for fewer items (first) or fields"
+        ),
+    };
+    let mut body = errors_only(error);
+    if let Value::Object(map) = &mut body {
+        map.insert("data".to_owned(), Value::Null);
+    }
+    body
 }
 
 /// A refused token is answered with the scheme to use, as edx-drf-extensions does.

@@ -15,7 +15,8 @@ use crate::graphql::batch::BatchQueue;
 use crate::graphql::context::RequestCtx;
 use crate::graphql::limits::{self, Shape};
 use crate::graphql::loader::Loaders;
-use crate::graphql::outcome;
+use crate::graphql::order::Plan;
+use crate::graphql::{outcome, refine};
 use crate::http::AppState;
 
 /// How an operation ended.
@@ -40,7 +41,7 @@ pub struct Answer {
 impl Answer {
     fn refused(errors: Vec<ServerError>) -> Answer {
         Answer {
-            response: async_graphql::Response::from_errors(errors),
+            response: async_graphql::Response::from_errors(refine::refused(errors)),
             kind: Kind::Refused,
             _slot: None,
         }
@@ -50,7 +51,7 @@ impl Answer {
 /// A request whose document has been parsed (or refused) and whose operation type is known.
 pub struct Prepared {
     request: async_graphql::Request,
-    shape: ServerResult<Shape>,
+    shape: ServerResult<(Shape, Arc<ExecutableDocument>)>,
     pub operation: Option<OperationType>,
 }
 
@@ -78,13 +79,24 @@ pub fn prepare(state: &AppState, mut request: async_graphql::Request) -> Prepare
 impl Prepared {
     /// The parse result and the query limits, as `execute` checks them.
     pub fn check(&self, limits: &crate::config::Limits) -> Result<(), ServerError> {
-        let shape = self.shape.clone()?;
-        limits::check(shape, limits.query_depth, limits.query_complexity)
+        let (shape, doc) = self.shape.clone()?;
+        check_limits(shape, &doc, &self.request.variables, limits)
     }
 
     pub fn into_request(self) -> async_graphql::Request {
         self.request
     }
+}
+
+/// Depth and complexity (the document's), then cost (the document's with these variables).
+fn check_limits(
+    shape: Shape,
+    doc: &ExecutableDocument,
+    variables: &async_graphql::Variables,
+    limits: &crate::config::Limits,
+) -> Result<(), ServerError> {
+    limits::check(shape, limits.query_depth, limits.query_complexity)?;
+    limits::check_cost(limits::cost(doc, variables), limits.query_cost)
 }
 
 /// Runs one operation and records it in the metrics.
@@ -150,11 +162,14 @@ async fn execute(state: &AppState, headers: &HeaderMap, prepared: Prepared) -> A
         return Answer::refused(vec![err.into_server_error()]);
     }
     let limits = &state.config.limits;
-    if let Err(err) =
-        shape.and_then(|shape| limits::check(shape, limits.query_depth, limits.query_complexity))
-    {
-        return Answer::refused(vec![err]);
-    }
+    let doc = match shape.and_then(|(shape, doc)| {
+        check_limits(shape, &doc, &req.variables, limits)?;
+        Ok(doc)
+    }) {
+        Ok(doc) => doc,
+        Err(err) => return Answer::refused(vec![err]),
+    };
+    let operation_name = req.operation_name.clone();
     let host = headers
         .get(header::HOST)
         .and_then(|v| v.to_str().ok())
@@ -183,14 +198,16 @@ async fn execute(state: &AppState, headers: &HeaderMap, prepared: Prepared) -> A
     // transaction; statements already sent to the database finish there.
     match tokio::time::timeout(limit, work).await {
         Ok((mut response, slot)) => {
-            let kind = if outcome::executed(&response) {
+            let executed = outcome::executed(&response);
+            let errors = std::mem::take(&mut response.errors);
+            let kind = if executed {
+                response.errors = refine::executed(errors);
+                if let Some(plan) = Plan::for_operation(&doc, operation_name.as_deref()) {
+                    plan.apply(&mut response.data);
+                }
                 Kind::Executed
             } else {
-                // async-graphql's own limits (its recursion depth check) answer without a code.
-                response.errors = std::mem::take(&mut response.errors)
-                    .into_iter()
-                    .map(limits::code_limit_error)
-                    .collect();
+                response.errors = refine::refused(errors);
                 Kind::Refused
             };
             Answer {
