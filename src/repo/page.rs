@@ -137,6 +137,39 @@ fn is_after(row: &QueryResult) -> AppResult<bool> {
     Ok(row.try_get::<i32>("", AFTER)? == 1)
 }
 
+/// A membership table between parents and children (`partner_organization`, ...).
+pub struct Edge<T> {
+    pub table: T,
+    /// The edge's column holding the parent id (what pages are grouped by).
+    pub parent: ColumnRef,
+    /// The edge's column holding the child id.
+    pub child: ColumnRef,
+    /// When the edge was made (`since`).
+    pub created: ColumnRef,
+}
+
+/// Children (`select`: the visible rows of the child table, whose id is `child_id`) of many
+/// parents through a membership edge: one statement for every parent's page, each edge's
+/// `created` given as its `since`.
+pub fn through<T: sea_orm::sea_query::IntoTableRef>(
+    mut select: SelectStatement,
+    child_id: ColumnRef,
+    edge: Edge<T>,
+    parents: &[i64],
+    sort: ColumnRef,
+) -> PagedQuery {
+    select
+        .inner_join(edge.table, Expr::col(edge.child).equals(child_id))
+        .and_where(Expr::col(edge.parent.clone()).is_in(parents.iter().copied()));
+    PagedQuery {
+        select,
+        parent: Some(edge.parent),
+        sort,
+        sort_kind: SortKind::Text,
+        since: Some(edge.created),
+    }
+}
+
 /// Runs a top-level list (no parent): one statement for the page and its total.
 pub async fn top_level<M: FromQueryResult, C: ConnectionTrait>(
     db: &C,

@@ -7,7 +7,7 @@ use entity::{organization, partner_organization, site_organization};
 use sea_orm::sea_query::{Expr, ExprTrait, IntoColumnRef, SelectStatement};
 use sea_orm::{EntityTrait, QueryFilter, QueryTrait};
 
-use super::page::PagedQuery;
+use super::page::{Edge, PagedQuery, through};
 use crate::domain::page::SortKind;
 use crate::domain::scope::{self, Scope};
 
@@ -73,75 +73,36 @@ pub fn list(scope: &Scope, filter: &ListFilter) -> PagedQuery {
 
 /// The member organizations of many partners (`Partner.organizations`).
 pub fn of_partners(scope: &Scope, partner_ids: &[i64], include_inactive: bool) -> PagedQuery {
-    let mut select = visible(scope, include_inactive);
-    select
-        .inner_join(
-            partner_organization::Entity,
-            Expr::col((
-                partner_organization::Entity,
-                partner_organization::Column::OrganizationId,
-            ))
-            .equals((organization::Entity, organization::Column::Id)),
-        )
-        .and_where(
-            Expr::col((
-                partner_organization::Entity,
-                partner_organization::Column::PartnerId,
-            ))
-            .is_in(partner_ids.iter().copied()),
-        );
-    PagedQuery {
-        select,
-        parent: Some(
-            (
-                partner_organization::Entity,
-                partner_organization::Column::PartnerId,
-            )
-                .into_column_ref(),
-        ),
-        sort: sort(),
-        sort_kind: SortKind::Text,
-        since: Some(
-            (
-                partner_organization::Entity,
-                partner_organization::Column::Created,
-            )
-                .into_column_ref(),
-        ),
-    }
+    use partner_organization::{Column as C, Entity as E};
+    let edge = Edge {
+        table: E,
+        parent: (E, C::PartnerId).into_column_ref(),
+        child: (E, C::OrganizationId).into_column_ref(),
+        created: (E, C::Created).into_column_ref(),
+    };
+    through(
+        visible(scope, include_inactive),
+        id(),
+        edge,
+        partner_ids,
+        sort(),
+    )
 }
 
 /// The organizations many sites present (`Site.organizations`).
 pub fn of_sites(scope: &Scope, site_ids: &[i64]) -> PagedQuery {
-    let mut select = visible(scope, false);
-    select
-        .inner_join(
-            site_organization::Entity,
-            Expr::col((
-                site_organization::Entity,
-                site_organization::Column::OrganizationId,
-            ))
-            .equals((organization::Entity, organization::Column::Id)),
-        )
-        .and_where(
-            Expr::col((site_organization::Entity, site_organization::Column::SiteId))
-                .is_in(site_ids.iter().copied()),
-        );
-    PagedQuery {
-        select,
-        parent: Some(
-            (site_organization::Entity, site_organization::Column::SiteId).into_column_ref(),
-        ),
-        sort: sort(),
-        sort_kind: SortKind::Text,
-        since: Some(
-            (
-                site_organization::Entity,
-                site_organization::Column::Created,
-            )
-                .into_column_ref(),
-        ),
-    }
+    use site_organization::{Column as C, Entity as E};
+    let edge = Edge {
+        table: E,
+        parent: (E, C::SiteId).into_column_ref(),
+        child: (E, C::OrganizationId).into_column_ref(),
+        created: (E, C::Created).into_column_ref(),
+    };
+    through(visible(scope, false), id(), edge, site_ids, sort())
+}
+
+fn id() -> sea_orm::sea_query::ColumnRef {
+    (organization::Entity, organization::Column::Id).into_column_ref()
 }
 
 /// Visible organizations by case-folded short name.

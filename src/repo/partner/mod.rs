@@ -6,7 +6,7 @@ use entity::{partner, partner_organization};
 use sea_orm::sea_query::{Expr, ExprTrait, IntoColumnRef, SelectStatement};
 use sea_orm::{EntityTrait, QueryFilter, QueryTrait};
 
-use super::page::PagedQuery;
+use super::page::{Edge, PagedQuery, through};
 use crate::domain::page::SortKind;
 use crate::domain::scope::{self, Scope};
 
@@ -41,42 +41,15 @@ pub fn list(scope: &Scope, search: Option<&str>, include_inactive: bool) -> Page
 
 /// The partners many organizations belong to (`Organization.partners`).
 pub fn of_organizations(scope: &Scope, organization_ids: &[i64]) -> PagedQuery {
-    let mut select = visible(scope, false);
-    select
-        .inner_join(
-            partner_organization::Entity,
-            Expr::col((
-                partner_organization::Entity,
-                partner_organization::Column::PartnerId,
-            ))
-            .equals((partner::Entity, partner::Column::Id)),
-        )
-        .and_where(
-            Expr::col((
-                partner_organization::Entity,
-                partner_organization::Column::OrganizationId,
-            ))
-            .is_in(organization_ids.iter().copied()),
-        );
-    PagedQuery {
-        select,
-        parent: Some(
-            (
-                partner_organization::Entity,
-                partner_organization::Column::OrganizationId,
-            )
-                .into_column_ref(),
-        ),
-        sort: sort(),
-        sort_kind: SortKind::Text,
-        since: Some(
-            (
-                partner_organization::Entity,
-                partner_organization::Column::Created,
-            )
-                .into_column_ref(),
-        ),
-    }
+    use partner_organization::{Column as C, Entity as E};
+    let edge = Edge {
+        table: E,
+        parent: (E, C::OrganizationId).into_column_ref(),
+        child: (E, C::PartnerId).into_column_ref(),
+        created: (E, C::Created).into_column_ref(),
+    };
+    let id = (partner::Entity, partner::Column::Id).into_column_ref();
+    through(visible(scope, false), id, edge, organization_ids, sort())
 }
 
 pub fn by_keys(scope: &Scope, keys: &[String]) -> SelectStatement {

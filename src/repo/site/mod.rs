@@ -6,7 +6,7 @@ use entity::{site, site_organization};
 use sea_orm::sea_query::{Expr, ExprTrait, IntoColumnRef, SelectStatement};
 use sea_orm::{EntityTrait, QueryFilter, QueryTrait};
 
-use super::page::PagedQuery;
+use super::page::{Edge, PagedQuery, through};
 use crate::domain::page::SortKind;
 use crate::domain::scope::{self, Scope};
 
@@ -52,39 +52,15 @@ pub fn of_partners(scope: &Scope, partner_ids: &[i64]) -> PagedQuery {
 
 /// The sites presenting many organizations (`Organization.sites`).
 pub fn of_organizations(scope: &Scope, organization_ids: &[i64]) -> PagedQuery {
-    let mut select = visible(scope, false);
-    select
-        .inner_join(
-            site_organization::Entity,
-            Expr::col((site_organization::Entity, site_organization::Column::SiteId))
-                .equals((site::Entity, site::Column::Id)),
-        )
-        .and_where(
-            Expr::col((
-                site_organization::Entity,
-                site_organization::Column::OrganizationId,
-            ))
-            .is_in(organization_ids.iter().copied()),
-        );
-    PagedQuery {
-        select,
-        parent: Some(
-            (
-                site_organization::Entity,
-                site_organization::Column::OrganizationId,
-            )
-                .into_column_ref(),
-        ),
-        sort: sort(),
-        sort_kind: SortKind::Text,
-        since: Some(
-            (
-                site_organization::Entity,
-                site_organization::Column::Created,
-            )
-                .into_column_ref(),
-        ),
-    }
+    use site_organization::{Column as C, Entity as E};
+    let edge = Edge {
+        table: E,
+        parent: (E, C::OrganizationId).into_column_ref(),
+        child: (E, C::SiteId).into_column_ref(),
+        created: (E, C::Created).into_column_ref(),
+    };
+    let id = (site::Entity, site::Column::Id).into_column_ref();
+    through(visible(scope, false), id, edge, organization_ids, sort())
 }
 
 pub fn by_keys(scope: &Scope, keys: &[String]) -> SelectStatement {
