@@ -56,10 +56,15 @@ partner = m.DiscoveryPartner.objects.create(
     name="edX Partner", short_code="edx", site=discovery_site, lms_url="https://lms.test",
     studio_url="https://studio.test", marketing_site_url_root="https://www.test",
 )
-m.DiscoveryOrganization.objects.create(uuid="a" * 32, key="edX", name="edX (discovery)", partner=partner)
-m.DiscoveryOrganization.objects.create(uuid="b" * 32, key="HarvardX", name="Harvard", description="From discovery", partner=partner)
+m.DiscoveryOrganization.objects.create(uuid="a" * 32, key="edX", slug="edx", name="edX (discovery)", partner=partner)
+m.DiscoveryOrganization.objects.create(
+    uuid="b" * 32, key="HarvardX", slug="harvardx", name="Harvard", description="From discovery", partner=partner
+)
 
 ecommerce_site = Site.objects.create(domain="ecommerce.test", name="E-Commerce")
 ecom = m.EcommercePartner.objects.create(code="edx", name="edX Partner", short_code="edx")
 m.EcommercePartner.objects.create(code="mitpe", name="MIT PE", short_code="mitpe")
-m.EcommerceSiteConfiguration.objects.create(site=ecommerce_site, partner=ecom, lms_url_root="https://lms.test")
+m.EcommerceSiteConfiguration.objects.create(
+    site=ecommerce_site, partner=ecom, lms_url_root="https://lms.test", payment_processors="cybersource,paypal",
+    discovery_api_url="https://discovery.test/api/v1/",
+)
