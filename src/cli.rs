@@ -112,6 +112,10 @@ enum Command {
         /// The token for `--organizations-api` (a JWT, or `Bearer TOKEN`).
         #[arg(long, env = "TENANCY_IMPORT_TOKEN")]
         token: Option<String>,
+        /// Extra trusted roots (a PEM file) for an `https://` `--organizations-api` behind a
+        /// private CA or a self-signed certificate; the system's roots are always trusted.
+        #[arg(long, value_name = "PEM_FILE")]
+        ca_cert: Option<std::path::PathBuf>,
         /// The LMS's MEDIA_URL: organization logos are stored as paths under it.
         #[arg(long)]
         lms_media_url: Option<String>,
@@ -214,6 +218,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             ecommerce_database,
             organizations_api,
             token,
+            ca_cert,
             lms_media_url,
             apply,
             actor,
@@ -228,6 +233,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 },
                 organizations_api,
                 token,
+                ca_cert,
                 apply,
             };
             import::run(&cli.config, &scope, args).await?;

@@ -12,6 +12,9 @@ pub struct Model {
     pub partner_id: Option<i64>,
     pub organization_id: Option<i64>,
     pub created: DateTimeUtc,
+    /// The partner whose PARTNER_ADMIN authority this organization grant rests on; the grant
+    /// ends when the organization leaves that partner.
+    pub through_partner_id: Option<i64>,
 }
 
 /// The roles, stored as their names (the database checks the name against the target).

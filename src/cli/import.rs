@@ -13,6 +13,7 @@ pub struct ImportArgs {
     pub urls: SourceUrls,
     pub organizations_api: Option<String>,
     pub token: Option<String>,
+    pub ca_cert: Option<std::path::PathBuf>,
     pub apply: bool,
 }
 
@@ -32,8 +33,16 @@ pub async fn run(config: &Config, scope: &Scope, args: ImportArgs) -> anyhow::Re
                 .token
                 .as_deref()
                 .ok_or_else(|| anyhow::anyhow!("--organizations-api needs --token"))?;
+            let ca_pem = match &args.ca_cert {
+                Some(path) => Some(std::fs::read(path).map_err(|e| {
+                    anyhow::anyhow!("--ca-cert {}: cannot read it: {e}", path.display())
+                })?),
+                None => None,
+            };
+            let client =
+                organizations_api::client(ca_pem.as_deref()).map_err(super::operator_error)?;
             Some(
-                organizations_api::organizations(url, token)
+                organizations_api::organizations(&client, url, token)
                     .await
                     .map_err(super::operator_error)?,
             )

@@ -1,6 +1,7 @@
 //! The GraphQL API: schema, output types, queries, loaders. Independent of the web framework.
 
 pub mod batch;
+pub mod coded;
 pub mod connection;
 pub mod context;
 pub mod documents;

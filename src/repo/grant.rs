@@ -41,6 +41,7 @@ pub async fn insert_if_absent<C: ConnectionTrait>(
     subject: &str,
     role: Role,
     target: Target,
+    through_partner: Option<i64>,
 ) -> AppResult<Option<role_grant::Model>> {
     let (partner_id, organization_id) = match target {
         Target::Partner(p) => (Some(p), None),
@@ -52,6 +53,7 @@ pub async fn insert_if_absent<C: ConnectionTrait>(
         partner_id: Set(partner_id),
         organization_id: Set(organization_id),
         created: Set(Utc::now()),
+        through_partner_id: Set(through_partner),
         ..Default::default()
     })
     // Any unique index (the partial ones on subject, role and target) decides, not the id.
@@ -67,6 +69,48 @@ pub async fn insert_if_absent<C: ConnectionTrait>(
 pub async fn delete<C: ConnectionTrait>(db: &C, id: i64) -> AppResult<()> {
     rg::Entity::delete_by_id(id).exec(db).await?;
     Ok(())
+}
+
+/// Removes the organization grants that rest on the partner's authority (the organization is
+/// leaving it); the removed rows, for the change log.
+pub async fn delete_through_partner<C: ConnectionTrait>(
+    db: &C,
+    partner_id: i64,
+    organization_id: i64,
+) -> AppResult<Vec<role_grant::Model>> {
+    let ended = rg::Entity::find()
+        .filter(rg::Column::ThroughPartnerId.eq(partner_id))
+        .filter(rg::Column::OrganizationId.eq(organization_id))
+        .order_by_asc(rg::Column::Id)
+        .all(db)
+        .await?;
+    if !ended.is_empty() {
+        rg::Entity::delete_many()
+            .filter(rg::Column::Id.is_in(ended.iter().map(|g| g.id)))
+            .exec(db)
+            .await?;
+    }
+    Ok(ended)
+}
+
+/// The partner whose PARTNER_ADMIN grant gives the subject authority over the organization
+/// (the oldest such grant), if any.
+pub async fn partner_through<C: ConnectionTrait>(
+    db: &C,
+    subject: &str,
+    organization_id: i64,
+) -> AppResult<Option<i64>> {
+    Ok(rg::Entity::find()
+        .select_only()
+        .column(rg::Column::PartnerId)
+        .filter(rg::Column::Subject.eq(subject))
+        .filter(rg::Column::Role.eq(Role::PartnerAdmin))
+        .filter(rg::Column::PartnerId.in_subquery(partners_of(organization_id)))
+        .order_by_asc(rg::Column::Id)
+        .into_tuple::<Option<i64>>()
+        .one(db)
+        .await?
+        .flatten())
 }
 
 /// The grants stored for a subject, oldest first (`viewer`).

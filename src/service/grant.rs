@@ -1,6 +1,10 @@
 //! Grant use cases: give and take roles. PARTNER_ADMIN grants need an administrator; grants on
 //! an organization need ORG_ADMIN on it (or a partner or administrator grant that covers it);
 //! an ORG_ADMIN that is not also covered otherwise may only give ORG_STAFF.
+//!
+//! A grant given on a partner admin's authority records that partner (`through_partner_id`), and
+//! so does an ORG_STAFF grant given by an ORG_ADMIN whose own grant rests on one: when the
+//! organization leaves the partner, they end with the membership (`partner::set_membership`).
 
 use entity::role_grant::{self, Role};
 use sea_orm::ConnectionTrait;
@@ -11,21 +15,22 @@ use crate::domain::{self as dom, authz};
 use crate::error::{AppError, AppResult};
 use crate::repo::grant::{self as rows, Target};
 
-/// The target of a grant, resolved and authorized, with its name for the change log.
+/// The target of a grant, resolved and authorized, with its name for the change log and the
+/// partner whose authority it rests on.
 async fn target<C: ConnectionTrait>(
     txn: &C,
     actor: Actor<'_>,
     role: Role,
     partner: Option<&str>,
     organization: Option<&str>,
-) -> AppResult<(Target, String)> {
+) -> AppResult<(Target, String, Option<i64>)> {
     match (role, partner, organization) {
         (Role::PartnerAdmin, Some(code), None) => {
             authz::require_admin(actor.scope, "granting PARTNER_ADMIN")?;
             authz::require_unrestricted_by_organizations(actor.scope, "granting PARTNER_ADMIN")?;
             let code = dom::partner_code("partner", code)?;
             let partner = super::partner::partner_or_not_found(txn, actor, &code).await?;
-            Ok((Target::Partner(partner.id), partner.short_code))
+            Ok((Target::Partner(partner.id), partner.short_code, None))
         }
         (Role::OrgAdmin | Role::OrgStaff, None, Some(name)) => {
             let name = dom::short_name("organization", name)?;
@@ -36,9 +41,11 @@ async fn target<C: ConnectionTrait>(
             if role == Role::OrgAdmin {
                 access::require_partner_admin_over(txn, actor.scope, &organization).await?;
             }
+            let through = through_partner(txn, actor, role, organization.id).await?;
             Ok((
                 Target::Organization(organization.id),
                 organization.short_name,
+                through,
             ))
         }
         (Role::PartnerAdmin, ..) => Err(AppError::bad_input(
@@ -52,7 +59,33 @@ async fn target<C: ConnectionTrait>(
     }
 }
 
-/// Grants `role`; granting what is already granted returns the existing grant.
+/// The partner an organization grant's authority comes from: none for an administrator; the
+/// granter's own dependence for ORG_STAFF given by a direct ORG_ADMIN; else the partner whose
+/// PARTNER_ADMIN grant covers the organization.
+async fn through_partner<C: ConnectionTrait>(
+    txn: &C,
+    actor: Actor<'_>,
+    role: Role,
+    organization_id: i64,
+) -> AppResult<Option<i64>> {
+    if actor.scope.administrator {
+        return Ok(None);
+    }
+    let subject = authz::require_subject(actor.scope)?;
+    let own = rows::find(
+        txn,
+        subject,
+        Role::OrgAdmin,
+        Target::Organization(organization_id),
+    )
+    .await?;
+    match own {
+        Some(own) if role == Role::OrgStaff => Ok(own.through_partner_id),
+        _ => rows::partner_through(txn, subject, organization_id).await,
+    }
+}
+
+/// Grants `role`; granting what is already granted returns the existing grant unchanged.
 pub async fn grant(
     actor: Actor<'_>,
     subject: &str,
@@ -63,8 +96,9 @@ pub async fn grant(
     let subject = dom::text("subject", subject, 255)?;
     authz::require_subject(actor.scope)?;
     let mut write = Write::begin(actor).await?;
-    let (target, name) = target(write.txn(), actor, role, partner, organization).await?;
-    let granted = match rows::insert_if_absent(write.txn(), &subject, role, target).await? {
+    let (target, name, through) = target(write.txn(), actor, role, partner, organization).await?;
+    let granted = match rows::insert_if_absent(write.txn(), &subject, role, target, through).await?
+    {
         Some(created) => {
             write.log(Some(NewChange::grant(&created, &name, true)));
             created
@@ -87,7 +121,7 @@ pub async fn revoke(
 ) -> AppResult<bool> {
     authz::require_subject(actor.scope)?;
     let mut write = Write::begin(actor).await?;
-    let (target, name) = target(write.txn(), actor, role, partner, organization).await?;
+    let (target, name, _) = target(write.txn(), actor, role, partner, organization).await?;
     let Some(existing) = rows::find(write.txn(), subject, role, target).await? else {
         return Ok(false);
     };

@@ -114,7 +114,8 @@ pub(super) async fn partner_or_not_found<C: sea_orm::ConnectionTrait>(
 
 /// Adds or removes a member organization. Adding needs an administrator, or PARTNER_ADMIN on
 /// the partner together with ORG_ADMIN on the organization (a partner admin cannot annex
-/// someone else's organization); removing needs PARTNER_ADMIN on the partner.
+/// someone else's organization); removing needs PARTNER_ADMIN on the partner, and ends the
+/// organization grants given on that partner's authority.
 pub async fn set_membership(
     actor: Actor<'_>,
     short_code: &str,
@@ -145,6 +146,18 @@ pub async fn set_membership(
             &organization,
             member,
         )));
+    }
+    if changed && !member {
+        // Grants given on this partner's authority end with the membership, in its history.
+        for ended in
+            repo::grant::delete_through_partner(write.txn(), partner.id, organization.id).await?
+        {
+            write.log(Some(NewChange::grant(
+                &ended,
+                &organization.short_name,
+                false,
+            )));
+        }
     }
     write.commit().await?;
     Ok(partner)

@@ -48,7 +48,7 @@ async fn serve_prints_its_address_answers_and_stops_on_sigterm() {
         .strip_prefix("listening on ")
         .unwrap_or_else(|| panic!("{line:?}"))
         .to_owned();
-    let body: serde_json::Value = reqwest::Client::new()
+    let body: serde_json::Value = crate::support::http_client()
         .post(format!("{base}/graphql"))
         .json(&serde_json::json!({ "query": r#"{ organization(shortName: "vjx") { name partners { edges { node { shortCode } } } } }"# }))
         .send()

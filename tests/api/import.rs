@@ -124,9 +124,13 @@ async fn import_with(
 ) -> import::ImportReport {
     let from_api = match api {
         Some(api) => Some(
-            organizations_api::organizations(api, &crate::rest_differential::token("staff", true))
-                .await
-                .unwrap_or_else(|e| panic!("{}", e.for_operator())),
+            organizations_api::organizations(
+                &crate::support::http_client(),
+                api,
+                &crate::rest_differential::token("staff", true),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{}", e.for_operator())),
         ),
         None => None,
     };
@@ -232,5 +236,35 @@ backend_tests! {
         assert_eq!(app.count("organization").await, 4, "edx folds into edX");
         let history = app.admin_data(r#"{ changes(first: 1) { edges { node { actor } } } }"#, json!({})).await;
         assert_eq!(history["changes"]["edges"][0]["node"]["actor"], "import (ada)");
+    }
+
+    async fn import_from_an_https_api_trusts_the_given_ca_only(app: TestApp) {
+        drop(app);
+        let Some((url, _guard)) = filled("sqlite").await else { return };
+        let tls = tempfile::tempdir().unwrap();
+        let Some(peer) = crate::rest_differential::start_peer_with(Some(&django_url(&url)), Some(tls.path())) else { return };
+        assert!(peer.base.starts_with("https://127.0.0.1:"), "{}", peer.base);
+        let api = format!("{}/api/organizations/v0/organizations/", peer.base);
+        let Some((database, _dir)) = fresh_database(BACKEND).await else { return };
+        let token = crate::rest_differential::token("staff", true);
+        let run = |ca: Option<&std::path::Path>| {
+            let mut cmd = Command::new(BIN);
+            cmd.args(["--database-url", &database, "import", "--organizations-api", &api, "--token", &token, "--apply"]);
+            if let Some(ca) = ca {
+                cmd.arg("--ca-cert").arg(ca);
+            }
+            cmd.env("RUST_LOG", "warn").output().unwrap()
+        };
+        // A private CA the system does not know: refused, saying why.
+        let refused = run(None);
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert!(!refused.status.success(), "a private CA must not be trusted without --ca-cert");
+        assert!(stderr.contains("certificate") && stderr.contains(&peer.base), "{stderr}");
+        let trusted = run(Some(&tls.path().join("ca.pem")));
+        assert!(trusted.status.success(), "{}", String::from_utf8_lossy(&trusted.stderr));
+        let app = TestApp::spawn_on(&database, |_| {}).await;
+        let listed = app.admin_data(ORGANIZATIONS, json!({})).await;
+        let names: Vec<&str> = listed["organizations"]["edges"].as_array().unwrap().iter().map(|e| e["node"]["shortName"].as_str().unwrap()).collect();
+        assert_eq!(names.len(), 2, "the API's active organizations (edX, MITx): {names:?}");
     }
 }

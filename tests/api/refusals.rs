@@ -122,6 +122,44 @@ backend_tests! {
         let by_admin = app.as_user(&admin(), r#"mutation { linkCourse(courseKey: "course-v1:HarvardX+New+1", organization: "VJx") { created } }"#, json!({})).await;
         assert_eq!(by_admin["data"]["linkCourse"]["created"], true, "the joint-course case stays open to administrators");
     }
+
+    async fn grants_given_on_a_partners_authority_end_with_the_membership(app: TestApp) {
+        app.seed_demo().await;
+        app.grant("pa", "PARTNER_ADMIN", None, Some("edx")).await;
+        app.grant("own", "ORG_ADMIN", Some("MITx"), None).await;
+        let pa = token("pa", false, &[]);
+        let app = &app;
+        let grant = |token: &str, role: &str, subject: &str| {
+            let (token, q) = (token.to_owned(), format!(r#"mutation {{ grantRole(subject: "{subject}", role: {role}, organization: "MITx") {{ throughPartner {{ shortCode }} }} }}"#));
+            async move { app.as_user(&token, &q, json!({})).await }
+        };
+        // Given on edx's authority (directly, or by an admin whose grant rests on it): shown.
+        let by_partner = grant(&pa, "ORG_ADMIN", "appointed").await;
+        assert_eq!(by_partner["data"]["grantRole"]["throughPartner"]["shortCode"], "edx", "{by_partner}");
+        let appointed = token("appointed", false, &[]);
+        let chained = grant(&appointed, "ORG_STAFF", "helper").await;
+        assert_eq!(chained["data"]["grantRole"]["throughPartner"]["shortCode"], "edx", "{chained}");
+        // Given by a direct ORG_ADMIN or an administrator: independent of any membership.
+        let by_own = grant(&token("own", false, &[]), "ORG_STAFF", "colleague").await;
+        assert_eq!(by_own["data"]["grantRole"]["throughPartner"], Value::Null, "{by_own}");
+        let by_admin = grant(&admin(), "ORG_ADMIN", "named").await;
+        assert_eq!(by_admin["data"]["grantRole"]["throughPartner"], Value::Null, "{by_admin}");
+        assert_eq!(app.count("role_grant").await, 6);
+
+        let removed = app.as_user(&pa, r#"mutation { removeOrganizationFromPartner(partner: "edx", organization: "MITx") { shortCode } }"#, json!({})).await;
+        assert!(removed.get("errors").is_none(), "{removed}");
+        let rows = app.snapshot().await;
+        let mut subjects: Vec<&str> = rows.table("role_grant").iter().filter_map(|row| row.split("subject: \"").nth(1)?.split('"').next()).collect();
+        subjects.sort_unstable();
+        assert_eq!(subjects, ["colleague", "named", "own", "pa"], "the two grants resting on edx ended");
+        // ... and the history says so, written with the membership's removal.
+        let history = app.admin_data(r#"{ changes(first: 1000) { edges { node { kind entity } } } }"#, json!({})).await;
+        let kinds: Vec<String> = history["changes"]["edges"].as_array().unwrap().iter().map(|e| format!("{} {}", e["node"]["kind"].as_str().unwrap(), e["node"]["entity"].as_str().unwrap())).collect();
+        assert_eq!(kinds[kinds.len() - 3..], ["REMOVED PARTNER_ORGANIZATION", "REMOVED GRANT", "REMOVED GRANT"], "{history}");
+        // The appointed admin lost MITx with the membership.
+        let refused = grant(&appointed, "ORG_STAFF", "late").await;
+        assert_eq!(error_code(&refused), "FORBIDDEN", "{refused}");
+    }
 }
 
 mod filtered {

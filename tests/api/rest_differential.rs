@@ -29,19 +29,27 @@ impl Drop for Peer {
 
 /// The peer on a database of its own, or on `database` (a Django URL).
 pub fn start_peer(database: Option<&str>) -> Option<Peer> {
+    start_peer_with(database, None)
+}
+
+/// The peer, over https with a certificate of a private CA it writes to `tls_dir` (ca.pem) when given.
+pub fn start_peer_with(database: Option<&str>, tls_dir: Option<&std::path::Path>) -> Option<Peer> {
     let python = python()?;
     let dir = tempfile::tempdir().unwrap();
     let database = database.map_or_else(
         || format!("sqlite:///{}", dir.path().join("peer.db").display()),
         str::to_owned,
     );
-    let mut child = Command::new(python)
+    let mut command = Command::new(python);
+    command
         .arg(peer_script("serve.py"))
         .env("ORGS_PEER_DATABASE", database)
         .env("ORGS_PEER_JWT_SECRET", SECRET)
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
+        .stdout(Stdio::piped());
+    if let Some(dir) = tls_dir {
+        command.env("ORGS_PEER_TLS_DIR", dir);
+    }
+    let mut child = command.spawn().unwrap();
     let mut line = String::new();
     BufReader::new(child.stdout.take().unwrap())
         .read_line(&mut line)
@@ -231,7 +239,7 @@ fn script() -> Vec<Step> {
 backend_tests! {
     async fn rest_api_agrees_with_the_real_edx_organizations(app: TestApp) {
         let Some(peer) = start_peer(None) else { return };
-        let client = reqwest::Client::new();
+        let client = crate::support::http_client();
         let ours = app.url("").trim_end_matches('/').to_owned();
         let steps = script();
         let mut disagreements = Vec::new();

@@ -153,10 +153,21 @@ async function main() {
   const refusal = await refused.end(10000);
   check('graphql-ws: a bad token in connection_init is refused', Boolean(refusal?.error), refusal);
 
+  // Errors carry the codes they carry over HTTP: a document that does not fit the schema, and
+  // an argument of the wrong type, on both transports.
+  const codeOf = async (c) => { const e = await c.end(10000); return e?.error?.[0]?.extensions?.code ?? c.events[0]?.errors?.[0]?.extensions?.code; };
+  const wsInvalid = collector((sink) => wsAdmin.subscribe({ query: 'subscription { changes { nope } }' }, sink));
+  const wsCoerce = collector((sink) => wsAdmin.subscribe({ query: 'subscription { changes(entities: [NOPE]) { id } }' }, sink));
+  const sseInvalid = collector((sink) => sseAdmin.subscribe({ query: 'subscription { changes { nope } }' }, sink));
+  const codes = [await codeOf(wsInvalid), await codeOf(wsCoerce), await codeOf(sseInvalid)];
+  check('subscriptions: errors are coded as over HTTP (validation, coercion; ws and sse)', JSON.stringify(codes) === JSON.stringify(['GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT', 'GRAPHQL_VALIDATION_FAILED']), codes);
+
   // One connection holds at most 32 subscriptions.
   const wsMany = ws({ Authorization: `JWT ${admin}` });
-  const many = Array.from({ length: 32 }, () => collector((sink) => wsMany.subscribe({ query: SUBSCRIBE }, sink)));
-  await new Promise((r) => setTimeout(r, 1000));
+  // Each replays the log from its start, so its first event proves it holds its slot (a fixed
+  // wait would race the 33rd against the last of these on a loaded machine).
+  const many = Array.from({ length: 32 }, () => collector((sink) => wsMany.subscribe(fromStart, sink)));
+  await Promise.all(many.map((m) => m.take(1, 30000)));
   const extra = collector((sink) => wsMany.subscribe({ query: SUBSCRIBE }, sink));
   const over = await extra.end(10000);
   const overCode = over?.error?.[0]?.extensions?.code ?? extra.events[0]?.errors?.[0]?.extensions?.code;

@@ -51,7 +51,7 @@ pub async fn stream(
     // The connection is counted for as long as its stream lives.
     let results = state.schema.execute_stream(request).map(move |response| {
         let _counted = &connection;
-        response
+        crate::graphql::coded::response(response)
     });
     events(results).into_response()
 }

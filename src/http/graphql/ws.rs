@@ -79,7 +79,8 @@ async fn serve(
             })
         });
     let init_state = state.clone();
-    let mut output = WebSocket::new(state.schema.clone(), input, protocol).on_connection_init(
+    let executor = crate::graphql::coded::Coded(state.schema.clone());
+    let mut output = WebSocket::new(executor, input, protocol).on_connection_init(
         move |payload: serde_json::Value| async move {
             let authorization = ["Authorization", "authorization"]
                 .iter()

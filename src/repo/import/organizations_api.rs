@@ -1,6 +1,8 @@
 //! An edx-organizations REST API as a source (`--organizations-api URL --token T`), when the
 //! LMS database is out of reach: every page of `GET .../organizations/`, following `next`.
 
+use std::time::Duration;
+
 use serde::Deserialize;
 
 use crate::domain::import::SourceOrg;
@@ -26,14 +28,48 @@ fn yes() -> bool {
     true
 }
 
+/// reqwest's error and its causes ("error sending request" alone names no certificate problem).
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        text = format!("{text}: {cause}");
+        source = cause.source();
+    }
+    text
+}
+
 fn failed(e: impl std::fmt::Display) -> AppError {
     AppError::internal(anyhow::anyhow!("reading the organizations API: {e}"))
 }
 
+/// An HTTP client for `http://` and `https://` APIs: the system's roots, plus `ca_pem` (a PEM
+/// bundle, for an LMS behind a private CA or a self-signed certificate).
+pub fn client(ca_pem: Option<&[u8]>) -> AppResult<reqwest::Client> {
+    // reqwest is built without a crypto provider of its own; ring is the one sqlx already links.
+    // Installing fails only when one is installed already, which is as good.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let mut builder = reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(10))
+        .timeout(Duration::from_secs(120));
+    if let Some(pem) = ca_pem {
+        let certs = reqwest::Certificate::from_pem_bundle(pem)
+            .map_err(|e| failed(format!("the CA bundle is not PEM certificates: {e}")))?;
+        if certs.is_empty() {
+            return Err(failed("the CA bundle holds no certificate"));
+        }
+        builder = builder.tls_certs_merge(certs);
+    }
+    builder.build().map_err(failed)
+}
+
 /// `url` is the list (`https://lms/api/organizations/v0/organizations/`); `token` a JWT (sent
 /// as `JWT <token>`) or a whole scheme and token (`Bearer abc`).
-pub async fn organizations(url: &str, token: &str) -> AppResult<Vec<SourceOrg>> {
-    let client = reqwest::Client::new();
+pub async fn organizations(
+    client: &reqwest::Client,
+    url: &str,
+    token: &str,
+) -> AppResult<Vec<SourceOrg>> {
     let authorization = if token.contains(' ') {
         token.to_owned()
     } else {
@@ -50,7 +86,7 @@ pub async fn organizations(url: &str, token: &str) -> AppResult<Vec<SourceOrg>> 
             .header("authorization", &authorization)
             .send()
             .await
-            .map_err(failed)?;
+            .map_err(|e| failed(format!("{page_url}: {}", chain(&e))))?;
         if !response.status().is_success() {
             return Err(failed(format!("{page_url} answered {}", response.status())));
         }

@@ -123,7 +123,7 @@ impl TestApp {
             addr,
             db,
             url: url.to_owned(),
-            client: reqwest::Client::new(),
+            client: http_client(),
             _shutdown: tx,
             _dir: None,
         }
@@ -249,4 +249,9 @@ macro_rules! backend_tests {
             )*
         }
     };
+}
+
+/// The tests' HTTP client: the service's own (reqwest needs the crypto provider it installs).
+pub fn http_client() -> reqwest::Client {
+    tenancy_gateway::repo::import::organizations_api::client(None).expect("an HTTP client")
 }
