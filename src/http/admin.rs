@@ -109,7 +109,10 @@ mod tests {
     fn every_asset_is_used_and_every_reference_is_served() {
         let names = referenced();
         for name in &names {
-            assert!(ASSETS.iter().any(|(n, ..)| n == name), "{name} is not served");
+            assert!(
+                ASSETS.iter().any(|(n, ..)| n == name),
+                "{name} is not served"
+            );
         }
         for (name, ..) in ASSETS {
             assert!(names.iter().any(|n| n == name), "{name} is never used");
@@ -120,6 +123,9 @@ mod tests {
     fn nothing_is_loaded_from_elsewhere_and_nothing_inline() {
         assert!(!PAGE.contains("://"), "the page must not name any URL");
         assert!(!PAGE.contains("<script>"), "no inline script (CSP)");
-        assert!(!PAGE.contains("<style") && !PAGE.contains("style="), "no inline style");
+        assert!(
+            !PAGE.contains("<style") && !PAGE.contains("style="),
+            "no inline style"
+        );
     }
 }

@@ -54,7 +54,7 @@ export function GrantsPanel({ viewer, kind, keyValue, partners }) {
       ${grants.map((g) => html`<li key=${`${g.subject}/${g.role}`}>
         <strong>${g.subject}</strong> <span class="role">${g.role}</span> <span class="muted">since ${when(g.since)}</span>
         <${Action} allowed=${roles.includes(g.role) ? { ok: true } : { ok: false, why: reason ?? `You may not revoke ${g.role}.` }}
-          label=${`Revoke ${g.role} from ${g.subject}`} onClick=${() => setRevoking(g)}>Revoke</${Action}>
+          quiet=${Boolean(reason)} label=${`Revoke ${g.role} from ${g.subject}`} onClick=${() => setRevoking(g)}>Revoke</${Action}>
       </li>`)}
       ${grants.length === 0 && html`<li class="muted">No grants you may see.</li>`}
     </ul>`}
@@ -86,6 +86,7 @@ function GrantForm({ roles, target, onDone, revoke }) {
     try {
       const data = await gql(mutation, { s: subject.trim(), r: role, p: to.partner, o: to.organization });
       onDone(data.grantRole ?? { subject: subject.trim(), role, revoked: data.revokeRole });
+      setSubject('');
     } catch (err) { setError(err); }
   };
   return html`<form class="grant" novalidate onSubmit=${(e) => { e.preventDefault(); run(GRANT); }}>

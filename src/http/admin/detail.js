@@ -62,7 +62,7 @@ export function DetailScreen({ kind, keyValue, viewer }) {
   else {
     const allowed = permission(kind, viewer, record);
     body = html`
-      <p class="status-line"><${Status} active=${record.active} />
+      <p class="status-line"><${Status} active=${record.active} />${' '}
         <span class="muted">created ${when(record.created)}, modified ${when(record.modified)}</span></p>
       <${Notice} text=${note} />
       <dl class="fields">

@@ -73,7 +73,7 @@ export function Courses({ organization, version, allowed, onChange }) {
       ${list.edges.map(({ node, since, active }) => html`<li key=${node.courseKey}>
         <span class="mono">${node.courseKey}</span> <${Status} active=${active} />
         <span class="muted">linked ${when(since)}</span>
-        ${active && html`<${Action} allowed=${allowed} label=${`Unlink ${node.courseKey}`}
+        ${active && html`<${Action} allowed=${allowed} quiet=${true} label=${`Unlink ${node.courseKey}`}
           onClick=${() => unlink(node.courseKey)}>Unlink</${Action}>`}
       </li>`)}
     </ul>
@@ -99,7 +99,7 @@ export function Memberships({ title, kind, edges, total, allowed, add, remove, a
         <a href=${link(kind, node.key)}>${node.key}</a> ${node.name}
         ${node.active === false && html` <${Status} active=${false} />`}
         ${since && html`<span class="muted">since ${when(since)}</span>`}
-        ${remove && html`<${Action} allowed=${allowed} label=${`Remove ${node.key}`}
+        ${remove && html`<${Action} allowed=${allowed} quiet=${Boolean(add)} label=${`Remove ${node.key}`}
           onClick=${() => setConfirm(node.key)}>Remove</${Action}>`}
       </li>`)}
       ${edges.length === 0 && html`<li class="muted">None.</li>`}
