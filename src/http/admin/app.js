@@ -98,7 +98,7 @@ function App() {
           .map(([path, label]) => {
             const current = hash.startsWith(`#/${path}`) || (path === 'organizations' && !hash);
             return html`<li><a href=${`#/${path}`} aria-current=${current ? 'page' : undefined}>${label}${path === 'live' && changes.length > 0
-              ? html` <span class="count-badge" aria-label=${`${changes.length} new`}>${changes.length}</span>` : ''}</a></li>`;
+              ? html` <span class="count-badge">${changes.length}<span class="visually-hidden"> received</span></span>` : ''}</a></li>`;
           })}
       </ul></nav>
       <${Who} viewer=${viewer} signOut=${() => { setToken(null); loadViewer().then(() => { location.hash = '#/signin'; }); }} />
