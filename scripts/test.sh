@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The test suite: one compiled test binary runs every integration test against SQLite and
 # against a throwaway PostgreSQL cluster started here (and removed on exit); then GraphiQL is
-# checked in headless Chromium (and a micro-frontend's cookie login, CORS and CSRF), the subgraph is composed and queried with Apollo's tools, and
+# checked in headless Chromium (and a micro-frontend's cookie login, CORS and CSRF, and the admin console), the subgraph is composed and queried with Apollo's tools, and
 # GraphQL-over-HTTP compliance is audited with graphql-http's own suite.
 # Extra arguments go to `cargo test` (for example a name filter) and skip the Node checks.
 set -euo pipefail
@@ -43,9 +43,11 @@ cargo test --workspace --locked "$@"
 
 if [ $# -eq 0 ]; then
     if command -v chromium >/dev/null && command -v npm >/dev/null; then
-        [ -d tests/node/node_modules/playwright-core ] \
+        { [ -d tests/node/node_modules/playwright-core ] && [ -d tests/node/node_modules/axe-core ]; } \
             || (cd tests/node && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --ignore-scripts --no-audit --no-fund >/dev/null)
         scripts/graphiql-check.sh target/debug/tenancy-gateway target/graphiql.png
+        # The admin console walked through at 800 px, axe-core on every screen (target/admin-screens).
+        node tests/node/admin.mjs target/debug/tenancy-gateway target/admin-screens
         # A micro-frontend on another origin: JWT cookies, CORS and CSRF in a real browser.
         node tests/node/auth-browser.mjs target/debug/tenancy-gateway
         # Apollo composition + gateway over our subgraph and a catalog subgraph.

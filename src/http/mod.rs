@@ -1,8 +1,9 @@
-//! The HTTP surface: GraphQL (POST and GET), GraphiQL for browsers, health, readiness, metrics.
+//! The HTTP surface: GraphQL (POST and GET), GraphiQL and the admin console for browsers, health, readiness, metrics.
 //!
 //! `graphql` speaks GraphQL over HTTP, `ops` answers operators, and `layers` wraps every route
 //! in the protections and observability shared by all of them.
 
+mod admin;
 mod browser;
 mod fairness;
 mod graphiql;
@@ -79,7 +80,8 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .merge(rest::routes())
-        .merge(graphiql::routes());
+        .merge(graphiql::routes())
+        .merge(admin::routes());
     // With `--metrics-listen`, metrics are served on that address only (`metrics_router`).
     if state.config.metrics_listen.is_none() {
         routes = routes.route("/metrics", get(ops::metrics));

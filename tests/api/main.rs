@@ -6,6 +6,7 @@
 mod support;
 
 mod access;
+mod admin;
 mod auth;
 mod auth_differential;
 mod auth_writes;
