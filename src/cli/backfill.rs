@@ -22,14 +22,15 @@ pub async fn run(
     opts: BackfillOptions,
 ) -> anyhow::Result<ExitCode> {
     let lines = read_lines(file)?;
-    let db = super::connect(config).await?;
-    crate::db::migrate(&db).await?;
+    let db = super::connect_for(&config.database_url, opts.apply).await?;
     // A bar only for a person watching; logs and pipes get nothing.
     let bar = std::io::stderr().is_terminal().then(progress_bar);
     let actor = super::operator(&db, scope, config);
     let report = backfill::run(actor, lines, opts, bar.as_ref())
         .await
-        .map_err(super::operator_error)?;
+        .map_err(super::operator_error);
+    crate::db::open::close(db).await;
+    let report = report?;
     let mut out = std::io::stdout().lock();
     print_report(&mut out, &report)?;
     out.flush()?;

@@ -43,8 +43,7 @@ pub async fn run(config: &Config, scope: &Scope, args: ImportArgs) -> anyhow::Re
     let sources = import::read(&args.urls, from_api)
         .await
         .map_err(super::operator_error)?;
-    let db = super::connect(config).await?;
-    crate::db::migrate(&db).await?;
+    let db = super::connect_for(&config.database_url, args.apply).await?;
     let progress = Progress(
         std::io::stderr()
             .is_terminal()
@@ -57,7 +56,9 @@ pub async fn run(config: &Config, scope: &Scope, args: ImportArgs) -> anyhow::Re
         &progress,
     )
     .await
-    .map_err(super::operator_error)?;
+    .map_err(super::operator_error);
+    crate::db::open::close(db).await;
+    let report = report?;
     let mut out = std::io::stdout().lock();
     print_report(&mut out, &report)?;
     out.flush()?;
