@@ -201,11 +201,19 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let database = crate::db::open::display(&config.database_url);
             let server = Server::bind(config, &listen).await?;
             let addr = server.local_addr()?;
-            // Tests and scripts read the first line to find the port.
-            println!("listening on http://{addr}");
-            println!("GraphiQL: http://{addr}/graphql");
-            println!("database: {database}");
-            std::io::stdout().flush()?;
+            // Tests and scripts read the first line to find the port. One write, whose failure
+            // is ignored: a reader that closes the pipe after that line must not stop the
+            // service (println! would panic on the broken pipe).
+            let mut out = std::io::stdout().lock();
+            let _ = out
+                .write_all(
+                    format!(
+                        "listening on http://{addr}\nGraphiQL: http://{addr}/graphql\ndatabase: {database}\n"
+                    )
+                    .as_bytes(),
+                )
+                .and_then(|()| out.flush());
+            drop(out);
             tracing::info!(%addr, "serving");
             server.run(shutdown_signal()).await?;
         }

@@ -26,6 +26,8 @@ pub async fn run(config: &Config, scope: &Scope, args: ImportArgs) -> anyhow::Re
             "nothing to import: pass --lms-database, --discovery-database, --ecommerce-database or --organizations-api"
         );
     }
+    // The target first: a dry run on a missing database fails before reading any source.
+    let db = super::connect_for(&config.database_url, args.apply).await?;
     let from_api = match &args.organizations_api {
         Some(url) => {
             let token = args
@@ -43,7 +45,6 @@ pub async fn run(config: &Config, scope: &Scope, args: ImportArgs) -> anyhow::Re
     let sources = import::read(&args.urls, from_api)
         .await
         .map_err(super::operator_error)?;
-    let db = super::connect_for(&config.database_url, args.apply).await?;
     let progress = Progress(
         std::io::stderr()
             .is_terminal()
