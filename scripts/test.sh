@@ -6,6 +6,30 @@
 # Extra arguments go to `cargo test` (for example a name filter) and skip the Node checks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+# What the suite needs from Debian, installed when missing and we can (root with apt-get);
+# otherwise one line says what to install and that part is skipped (in CI it fails).
+# provide COMMAND PACKAGE: 0 when COMMAND is (now) available.
+apt_updated=
+provide() {
+    local cmd=$1 pkg=$2
+    command -v "$cmd" >/dev/null 2>&1 && return 0
+    [ "$cmd" = initdb ] && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && return 0
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        echo "installing $pkg (for $cmd) with apt-get" >&2
+        export DEBIAN_FRONTEND=noninteractive
+        [ -n "$apt_updated" ] || { apt-get update -qq && apt_updated=1; }
+        apt-get install -y -qq "$pkg" >/dev/null && return 0
+    fi
+    echo "missing $cmd: install it with: sudo apt-get install -y $pkg" >&2
+    return 1
+}
+provide initdb postgresql || [ -z "${CI:-}" ] || exit 1
+provide mariadb-install-db mariadb-server || [ -z "${CI:-}" ] || exit 1
+provide chromium chromium || [ -z "${CI:-}" ] || exit 1
+provide npm npm || [ -z "${CI:-}" ] || exit 1
+python3 -c 'import ensurepip, venv' 2>/dev/null || provide ensurepip python3-venv || [ -z "${CI:-}" ] || exit 1
+
 # shellcheck source=scripts/pg.sh
 source scripts/pg.sh
 # shellcheck source=scripts/mariadb.sh
@@ -40,6 +64,11 @@ export TENANCY_TEST_JWT_VECTORS="$PWD/target/jwt-vectors.json"
 export TENANCY_TEST_PYTHON="$PWD/$venv/bin/python"
 
 cargo test --workspace --locked "$@"
+
+if [ $# -eq 0 ]; then
+    # Every shell command of README's quick start, run as written, its documented output checked.
+    bash scripts/readme-check.sh target/debug/tenancy-gateway
+fi
 
 if [ $# -eq 0 ]; then
     if command -v chromium >/dev/null && command -v npm >/dev/null; then
