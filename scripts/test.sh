@@ -28,6 +28,7 @@ provide initdb postgresql || [ -z "${CI:-}" ] || exit 1
 provide mariadb-install-db mariadb-server || [ -z "${CI:-}" ] || exit 1
 provide chromium chromium || [ -z "${CI:-}" ] || exit 1
 provide npm npm || [ -z "${CI:-}" ] || exit 1
+provide curl curl || [ -z "${CI:-}" ] || exit 1  # the README check runs its curl commands
 python3 -c 'import ensurepip, venv' 2>/dev/null || provide ensurepip python3-venv || [ -z "${CI:-}" ] || exit 1
 
 # shellcheck source=scripts/pg.sh

@@ -63,7 +63,7 @@ function editorText(selector) {
 
 try {
   browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS, timeout: 30_000 });
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, serviceWorkers: 'block' });
+  const context = await browser.newContext({ viewport: { width: 1600, height: 900 }, serviceWorkers: 'block' });
 
   // Anything not for the gateway is recorded and never leaves the machine.
   await context.route('**/*', (route) => {
