@@ -36,7 +36,12 @@ impl Server {
     /// and `--metrics-listen` when set.
     pub async fn bind(config: Config, listen: &str) -> anyhow::Result<Server> {
         crate::domain::check_patterns()?;
-        let verifier = crate::auth::Verifier::from_config(&config)?;
+        let verifier = crate::auth::Verifier::from_config(&config).map_err(|err| {
+            anyhow::anyhow!(
+                "{err}; hint: copy the value from the LMS's JWT_AUTH settings (README: Pointing it \
+                 at an Open edX LMS), or unset it; see `tenancy-gateway serve --help`"
+            )
+        })?;
         let metrics = Metrics::new();
         let db = crate::db::connect(&config.database_url, &metrics).await?;
         if config.migrate {

@@ -2,6 +2,7 @@
 //! verb has only its own options (`serve` has every setting of the service).
 
 mod backfill;
+mod database;
 mod errors;
 mod import;
 mod token;
@@ -9,12 +10,13 @@ mod token;
 use std::io::Write;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand, ValueEnum};
 use tracing_subscriber::EnvFilter;
 
 use crate::app::{Server, shutdown_signal};
-use crate::config::{Config, DEFAULT_DATABASE_URL, DEFAULT_LISTEN};
+use crate::config::{Config, DEFAULT_LISTEN};
 use crate::domain::scope::Scope;
+use database::{Database, Writes, connect, connect_for};
 use token::TokenArgs;
 
 #[derive(Parser, Debug)]
@@ -36,34 +38,6 @@ struct Cli {
 enum LogFormat {
     Text,
     Json,
-}
-
-/// The database, for the verbs that use one but do not serve.
-#[derive(Args, Debug)]
-struct Database {
-    /// Database URL: `sqlite://FILE?mode=rwc` (embedded default) or `postgres://...`.
-    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, hide_env_values = true)]
-    database_url: String,
-}
-
-/// The database and the mode of the verbs that create organizations.
-#[derive(Args, Debug)]
-struct Writes {
-    #[command(flatten)]
-    database: Database,
-    /// Auto-create mode (true): linking an unknown organization creates it; validate mode
-    /// (false): it fails with ORGANIZATION_NOT_FOUND. true/false/1/0/yes/no, any case.
-    #[arg(long, env = "TENANCY_ORGANIZATIONS_AUTOCREATE", default_value_t = true, action = clap::ArgAction::Set, value_parser = clap::builder::BoolishValueParser::new())]
-    organizations_autocreate: bool,
-}
-
-impl Writes {
-    fn config(&self) -> Config {
-        Config {
-            organizations_autocreate: self.organizations_autocreate,
-            ..Config::for_database(self.database.database_url.clone())
-        }
-    }
 }
 
 #[derive(Subcommand, Debug)]
@@ -329,23 +303,6 @@ fn operator<'a>(
 /// cause (the client of a server never sees that).
 fn operator_error(err: crate::error::AppError) -> anyhow::Error {
     anyhow::anyhow!(err.for_operator())
-}
-
-async fn connect(url: &str) -> anyhow::Result<sea_orm::DatabaseConnection> {
-    crate::db::connect(url, &crate::metrics::Metrics::new()).await
-}
-
-/// The database of a verb that writes only with `--apply`: a dry run opens it read-only and
-/// never migrates it.
-async fn connect_for(url: &str, apply: bool) -> anyhow::Result<sea_orm::DatabaseConnection> {
-    let metrics = crate::metrics::Metrics::new();
-    if apply {
-        let db = crate::db::connect(url, &metrics).await?;
-        crate::db::migrate(&db).await?;
-        Ok(db)
-    } else {
-        crate::db::connect_read_only(url, &metrics).await
-    }
 }
 
 fn init_tracing(format: LogFormat) {

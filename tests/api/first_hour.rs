@@ -173,6 +173,19 @@ fn zero_limits_are_refused_naming_the_setting() {
 }
 
 #[test]
+fn bad_token_settings_stop_start_up_in_one_line_without_their_value() {
+    let dir = tempfile::tempdir().unwrap();
+    let value = "[{\"ISSUER\": \"x\", \"SECRET_KEY\": \"s3cret\"";
+    let line = one_error_line(&run(
+        dir.path(),
+        &["serve"],
+        &[("TENANCY_JWT_ISSUERS", value)],
+    ));
+    assert_mentions(&line, &["TENANCY_JWT_ISSUERS", "JSON list", "JWT_AUTH"]);
+    assert!(!line.contains("s3cret"), "{line}");
+}
+
+#[test]
 fn useless_tokens_are_not_minted() {
     let dir = tempfile::tempdir().unwrap();
     let secret = [(
