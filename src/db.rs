@@ -21,6 +21,17 @@ pub async fn connect(url: &str, metrics: &Metrics) -> anyhow::Result<DatabaseCon
 /// Connects for reading only (dry runs): a SQLite file must exist and is opened read-only, and
 /// the database must be migrated already; nothing is created or changed.
 pub async fn connect_read_only(url: &str, metrics: &Metrics) -> anyhow::Result<DatabaseConnection> {
+    connect_existing(url, metrics, true).await
+}
+
+/// Connects to a database that must exist and be migrated already, creating and migrating
+/// nothing; `read_only` opens a SQLite file read-only. (`import`'s dry run plans by writing in
+/// a transaction it rolls back, so it cannot open the file read-only.)
+pub async fn connect_existing(
+    url: &str,
+    metrics: &Metrics,
+    read_only: bool,
+) -> anyhow::Result<DatabaseConnection> {
     if let Some(path) = open::sqlite_path(url)
         && !path.exists()
     {
@@ -31,7 +42,7 @@ pub async fn connect_read_only(url: &str, metrics: &Metrics) -> anyhow::Result<D
             open::SETTING
         );
     }
-    let db = connect_with(url, metrics, true).await?;
+    let db = connect_with(url, metrics, read_only).await?;
     open::require_migrated(&db, url).await?;
     Ok(db)
 }

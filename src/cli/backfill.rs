@@ -22,7 +22,7 @@ pub async fn run(
     opts: BackfillOptions,
 ) -> anyhow::Result<ExitCode> {
     let lines = read_lines(file)?;
-    let db = super::connect_for(&config.database_url, opts.apply).await?;
+    let db = super::connect_for(&config.database_url, opts.apply, true).await?;
     // A bar only for a person watching; logs and pipes get nothing.
     let bar = std::io::stderr().is_terminal().then(progress_bar);
     let actor = super::operator(&db, scope, config);

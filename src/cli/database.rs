@@ -37,11 +37,13 @@ pub(super) async fn connect(url: &str) -> anyhow::Result<sea_orm::DatabaseConnec
     crate::db::connect(url, &crate::metrics::Metrics::new()).await
 }
 
-/// The database of a verb that writes only with `--apply`: a dry run opens it read-only and
-/// never migrates it.
+/// The database of a verb that writes only with `--apply`: a dry run never creates or migrates
+/// it, and opens it read-only when `read_only` (backfill; import plans in a transaction it
+/// rolls back, so its dry run cannot open a SQLite file read-only).
 pub(super) async fn connect_for(
     url: &str,
     apply: bool,
+    read_only: bool,
 ) -> anyhow::Result<sea_orm::DatabaseConnection> {
     let metrics = crate::metrics::Metrics::new();
     if apply {
@@ -49,6 +51,6 @@ pub(super) async fn connect_for(
         crate::db::migrate(&db).await?;
         Ok(db)
     } else {
-        crate::db::connect_read_only(url, &metrics).await
+        crate::db::connect_existing(url, &metrics, read_only).await
     }
 }

@@ -27,7 +27,7 @@ pub async fn run(config: &Config, scope: &Scope, args: ImportArgs) -> anyhow::Re
         );
     }
     // The target first: a dry run on a missing database fails before reading any source.
-    let db = super::connect_for(&config.database_url, args.apply).await?;
+    let db = super::connect_for(&config.database_url, args.apply, false).await?;
     let from_api = match &args.organizations_api {
         Some(url) => {
             let token = args
