@@ -6,13 +6,43 @@
 # Extra arguments go to `cargo test` (for example a name filter) and skip the Node checks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+# What the suite needs from Debian, installed when missing and we can (root with apt-get);
+# otherwise one line says what to install and that part is skipped (in CI it fails).
+# provide COMMAND PACKAGE: 0 when COMMAND is (now) available.
+apt_updated=
+provide() {
+    local cmd=$1 pkg=$2
+    command -v "$cmd" >/dev/null 2>&1 && return 0
+    [ "$cmd" = initdb ] && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && return 0
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        echo "installing $pkg (for $cmd) with apt-get" >&2
+        export DEBIAN_FRONTEND=noninteractive
+        [ -n "$apt_updated" ] || { apt-get update -qq && apt_updated=1; }
+        apt-get install -y -qq "$pkg" >/dev/null && return 0
+    fi
+    echo "missing $cmd: install it with: sudo apt-get install -y $pkg" >&2
+    return 1
+}
+provide initdb postgresql || [ -z "${CI:-}" ] || exit 1
+provide mariadb-install-db mariadb-server || [ -z "${CI:-}" ] || exit 1
+provide chromium chromium || [ -z "${CI:-}" ] || exit 1
+provide npm npm || [ -z "${CI:-}" ] || exit 1
+provide curl curl || [ -z "${CI:-}" ] || exit 1  # the README check runs its curl commands
+python3 -c 'import ensurepip, venv' 2>/dev/null || provide ensurepip python3-venv || [ -z "${CI:-}" ] || exit 1
+
 # shellcheck source=scripts/pg.sh
 source scripts/pg.sh
 # shellcheck source=scripts/mariadb.sh
 source scripts/mariadb.sh
-pg_start
 trap 'pg_stop; mariadb_stop' EXIT
-export TENANCY_TEST_POSTGRES_URL="$PG_URL"
+if pg_start; then
+    export TENANCY_TEST_POSTGRES_URL="$PG_URL"
+elif [ -n "${CI:-}" ]; then
+    exit 1
+else
+    echo "skipping the PostgreSQL runs (SQLite only): PostgreSQL did not start" >&2
+fi
 # MariaDB as Open edX runs MySQL: a source for the import tests (tests/api/import.rs).
 if command -v mariadb-install-db >/dev/null; then
     mariadb_start
@@ -42,6 +72,15 @@ export TENANCY_TEST_PYTHON="$PWD/$venv/bin/python"
 cargo test --workspace --locked "$@"
 
 if [ $# -eq 0 ]; then
+    # Every shell command of README's quick start, run as written, its documented output checked.
+    if command -v curl >/dev/null; then
+        bash scripts/readme-check.sh target/debug/tenancy-gateway
+    else
+        echo "skipped the README check: install curl" >&2
+    fi
+fi
+
+if [ $# -eq 0 ]; then
     if command -v chromium >/dev/null && command -v npm >/dev/null; then
         { [ -d tests/node/node_modules/playwright-core ] && [ -d tests/node/node_modules/axe-core ]; } \
             || (cd tests/node && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --ignore-scripts --no-audit --no-fund >/dev/null)
@@ -63,7 +102,7 @@ if [ $# -eq 0 ]; then
             || (cd tests/node && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --ignore-scripts --no-audit --no-fund >/dev/null)
         scripts/http-audit.sh target/debug/tenancy-gateway
         # Live changes through the npm graphql-ws and graphql-sse clients, two replicas on PostgreSQL.
-        PG_URL="$PG_URL" node tests/node/subscriptions.mjs target/debug/tenancy-gateway
+        PG_URL="${PG_URL:-}" node tests/node/subscriptions.mjs target/debug/tenancy-gateway
     elif [ -n "${CI:-}" ]; then
         echo "CI needs node and npm for the GraphQL-over-HTTP audit" >&2
         exit 1

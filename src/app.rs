@@ -36,21 +36,26 @@ impl Server {
     /// and `--metrics-listen` when set.
     pub async fn bind(config: Config, listen: &str) -> anyhow::Result<Server> {
         crate::domain::check_patterns()?;
-        let verifier = crate::auth::Verifier::from_config(&config)?;
+        let verifier = crate::auth::Verifier::from_config(&config).map_err(|err| {
+            anyhow::anyhow!(
+                "{err}; hint: copy the value from the LMS's JWT_AUTH settings (README: Pointing it \
+                 at an Open edX LMS), or unset it; see `tenancy-gateway serve --help`"
+            )
+        })?;
         let metrics = Metrics::new();
         let db = crate::db::connect(&config.database_url, &metrics).await?;
         if config.migrate {
             crate::db::migrate(&db).await?;
         }
         let metrics_listener = match &config.metrics_listen {
-            Some(addr) => Some(TcpListener::bind(addr).await?),
+            Some(addr) => Some(bind(addr, "--metrics-listen / TENANCY_METRICS_LISTEN").await?),
             None => None,
         };
         let config = Arc::new(config);
         let feed = Arc::new(ChangeFeed::start(&config.database_url).await?);
         let schema = build_schema(db.clone(), config.clone(), feed);
         let state = AppState::new(db, schema, metrics, config).with_verifier(verifier);
-        let listener = TcpListener::bind(listen).await?;
+        let listener = bind(listen, "--listen / TENANCY_LISTEN").await?;
         Ok(Server {
             listener,
             metrics_listener,
@@ -80,13 +85,33 @@ impl Server {
             let app = metrics_router(self.state.clone());
             tokio::spawn(serve(listener, app, limits.clone(), stopped.clone()));
         }
+        let db = self.state.db.clone();
         let app = router(self.state);
         let serving = tokio::spawn(serve(self.listener, app, limits, stopped));
         shutdown.await;
         let _ = stop.send(true);
         serving.await?;
+        crate::db::open::close(db).await;
         Ok(())
     }
+}
+
+/// Binds `addr`; a failure names the address, the setting and what to do.
+async fn bind(addr: &str, setting: &str) -> anyhow::Result<TcpListener> {
+    TcpListener::bind(addr).await.map_err(|err| {
+        let hint = match err.kind() {
+            std::io::ErrorKind::AddrInUse => {
+                "another process (another tenancy-gateway?) listens there: stop it or choose \
+                 another port, such as 127.0.0.1:8001 (port 0 picks a free one)"
+            }
+            std::io::ErrorKind::PermissionDenied => "ports below 1024 need privileges: use 8000",
+            std::io::ErrorKind::AddrNotAvailable => {
+                "no network interface has that address: use 127.0.0.1 or 0.0.0.0"
+            }
+            _ => "expected HOST:PORT such as 127.0.0.1:8000",
+        };
+        anyhow::anyhow!("cannot listen on {addr} ({setting}): {err}; hint: {hint}")
+    })
 }
 
 /// Accepts connections on `listener` until `stopped` turns true, then waits for the open ones

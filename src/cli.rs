@@ -1,6 +1,9 @@
-//! The command line: `serve`, `migrate`, `schema`, `seed`, `backfill`, `import`.
+//! The command line: `serve`, `migrate`, `schema`, `token`, `seed`, `backfill`, `import`. Each
+//! verb has only its own options (`serve` has every setting of the service).
 
 mod backfill;
+mod database;
+mod errors;
 mod import;
 mod token;
 
@@ -13,6 +16,7 @@ use tracing_subscriber::EnvFilter;
 use crate::app::{Server, shutdown_signal};
 use crate::config::{Config, DEFAULT_LISTEN};
 use crate::domain::scope::Scope;
+use database::{Database, Writes, connect, connect_for};
 use token::TokenArgs;
 
 #[derive(Parser, Debug)]
@@ -22,9 +26,6 @@ use token::TokenArgs;
     about = "One tenancy graph for Open edX, served over GraphQL"
 )]
 struct Cli {
-    #[command(flatten)]
-    config: Config,
-
     /// Log format on stderr (`RUST_LOG` sets the level).
     #[arg(long, env = "TENANCY_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
     log_format: LogFormat,
@@ -43,18 +44,23 @@ enum LogFormat {
 enum Command {
     /// Migrate the database and serve the GraphQL API.
     Serve {
-        /// Address to listen on; port 0 picks a free port (the bound address is printed).
-        #[arg(long, env = "TENANCY_LISTEN", default_value = DEFAULT_LISTEN)]
+        /// Address to listen on, HOST:PORT; port 0 picks a free port (the bound address is
+        /// printed).
+        #[arg(long, env = "TENANCY_LISTEN", default_value = DEFAULT_LISTEN, value_parser = errors::parse_listen)]
         listen: String,
         /// Do not migrate at start (leave it to `migrate`, run once per release).
         #[arg(long)]
         no_migrate: bool,
         /// `false` is `--no-migrate`.
-        #[arg(long = "migrate", env = "TENANCY_MIGRATE", default_value_t = true, action = clap::ArgAction::Set, hide = true)]
+        #[arg(long = "migrate", env = "TENANCY_MIGRATE", default_value_t = true, action = clap::ArgAction::Set, value_parser = clap::builder::BoolishValueParser::new(), hide = true)]
         migrate: bool,
+        #[command(flatten)]
+        config: Box<Config>,
     },
     /// Apply pending database migrations and exit (safe while replicas start: they wait).
     Migrate {
+        #[command(flatten)]
+        database: Database,
         /// Apply nothing: list the pending migrations and exit 1 when there are any (for
         /// deployment pipelines).
         #[arg(long)]
@@ -74,6 +80,8 @@ enum Command {
         /// Who runs it, recorded in the change log as `seed (NAME)`.
         #[arg(long)]
         actor: Option<String>,
+        #[command(flatten)]
+        writes: Writes,
     },
     /// Create the organizations and course links that course keys need, as edx-platform's
     /// `backfill_orgs_and_org_courses` does. A dry run unless `--apply`; exit status 2 when
@@ -91,6 +99,8 @@ enum Command {
         /// Who runs it, recorded in the change log as `backfill (NAME)`.
         #[arg(long)]
         actor: Option<String>,
+        #[command(flatten)]
+        writes: Writes,
     },
     /// Build the graph from an existing Open edX installation's databases (read-only): the
     /// LMS's organizations, course links, sites and site configurations, discovery's partners
@@ -125,11 +135,16 @@ enum Command {
         /// Who runs it, recorded in the change log as `import (NAME)`.
         #[arg(long)]
         actor: Option<String>,
+        #[command(flatten)]
+        writes: Writes,
     },
 }
 
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match errors::parse::<Cli>() {
+        Ok(cli) => cli,
+        Err(code) => return code,
+    };
     init_tracing(cli.log_format);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -156,20 +171,37 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             listen,
             no_migrate,
             migrate,
+            config,
         } => {
-            let mut config = cli.config;
+            let mut config = *config;
             config.migrate = migrate && !no_migrate;
+            errors::check_config(&config)?;
+            let database = crate::db::open::display(&config.database_url);
             let server = Server::bind(config, &listen).await?;
             let addr = server.local_addr()?;
-            // Tests and scripts read this line to find the port.
-            println!("listening on http://{addr}");
-            std::io::stdout().flush()?;
+            // Tests and scripts read the first line to find the port. One write, whose failure
+            // is ignored: a reader that closes the pipe after that line must not stop the
+            // service (println! would panic on the broken pipe).
+            let mut out = std::io::stdout().lock();
+            let _ = out
+                .write_all(
+                    format!(
+                        "listening on http://{addr}\nGraphiQL: http://{addr}/graphql\ndatabase: {database}\n"
+                    )
+                    .as_bytes(),
+                )
+                .and_then(|()| out.flush());
+            drop(out);
             tracing::info!(%addr, "serving");
             server.run(shutdown_signal()).await?;
         }
-        Command::Migrate { check: true } => {
-            let db = connect(&cli.config).await?;
+        Command::Migrate {
+            database,
+            check: true,
+        } => {
+            let db = connect(&database.database_url).await?;
             let pending = crate::db::pending_migrations(&db).await?;
+            crate::db::open::close(db).await;
             if pending.is_empty() {
                 println!("no pending migrations");
             } else {
@@ -179,38 +211,55 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::FAILURE);
             }
         }
-        Command::Migrate { check: false } => {
-            let db = connect(&cli.config).await?;
+        Command::Migrate {
+            database,
+            check: false,
+        } => {
+            let db = connect(&database.database_url).await?;
             crate::db::migrate(&db).await?;
+            crate::db::open::close(db).await;
             println!("migrations applied");
         }
         Command::Schema => {
             print!("{}", crate::graphql::sdl());
         }
         Command::Token(args) => {
-            println!("{}", token::mint(&cli.config, args)?);
+            println!("{}", token::mint(args)?);
         }
-        Command::Seed { demo, actor } => {
+        Command::Seed {
+            demo,
+            actor,
+            writes,
+        } => {
             if !demo {
-                anyhow::bail!("nothing to seed: pass --demo for the example data");
+                anyhow::bail!(
+                    "nothing to seed; hint: pass --demo for the example graph (`tenancy-gateway seed --demo`)"
+                );
             }
-            let db = connect(&cli.config).await?;
+            let config = writes.config();
+            let db = connect(&config.database_url).await?;
             crate::db::migrate(&db).await?;
             let scope = Scope::operator("seed", actor.as_deref());
-            let report = crate::service::seed::demo(operator(&db, &scope, &cli.config))
+            let report = crate::service::seed::demo(operator(&db, &scope, &config))
                 .await
-                .map_err(operator_error)?;
-            println!("{report}");
+                .map_err(operator_error);
+            crate::db::open::close(db).await;
+            println!("{}", report?);
+            println!(
+                "database: {}",
+                crate::db::open::display(&config.database_url)
+            );
         }
         Command::Backfill {
             file,
             apply,
             inactive,
             actor,
+            writes,
         } => {
             let opts = crate::domain::backfill::BackfillOptions { apply, inactive };
             let scope = Scope::operator("backfill", actor.as_deref());
-            return backfill::run(&cli.config, &scope, file, opts).await;
+            return backfill::run(&writes.config(), &scope, file, opts).await;
         }
         Command::Import {
             lms_database,
@@ -222,6 +271,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             lms_media_url,
             apply,
             actor,
+            writes,
         } => {
             let scope = Scope::operator("import", actor.as_deref());
             let args = import::ImportArgs {
@@ -236,7 +286,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ca_cert,
                 apply,
             };
-            import::run(&cli.config, &scope, args).await?;
+            import::run(&writes.config(), &scope, args).await?;
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -261,14 +311,12 @@ fn operator_error(err: crate::error::AppError) -> anyhow::Error {
     anyhow::anyhow!(err.for_operator())
 }
 
-async fn connect(config: &Config) -> anyhow::Result<sea_orm::DatabaseConnection> {
-    crate::db::connect(&config.database_url, &crate::metrics::Metrics::new()).await
-}
-
 fn init_tracing(format: LogFormat) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    // Colour codes only for a person at a terminal, never in files or journald.
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr);
     let _ = match format {
         LogFormat::Text => builder.try_init(),

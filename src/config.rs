@@ -44,6 +44,7 @@ pub struct Config {
         env = "TENANCY_ORGANIZATIONS_AUTOCREATE",
         default_value_t = true,
         action = clap::ArgAction::Set,
+        value_parser = clap::builder::BoolishValueParser::new(),
         global = true
     )]
     pub organizations_autocreate: bool,
@@ -87,6 +88,7 @@ pub struct Config {
         env = "TENANCY_JWT_VERIFY_AUDIENCE",
         default_value_t = true,
         action = clap::ArgAction::Set,
+        value_parser = clap::builder::BoolishValueParser::new(),
         global = true
     )]
     pub jwt_verify_audience: bool,

@@ -1,5 +1,7 @@
 //! Database connection: the engine is chosen by the URL; every statement is counted.
 
+pub mod open;
+
 use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
@@ -10,8 +12,46 @@ use crate::metrics::{Metrics, PoolUsage};
 /// Rows sqlx's SQLite worker thread may hand over before the reading task takes them.
 const ROW_BUFFER: usize = 2048;
 
-/// Connects, configures the engine and counts every statement in `metrics`.
+/// Connects, configures the engine and counts every statement in `metrics`. Errors name the
+/// database (without its password) and say what to check.
 pub async fn connect(url: &str, metrics: &Metrics) -> anyhow::Result<DatabaseConnection> {
+    connect_with(url, metrics, false).await
+}
+
+/// Connects for reading only (dry runs): a SQLite file must exist and is opened read-only, and
+/// the database must be migrated already; nothing is created or changed.
+pub async fn connect_read_only(url: &str, metrics: &Metrics) -> anyhow::Result<DatabaseConnection> {
+    connect_existing(url, metrics, true).await
+}
+
+/// Connects to a database that must exist and be migrated already, creating and migrating
+/// nothing; `read_only` opens a SQLite file read-only. (`import`'s dry run plans by writing in
+/// a transaction it rolls back, so it cannot open the file read-only.)
+pub async fn connect_existing(
+    url: &str,
+    metrics: &Metrics,
+    read_only: bool,
+) -> anyhow::Result<DatabaseConnection> {
+    if let Some(path) = open::sqlite_path(url)
+        && !path.exists()
+    {
+        anyhow::bail!(
+            "the database {} ({}) does not exist and a dry run never creates it; hint: run \
+             `tenancy-gateway migrate` (or `seed --demo`, or `serve`) first, or pass --apply",
+            path.display(),
+            open::SETTING
+        );
+    }
+    let db = connect_with(url, metrics, read_only).await?;
+    open::require_migrated(&db, url).await?;
+    Ok(db)
+}
+
+async fn connect_with(
+    url: &str,
+    metrics: &Metrics,
+    read_only: bool,
+) -> anyhow::Result<DatabaseConnection> {
     let mut opts = ConnectOptions::new(url.to_owned());
     opts.sqlx_logging(false)
         .acquire_timeout(Duration::from_secs(5))
@@ -21,9 +61,13 @@ pub async fn connect(url: &str, metrics: &Metrics) -> anyhow::Result<DatabaseCon
         // writers wait for the lock instead of failing with SQLITE_BUSY.
         opts.max_connections(8)
             .min_connections(1)
-            .map_sqlx_sqlite_opts(|o| {
-                o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
-                    .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+            .map_sqlx_sqlite_opts(move |o| {
+                let o = if read_only {
+                    o.read_only(true).create_if_missing(false)
+                } else {
+                    o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                };
+                o.synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
                     .busy_timeout(Duration::from_secs(10))
                     .foreign_keys(true)
                     .row_buffer_size(ROW_BUFFER)
@@ -31,7 +75,14 @@ pub async fn connect(url: &str, metrics: &Metrics) -> anyhow::Result<DatabaseCon
     } else {
         opts.max_connections(16).min_connections(1);
     }
-    let mut db = Database::connect(opts).await?;
+    // A PostgreSQL pool reports a refused connection as "pool timed out" after its whole
+    // acquire timeout: one direct attempt first gives the server's answer at once.
+    if let Some(err) = open::direct_attempt(url).await {
+        return Err(open::connect_error(url, &err));
+    }
+    let mut db = Database::connect(opts)
+        .await
+        .map_err(|err| open::connect_error(url, &err))?;
     let statements = metrics.sql_statements.clone();
     let errors = metrics.sql_errors.clone();
     db.set_metric_callback(move |info| {

@@ -22,14 +22,15 @@ pub async fn run(
     opts: BackfillOptions,
 ) -> anyhow::Result<ExitCode> {
     let lines = read_lines(file)?;
-    let db = super::connect(config).await?;
-    crate::db::migrate(&db).await?;
+    let db = super::connect_for(&config.database_url, opts.apply, true).await?;
     // A bar only for a person watching; logs and pipes get nothing.
     let bar = std::io::stderr().is_terminal().then(progress_bar);
     let actor = super::operator(&db, scope, config);
     let report = backfill::run(actor, lines, opts, bar.as_ref())
         .await
-        .map_err(super::operator_error)?;
+        .map_err(super::operator_error);
+    crate::db::open::close(db).await;
+    let report = report?;
     let mut out = std::io::stdout().lock();
     print_report(&mut out, &report)?;
     out.flush()?;
@@ -60,6 +61,8 @@ fn read_lines(file: Option<PathBuf>) -> anyhow::Result<Vec<(usize, String)>> {
             buf
         }
     };
+    // The newline that ends the last line starts no line of its own.
+    let bytes = bytes.strip_suffix(b"\n").unwrap_or(&bytes);
     Ok(bytes
         .split(|&b| b == b'\n')
         .enumerate()
@@ -67,14 +70,9 @@ fn read_lines(file: Option<PathBuf>) -> anyhow::Result<Vec<(usize, String)>> {
         .collect())
 }
 
+/// A bar on stderr; each phase (`domain::backfill::Progress::phase`) gives it its style.
 pub(super) fn progress_bar() -> ProgressBar {
-    let bar = ProgressBar::new(0);
-    if let Ok(style) =
-        ProgressStyle::with_template("{msg:24} [{bar:40}] {human_pos}/{human_len} {eta}")
-    {
-        bar.set_style(style.progress_chars("=> "));
-    }
-    bar
+    ProgressBar::new(0).with_style(ProgressStyle::default_spinner())
 }
 
 fn print_report(out: &mut impl Write, report: &BackfillReport) -> std::io::Result<()> {
@@ -94,17 +92,13 @@ fn print_report(out: &mut impl Write, report: &BackfillReport) -> std::io::Resul
         "organizations {create}: {}",
         report.organizations_created
     )?;
-    for name in &report.organizations_to_create {
-        writeln!(out, "  {name}")?;
-    }
+    print_names(out, &report.organizations_to_create)?;
     writeln!(
         out,
         "organizations {reactivate}: {}",
         report.organizations_reactivated
     )?;
-    for name in &report.organizations_to_reactivate {
-        writeln!(out, "  {name}")?;
-    }
+    print_names(out, &report.organizations_to_reactivate)?;
     writeln!(out, "links {create}: {}", report.links_created)?;
     print_sample(out, &report.sample_links_to_create, report.links_created)?;
     writeln!(
@@ -121,6 +115,21 @@ fn print_report(out: &mut impl Write, report: &BackfillReport) -> std::io::Resul
     }
 }
 
+/// At most `SHOWN` names, then how many more: a plan for thousands of organizations stays
+/// readable, like the link samples.
+fn print_names(out: &mut impl Write, names: &[String]) -> std::io::Result<()> {
+    for name in names.iter().take(SHOWN) {
+        writeln!(out, "  {name}")?;
+    }
+    if names.len() > SHOWN {
+        writeln!(out, "  ... and {} more", names.len() - SHOWN)?;
+    }
+    Ok(())
+}
+
+/// Names listed before "... and N more" (the link samples hold as many).
+pub(super) const SHOWN: usize = crate::domain::backfill::SAMPLE_LINKS;
+
 fn print_sample(out: &mut impl Write, sample: &[PlannedLink], total: u64) -> std::io::Result<()> {
     for link in sample {
         writeln!(out, "  {} -> {}", link.course_key, link.organization)?;
@@ -130,4 +139,23 @@ fn print_sample(out: &mut impl Write, sample: &[PlannedLink], total: u64) -> std
         writeln!(out, "  ... and {more} more")?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_lists_of_organizations_stop_at_ten() {
+        let report = BackfillReport {
+            organizations_created: 15,
+            organizations_to_create: (0..15).map(|i| format!("Org{i:02}")).collect(),
+            ..BackfillReport::default()
+        };
+        let mut out = Vec::new();
+        print_report(&mut out, &report).unwrap_or_default();
+        let text = String::from_utf8_lossy(&out);
+        assert!(text.contains("  Org09\n  ... and 5 more\n"), "{text}");
+        assert!(!text.contains("Org10"), "{text}");
+    }
 }

@@ -27,6 +27,8 @@ pub async fn run(config: &Config, scope: &Scope, args: ImportArgs) -> anyhow::Re
             "nothing to import: pass --lms-database, --discovery-database, --ecommerce-database or --organizations-api"
         );
     }
+    // The target first: a dry run on a missing database fails before reading any source.
+    let db = super::connect_for(&config.database_url, args.apply, false).await?;
     let from_api = match &args.organizations_api {
         Some(url) => {
             let token = args
@@ -52,8 +54,6 @@ pub async fn run(config: &Config, scope: &Scope, args: ImportArgs) -> anyhow::Re
     let sources = import::read(&args.urls, from_api)
         .await
         .map_err(super::operator_error)?;
-    let db = super::connect(config).await?;
-    crate::db::migrate(&db).await?;
     let progress = Progress(
         std::io::stderr()
             .is_terminal()
@@ -66,7 +66,9 @@ pub async fn run(config: &Config, scope: &Scope, args: ImportArgs) -> anyhow::Re
         &progress,
     )
     .await
-    .map_err(super::operator_error)?;
+    .map_err(super::operator_error);
+    crate::db::open::close(db).await;
+    let report = report?;
     let mut out = std::io::stdout().lock();
     print_report(&mut out, &report)?;
     out.flush()?;

@@ -62,7 +62,7 @@ struct Chunk {
 }
 
 pub fn parse(lines: Vec<(usize, String)>, progress: &Progress) -> Parsed {
-    progress.phase("parsing keys", lines.len());
+    progress.phase("lines parsed", lines.len());
     let threads = if lines.len() < PARALLEL_THRESHOLD {
         1
     } else {
@@ -305,17 +305,33 @@ pub struct BackfillReport {
     pub sample_links_to_reactivate: Vec<PlannedLink>,
 }
 
-/// An optional progress bar; each phase restarts it with its own length and message.
+/// An optional progress bar; each phase restarts it with its own length and message, and
+/// leaves a line saying what the phase before it counted.
 #[derive(Clone, Default)]
 pub struct Progress(pub Option<ProgressBar>);
 
+/// A phase with a known length: a bar with counts.
+const BAR: &str = "{msg:24} [{bar:40}] {human_pos}/{human_len} {eta}";
+/// A phase of unknown length (one statement): a spinner, never a full bar at 0/0.
+const SPINNER: &str = "{msg:24} {spinner}";
+
 impl Progress {
+    /// Starts a phase of `len` steps (0: unknown, shown as a spinner).
     pub fn phase(&self, message: &'static str, len: usize) {
-        if let Some(bar) = &self.0 {
-            bar.set_message(message);
-            bar.set_length(len as u64);
-            bar.set_position(0);
+        let Some(bar) = &self.0 else { return };
+        let done = bar.message();
+        if !done.is_empty() && bar.length().is_some_and(|l| l > 0) {
+            bar.println(format!("{done}: {}", bar.position()));
         }
+        // Position and length first, so that no frame shows the last phase's count over the
+        // new length.
+        bar.set_position(0);
+        bar.set_length(len as u64);
+        let template = if len == 0 { SPINNER } else { BAR };
+        if let Ok(style) = indicatif::ProgressStyle::with_template(template) {
+            bar.set_style(style.progress_chars("=> "));
+        }
+        bar.set_message(message);
     }
 
     pub fn inc(&self, n: usize) {
@@ -334,6 +350,26 @@ impl Progress {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_phase_counts_from_zero_to_its_own_length() {
+        let bar = ProgressBar::hidden();
+        let progress = Progress(Some(bar.clone()));
+        let lines = ["course-v1:edX+A+1", "# comment", "lib:MITx:x"];
+        parse(
+            lines
+                .iter()
+                .enumerate()
+                .map(|(i, l)| (i + 1, l.to_string()))
+                .collect(),
+            &progress,
+        );
+        assert_eq!((bar.position(), bar.length()), (3, Some(3)));
+        progress.phase("existing links read", 2);
+        assert_eq!((bar.position(), bar.length()), (0, Some(2)));
+        progress.phase("history written", 0);
+        assert_eq!((bar.position(), bar.length()), (0, Some(0)));
+    }
 
     #[test]
     fn spellings_fold_into_the_smallest_one_and_keys_dedup() {

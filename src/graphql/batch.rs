@@ -20,8 +20,7 @@ use futures::StreamExt;
 use futures::future::BoxFuture;
 use futures::stream::FuturesUnordered;
 
-/// Consecutive self-wakes after which queued batches run anyway (a guard against a future that
-/// yields forever; never reached by GraphQL execution, which settles within a few polls).
+/// Consecutive self-wakes after which queued batches run anyway (a guard against a future that yields forever; never reached by GraphQL execution, which settles within a few polls).
 const MAX_SELF_WAKES: usize = 10_000;
 
 /// Where the dataloaders of one request queue their batch tasks.

@@ -10,14 +10,17 @@ use crate::domain::page::Page;
 #[derive(SimpleObject)]
 #[graphql(shareable)]
 pub struct PageInfo {
+    /// Whether more items follow this page.
     pub has_next_page: bool,
+    /// Whether items precede this page.
     pub has_previous_page: bool,
+    /// The cursor of the first item of this page.
     pub start_cursor: Option<String>,
+    /// The cursor of the last item of this page: pass it as `after` for the next page.
     pub end_cursor: Option<String>,
 }
 
-/// Builds a connection type and its edge type for one node type. (Concrete types, because
-/// async-graphql cannot nest generic output types.)
+/// Builds a connection type and its edge type for one node type. (Concrete types, because async-graphql cannot nest generic output types.)
 macro_rules! connection {
     ($conn:ident, $edge:ident, $node:ty, $doc:literal) => {
         connection!($conn, $edge, $node, $doc, {});
@@ -26,18 +29,22 @@ macro_rules! connection {
         #[doc = $doc]
         #[derive(SimpleObject)]
         pub struct $conn {
+            /// The items of this page, each with its cursor.
             pub edges: Vec<$edge>,
+            /// Where this page stands in the list.
             pub page_info: PageInfo,
             /// How many items the list holds across all pages (of what the caller may see).
             pub total_count: i64,
         }
 
+        #[doc = concat!("One entry of ", stringify!($conn), ": the item and its cursor (and, for memberships, since when).")]
         #[derive(SimpleObject)]
         pub struct $edge {
+            /// Where this item stands: pass it as `after` to continue after it.
             pub cursor: String,
+            /// The item.
             pub node: $node,
-            /// When this edge was made (membership or course link creation); null on
-            /// top-level lists and on edges that are not memberships.
+            /// When this edge was made (membership or course link creation); null on top-level lists and on edges that are not memberships.
             pub since: Option<DateTime<Utc>>,
             $(
                 /// Whether the link is active (inactive ones show only with `includeInactive`).

@@ -23,8 +23,7 @@ use crate::error::AppError;
 
 /// Longest document text kept in the cache, in bytes.
 pub const MAX_CACHED_TEXT: usize = 16 * 1024;
-/// Total length of the texts the cache holds, in bytes (parsed documents take several times
-/// as much).
+/// Total length of the texts the cache holds, in bytes (parsed documents take several times as much).
 const CACHE_TEXT_BYTES: u64 = 1024 * 1024;
 
 struct Parsed {
@@ -55,9 +54,7 @@ impl Default for Documents {
 }
 
 impl Documents {
-    /// Puts the parsed document into `request` (from the cache, or parsed now) and returns its
-    /// shape and the document itself (which the answer's key order follows). A document nested
-    /// too deep for the parser is refused before it is parsed.
+    /// Puts the parsed document into `request` (from the cache, or parsed now) and returns its shape and the document itself (which the answer's key order follows). A document nested too deep for the parser is refused before it is parsed.
     pub fn parse(&self, request: &mut Request) -> ServerResult<(Shape, Arc<ExecutableDocument>)> {
         let parsed = match self.cache.get(request.query.as_str()) {
             Some(parsed) => parsed,

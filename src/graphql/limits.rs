@@ -24,12 +24,10 @@ use async_graphql::{ServerError, ServerResult, Value, Variables};
 
 use crate::error::AppError;
 
-/// Deepest nesting of `{`, `[` and `(` a document may have, whatever the depth limit: the parser
-/// refuses selection sets nested deeper than 64 anyway, and values never need much.
+/// Deepest nesting of `{`, `[` and `(` a document may have, whatever the depth limit: the parser refuses selection sets nested deeper than 64 anyway, and values never need much.
 pub const MAX_NESTING: usize = 128;
 
-/// The deepest nesting of brackets in a GraphQL document, outside strings and comments; it stops
-/// counting past `MAX_NESTING`.
+/// The deepest nesting of brackets in a GraphQL document, outside strings and comments; it stops counting past `MAX_NESTING`.
 pub fn nesting(query: &str) -> usize {
     let bytes = query.as_bytes();
     let (mut depth, mut max, mut i) = (0usize, 0usize, 0usize);
@@ -79,8 +77,7 @@ pub struct Shape {
     pub complexity: usize,
 }
 
-/// Measures every operation of `doc`. A fragment that spreads itself (directly or through
-/// others) has no finite shape: `Err` names it.
+/// Measures every operation of `doc`. A fragment that spreads itself (directly or through others) has no finite shape: `Err` names it.
 pub fn measure(doc: &ExecutableDocument) -> Result<Shape, String> {
     let mut measurer = Measurer {
         doc,
@@ -151,16 +148,10 @@ impl<'a> Measurer<'a> {
 
 /// Page size of a connection without `first` (`domain::page::DEFAULT_PAGE_SIZE`).
 const DEFAULT_FIRST: u64 = crate::domain::page::DEFAULT_PAGE_SIZE;
-/// Largest `first` a connection serves (`domain::page::MAX_PAGE_SIZE`); larger ones are refused
-/// by the resolver, so they cost this much here.
+/// Largest `first` a connection serves (`domain::page::MAX_PAGE_SIZE`); larger ones are refused by the resolver, so they cost this much here.
 const MAX_FIRST: u64 = crate::domain::page::MAX_PAGE_SIZE;
 
-/// How many fields the answer to the operations of `doc` can hold at most, with `variables`:
-/// a connection's `edges` repeat what they select `first` times (its default page when `first`
-/// is absent), `_entities` repeats its selection once per representation, and every alias and
-/// fragment counts where it is used. Unlike `measure`, this depends on the variables, so it is
-/// computed for every request; it costs the size of the document (fragments are memoized per
-/// multiplier). A document whose fragments spread themselves must be refused before this.
+/// How many fields the answer to the operations of `doc` can hold at most, with `variables`: a connection's `edges` repeat what they select `first` times (its default page when `first` is absent), `_entities` repeats its selection once per representation, and every alias and fragment counts where it is used. Unlike `measure`, this depends on the variables, so it is computed for every request; it costs the size of the document (fragments are memoized per multiplier). A document whose fragments spread themselves must be refused before this.
 pub fn cost(doc: &ExecutableDocument, variables: &Variables) -> u64 {
     let mut coster = Coster {
         doc,
@@ -271,10 +262,7 @@ pub fn check_nesting(text: &str) -> ServerResult<()> {
 
 /// Compares a document's shape with the configured limits.
 ///
-/// The HTTP layer calls this (and `check_nesting`) itself rather than through an async-graphql
-/// extension: with any extension installed, async-graphql sends the resolution of every field
-/// of every answer through the extension chain, which cost a sixth of the CPU of a 1,000-row
-/// list.
+/// The HTTP layer calls this (and `check_nesting`) itself rather than through an async-graphql extension: with any extension installed, async-graphql sends the resolution of every field of every answer through the extension chain, which cost a sixth of the CPU of a 1,000-row list.
 pub fn check(shape: Shape, depth: usize, complexity: usize) -> ServerResult<()> {
     if shape.depth > depth {
         return Err(too_complex(format!(
@@ -295,8 +283,7 @@ fn too_complex(message: String) -> ServerError {
     AppError::too_complex(message).into_server_error()
 }
 
-/// Gives async-graphql's own limit errors (they have no code) the code `QUERY_TOO_COMPLEX`;
-/// other errors pass unchanged.
+/// Gives async-graphql's own limit errors (they have no code) the code `QUERY_TOO_COMPLEX`; other errors pass unchanged.
 pub fn code_limit_error(err: ServerError) -> ServerError {
     const LIMIT_MESSAGES: [&str; 4] = [
         "Query is too complex.",

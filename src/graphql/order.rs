@@ -48,8 +48,7 @@ impl Plan {
         }
     }
 
-    /// Puts every object of `value` in the order of this plan; keys the plan does not know
-    /// (there should be none) keep their place after the known ones.
+    /// Puts every object of `value` in the order of this plan; keys the plan does not know (there should be none) keep their place after the known ones.
     pub fn apply(&self, value: &mut Value) {
         if self.keys.is_empty() {
             return;
@@ -115,8 +114,7 @@ fn select<'a>(doc: &'a ExecutableDocument, name: Option<&str>) -> Option<&'a Ope
     }
 }
 
-/// Appends the response keys of `set` (fragments expanded, each once) to `keys`, merging the
-/// sub-selections of fields that answer under the same key.
+/// Appends the response keys of `set` (fragments expanded, each once) to `keys`, merging the sub-selections of fields that answer under the same key.
 fn collect<'a>(
     doc: &'a ExecutableDocument,
     set: &'a SelectionSet,

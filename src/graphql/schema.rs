@@ -13,6 +13,7 @@ use super::subscription::SubscriptionRoot;
 use crate::config::Config;
 use crate::live::ChangeFeed;
 
+/// Reads of the tenancy graph: partners, sites, organizations, course links, the caller and the change log.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Query")]
 pub struct QueryRoot(
@@ -25,6 +26,7 @@ pub struct QueryRoot(
     EntityQuery,
 );
 
+/// Writes to the tenancy graph; each runs in one transaction and is recorded in the change log.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Mutation")]
 pub struct MutationRoot(

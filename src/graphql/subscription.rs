@@ -32,16 +32,18 @@ const OUTAGE: Duration = Duration::from_secs(30);
 #[derive(Default)]
 pub struct SubscriptionRoot;
 
+/// Live changes of the tenancy graph, over graphql-ws (WebSocket) or server-sent events.
 #[Subscription(name = "Subscription")]
 impl SubscriptionRoot {
-    /// Every change the caller may see, in commit order. Without `after` it starts with the next
-    /// change; with `after` (a change's cursor or id) it first replays what follows it, then
-    /// goes on live, with no gap and no duplicate. It ends with UNAUTHENTICATED when the token
-    /// expires.
+    /// Every change the caller may see, in commit order. Without `after` it starts with the next change; with `after` (a change's cursor or id) it first replays what follows it, then goes on live, with no gap and no duplicate. It ends with UNAUTHENTICATED when the token expires.
     async fn changes(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "A change's cursor or id: replay the changes after it first (only new changes when absent)."
+        )]
         after: Option<String>,
+        #[graphql(desc = "Only changes of these kinds of record (all when absent).")]
         entities: Option<Vec<ChangeEntity>>,
     ) -> Result<impl Stream<Item = Result<Change>> + use<>> {
         let feed = ctx.data_unchecked::<Arc<ChangeFeed>>();
@@ -99,9 +101,7 @@ struct Live {
     cursor: i64,
     buffer: VecDeque<change_log::Model>,
     feed: watch::Receiver<i64>,
-    /// Whether the log may hold something new for this subscription: at the start, after a
-    /// full batch, after the feed moved, after a failed read. An idle subscription reads
-    /// nothing.
+    /// Whether the log may hold something new for this subscription: at the start, after a full batch, after the feed moved, after a failed read. An idle subscription reads nothing.
     read: bool,
     done: bool,
     /// Released when the subscription ends.

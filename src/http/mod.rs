@@ -67,6 +67,11 @@ impl AppState {
 
 pub fn router(state: AppState) -> Router {
     let mut routes = Router::new()
+        // A person who opens the bare address wants GraphiQL.
+        .route(
+            "/",
+            get(|| async { axum::response::Redirect::to("/graphql") }),
+        )
         .route(
             "/graphql",
             get(graphql::get)

@@ -332,6 +332,16 @@ fn the_cli_plans_applies_and_exits_2_on_invalid_keys() {
         .expect("write keys");
     let file = file.to_str().expect("utf-8 path");
 
+    // A dry run reads a migrated database (tests/api/first_hour.rs: it never creates one).
+    let url = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("tenancy.db").display()
+    );
+    let migrated = Command::new(BIN)
+        .args(["migrate", "--database-url", &url])
+        .output()
+        .expect("migrate");
+    assert!(migrated.status.success(), "{migrated:?}");
     let (code, out, err) = cli(dir.path(), &[file], "");
     assert_eq!(code, 0, "{out}\n{err}");
     assert!(out.contains("organizations to create: 1\n  edX\n"), "{out}");

@@ -218,9 +218,12 @@ backend_tests! {
         drop(app);
         let Some((url, _guard)) = filled("sqlite").await else { return };
         let Some((database, _dir)) = fresh_database(BACKEND).await else { return };
+        // A dry run reads a migrated database and never migrates one itself.
+        let migrated = Command::new(BIN).args(["migrate", "--database-url", &database]).env("RUST_LOG", "warn").output().unwrap();
+        assert!(migrated.status.success(), "{migrated:?}");
         let run = |apply: bool| {
             let mut cmd = Command::new(BIN);
-            cmd.args(["--database-url", &database, "import", "--lms-database", &url, "--discovery-database", &url, "--actor", "ada"]);
+            cmd.args(["import", "--database-url", &database, "--lms-database", &url, "--discovery-database", &url, "--actor", "ada"]);
             if apply {
                 cmd.arg("--apply");
             }
@@ -249,7 +252,7 @@ backend_tests! {
         let token = crate::rest_differential::token("staff", true);
         let run = |ca: Option<&std::path::Path>| {
             let mut cmd = Command::new(BIN);
-            cmd.args(["--database-url", &database, "import", "--organizations-api", &api, "--token", &token, "--apply"]);
+            cmd.args(["import", "--database-url", &database, "--organizations-api", &api, "--token", &token, "--apply"]);
             if let Some(ca) = ca {
                 cmd.arg("--ca-cert").arg(ca);
             }

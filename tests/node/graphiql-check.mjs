@@ -1,8 +1,12 @@
 #!/usr/bin/env node
-// Proves GET /graphql gives a working GraphiQL in a real browser, with every
-// request answered by the gateway itself (the service runs without internet).
+// Proves that opening the service's bare address in a real browser reaches a
+// working GraphiQL (`/` redirects to /graphql), that it opens with README's
+// first query and a token example, and that running that query answers it from
+// the demo data; every request is answered by the gateway itself (the service
+// runs without internet). The screenshot shows the answered query.
 //
 // Usage: node tests/node/graphiql-check.mjs http://127.0.0.1:PORT out/graphiql.png
+// (the service must hold `seed --demo`; scripts/graphiql-check.sh does both)
 // Needs Debian's Chromium at /usr/bin/chromium (or $CHROMIUM); playwright-core
 // never downloads a browser. Exit 0 on success, 1 on any failure or after 60 s.
 
@@ -11,8 +15,11 @@ import { dirname } from 'node:path';
 import { chromium } from 'playwright-core';
 
 const TIMEOUT_MS = 60_000;
-const QUERY = '{ __typename }';
-const EXPECTED = '"__typename": "Query"';
+// The default query (README's first query) as the editor must hold it, and what its answer
+// must show with the demo data: edx's organizations and a course of each.
+const QUERY = 'partner(shortCode: "edx")';
+const TOKEN_EXAMPLE = '{"Authorization": "JWT <the token>"}';
+const EXPECTED = ['"totalCount": 4', '"shortName": "VJx"', '"courseKey": "course-v1:VJx+VJx101+2024_T1"'];
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const ARGS = [
   '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
@@ -56,7 +63,7 @@ function editorText(selector) {
 
 try {
   browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS, timeout: 30_000 });
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, serviceWorkers: 'block' });
+  const context = await browser.newContext({ viewport: { width: 1600, height: 900 }, serviceWorkers: 'block' });
 
   // Anything not for the gateway is recorded and never leaves the machine.
   await context.route('**/*', (route) => {
@@ -83,7 +90,7 @@ try {
   });
 
   // A plain navigation: Chromium sends Accept: text/html,... as any browser does.
-  const url = new URL(`/graphql?query=${encodeURIComponent(QUERY)}`, base);
+  const url = new URL('/', base);
   const nav = await page.goto(url.href, { waitUntil: 'load', timeout: 20_000 });
   if (!nav) throw new Error(`no response for ${url.href}`);
   const accept = (await nav.request().allHeaders()).accept ?? '';
@@ -91,12 +98,15 @@ try {
   if (nav.status() !== 200 || !type.startsWith('text/html')) {
     throw new Error(`GET ${url.pathname} (Accept: ${accept}) gave ${nav.status()} ${type}, not an HTML page`);
   }
+  if (new URL(page.url()).pathname !== '/graphql') throw new Error(`/ led to ${page.url()}, not /graphql`);
   // A missing asset or a script error would only show later as a timeout: say so now.
   if (problems.length) throw new Error('page did not load cleanly');
 
   await page.waitForSelector('.graphiql-container .graphiql-query-editor .CodeMirror', { timeout: 20_000 });
   const query = await page.evaluate(editorText, '.graphiql-query-editor .CodeMirror');
-  if (!query?.includes('__typename')) throw new Error(`?query= did not reach the editor (it holds ${JSON.stringify(query)})`);
+  if (!query?.includes(QUERY) || !query.includes(TOKEN_EXAMPLE)) {
+    throw new Error(`the editor does not open with the example query (it holds ${JSON.stringify(query)})`);
+  }
 
   await page.click('button.graphiql-execute-button', { timeout: 10_000 });
   try {
@@ -104,14 +114,14 @@ try {
       ([sel, want]) => {
         const el = document.querySelector(sel);
         const text = el && (el.CodeMirror ? el.CodeMirror.getValue() : el.innerText);
-        return typeof text === 'string' && text.includes(want);
+        return typeof text === 'string' && want.every((w) => text.includes(w));
       },
       ['.graphiql-response .CodeMirror', EXPECTED],
       { timeout: 15_000 },
     );
   } catch {
     const shown = await page.evaluate(editorText, '.graphiql-response .CodeMirror');
-    throw new Error(`result pane never showed ${EXPECTED}; it shows ${JSON.stringify(shown)}`);
+    throw new Error(`result pane never showed ${EXPECTED.join(', ')}; it shows ${JSON.stringify(shown)}`);
   }
 
   mkdirSync(dirname(shotPath), { recursive: true });
@@ -120,7 +130,7 @@ try {
   if (foreign.length || problems.length) throw new Error('GraphiQL worked, but not cleanly');
 
   console.log(
-    `PASS graphiql-check: GraphiQL at ${url.origin}/graphql ran ${QUERY} and shows ${EXPECTED}; ` +
+    `PASS graphiql-check: / led to GraphiQL, which opened with the example query and answered it (${EXPECTED.join(', ')}); ` +
       `${requests} requests, all to ${base.origin}; screenshot ${shotPath}`,
   );
   clearTimeout(timer);

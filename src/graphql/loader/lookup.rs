@@ -20,8 +20,7 @@ pub struct LoaderCtx {
 }
 
 impl LoaderCtx {
-    /// Records the number of keys in one batch of `loader` (a batch is one statement, or one per
-    /// group of keys with different arguments).
+    /// Records the number of keys in one batch of `loader` (a batch is one statement, or one per group of keys with different arguments).
     pub fn observe(&self, loader: &str, keys: usize) {
         self.batch_sizes
             .with_label_values(&[loader])
@@ -83,8 +82,7 @@ impl Loader<OrganizationKey> for OrganizationByKey {
     }
 }
 
-/// An organization by id, inactive ones included where the caller's grants cover them
-/// (`Grant.organization`).
+/// An organization by id, inactive ones included where the caller's grants cover them (`Grant.organization`).
 pub struct OrganizationById(pub(super) LoaderCtx);
 
 impl Loader<i64> for OrganizationById {

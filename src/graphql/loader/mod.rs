@@ -19,8 +19,7 @@ pub use paged::{ChildKey, Paged};
 use super::batch::BatchQueue;
 use crate::domain::scope::Scope;
 
-/// Large enough that one level of the widest allowed query is one batch; both engines accept
-/// this many bound parameters in one statement.
+/// Large enough that one level of the widest allowed query is one batch; both engines accept this many bound parameters in one statement.
 const MAX_BATCH: usize = 15_000;
 
 pub struct Loaders {

@@ -12,23 +12,32 @@ pub struct BackfillMutation;
 pub struct BackfillReport {
     /// False for a dry run, which writes nothing.
     pub applied: bool,
+    /// Valid keys read (each counted once).
     pub keys_read: i64,
+    /// Organizations created (or to create).
     pub organizations_created: i64,
+    /// Organizations reactivated (or to reactivate).
     pub organizations_reactivated: i64,
+    /// Course links created (or to create).
     pub links_created: i64,
     /// Links made active again, including those that come back with a reactivated organization.
     pub links_reactivated: i64,
+    /// The keys skipped, with why.
     pub invalid_keys: Vec<InvalidKey>,
     /// Short names created (or to create), sorted.
     pub organizations_to_create: Vec<String>,
+    /// Short names reactivated (or to reactivate), sorted.
     pub organizations_to_reactivate: Vec<String>,
 }
 
+/// A key the backfill skipped.
 #[derive(SimpleObject)]
 pub struct InvalidKey {
     /// 1-based position in `courseKeys`.
     pub line: i64,
+    /// The key as given.
     pub key: String,
+    /// Why it is not a valid course run or library key.
     pub reason: String,
 }
 
@@ -38,15 +47,24 @@ fn count(n: u64) -> i64 {
 
 #[Object]
 impl BackfillMutation {
-    /// Creates the missing organizations and course links for course-run and library keys, as
-    /// edx-platform's `backfill_orgs_and_org_courses` does (administrators). A dry run unless
-    /// `apply`; `inactive` creates rows inactive and reactivates nothing.
+    /// Creates the missing organizations and course links for course-run and library keys, as edx-platform's `backfill_orgs_and_org_courses` does (administrators). A dry run unless `apply`; `inactive` creates rows inactive and reactivates nothing.
     async fn backfill(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Course run and library keys, one per entry; invalid ones are reported and skipped."
+        )]
         course_keys: Vec<String>,
-        #[graphql(default_with = "Some(false)")] apply: Option<bool>,
-        #[graphql(default_with = "Some(false)")] inactive: Option<bool>,
+        #[graphql(
+            default_with = "Some(false)",
+            desc = "Write the changes (false: only report what would be written)."
+        )]
+        apply: Option<bool>,
+        #[graphql(
+            default_with = "Some(false)",
+            desc = "Create organizations and links inactive, and reactivate nothing."
+        )]
+        inactive: Option<bool>,
     ) -> Result<BackfillReport> {
         let keys = course_keys
             .into_iter()

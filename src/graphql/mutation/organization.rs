@@ -7,25 +7,34 @@ use crate::service::organization::{self as svc, NewOrganization, OrganizationCha
 #[derive(Default)]
 pub struct OrganizationMutation;
 
+/// A new organization.
 #[derive(InputObject)]
 pub struct CreateOrganizationInput {
     /// Unique (case-insensitively): Unicode word characters and `- ~ . : %`, 1-255.
     pub short_name: String,
+    /// The display name, 1-255 characters.
     pub name: String,
+    /// A longer description (up to 10,000 characters).
     pub description: Option<String>,
+    /// The URL of its logo (up to 255 characters).
     pub logo_url: Option<String>,
 }
 
 /// Fields left out stay as they are; `null` clears an optional field.
 #[derive(InputObject)]
 pub struct UpdateOrganizationInput {
+    /// A new display name.
     pub name: Option<String>,
+    /// A new description (null clears it).
     pub description: MaybeUndefined<String>,
+    /// A new logo URL (null clears it).
     pub logo_url: MaybeUndefined<String>,
 }
 
+/// What ensureOrganization found or made.
 #[derive(SimpleObject)]
 pub struct EnsureOrganizationPayload {
+    /// The organization, found or created.
     pub organization: Organization,
     /// True when this call created the organization.
     pub created: bool,
@@ -35,12 +44,12 @@ pub struct EnsureOrganizationPayload {
 
 #[Object]
 impl OrganizationMutation {
-    /// Returns the organization, creating it in auto-create mode (validate mode answers
-    /// ORGANIZATION_NOT_FOUND and writes nothing). Idempotent and safe under concurrency.
+    /// Returns the organization, creating it in auto-create mode (validate mode answers ORGANIZATION_NOT_FOUND and writes nothing). Idempotent and safe under concurrency.
     async fn ensure_organization(
         &self,
         ctx: &Context<'_>,
-        short_name: String,
+        #[graphql(desc = "The short name to find or create, such as MITx (any case).")] short_name: String,
+        #[graphql(desc = "The name given when it is created (the short name when absent).")]
         name: Option<String>,
     ) -> Result<EnsureOrganizationPayload> {
         let short_name = crate::domain::short_name("shortName", &short_name)?;
@@ -56,7 +65,7 @@ impl OrganizationMutation {
     async fn create_organization(
         &self,
         ctx: &Context<'_>,
-        input: CreateOrganizationInput,
+        #[graphql(desc = "The new organization.")] input: CreateOrganizationInput,
     ) -> Result<Organization> {
         let new = NewOrganization {
             short_name: input.short_name,
@@ -67,10 +76,12 @@ impl OrganizationMutation {
         Ok(Organization(svc::create(actor(ctx), new).await?))
     }
 
+    /// Changes an organization (its ORG_ADMINs, its partners' PARTNER_ADMINs and administrators).
     async fn update_organization(
         &self,
         ctx: &Context<'_>,
-        short_name: String,
+        #[graphql(desc = "The organization to change (short name, any case).")] short_name: String,
+        #[graphql(desc = "The fields to change; absent fields are kept.")]
         input: UpdateOrganizationInput,
     ) -> Result<Organization> {
         let changes = OrganizationChanges {
@@ -87,6 +98,7 @@ impl OrganizationMutation {
     async fn deactivate_organization(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The organization to deactivate (short name, any case).")]
         short_name: String,
     ) -> Result<Organization> {
         Ok(Organization(
@@ -98,6 +110,7 @@ impl OrganizationMutation {
     async fn reactivate_organization(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The organization to reactivate (short name, any case).")]
         short_name: String,
     ) -> Result<Organization> {
         Ok(Organization(

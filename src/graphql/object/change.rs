@@ -10,10 +10,13 @@ use crate::error::AppError;
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
 #[graphql(remote = "crate::domain::change::ChangeKind")]
 pub enum ChangeKind {
+    /// The record was created.
     Created,
+    /// Some of its fields changed.
     Updated,
     /// Soft-deleted (`active` went false).
     Deactivated,
+    /// It became active again.
     Reactivated,
     /// A membership or grant that no longer exists.
     Removed,
@@ -23,12 +26,19 @@ pub enum ChangeKind {
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
 #[graphql(remote = "crate::domain::change::ChangeEntity")]
 pub enum ChangeEntity {
+    /// An organization.
     Organization,
+    /// A course linked to an organization.
     CourseLink,
+    /// A partner.
     Partner,
+    /// A site.
     Site,
+    /// An organization's membership of a partner.
     PartnerOrganization,
+    /// A site presenting an organization.
     SiteOrganization,
+    /// A role granted to a subject.
     Grant,
 }
 
@@ -49,6 +59,7 @@ fn stored<T>(value: Option<T>, what: &str, raw: &str) -> Result<T> {
     value.ok_or_else(|| AppError::internal(anyhow::anyhow!("unknown {what} {raw:?}")).into())
 }
 
+/// One change of the tenancy graph, written in the same transaction as the change itself.
 #[Object]
 impl Change {
     /// Increasing in commit order on one database; also the cursor a consumer resumes from.
@@ -56,6 +67,7 @@ impl Change {
         ID(self.0.id.to_string())
     }
 
+    /// When the change was committed.
     async fn at(&self) -> DateTime<Utc> {
         self.0.at
     }
@@ -65,10 +77,12 @@ impl Change {
         self.0.actor.as_deref()
     }
 
+    /// What happened to the record.
     async fn kind(&self) -> Result<ChangeKind> {
         stored(dom::ChangeKind::parse(&self.0.kind), "kind", &self.0.kind).map(Into::into)
     }
 
+    /// The kind of record changed.
     async fn entity(&self) -> Result<ChangeEntity> {
         stored(
             dom::ChangeEntity::parse(&self.0.entity),
@@ -78,8 +92,7 @@ impl Change {
         .map(Into::into)
     }
 
-    /// The record as users name it: a short name, `courseKey/organization`, a short code, a
-    /// domain, `partner/organization`, `site/organization`, `subject/role/target`.
+    /// The record as users name it: a short name, `courseKey/organization`, a short code, a domain, `partner/organization`, `site/organization`, `subject/role/target`.
     async fn key(&self) -> &str {
         &self.0.key
     }

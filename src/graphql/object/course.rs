@@ -4,8 +4,7 @@ use entity::course_link;
 use super::Organization;
 use crate::graphql::context::ContextExt;
 
-/// A course run or content library. The catalog owns the rest of it; this service contributes
-/// the organizations it is linked to.
+/// A course run or content library. The catalog owns the rest of it; this service contributes the organizations it is linked to.
 #[derive(Clone, Debug)]
 pub struct Course {
     pub course_key: String,
@@ -38,8 +37,10 @@ impl Course {
     }
 }
 
+/// A course run or content library, named by its key; the catalog owns the rest of it and this service adds its organizations.
 #[Object]
 impl Course {
+    /// The course run or library key, such as course-v1:MITx+6.002x+2024_T1 or lib:MITx:physics.
     async fn course_key(&self) -> &str {
         &self.course_key
     }

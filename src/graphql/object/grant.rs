@@ -5,8 +5,7 @@ use entity::role_grant;
 use super::{Organization, Partner};
 use crate::graphql::context::ContextExt;
 
-/// A role a subject holds on a partner or an organization (the stored role, mapped here and
-/// nowhere else).
+/// A role a subject holds on a partner or an organization (the stored role, mapped here and nowhere else).
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
 #[graphql(remote = "entity::role_grant::Role")]
 pub enum Role {
@@ -21,16 +20,20 @@ pub enum Role {
 #[derive(Clone, Debug)]
 pub struct Grant(pub role_grant::Model);
 
+/// A role a subject (username) holds on a partner or an organization.
 #[Object]
 impl Grant {
+    /// The username holding the role (a token's preferred_username).
     async fn subject(&self) -> &str {
         &self.0.subject
     }
 
+    /// The role held.
     async fn role(&self) -> Role {
         self.0.role.into()
     }
 
+    /// The partner, for PARTNER_ADMIN; null otherwise.
     async fn partner(&self, ctx: &Context<'_>) -> Result<Option<Partner>> {
         let Some(id) = self.0.partner_id else {
             return Ok(None);
@@ -44,6 +47,7 @@ impl Grant {
             .map(Partner))
     }
 
+    /// The organization, for ORG_ADMIN and ORG_STAFF; null otherwise.
     async fn organization(&self, ctx: &Context<'_>) -> Result<Option<Organization>> {
         let Some(id) = self.0.organization_id else {
             return Ok(None);
@@ -57,6 +61,7 @@ impl Grant {
             .map(Organization))
     }
 
+    /// When the role was granted.
     async fn created(&self) -> DateTime<Utc> {
         self.0.created
     }

@@ -13,8 +13,10 @@ use crate::graphql::context::ContextExt;
 #[derive(Clone, Debug)]
 pub struct Organization(pub organization::Model);
 
+/// An institution that owns courses (edx-organizations' Organization), such as MITx.
 #[Object]
 impl Organization {
+    /// An opaque identifier of this organization in this service.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
@@ -24,26 +26,32 @@ impl Organization {
         &self.0.short_name
     }
 
+    /// The display name, such as Massachusetts Institute of Technology.
     async fn name(&self) -> &str {
         &self.0.name
     }
 
+    /// A longer description, if any.
     async fn description(&self) -> Option<&str> {
         self.0.description.as_deref()
     }
 
+    /// The URL of its logo, if any.
     async fn logo_url(&self) -> Option<&str> {
         self.0.logo_url.as_deref()
     }
 
+    /// False once deactivated: inactive organizations show only to those who may see them.
     async fn active(&self) -> bool {
         self.0.active
     }
 
+    /// When the record was created.
     async fn created(&self) -> DateTime<Utc> {
         self.0.created
     }
 
+    /// When the record last changed.
     async fn modified(&self) -> DateTime<Utc> {
         self.0.modified
     }
@@ -52,7 +60,10 @@ impl Organization {
     async fn partners(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
+        #[graphql(desc = "How many items to return: 100 when absent, at most 1000.")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "The `endCursor` of the page before: this page starts after it.")]
         after: Option<String>,
     ) -> Result<PartnerConnection> {
         let loader = &ctx.request().loaders.organization_partners;
@@ -64,7 +75,10 @@ impl Organization {
     async fn sites(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
+        #[graphql(desc = "How many items to return: 100 when absent, at most 1000.")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "The `endCursor` of the page before: this page starts after it.")]
         after: Option<String>,
     ) -> Result<SiteConnection> {
         let loader = &ctx.request().loaders.organization_sites;
@@ -76,8 +90,12 @@ impl Organization {
     async fn courses(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
+        #[graphql(desc = "How many items to return: 100 when absent, at most 1000.")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "The `endCursor` of the page before: this page starts after it.")]
         after: Option<String>,
+        #[graphql(desc = "Include the inactive records the caller may see (false when absent).")]
         include_inactive: Option<bool>,
     ) -> Result<CourseConnection> {
         let loader = &ctx.request().loaders.organization_courses;
@@ -90,7 +108,10 @@ impl Organization {
     async fn history(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
+        #[graphql(desc = "How many items to return: 100 when absent, at most 1000.")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "The `endCursor` of the page before: this page starts after it.")]
         after: Option<String>,
     ) -> Result<ChangeConnection> {
         let loader = &ctx.request().loaders.organization_history;

@@ -11,40 +11,50 @@ use crate::graphql::context::ContextExt;
 #[derive(Clone, Debug)]
 pub struct Partner(pub partner::Model);
 
+/// A business partner (ecommerce and the catalog), such as edx: a collection of organizations and sites.
 #[Object]
 impl Partner {
+    /// An opaque identifier of this partner in this service.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
 
+    /// The unique short code, such as edx (compared case-insensitively).
     async fn short_code(&self) -> &str {
         &self.0.short_code
     }
 
+    /// The display name, such as edX.
     async fn name(&self) -> &str {
         &self.0.name
     }
 
+    /// False once deactivated: inactive partners show only to those who may see them.
     async fn active(&self) -> bool {
         self.0.active
     }
 
+    /// The LMS this partner runs on, if set.
     async fn lms_url(&self) -> Option<&str> {
         self.0.lms_url.as_deref()
     }
 
+    /// The Studio this partner authors in, if set.
     async fn studio_url(&self) -> Option<&str> {
         self.0.studio_url.as_deref()
     }
 
+    /// The marketing site, if set.
     async fn marketing_site_url(&self) -> Option<&str> {
         self.0.marketing_site_url.as_deref()
     }
 
+    /// When the record was created.
     async fn created(&self) -> DateTime<Utc> {
         self.0.created
     }
 
+    /// When the record last changed.
     async fn modified(&self) -> DateTime<Utc> {
         self.0.modified
     }
@@ -53,7 +63,10 @@ impl Partner {
     async fn sites(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
+        #[graphql(desc = "How many items to return: 100 when absent, at most 1000.")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "The `endCursor` of the page before: this page starts after it.")]
         after: Option<String>,
     ) -> Result<SiteConnection> {
         let loader = &ctx.request().loaders.partner_sites;
@@ -65,8 +78,12 @@ impl Partner {
     async fn organizations(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
+        #[graphql(desc = "How many items to return: 100 when absent, at most 1000.")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "The `endCursor` of the page before: this page starts after it.")]
         after: Option<String>,
+        #[graphql(desc = "Include the inactive records the caller may see (false when absent).")]
         include_inactive: Option<bool>,
     ) -> Result<OrganizationConnection> {
         let loader = &ctx.request().loaders.partner_organizations;
@@ -79,7 +96,10 @@ impl Partner {
     async fn history(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
+        #[graphql(desc = "How many items to return: 100 when absent, at most 1000.")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "The `endCursor` of the page before: this page starts after it.")]
         after: Option<String>,
     ) -> Result<ChangeConnection> {
         let loader = &ctx.request().loaders.partner_history;

@@ -11,28 +11,35 @@ use crate::graphql::context::ContextExt;
 #[derive(Clone, Debug)]
 pub struct Site(pub site::Model);
 
+/// A web site (Django Sites) such as edx.org, configured for at most one partner, presenting organizations.
 #[Object]
 impl Site {
+    /// An opaque identifier of this site in this service.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
 
+    /// The unique domain, such as edx.org (compared case-insensitively).
     async fn domain(&self) -> &str {
         &self.0.domain
     }
 
+    /// The display name, such as edX.
     async fn name(&self) -> &str {
         &self.0.name
     }
 
+    /// False once deactivated: inactive sites show only to those who may see them.
     async fn active(&self) -> bool {
         self.0.active
     }
 
+    /// When the record was created.
     async fn created(&self) -> DateTime<Utc> {
         self.0.created
     }
 
+    /// When the record last changed.
     async fn modified(&self) -> DateTime<Utc> {
         self.0.modified
     }
@@ -55,7 +62,10 @@ impl Site {
     async fn organizations(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
+        #[graphql(desc = "How many items to return: 100 when absent, at most 1000.")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "The `endCursor` of the page before: this page starts after it.")]
         after: Option<String>,
     ) -> Result<OrganizationConnection> {
         let loader = &ctx.request().loaders.site_organizations;
@@ -67,7 +77,10 @@ impl Site {
     async fn history(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
+        #[graphql(desc = "How many items to return: 100 when absent, at most 1000.")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "The `endCursor` of the page before: this page starts after it.")]
         after: Option<String>,
     ) -> Result<ChangeConnection> {
         let loader = &ctx.request().loaders.site_history;

@@ -13,15 +13,20 @@ pub struct ChangeQuery;
 
 #[Object]
 impl ChangeQuery {
-    /// The change log, oldest first: every change of a record the caller could see before or
-    /// after it. Resume from the cursor of the last change seen.
+    /// The change log, oldest first: every change of a record the caller could see before or after it. Resume from the cursor of the last change seen.
     async fn changes(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
+        #[graphql(desc = "How many items to return: 100 when absent, at most 1000.")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "The `endCursor` of the page before: this page starts after it.")]
         after: Option<String>,
+        #[graphql(desc = "Only changes of these kinds of record (all when absent).")]
         entities: Option<Vec<ChangeEntity>>,
-        since: Option<DateTime<Utc>>,
+        #[graphql(desc = "Only changes made at or after this time (RFC 3339).")] since: Option<
+            DateTime<Utc>,
+        >,
     ) -> Result<ChangeConnection> {
         let args = PageArgs::parse(first, after.as_deref(), SortKind::Int)?;
         let filter = ChangeFilter {

@@ -13,6 +13,7 @@ impl CourseQuery {
     async fn course_organization(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "A course run or library key, such as course-v1:MITx+6.002x+2024_T1.")]
         course_key: String,
     ) -> Result<Option<Organization>> {
         Ok(self
@@ -26,6 +27,7 @@ impl CourseQuery {
     async fn course_organizations(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "A course run or library key, such as course-v1:MITx+6.002x+2024_T1.")]
         course_key: String,
     ) -> Result<Vec<Organization>> {
         let key = dom::course_key(&course_key)?;

@@ -47,8 +47,7 @@ impl EntityQuery {
         Ok(lookup::organization(ctx, &name, false).await?)
     }
 
-    /// Any well-formed course key is a course this subgraph can extend (its organizations may
-    /// be empty); a malformed one is `null`.
+    /// Any well-formed course key is a course this subgraph can extend (its organizations may be empty); a malformed one is `null`.
     #[graphql(entity)]
     async fn find_course_by_course_key(&self, course_key: String) -> Option<Course> {
         dom::course_key(&course_key)

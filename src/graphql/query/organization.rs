@@ -17,24 +17,33 @@ impl OrganizationQuery {
     async fn organization(
         &self,
         ctx: &Context<'_>,
-        short_name: String,
+        #[graphql(desc = "The short name, such as MITx (any case).")] short_name: String,
+        #[graphql(desc = "Include the inactive records the caller may see (false when absent).")]
         include_inactive: Option<bool>,
     ) -> Result<Option<Organization>> {
         let name = dom::short_name("shortName", &short_name)?;
         Ok(super::lookup::organization(ctx, &name, include_inactive.unwrap_or(false)).await?)
     }
 
-    /// Organizations by short name. Without `partner`, a request to a site configured for a
-    /// partner lists that partner's organizations.
+    /// Organizations by short name. Without `partner`, a request to a site configured for a partner lists that partner's organizations.
     #[allow(clippy::too_many_arguments)]
     async fn organizations(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
+        #[graphql(desc = "How many items to return: 100 when absent, at most 1000.")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "The `endCursor` of the page before: this page starts after it.")]
         after: Option<String>,
+        #[graphql(desc = "Only the members of this partner (its short code, such as edx).")]
         partner: Option<String>,
+        #[graphql(
+            desc = "Only the organizations this site presents (its domain, such as edx.org)."
+        )]
         site: Option<String>,
+        #[graphql(desc = "Only short names or names containing this text (any case).")]
         search: Option<String>,
+        #[graphql(desc = "Include the inactive records the caller may see (false when absent).")]
         include_inactive: Option<bool>,
     ) -> Result<OrganizationConnection> {
         let args = PageArgs::parse(first, after.as_deref(), SortKind::Text)?;

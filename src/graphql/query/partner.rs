@@ -14,7 +14,11 @@ pub struct PartnerQuery;
 #[Object]
 impl PartnerQuery {
     /// A partner by short code (case-insensitive).
-    async fn partner(&self, ctx: &Context<'_>, short_code: String) -> Result<Option<Partner>> {
+    async fn partner(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The short code, such as edx (any case).")] short_code: String,
+    ) -> Result<Option<Partner>> {
         let code = dom::partner_code("shortCode", &short_code)?;
         Ok(super::lookup::partner(ctx, &code).await?)
     }
@@ -23,9 +27,14 @@ impl PartnerQuery {
     async fn partners(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
+        #[graphql(desc = "How many items to return: 100 when absent, at most 1000.")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "The `endCursor` of the page before: this page starts after it.")]
         after: Option<String>,
+        #[graphql(desc = "Only short codes or names containing this text (any case).")]
         search: Option<String>,
+        #[graphql(desc = "Include the inactive records the caller may see (false when absent).")]
         include_inactive: Option<bool>,
     ) -> Result<PartnerConnection> {
         let args = PageArgs::parse(first, after.as_deref(), SortKind::Text)?;

@@ -14,19 +14,28 @@ pub struct SiteQuery;
 #[Object]
 impl SiteQuery {
     /// A site by domain (case-insensitive; retried without the port).
-    async fn site(&self, ctx: &Context<'_>, domain: String) -> Result<Option<Site>> {
+    async fn site(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The domain, such as edx.org (any case; a port is ignored).")]
+        domain: String,
+    ) -> Result<Option<Site>> {
         let domain = dom::domain("domain", &domain)?;
         Ok(super::lookup::site(ctx, &domain).await?)
     }
 
-    /// Sites by domain. Without `partner`, a request to a site configured for a partner lists
-    /// that partner's sites.
+    /// Sites by domain. Without `partner`, a request to a site configured for a partner lists that partner's sites.
     async fn sites(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
+        #[graphql(desc = "How many items to return: 100 when absent, at most 1000.")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "The `endCursor` of the page before: this page starts after it.")]
         after: Option<String>,
+        #[graphql(desc = "Only the sites configured for this partner (its short code).")]
         partner: Option<String>,
+        #[graphql(desc = "Include the inactive records the caller may see (false when absent).")]
         include_inactive: Option<bool>,
     ) -> Result<SiteConnection> {
         let args = PageArgs::parse(first, after.as_deref(), SortKind::Text)?;

@@ -12,6 +12,7 @@ pub struct ViewerQuery;
 pub struct Viewer {
     /// The token's subject; null when anonymous.
     subject: Option<String>,
+    /// Whether the token claims administrator (or superuser).
     administrator: bool,
     /// The token's `filters` (for example `content_org:MITx`).
     filters: Vec<String>,
@@ -21,6 +22,7 @@ pub struct Viewer {
     scopes: Vec<String>,
     /// Where the token came from; null when anonymous.
     authenticated_by: Option<AuthenticatedBy>,
+    /// The roles stored for the subject.
     grants: Vec<Grant>,
 }
 
@@ -44,6 +46,7 @@ impl From<AuthSource> for AuthenticatedBy {
 
 #[Object]
 impl ViewerQuery {
+    /// The caller as the service understood its token (anonymous without one).
     async fn viewer(&self, ctx: &Context<'_>) -> Result<Viewer> {
         let scope = &ctx.request().scope;
         let grants = crate::service::read::own_grants(ctx.db(), scope)

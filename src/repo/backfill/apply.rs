@@ -107,7 +107,7 @@ pub async fn apply<C: ConnectionTrait>(
     }
 
     let total: usize = plan.create.iter().map(Vec::len).sum();
-    progress.phase("writing links", total);
+    progress.phase("links written", total);
     // SQLite: this transaction is the only writer (it took the lock at BEGIN), so the links it
     // creates are exactly those past the largest id now, and need not travel back. PostgreSQL
     // has concurrent writers: each insert returns the ids it wrote.

@@ -142,7 +142,7 @@ async fn existing_links<C: ConnectionTrait>(
                 .map(move |(i, k)| (k.as_str(), (id, g, i)))
         })
         .collect();
-    progress.phase("reading existing links", wanted.len());
+    progress.phase("existing links read", wanted.len());
     let mut found = HashMap::new();
     for batch in wanted.chunks(MAX_PARAMS) {
         let wanted_here: HashMap<&str, (i64, usize, usize)> = batch.iter().copied().collect();
