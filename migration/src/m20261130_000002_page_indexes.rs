@@ -15,7 +15,11 @@ const INDEXES: &[(&str, &str, &[&str])] = &[
         "organization",
         &["active", "short_name_key"],
     ),
-    ("ix_partner_active_key", "partner", &["active", "short_code_key"]),
+    (
+        "ix_partner_active_key",
+        "partner",
+        &["active", "short_code_key"],
+    ),
     ("ix_site_active_key", "site", &["active", "domain_key"]),
     (
         "ix_course_link_org_active",
@@ -41,7 +45,12 @@ impl MigrationTrait for Migration {
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         for (name, table, _) in INDEXES {
             manager
-                .drop_index(Index::drop().name(*name).table(Alias::new(*table)).to_owned())
+                .drop_index(
+                    Index::drop()
+                        .name(*name)
+                        .table(Alias::new(*table))
+                        .to_owned(),
+                )
                 .await?;
         }
         Ok(())

@@ -18,7 +18,7 @@ use sea_orm::sea_query::{
     Alias, Asterisk, ColumnRef, CommonTableExpression, Expr, ExprTrait, Func, JoinType, Order,
     Query, SelectStatement, WithClause,
 };
-use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult, QueryResult};
+use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult, QueryResult, Statement};
 
 use crate::domain::page::{Page, PageArgs, PageItem, SortKey, SortKind};
 use crate::error::AppResult;
@@ -67,8 +67,9 @@ where
         return Ok(HashMap::new());
     }
     let backend = db.get_database_backend();
-    let statement = nested(&query, &parent, parents, args, count, backend);
-    let rows = db.query_all(&statement).await?;
+    let rows = db
+        .query_all_raw(statement(&query, parents, args, count, backend))
+        .await?;
     let mut pages = collect(rows, &query, args)?;
     if count && args.after.is_some() {
         let missing: Vec<i64> = parents
@@ -98,14 +99,10 @@ pub async fn top_level<M: FromQueryResult, C: ConnectionTrait>(
     args: &PageArgs,
     count: bool,
 ) -> AppResult<Page<M>> {
-    let mut select = page_of(&query, args);
-    select.expr_as(Expr::val(0i64), Alias::new(PARENT));
-    let total = match count {
-        true => Expr::SubQuery(None, Box::new(counter(&query.select).into())),
-        false => Expr::val(0i64),
-    };
-    select.expr_as(total, Alias::new(TOTAL));
-    let rows = db.query_all(&select).await?;
+    let backend = db.get_database_backend();
+    let rows = db
+        .query_all_raw(statement(&query, &[], args, count, backend))
+        .await?;
     let mut pages = collect(rows, &query, args)?;
     if let Some(page) = pages.remove(&0) {
         return Ok(page);
@@ -117,6 +114,30 @@ pub async fn top_level<M: FromQueryResult, C: ConnectionTrait>(
         page.total = u64::try_from(total).unwrap_or(0);
     }
     Ok(page)
+}
+
+/// The statement `fetch` runs for `parents` (ignored for a top-level list); public so that tests
+/// can read its plan.
+pub fn statement(
+    query: &PagedQuery,
+    parents: &[i64],
+    args: &PageArgs,
+    count: bool,
+    backend: DbBackend,
+) -> Statement {
+    match &query.parent {
+        Some(parent) => backend.build(&nested(query, parent, parents, args, count, backend)),
+        None => {
+            let mut select = page_of(query, args);
+            select.expr_as(Expr::val(0i64), Alias::new(PARENT));
+            let total = match count {
+                true => Expr::SubQuery(None, Box::new(counter(&query.select).into())),
+                false => Expr::val(0i64),
+            };
+            select.expr_as(total, Alias::new(TOTAL));
+            backend.build(&select)
+        }
+    }
 }
 
 /// The list's rows after the cursor, in order, at most `first + 1`, with the sort key (and the
@@ -191,7 +212,12 @@ fn nested(
             .expr_as(ps_col(TOTAL), Alias::new(TOTAL))
             .column((Alias::new(PAGE), Asterisk))
             .from(Alias::new(PS))
-            .join_lateral(JoinType::InnerJoin, page, Alias::new(PAGE), Expr::cust("TRUE"))
+            .join_lateral(
+                JoinType::InnerJoin,
+                page,
+                Alias::new(PAGE),
+                Expr::cust("TRUE"),
+            )
             .order_by(Alias::new(PARENT), Order::Asc)
             .order_by(Alias::new(SORT), Order::Asc)
             .take()

@@ -29,6 +29,7 @@ mod load;
 mod observability;
 mod organizations;
 mod over_http;
+mod pages;
 mod reads;
 mod refusals;
 mod replicas;

@@ -65,7 +65,8 @@ impl<R: Relation> Loader<ChildKey> for Paged<R> {
         for ((args, include_inactive, count), parents) in groups {
             let query = R::query(&self.ctx.scope, &parents, include_inactive);
             let db = &self.ctx.db;
-            let mut pages = repo::page::fetch::<R::Row, _>(db, query, &parents, args, count).await?;
+            let mut pages =
+                repo::page::fetch::<R::Row, _>(db, query, &parents, args, count).await?;
             for parent in parents {
                 let page = pages.remove(&parent).unwrap_or_else(|| Page::empty(args));
                 out.insert(

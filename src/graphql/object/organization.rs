@@ -56,7 +56,15 @@ impl Organization {
         after: Option<String>,
     ) -> Result<PartnerConnection> {
         let loader = &ctx.request().loaders.organization_partners;
-        let page = children(ctx, loader, self.0.id, (first, after), SortKind::Text, false).await?;
+        let page = children(
+            ctx,
+            loader,
+            self.0.id,
+            (first, after),
+            SortKind::Text,
+            false,
+        )
+        .await?;
         Ok(PartnerConnection::from_page(page, Partner))
     }
 
@@ -68,7 +76,15 @@ impl Organization {
         after: Option<String>,
     ) -> Result<SiteConnection> {
         let loader = &ctx.request().loaders.organization_sites;
-        let page = children(ctx, loader, self.0.id, (first, after), SortKind::Text, false).await?;
+        let page = children(
+            ctx,
+            loader,
+            self.0.id,
+            (first, after),
+            SortKind::Text,
+            false,
+        )
+        .await?;
         Ok(SiteConnection::from_page(page, Site))
     }
 
@@ -82,7 +98,15 @@ impl Organization {
     ) -> Result<CourseConnection> {
         let loader = &ctx.request().loaders.organization_courses;
         let inactive = include_inactive.unwrap_or(false);
-        let page = children(ctx, loader, self.0.id, (first, after), SortKind::Int, inactive).await?;
+        let page = children(
+            ctx,
+            loader,
+            self.0.id,
+            (first, after),
+            SortKind::Int,
+            inactive,
+        )
+        .await?;
         Ok(CourseConnection::from_page(page, Course::from_link))
     }
 

@@ -59,7 +59,15 @@ impl Site {
         after: Option<String>,
     ) -> Result<OrganizationConnection> {
         let loader = &ctx.request().loaders.site_organizations;
-        let page = children(ctx, loader, self.0.id, (first, after), SortKind::Text, false).await?;
+        let page = children(
+            ctx,
+            loader,
+            self.0.id,
+            (first, after),
+            SortKind::Text,
+            false,
+        )
+        .await?;
         Ok(OrganizationConnection::from_page(page, Organization))
     }
 
