@@ -12,6 +12,7 @@ mod auth_writes;
 mod backfill;
 mod binary;
 mod browser;
+mod caching;
 mod courses;
 mod errors;
 mod faults;
