@@ -149,6 +149,15 @@ pub struct Config {
     )]
     pub metrics_token: Option<Secret>,
 
+    /// `max-age` (seconds) of anonymous query answers: `Cache-Control: public, max-age=N`.
+    #[arg(
+        long,
+        env = "TENANCY_CACHE_MAX_AGE",
+        default_value_t = 0,
+        global = true
+    )]
+    pub cache_max_age: u32,
+
     #[command(flatten)]
     pub limits: Limits,
 }
@@ -387,6 +396,7 @@ impl Config {
             trusted_proxies: Vec::new(),
             metrics_listen: None,
             metrics_token: None,
+            cache_max_age: 0,
             limits: Limits::default(),
         }
     }

@@ -1,17 +1,24 @@
-//! Runs Relay-style pages, for one list or for many parents in one statement.
+//! Runs Relay-style keyset pages, for one list or for many parents in one statement.
 //!
-//! A page of children for many parents is one SQL statement: window functions number the rows of
-//! each parent (rows after the cursor first) and count them, and the outer query keeps `first + 1`
-//! rows per parent. The extra row tells whether there is a next page; when a parent has no row
-//! after the cursor, one row before it still comes back so that its `totalCount` is known.
+//! A page is an index seek to the cursor plus `first + 1` rows (the extra row tells whether there
+//! is a next page), so it costs the same over a thousand rows as over a million. Many parents'
+//! pages are still one statement (DESIGN section 7): the parents are a `VALUES` list, and each
+//! parent's page is a correlated subquery on it:
+//! * PostgreSQL: `JOIN LATERAL (<page of pg_ps.pg_pid> ORDER BY sort LIMIT first + 1)`;
+//! * SQLite (no LATERAL): the rows whose sort key is `IN (<first + 1 keys of pg_ps.pg_pid>)`,
+//!   which SQLite runs as a seek per key and per parent (tests/api/pages.rs reads the plan).
+//!
+//! `totalCount` is counted only when asked for, as a scalar subquery per parent (computed once,
+//! in a materialized CTE); a parent whose page after the cursor is empty gets its count from one
+//! more statement, since no row of that page carries it.
 
 use std::collections::HashMap;
 
 use sea_orm::sea_query::{
-    Alias, Asterisk, ColumnRef, Expr, ExprTrait, Func, Order, Query, SelectStatement,
-    WindowStatement,
+    Alias, Asterisk, ColumnRef, CommonTableExpression, Expr, ExprTrait, Func, JoinType, Order,
+    Query, SelectStatement, WithClause,
 };
-use sea_orm::{ConnectionTrait, FromQueryResult, QueryResult};
+use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult, QueryResult, Statement};
 
 use crate::domain::page::{Page, PageArgs, PageItem, SortKey, SortKind};
 use crate::error::AppResult;
@@ -32,109 +39,219 @@ const PARENT: &str = "pg_parent";
 const SORT: &str = "pg_sort";
 const SINCE: &str = "pg_since";
 const TOTAL: &str = "pg_total";
-const AFTER: &str = "pg_after";
-const RN: &str = "pg_rn";
+/// The parents, with their counts: a materialized CTE.
+const PS: &str = "pg_ps";
+const PID: &str = "pg_pid";
+/// The `VALUES` list of parents; both engines name its column `column1`.
+const VALUES: &str = "pg_v";
+const PAGE: &str = "pg";
 
-/// Runs one statement and returns the page of every parent that has rows.
+/// Runs one statement (two when a count is asked for past the end of some parent's list) and
+/// returns the page of every parent in `parents` that has rows.
 pub async fn fetch<M, C>(
     db: &C,
     query: PagedQuery,
+    parents: &[i64],
     args: &PageArgs,
+    count: bool,
 ) -> AppResult<HashMap<i64, Page<M>>>
 where
     M: FromQueryResult,
     C: ConnectionTrait,
 {
-    let PagedQuery {
-        mut select,
-        parent,
-        sort,
-        sort_kind,
-        since,
-    } = query;
-    let window = || match &parent {
-        Some(col) => WindowStatement::partition_by(col.clone()),
-        None => WindowStatement::new(),
+    let Some(parent) = query.parent.clone() else {
+        let page = top_level(db, query, args, count).await?;
+        return Ok(HashMap::from([(0, page)]));
     };
-    let after_flag = match &args.after {
-        Some(key) => Expr::case(Expr::col(sort.clone()).gt(key.value()), 1)
-            .finally(0)
-            .into(),
-        None => Expr::val(1),
-    };
-    let mut numbered = window();
-    numbered
-        .order_by_expr(after_flag.clone(), Order::Desc)
-        .order_by(sort.clone(), Order::Asc);
-    select
-        .expr_as(
-            parent
-                .clone()
-                .map(Expr::col)
-                .unwrap_or_else(|| Expr::val(0i64)),
-            Alias::new(PARENT),
-        )
-        .expr_as(Expr::col(sort.clone()), Alias::new(SORT))
-        .expr_as(after_flag, Alias::new(AFTER))
-        .expr_window_as(
-            Func::count(Expr::col(Asterisk)),
-            window(),
-            Alias::new(TOTAL),
-        )
-        .expr_window_as(Expr::cust("ROW_NUMBER()"), numbered, Alias::new(RN));
-    let has_since = since.is_some();
-    if let Some(since) = since {
-        select.expr_as(Expr::col(since), Alias::new(SINCE));
+    if parents.is_empty() {
+        return Ok(HashMap::new());
     }
-    let outer = Query::select()
-        .column(Asterisk)
-        .from_subquery(select, Alias::new("pg"))
-        .and_where(Expr::col(Alias::new(RN)).lte(args.first as i64 + 1))
-        .order_by(Alias::new(PARENT), Order::Asc)
-        .order_by(Alias::new(RN), Order::Asc)
-        .take();
-    let rows = db.query_all(&outer).await?;
-
-    let mut pages: HashMap<i64, Page<M>> = HashMap::new();
-    for row in rows {
-        let parent_id: i64 = row.try_get("", PARENT)?;
-        let total: i64 = row.try_get("", TOTAL)?;
-        let page = pages.entry(parent_id).or_insert_with(|| Page {
-            total: u64::try_from(total).unwrap_or(0),
-            ..Page::empty(args)
-        });
-        if !is_after(&row)? {
-            continue;
+    let backend = db.get_database_backend();
+    let rows = db
+        .query_all_raw(statement(&query, parents, args, count, backend))
+        .await?;
+    let mut pages = collect(rows, &query, args)?;
+    if count && args.after.is_some() {
+        let missing: Vec<i64> = parents
+            .iter()
+            .copied()
+            .filter(|p| !pages.contains_key(p))
+            .collect();
+        if !missing.is_empty() {
+            let counts = counts_of(&query.select, &parent, &missing);
+            for row in db.query_all(&counts).await? {
+                let id: i64 = row.try_get("", PARENT)?;
+                let total = Page {
+                    total: u64::try_from(row.try_get::<i64>("", TOTAL)?).unwrap_or(0),
+                    ..Page::empty(args)
+                };
+                pages.insert(id, total);
+            }
         }
-        if page.items.len() as u64 == args.first {
-            page.has_next = true;
-            continue;
-        }
-        let key = match sort_kind {
-            SortKind::Text => SortKey::Text(row.try_get("", SORT)?),
-            SortKind::Int => SortKey::Int(row.try_get("", SORT)?),
-        };
-        // Asked only where selected: a missing column is an error, and errors allocate.
-        let since = if has_since {
-            row.try_get::<Option<chrono::DateTime<chrono::Utc>>>("", SINCE)?
-        } else {
-            None
-        };
-        page.items.push(PageItem {
-            node: M::from_query_result(&row, "")?,
-            cursor: key.cursor(),
-            since,
-        });
     }
     Ok(pages)
 }
 
-fn is_after(row: &QueryResult) -> AppResult<bool> {
-    // SQLite answers an integer, PostgreSQL may answer int4 or int8 depending on the literal.
-    if let Ok(v) = row.try_get::<i64>("", AFTER) {
-        return Ok(v == 1);
+/// Runs a top-level list (no parent): one statement for the page and, if asked, its total.
+pub async fn top_level<M: FromQueryResult, C: ConnectionTrait>(
+    db: &C,
+    query: PagedQuery,
+    args: &PageArgs,
+    count: bool,
+) -> AppResult<Page<M>> {
+    let backend = db.get_database_backend();
+    let rows = db
+        .query_all_raw(statement(&query, &[], args, count, backend))
+        .await?;
+    let mut pages = collect(rows, &query, args)?;
+    if let Some(page) = pages.remove(&0) {
+        return Ok(page);
     }
-    Ok(row.try_get::<i32>("", AFTER)? == 1)
+    let mut page = Page::empty(args);
+    if count && args.after.is_some() {
+        let row = db.query_one(&counter(&query.select)).await?;
+        let total: i64 = row.map(|r| r.try_get_by_index(0)).transpose()?.unwrap_or(0);
+        page.total = u64::try_from(total).unwrap_or(0);
+    }
+    Ok(page)
+}
+
+/// The statement `fetch` runs for `parents` (ignored for a top-level list); public so that tests
+/// can read its plan.
+pub fn statement(
+    query: &PagedQuery,
+    parents: &[i64],
+    args: &PageArgs,
+    count: bool,
+    backend: DbBackend,
+) -> Statement {
+    match &query.parent {
+        Some(parent) => backend.build(&nested(query, parent, parents, args, count, backend)),
+        None => {
+            let mut select = page_of(query, args);
+            select.expr_as(Expr::val(0i64), Alias::new(PARENT));
+            let total = match count {
+                true => Expr::SubQuery(None, Box::new(counter(&query.select).into())),
+                false => Expr::val(0i64),
+            };
+            select.expr_as(total, Alias::new(TOTAL));
+            backend.build(&select)
+        }
+    }
+}
+
+/// The list's rows after the cursor, in order, at most `first + 1`, with the sort key (and the
+/// edge's `since`) under known names.
+fn page_of(query: &PagedQuery, args: &PageArgs) -> SelectStatement {
+    let mut select = query.select.clone();
+    select.expr_as(Expr::col(query.sort.clone()), Alias::new(SORT));
+    if let Some(since) = &query.since {
+        select.expr_as(Expr::col(since.clone()), Alias::new(SINCE));
+    }
+    after_cursor(&mut select, &query.sort, args);
+    select
+        .order_by(query.sort.clone(), Order::Asc)
+        .limit(args.first + 1);
+    select
+}
+
+fn after_cursor(select: &mut SelectStatement, sort: &ColumnRef, args: &PageArgs) {
+    if let Some(key) = &args.after {
+        select.and_where(Expr::col(sort.clone()).gt(key.value()));
+    }
+}
+
+/// `SELECT COUNT(*)` over the list's rows (all of them, not only those after the cursor).
+fn counter(select: &SelectStatement) -> SelectStatement {
+    let mut count = select.clone();
+    count
+        .clear_selects()
+        .clear_order_by()
+        .expr(Func::count(Expr::col(Asterisk)));
+    count
+}
+
+fn correlated() -> Expr {
+    Expr::col((Alias::new(PS), Alias::new(PID)))
+}
+
+/// Every parent's page in one statement (see the module comment).
+fn nested(
+    query: &PagedQuery,
+    parent: &ColumnRef,
+    parents: &[i64],
+    args: &PageArgs,
+    count: bool,
+    backend: DbBackend,
+) -> sea_orm::sea_query::WithQuery {
+    let values_col = Expr::col((Alias::new(VALUES), Alias::new("column1")));
+    let total = match count {
+        true => {
+            let mut c = counter(&query.select);
+            c.and_where(Expr::col(parent.clone()).eq(values_col.clone()));
+            Expr::SubQuery(None, Box::new(c.into()))
+        }
+        false => Expr::val(0i64),
+    };
+    let ps = Query::select()
+        .expr_as(values_col, Alias::new(PID))
+        .expr_as(total, Alias::new(TOTAL))
+        .from_values(parents.iter().copied(), Alias::new(VALUES))
+        .take();
+    let cte = CommonTableExpression::new()
+        .query(ps)
+        .table_name(Alias::new(PS))
+        .materialized(true)
+        .to_owned();
+    let mut page = page_of(query, args);
+    page.and_where(Expr::col(parent.clone()).eq(correlated()));
+    let ps_col = |c: &str| Expr::col((Alias::new(PS), Alias::new(c)));
+    let outer = if backend == DbBackend::Postgres {
+        Query::select()
+            .expr_as(ps_col(PID), Alias::new(PARENT))
+            .expr_as(ps_col(TOTAL), Alias::new(TOTAL))
+            .column((Alias::new(PAGE), Asterisk))
+            .from(Alias::new(PS))
+            .join_lateral(
+                JoinType::InnerJoin,
+                page,
+                Alias::new(PAGE),
+                Expr::cust("TRUE"),
+            )
+            .order_by(Alias::new(PARENT), Order::Asc)
+            .order_by(Alias::new(SORT), Order::Asc)
+            .take()
+    } else {
+        // The page's keys, as a list subquery: SQLite seeks each key (no LATERAL there).
+        let mut keys = page.clone();
+        keys.clear_selects().column(query.sort.clone());
+        let mut rows = query.select.clone();
+        rows.expr_as(Expr::col(query.sort.clone()), Alias::new(SORT));
+        if let Some(since) = &query.since {
+            rows.expr_as(Expr::col(since.clone()), Alias::new(SINCE));
+        }
+        rows.expr_as(ps_col(PID), Alias::new(PARENT))
+            .expr_as(ps_col(TOTAL), Alias::new(TOTAL))
+            .inner_join(Alias::new(PS), Expr::col(parent.clone()).eq(correlated()))
+            .and_where(Expr::col(query.sort.clone()).in_subquery(keys))
+            .order_by(Alias::new(PARENT), Order::Asc)
+            .order_by(Alias::new(SORT), Order::Asc);
+        rows
+    };
+    WithClause::new().cte(cte).to_owned().query(outer)
+}
+
+/// `SELECT parent, COUNT(*) ... GROUP BY parent` for the parents named.
+fn counts_of(select: &SelectStatement, parent: &ColumnRef, parents: &[i64]) -> SelectStatement {
+    let mut count = select.clone();
+    count
+        .clear_selects()
+        .clear_order_by()
+        .expr_as(Expr::col(parent.clone()), Alias::new(PARENT))
+        .expr_as(Func::count(Expr::col(Asterisk)), Alias::new(TOTAL))
+        .and_where(Expr::col(parent.clone()).is_in(parents.iter().copied()))
+        .group_by_col(parent.clone());
+    count
 }
 
 /// A membership table between parents and children (`partner_organization`, ...).
@@ -170,12 +287,49 @@ pub fn through<T: sea_orm::sea_query::IntoTableRef>(
     }
 }
 
-/// Runs a top-level list (no parent): one statement for the page and its total.
-pub async fn top_level<M: FromQueryResult, C: ConnectionTrait>(
-    db: &C,
-    query: PagedQuery,
+/// Groups rows (already in parent and sort order) into pages.
+fn collect<M: FromQueryResult>(
+    rows: Vec<QueryResult>,
+    query: &PagedQuery,
     args: &PageArgs,
-) -> AppResult<Page<M>> {
-    let mut pages = fetch::<M, _>(db, query, args).await?;
-    Ok(pages.remove(&0).unwrap_or_else(|| Page::empty(args)))
+) -> AppResult<HashMap<i64, Page<M>>> {
+    let mut pages: HashMap<i64, Page<M>> = HashMap::new();
+    for row in rows {
+        let parent_id: i64 = row.try_get("", PARENT)?;
+        let page = match pages.entry(parent_id) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(e) => e.insert(Page {
+                total: total_of(&row)?,
+                ..Page::empty(args)
+            }),
+        };
+        if page.items.len() as u64 == args.first {
+            page.has_next = true;
+            continue;
+        }
+        let key = match query.sort_kind {
+            SortKind::Text => SortKey::Text(row.try_get("", SORT)?),
+            SortKind::Int => SortKey::Int(row.try_get("", SORT)?),
+        };
+        // Asked only where selected: a missing column is an error, and errors allocate.
+        let since = match query.since {
+            Some(_) => row.try_get::<Option<chrono::DateTime<chrono::Utc>>>("", SINCE)?,
+            None => None,
+        };
+        page.items.push(PageItem {
+            node: M::from_query_result(&row, "")?,
+            cursor: key.cursor(),
+            since,
+        });
+    }
+    Ok(pages)
+}
+
+fn total_of(row: &QueryResult) -> AppResult<u64> {
+    // PostgreSQL answers COUNT(*) as int8 but a literal 0 as int4 or int8.
+    let total = match row.try_get::<i64>("", TOTAL) {
+        Ok(v) => v,
+        Err(_) => i64::from(row.try_get::<i32>("", TOTAL)?),
+    };
+    Ok(u64::try_from(total).unwrap_or(0))
 }

@@ -21,6 +21,8 @@ pub struct ChildKey {
     pub parent: i64,
     pub args: PageArgs,
     pub include_inactive: bool,
+    /// Whether `totalCount` is selected (counting is what a large list costs).
+    pub count: bool,
 }
 
 /// A paginated relation: which rows, for which parents.
@@ -52,17 +54,19 @@ impl<R: Relation> Loader<ChildKey> for Paged<R> {
     async fn load(&self, keys: &[ChildKey]) -> Result<HashMap<ChildKey, Self::Value>, AppError> {
         self.ctx.observe(R::NAME, keys.len());
         // Siblings share their arguments, so this is one group (one statement) in practice.
-        let mut groups: HashMap<(&PageArgs, bool), Vec<i64>> = HashMap::new();
+        let mut groups: HashMap<(&PageArgs, bool, bool), Vec<i64>> = HashMap::new();
         for key in keys {
             groups
-                .entry((&key.args, key.include_inactive))
+                .entry((&key.args, key.include_inactive, key.count))
                 .or_default()
                 .push(key.parent);
         }
         let mut out = HashMap::with_capacity(keys.len());
-        for ((args, include_inactive), parents) in groups {
+        for ((args, include_inactive, count), parents) in groups {
             let query = R::query(&self.ctx.scope, &parents, include_inactive);
-            let mut pages = repo::page::fetch::<R::Row, _>(&self.ctx.db, query, args).await?;
+            let db = &self.ctx.db;
+            let mut pages =
+                repo::page::fetch::<R::Row, _>(db, query, &parents, args, count).await?;
             for parent in parents {
                 let page = pages.remove(&parent).unwrap_or_else(|| Page::empty(args));
                 out.insert(
@@ -70,6 +74,7 @@ impl<R: Relation> Loader<ChildKey> for Paged<R> {
                         parent,
                         args: args.clone(),
                         include_inactive,
+                        count,
                     },
                     page,
                 );

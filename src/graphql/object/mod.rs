@@ -15,6 +15,7 @@ pub use organization::Organization;
 pub use partner::Partner;
 pub use site::Site;
 
+use async_graphql::Context;
 use async_graphql::dataloader::DataLoader;
 
 use super::loader::{ChildKey, Paged};
@@ -23,6 +24,7 @@ use crate::error::AppResult;
 
 /// Loads one page of a parent's children through a paged relation loader.
 async fn children<R: super::loader::paged::Relation>(
+    ctx: &Context<'_>,
     loader: &DataLoader<Paged<R>>,
     parent: i64,
     (first, after): (Option<i32>, Option<String>),
@@ -34,6 +36,7 @@ async fn children<R: super::loader::paged::Relation>(
         parent,
         args: args.clone(),
         include_inactive,
+        count: ctx.look_ahead().field("totalCount").exists(),
     };
     Ok(loader
         .load_one(key)
@@ -43,10 +46,11 @@ async fn children<R: super::loader::paged::Relation>(
 
 /// Loads one page of a record's history (oldest first) through a history loader.
 async fn history<R: super::loader::paged::Relation<Row = entity::change_log::Model>>(
+    ctx: &Context<'_>,
     loader: &DataLoader<Paged<R>>,
     parent: i64,
     page: (Option<i32>, Option<String>),
 ) -> AppResult<super::connection::ChangeConnection> {
-    let page = children(loader, parent, page, SortKind::Int, false).await?;
+    let page = children(ctx, loader, parent, page, SortKind::Int, false).await?;
     Ok(super::connection::ChangeConnection::from_page(page, Change))
 }

@@ -67,7 +67,15 @@ impl Organization {
         after: Option<String>,
     ) -> Result<PartnerConnection> {
         let loader = &ctx.request().loaders.organization_partners;
-        let page = children(loader, self.0.id, (first, after), SortKind::Text, false).await?;
+        let page = children(
+            ctx,
+            loader,
+            self.0.id,
+            (first, after),
+            SortKind::Text,
+            false,
+        )
+        .await?;
         Ok(PartnerConnection::from_page(page, Partner))
     }
 
@@ -82,7 +90,15 @@ impl Organization {
         after: Option<String>,
     ) -> Result<SiteConnection> {
         let loader = &ctx.request().loaders.organization_sites;
-        let page = children(loader, self.0.id, (first, after), SortKind::Text, false).await?;
+        let page = children(
+            ctx,
+            loader,
+            self.0.id,
+            (first, after),
+            SortKind::Text,
+            false,
+        )
+        .await?;
         Ok(SiteConnection::from_page(page, Site))
     }
 
@@ -100,7 +116,15 @@ impl Organization {
     ) -> Result<CourseConnection> {
         let loader = &ctx.request().loaders.organization_courses;
         let inactive = include_inactive.unwrap_or(false);
-        let page = children(loader, self.0.id, (first, after), SortKind::Int, inactive).await?;
+        let page = children(
+            ctx,
+            loader,
+            self.0.id,
+            (first, after),
+            SortKind::Int,
+            inactive,
+        )
+        .await?;
         Ok(CourseConnection::from_page(page, Course::from_link))
     }
 
@@ -115,6 +139,6 @@ impl Organization {
         after: Option<String>,
     ) -> Result<ChangeConnection> {
         let loader = &ctx.request().loaders.organization_history;
-        Ok(super::history(loader, self.0.id, (first, after)).await?)
+        Ok(super::history(ctx, loader, self.0.id, (first, after)).await?)
     }
 }

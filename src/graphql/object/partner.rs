@@ -70,7 +70,15 @@ impl Partner {
         after: Option<String>,
     ) -> Result<SiteConnection> {
         let loader = &ctx.request().loaders.partner_sites;
-        let page = children(loader, self.0.id, (first, after), SortKind::Text, false).await?;
+        let page = children(
+            ctx,
+            loader,
+            self.0.id,
+            (first, after),
+            SortKind::Text,
+            false,
+        )
+        .await?;
         Ok(SiteConnection::from_page(page, Site))
     }
 
@@ -88,7 +96,15 @@ impl Partner {
     ) -> Result<OrganizationConnection> {
         let loader = &ctx.request().loaders.partner_organizations;
         let inactive = include_inactive.unwrap_or(false);
-        let page = children(loader, self.0.id, (first, after), SortKind::Text, inactive).await?;
+        let page = children(
+            ctx,
+            loader,
+            self.0.id,
+            (first, after),
+            SortKind::Text,
+            inactive,
+        )
+        .await?;
         Ok(OrganizationConnection::from_page(page, Organization))
     }
 
@@ -103,6 +119,6 @@ impl Partner {
         after: Option<String>,
     ) -> Result<ChangeConnection> {
         let loader = &ctx.request().loaders.partner_history;
-        Ok(super::history(loader, self.0.id, (first, after)).await?)
+        Ok(super::history(ctx, loader, self.0.id, (first, after)).await?)
     }
 }

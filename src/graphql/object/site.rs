@@ -69,7 +69,15 @@ impl Site {
         after: Option<String>,
     ) -> Result<OrganizationConnection> {
         let loader = &ctx.request().loaders.site_organizations;
-        let page = children(loader, self.0.id, (first, after), SortKind::Text, false).await?;
+        let page = children(
+            ctx,
+            loader,
+            self.0.id,
+            (first, after),
+            SortKind::Text,
+            false,
+        )
+        .await?;
         Ok(OrganizationConnection::from_page(page, Organization))
     }
 
@@ -84,6 +92,6 @@ impl Site {
         after: Option<String>,
     ) -> Result<ChangeConnection> {
         let loader = &ctx.request().loaders.site_history;
-        Ok(super::history(loader, self.0.id, (first, after)).await?)
+        Ok(super::history(ctx, loader, self.0.id, (first, after)).await?)
     }
 }

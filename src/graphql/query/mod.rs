@@ -27,13 +27,15 @@ use crate::domain::{self as dom, tenant};
 use crate::error::AppResult;
 use crate::repo::page::PagedQuery;
 
-/// Runs a top-level list: one statement for the page and its total.
+/// Runs a top-level list: one statement for the page and, only where `totalCount` is selected,
+/// its total.
 async fn top_level<M: FromQueryResult>(
     ctx: &Context<'_>,
     query: PagedQuery,
     args: &PageArgs,
 ) -> AppResult<Page<M>> {
-    crate::repo::page::top_level(ctx.db(), query, args).await
+    let count = ctx.look_ahead().field("totalCount").exists();
+    crate::repo::page::top_level(ctx.db(), query, args, count).await
 }
 
 /// The site named by the request's `Host` header (`domain::tenant`).

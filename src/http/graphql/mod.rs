@@ -5,6 +5,7 @@
 //! `media` negotiates types, `parse` reads requests, `run` executes one operation in its
 //! per-request context and `reply` turns answers into status codes and bodies.
 
+mod caching;
 mod live;
 
 pub use live::LiveClients;
@@ -79,7 +80,13 @@ pub async fn post(State(state): State<AppState>, req: Request) -> Response {
         }
         Parsed::Single(req) => {
             let prepared = run::prepare(&state, *req);
-            reply::single(media, run(&state, headers, prepared).await, max_bytes)
+            let max_age = state.config.cache_max_age;
+            reply::single(
+                media,
+                run(&state, headers, prepared).await,
+                max_bytes,
+                max_age,
+            )
         }
         Parsed::Batch(requests) => {
             // One after another: a batch takes no more of the database pool than one request.
@@ -137,5 +144,10 @@ pub async fn get(State(state): State<AppState>, req: Request) -> Response {
         return reply::mutation_over_get(media);
     }
     let max_bytes = state.config.limits.response_bytes;
-    reply::single(media, run(&state, req.headers(), prepared).await, max_bytes)
+    let max_age = state.config.cache_max_age;
+    let answer = run(&state, req.headers(), prepared).await;
+    caching::not_modified(
+        req.headers(),
+        reply::single(media, answer, max_bytes, max_age),
+    )
 }

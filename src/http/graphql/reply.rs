@@ -5,23 +5,33 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
+use super::caching::{self, Cacheability};
 use super::media::MediaType;
 use super::run::{Answer, Kind};
 use crate::error::AppError;
 
 /// The response to one operation; an answer over `max_bytes` is replaced by RESPONSE_TOO_LARGE.
-pub fn single(media: MediaType, answer: Answer, max_bytes: usize) -> Response {
+/// `max_age` is what a public answer's `Cache-Control` allows (`caching`).
+pub fn single(media: MediaType, answer: Answer, max_bytes: usize, max_age: u32) -> Response {
     let status = status(media, &answer);
+    let cache = answer.cache;
     // The common case is written straight to bytes: going through a `Value` tree first cost
     // a second serialization of every response (a seventh of a large list's CPU).
     if answer.kind == Kind::Executed {
-        return match capped_json(&answer.response, max_bytes) {
-            Some(bytes) => respond_bytes(status, media, bytes),
-            None => respond(StatusCode::OK, media, too_large(max_bytes)),
+        let Some(bytes) = capped_json(&answer.response, max_bytes) else {
+            let mut response = respond(StatusCode::OK, media, too_large(max_bytes));
+            caching::mark(&mut response, Cacheability::NoStore, max_age, None);
+            return response;
         };
+        let tag = (cache != Cacheability::NoStore).then(|| caching::etag(&bytes));
+        let mut response = respond_bytes(status, media, bytes);
+        caching::mark(&mut response, cache, max_age, tag);
+        return response;
     }
     let challenge = refused_with(&answer, "UNAUTHENTICATED");
-    challenged(respond(status, media, body(answer)), challenge)
+    let mut response = challenged(respond(status, media, body(answer)), challenge);
+    caching::mark(&mut response, Cacheability::NoStore, max_age, None);
+    response
 }
 
 /// One operation of a batch, written out as soon as it ends, so that its execution slot and
@@ -59,7 +69,10 @@ pub fn batch(media: MediaType, parts: Vec<Part>) -> Response {
         bytes.extend_from_slice(&part.body);
     }
     bytes.push(b']');
-    challenged(respond_bytes(StatusCode::OK, media, bytes), challenge)
+    let mut response = challenged(respond_bytes(StatusCode::OK, media, bytes), challenge);
+    // A batch may mix callers' views and mutations; it is never kept.
+    caching::mark(&mut response, Cacheability::NoStore, 0, None);
+    response
 }
 
 /// The answer as JSON, or `None` once it passes `max_bytes` (writing stops there).

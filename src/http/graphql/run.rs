@@ -8,6 +8,7 @@ use async_graphql::{ServerError, ServerResult};
 use axum::http::{HeaderMap, header};
 use tokio::sync::OwnedSemaphorePermit;
 
+use super::caching::Cacheability;
 use crate::auth;
 use crate::domain::scope::AuthSource;
 use crate::error::AppError;
@@ -36,6 +37,8 @@ pub struct Answer {
     /// The query's execution slot, held until the answer is serialized: the answer's value tree
     /// is what a slot bounds.
     pub _slot: Option<OwnedSemaphorePermit>,
+    /// How HTTP caches may keep the answer.
+    pub cache: Cacheability,
 }
 
 impl Answer {
@@ -44,6 +47,7 @@ impl Answer {
             response: async_graphql::Response::from_errors(refine::refused(errors)),
             kind: Kind::Refused,
             _slot: None,
+            cache: Cacheability::NoStore,
         }
     }
 }
@@ -170,6 +174,11 @@ async fn execute(state: &AppState, headers: &HeaderMap, prepared: Prepared) -> A
         Err(err) => return Answer::refused(vec![err]),
     };
     let operation_name = req.operation_name.clone();
+    let cache = match operation {
+        Some(OperationType::Query) if scope.authenticated_by.is_some() => Cacheability::Private,
+        Some(OperationType::Query) => Cacheability::Public,
+        _ => Cacheability::NoStore,
+    };
     let host = headers
         .get(header::HOST)
         .and_then(|v| v.to_str().ok())
@@ -210,10 +219,16 @@ async fn execute(state: &AppState, headers: &HeaderMap, prepared: Prepared) -> A
                 response.errors = refine::refused(errors);
                 Kind::Refused
             };
+            let cache = if kind == Kind::Executed {
+                cache
+            } else {
+                Cacheability::NoStore
+            };
             Answer {
                 response,
                 kind,
                 _slot: slot,
+                cache,
             }
         }
         Err(_) => {
@@ -228,6 +243,7 @@ async fn execute(state: &AppState, headers: &HeaderMap, prepared: Prepared) -> A
                 response: async_graphql::Response::from_errors(vec![err.into_server_error()]),
                 kind: Kind::TimedOut,
                 _slot: None,
+                cache: Cacheability::NoStore,
             }
         }
     }

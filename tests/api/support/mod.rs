@@ -3,7 +3,7 @@
 mod auth;
 mod cluster;
 mod data;
-mod raw;
+pub mod raw;
 mod tokens;
 
 pub use auth::*;
