@@ -246,6 +246,7 @@ fn operator<'a>(
         db,
         scope,
         autocreate: config.organizations_autocreate,
+        retries: None,
     }
 }
 

@@ -20,6 +20,8 @@ pub struct Metrics {
     pub graphql_duration: HistogramVec,
     /// Keys per dataloader batch, by loader (the type name of the loader or relation).
     pub loader_batch_size: HistogramVec,
+    /// Write transactions run again after a serialization failure or deadlock, by reason.
+    pub write_retries: IntCounterVec,
     pool_connections: IntGaugeVec,
     pool_max: IntGauge,
 }
@@ -80,6 +82,14 @@ impl Metrics {
             &["loader"],
         )
         .unwrap_or_else(|_| unreachable!("static metric definition"));
+        let write_retries = IntCounterVec::new(
+            Opts::new(
+                "tenancy_write_retries_total",
+                "Write transactions retried, by reason (serialization_failure or deadlock)",
+            ),
+            &["reason"],
+        )
+        .unwrap_or_else(|_| unreachable!("static metric definition"));
         let pool_connections = IntGaugeVec::new(
             Opts::new(
                 "tenancy_db_pool_connections",
@@ -93,13 +103,14 @@ impl Metrics {
             "The most database connections the pool may open",
         )
         .unwrap_or_else(|_| unreachable!("static metric definition"));
-        let collectors: [Box<dyn Collector>; 8] = [
+        let collectors: [Box<dyn Collector>; 9] = [
             Box::new(http_requests.clone()),
             Box::new(sql_statements.clone()),
             Box::new(sql_errors.clone()),
             Box::new(graphql_requests.clone()),
             Box::new(graphql_duration.clone()),
             Box::new(loader_batch_size.clone()),
+            Box::new(write_retries.clone()),
             Box::new(pool_connections.clone()),
             Box::new(pool_max.clone()),
         ];
@@ -115,6 +126,7 @@ impl Metrics {
             graphql_requests,
             graphql_duration,
             loader_batch_size,
+            write_retries,
             pool_connections,
             pool_max,
         }

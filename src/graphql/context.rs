@@ -14,6 +14,8 @@ pub struct RequestCtx {
     /// The `Host` header, for `currentSite` and the default partner filter.
     pub host: Option<String>,
     pub loaders: Loaders,
+    /// `tenancy_write_retries_total`, for the mutations' `Actor`.
+    pub write_retries: prometheus::IntCounterVec,
 }
 
 pub trait ContextExt {

@@ -34,6 +34,7 @@ mod refusals;
 mod replicas;
 mod rest;
 mod rest_differential;
+mod retries;
 mod schema;
 mod statements;
 mod tenancy;

@@ -185,6 +185,7 @@ async fn execute(state: &AppState, headers: &HeaderMap, prepared: Prepared) -> A
         scope,
         host,
         loaders,
+        write_retries: state.metrics.write_retries.clone(),
     });
     let work = async {
         let slot = match operation {

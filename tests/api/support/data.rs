@@ -13,6 +13,7 @@ impl TestApp {
             db: &self.db,
             scope: &scope,
             autocreate: true,
+            retries: None,
         };
         tenancy_gateway::service::seed::demo(actor)
             .await
