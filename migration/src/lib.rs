@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261123_000001_tenancy_graph;
 mod m20261129_000001_change_log;
 mod m20261129_000002_identity_keys;
+mod m20261130_000001_course_link_order;
 
 pub struct Migrator;
 
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_tenancy_graph::Migration),
             Box::new(m20261129_000001_change_log::Migration),
             Box::new(m20261129_000002_identity_keys::Migration),
+            Box::new(m20261130_000001_course_link_order::Migration),
         ]
     }
 }
@@ -35,7 +37,8 @@ mod tests {
             [
                 "m20261123_000001_tenancy_graph",
                 "m20261129_000001_change_log",
-                "m20261129_000002_identity_keys"
+                "m20261129_000002_identity_keys",
+                "m20261130_000001_course_link_order"
             ]
         );
     }

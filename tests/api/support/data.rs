@@ -74,6 +74,9 @@ impl TestApp {
                     .exec_without_returning(&self.db)
                     .await
                     .expect("links");
+                tenancy_gateway::repo::course::write::stamp_positions(&self.db)
+                    .await
+                    .expect("link positions");
             }
         }
     }
