@@ -24,6 +24,7 @@ mod import;
 mod layers;
 mod leaks;
 mod limits;
+mod link_order;
 mod live;
 mod load;
 mod observability;
