@@ -13,6 +13,9 @@ source scripts/mariadb.sh
 pg_start
 trap 'pg_stop; mariadb_stop' EXIT
 export TENANCY_TEST_POSTGRES_URL="$PG_URL"
+# A streaming replica of it, for the read-replica tests (tests/api/read_replicas.rs).
+pg_replica_start
+export TENANCY_TEST_POSTGRES_REPLICA_URL="$PG_REPLICA_URL"
 # MariaDB as Open edX runs MySQL: a source for the import tests (tests/api/import.rs).
 if command -v mariadb-install-db >/dev/null; then
     mariadb_start

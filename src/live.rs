@@ -33,11 +33,15 @@ impl ChangeFeed {
         } else {
             Duration::from_millis(200)
         };
-        let (wake, woken) = tokio::sync::mpsc::channel::<()>(1);
-        let mut tasks = vec![tokio::spawn(poll(db, last.clone(), every, woken))];
-        if postgres {
+        let mut tasks = Vec::new();
+        let woken = if postgres {
+            let (wake, woken) = tokio::sync::mpsc::channel::<()>(1);
             tasks.push(tokio::spawn(listen(url.to_owned(), wake)));
-        }
+            Some(woken)
+        } else {
+            None
+        };
+        tasks.push(tokio::spawn(poll(db, last.clone(), every, woken)));
         Ok(ChangeFeed { last, tasks })
     }
 
@@ -68,12 +72,13 @@ impl Drop for ChangeFeed {
     }
 }
 
-/// Reads the log's last id every `every`, or at once when woken by a notification.
+/// Reads the log's last id every `every`, or at once when woken by a notification. Without a
+/// notifier (SQLite) only the timer wakes it: a closed channel would answer at once, forever.
 async fn poll(
     db: DatabaseConnection,
     last: watch::Sender<i64>,
     every: Duration,
-    mut woken: tokio::sync::mpsc::Receiver<()>,
+    mut woken: Option<tokio::sync::mpsc::Receiver<()>>,
 ) {
     loop {
         match repo::change::last_id(&db).await {
@@ -88,9 +93,14 @@ async fn poll(
             }
             Err(err) => tracing::debug!(error = ?err, "change feed: cannot read the log"),
         }
-        tokio::select! {
-            _ = tokio::time::sleep(every) => {}
-            _ = woken.recv() => {}
+        match &mut woken {
+            Some(woken) => {
+                tokio::select! {
+                    _ = tokio::time::sleep(every) => {}
+                    _ = woken.recv() => {}
+                }
+            }
+            None => tokio::time::sleep(every).await,
         }
     }
 }
@@ -113,5 +123,28 @@ async fn listen(url: String, wake: tokio::sync::mpsc::Sender<()>) {
             tracing::warn!(error = %err, "change feed: LISTEN failed; polling until it is back");
         }
         tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An idle SQLite feed reads the log once per period: in a second of 200 ms periods, a
+    /// handful of statements, never a busy loop. (A slower machine can only read it less often,
+    /// so the bound cannot flake.)
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_idle_sqlite_feed_polls_once_per_period() -> anyhow::Result<()> {
+        let metrics = crate::metrics::Metrics::new();
+        let db = crate::db::connect("sqlite::memory:", &metrics).await?;
+        crate::db::migrate(&db).await?;
+        let before = metrics.sql_statements.get();
+        let (last, _) = watch::channel(0);
+        let task = tokio::spawn(poll(db, last, Duration::from_millis(200), None));
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        task.abort();
+        let polls = metrics.sql_statements.get() - before;
+        assert!((1..=8).contains(&polls), "{polls} statements in one second");
+        Ok(())
     }
 }

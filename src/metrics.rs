@@ -13,6 +13,10 @@ pub struct Metrics {
     pub http_requests: IntCounterVec,
     pub sql_statements: IntCounter,
     pub sql_errors: IntCounter,
+    /// Statements by connection pool (`primary`, `replica0`, ...).
+    pub pool_statements: IntCounterVec,
+    /// Each read replica's replay lag in seconds (-1 while it does not answer).
+    pub replica_lag: prometheus::GaugeVec,
     /// GraphQL operations by type (`query`, `mutation`, `unknown` when unparsable) and outcome
     /// (`ok`, `error`: ran with errors, `rejected`: never ran, `timeout`).
     pub graphql_requests: IntCounterVec,
@@ -57,6 +61,22 @@ impl Metrics {
         .unwrap_or_else(|_| unreachable!("static metric definition"));
         let sql_errors = IntCounter::new("tenancy_sql_errors_total", "SQL statements that failed")
             .unwrap_or_else(|_| unreachable!("static metric definition"));
+        let pool_statements = IntCounterVec::new(
+            Opts::new(
+                "tenancy_db_pool_statements_total",
+                "SQL statements executed, by connection pool (primary, replica0, ...)",
+            ),
+            &["pool"],
+        )
+        .unwrap_or_else(|_| unreachable!("static metric definition"));
+        let replica_lag = prometheus::GaugeVec::new(
+            Opts::new(
+                "tenancy_replica_lag_seconds",
+                "Replay lag of each read replica as last measured (-1: it does not answer)",
+            ),
+            &["pool"],
+        )
+        .unwrap_or_else(|_| unreachable!("static metric definition"));
         let graphql_requests = IntCounterVec::new(
             Opts::new(
                 "tenancy_graphql_requests_total",
@@ -103,10 +123,12 @@ impl Metrics {
             "The most database connections the pool may open",
         )
         .unwrap_or_else(|_| unreachable!("static metric definition"));
-        let collectors: [Box<dyn Collector>; 9] = [
+        let collectors: [Box<dyn Collector>; 11] = [
             Box::new(http_requests.clone()),
             Box::new(sql_statements.clone()),
             Box::new(sql_errors.clone()),
+            Box::new(pool_statements.clone()),
+            Box::new(replica_lag.clone()),
             Box::new(graphql_requests.clone()),
             Box::new(graphql_duration.clone()),
             Box::new(loader_batch_size.clone()),
@@ -123,6 +145,8 @@ impl Metrics {
             http_requests,
             sql_statements,
             sql_errors,
+            pool_statements,
+            replica_lag,
             graphql_requests,
             graphql_duration,
             loader_batch_size,

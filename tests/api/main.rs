@@ -30,6 +30,7 @@ mod load;
 mod observability;
 mod organizations;
 mod over_http;
+mod read_replicas;
 mod reads;
 mod refusals;
 mod replicas;
