@@ -75,6 +75,11 @@ impl Replicas {
             );
             let name = format!("replica{i}");
             let db = crate::db::connect_pool(url, metrics, &name).await?;
+            // Not measured yet: reported as not answering until the first measurement.
+            metrics
+                .replica_lag
+                .with_label_values(&[name.as_str()])
+                .set(-1.0);
             replicas.push(Replica {
                 name,
                 db,
