@@ -128,6 +128,7 @@ async fn measure(engine: &str, url: &str) -> anyhow::Result<()> {
         db: &db,
         scope: &scope,
         autocreate: true,
+        retries: None,
     };
 
     let input = keys();

@@ -42,7 +42,27 @@ pg_start() {
     echo "PostgreSQL running at $PG_URL (data in $PG_DIR)" >&2
 }
 
+# A streaming replica of the cluster pg_start made (pg_basebackup -R over the loopback; initdb
+# --auth=trust already lets 127.0.0.1 connect for replication, and wal_level defaults to
+# replica), on a free port of its own. Exports PG_REPLICA_URL (database "postgres").
+pg_replica_start() {
+    local basebackup
+    basebackup=$(pg_bin pg_basebackup) || return 1
+    PG_REPLICA_PORT=$(free_port)
+    pg_as_owner "$basebackup" -h 127.0.0.1 -p "$PG_PORT" -U postgres -D "$PG_DIR/replica" -R -X stream \
+        >"$PG_DIR/basebackup.log" 2>&1 || { cat "$PG_DIR/basebackup.log" >&2; return 1; }
+    pg_as_owner "$PG_CTL" -D "$PG_DIR/replica" -l "$PG_DIR/replica.log" -w -t 60 \
+        -o "-p $PG_REPLICA_PORT -k $PG_DIR -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=400" \
+        start >/dev/null || { cat "$PG_DIR/replica.log" >&2; return 1; }
+    export PG_REPLICA_PORT
+    export PG_REPLICA_URL="postgres://postgres@127.0.0.1:$PG_REPLICA_PORT/postgres"
+    echo "PostgreSQL streaming replica at $PG_REPLICA_URL" >&2
+}
+
 pg_stop() {
+    if [ -n "${PG_DIR:-}" ] && [ -d "$PG_DIR/replica" ]; then
+        pg_as_owner "$PG_CTL" -D "$PG_DIR/replica" -m immediate -w stop >/dev/null 2>&1 || true
+    fi
     if [ -n "${PG_DIR:-}" ] && [ -d "$PG_DIR/data" ]; then
         pg_as_owner "$PG_CTL" -D "$PG_DIR/data" -m immediate -w stop >/dev/null 2>&1 || true
         rm -rf "$PG_DIR"

@@ -38,6 +38,12 @@ source scripts/mariadb.sh
 trap 'pg_stop; mariadb_stop' EXIT
 if pg_start; then
     export TENANCY_TEST_POSTGRES_URL="$PG_URL"
+    # A streaming replica of it, for the read-replica tests (tests/api/read_replicas.rs).
+    if pg_replica_start; then
+        export TENANCY_TEST_POSTGRES_REPLICA_URL="$PG_REPLICA_URL"
+    elif [ -n "${CI:-}" ]; then
+        exit 1
+    fi
 elif [ -n "${CI:-}" ]; then
     exit 1
 else

@@ -302,6 +302,7 @@ fn operator<'a>(
         db,
         scope,
         autocreate: config.organizations_autocreate,
+        retries: None,
     }
 }
 

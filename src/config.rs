@@ -37,6 +37,21 @@ pub struct Config {
     #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true, hide_env_values = true)]
     pub database_url: String,
 
+    /// PostgreSQL streaming replicas that queries may read from (comma-separated URLs).
+    /// Mutations and subscriptions use `DATABASE_URL`.
+    #[arg(
+        long,
+        env = "TENANCY_DATABASE_REPLICA_URLS",
+        value_delimiter = ',',
+        global = true,
+        hide_env_values = true
+    )]
+    pub database_replica_urls: Vec<String>,
+
+    /// A replica whose replay is further behind the primary than this is not read from.
+    #[arg(long, env = "TENANCY_REPLICA_MAX_LAG", default_value = "1s", value_parser = parse_leeway, global = true)]
+    pub replica_max_lag: Duration,
+
     /// Auto-create mode (true): ensuring or linking an unknown organization creates it.
     /// Validate mode (false): it fails with ORGANIZATION_NOT_FOUND and writes nothing.
     #[arg(
@@ -382,6 +397,8 @@ impl Config {
         Config {
             migrate: true,
             database_url: database_url.into(),
+            database_replica_urls: Vec::new(),
+            replica_max_lag: Duration::from_secs(1),
             organizations_autocreate: true,
             jwt_secret: None,
             jwt_issuer: None,

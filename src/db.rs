@@ -12,10 +12,20 @@ use crate::metrics::{Metrics, PoolUsage};
 /// Rows sqlx's SQLite worker thread may hand over before the reading task takes them.
 const ROW_BUFFER: usize = 2048;
 
-/// Connects, configures the engine and counts every statement in `metrics`. Errors name the
-/// database (without its password) and say what to check.
+/// Connects, configures the engine and counts every statement in `metrics` (as the primary's).
+/// Errors name the database (without its password) and say what to check.
 pub async fn connect(url: &str, metrics: &Metrics) -> anyhow::Result<DatabaseConnection> {
-    connect_with(url, metrics, false).await
+    connect_with(url, metrics, false, "primary").await
+}
+
+/// Connects like `connect`; statements are counted in the total and under `pool` (`primary`,
+/// `replica0`, ...).
+pub async fn connect_pool(
+    url: &str,
+    metrics: &Metrics,
+    pool: &str,
+) -> anyhow::Result<DatabaseConnection> {
+    connect_with(url, metrics, false, pool).await
 }
 
 /// Connects for reading only (dry runs): a SQLite file must exist and is opened read-only, and
@@ -42,7 +52,7 @@ pub async fn connect_existing(
             open::SETTING
         );
     }
-    let db = connect_with(url, metrics, read_only).await?;
+    let db = connect_with(url, metrics, read_only, "primary").await?;
     open::require_migrated(&db, url).await?;
     Ok(db)
 }
@@ -51,6 +61,7 @@ async fn connect_with(
     url: &str,
     metrics: &Metrics,
     read_only: bool,
+    pool: &str,
 ) -> anyhow::Result<DatabaseConnection> {
     let mut opts = ConnectOptions::new(url.to_owned());
     opts.sqlx_logging(false)
@@ -72,12 +83,23 @@ async fn connect_with(
                     .foreign_keys(true)
                     .row_buffer_size(ROW_BUFFER)
             });
-    } else {
+    } else if pool == "primary" {
         opts.max_connections(16).min_connections(1);
+    } else {
+        // A replica that is down at start must not stop the service: it is connected to when
+        // first probed, and probed again until it answers.
+        opts.max_connections(16)
+            .min_connections(0)
+            .connect_lazy(true)
+            .acquire_timeout(Duration::from_secs(1))
+            .connect_timeout(Duration::from_secs(1));
     }
     // A PostgreSQL pool reports a refused connection as "pool timed out" after its whole
-    // acquire timeout: one direct attempt first gives the server's answer at once.
-    if let Some(err) = open::direct_attempt(url).await {
+    // acquire timeout: one direct attempt first gives the server's answer at once. (Not for a
+    // replica, which may be down at start.)
+    if pool == "primary"
+        && let Some(err) = open::direct_attempt(url).await
+    {
         return Err(open::connect_error(url, &err));
     }
     let mut db = Database::connect(opts)
@@ -85,8 +107,10 @@ async fn connect_with(
         .map_err(|err| open::connect_error(url, &err))?;
     let statements = metrics.sql_statements.clone();
     let errors = metrics.sql_errors.clone();
+    let by_pool = metrics.pool_statements.with_label_values(&[pool]);
     db.set_metric_callback(move |info| {
         statements.inc();
+        by_pool.inc();
         if info.failed {
             errors.inc();
         }
@@ -204,4 +228,40 @@ pub async fn begin_write(
         ..Default::default()
     })
     .await
+}
+
+/// Where a PostgreSQL primary's WAL ends now: the LSN a replica must have replayed to show
+/// everything committed so far (the consistency token of a mutation). The insert position, not
+/// the write position: with `synchronous_commit = off` a commit record may not be written yet.
+pub async fn primary_lsn(db: &DatabaseConnection) -> Option<u64> {
+    let row = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT pg_current_wal_insert_lsn()::text",
+        ))
+        .await
+        .ok()??;
+    parse_lsn(&row.try_get_by_index::<String>(0).ok()?)
+}
+
+/// A streaming replica's replay position and the commit time of the last transaction it
+/// replayed (seconds before now); `None` when it does not answer or is no replica.
+pub async fn replica_position(db: &DatabaseConnection) -> Option<(u64, Option<f64>)> {
+    let probe = db.query_one_raw(sea_orm::Statement::from_string(
+        DbBackend::Postgres,
+        "SELECT pg_last_wal_replay_lsn()::text, \
+         EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp())::float8",
+    ));
+    let row = tokio::time::timeout(Duration::from_secs(1), probe)
+        .await
+        .ok()?
+        .ok()??;
+    let lsn = parse_lsn(&row.try_get_by_index::<Option<String>>(0).ok()??)?;
+    Some((lsn, row.try_get_by_index::<Option<f64>>(1).ok()?))
+}
+
+/// `16/B374D848` (PostgreSQL's text form of an LSN) as a number.
+pub fn parse_lsn(text: &str) -> Option<u64> {
+    let (high, low) = text.split_once('/')?;
+    Some((u64::from_str_radix(high, 16).ok()? << 32) | u64::from_str_radix(low, 16).ok()?)
 }

@@ -65,6 +65,11 @@ pub enum AppError {
     ResponseTooLarge {
         message: String,
     },
+    /// A write still conflicted with concurrent writes (serialization failure or deadlock)
+    /// after every retry; worth trying again later.
+    WriteConflict {
+        message: String,
+    },
     /// Shared so that errors can fan out to every key of a dataloader batch.
     Internal(Arc<anyhow::Error>),
 }
@@ -86,6 +91,7 @@ impl AppError {
             AppError::ParseFailed { .. } => "GRAPHQL_PARSE_FAILED",
             AppError::ValidationFailed { .. } => "GRAPHQL_VALIDATION_FAILED",
             AppError::ResponseTooLarge { .. } => "RESPONSE_TOO_LARGE",
+            AppError::WriteConflict { .. } => "WRITE_CONFLICT",
             AppError::Internal(_) => "INTERNAL",
         }
     }
@@ -112,7 +118,8 @@ impl AppError {
             | AppError::TooManyRequests { message }
             | AppError::ParseFailed { message }
             | AppError::ValidationFailed { message }
-            | AppError::ResponseTooLarge { message } => message.clone(),
+            | AppError::ResponseTooLarge { message }
+            | AppError::WriteConflict { message } => message.clone(),
             AppError::Internal(_) => "internal error".to_owned(),
         }
     }
@@ -161,6 +168,21 @@ impl AppError {
 
     pub fn internal(err: impl Into<anyhow::Error>) -> Self {
         AppError::Internal(Arc::new(err.into()))
+    }
+
+    /// The SQLSTATE of the database error behind an internal error, if that is what it is.
+    pub fn sqlstate(&self) -> Option<String> {
+        use sea_orm::{DbErr, RuntimeErr};
+        let AppError::Internal(err) = self else {
+            return None;
+        };
+        let (DbErr::Conn(RuntimeErr::SqlxError(sqlx))
+        | DbErr::Exec(RuntimeErr::SqlxError(sqlx))
+        | DbErr::Query(RuntimeErr::SqlxError(sqlx))) = err.downcast_ref::<DbErr>()?
+        else {
+            return None;
+        };
+        Some(sqlx.as_database_error()?.code()?.into_owned())
     }
 }
 

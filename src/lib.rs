@@ -12,5 +12,6 @@ pub mod graphql;
 pub mod http;
 pub mod live;
 pub mod metrics;
+pub mod replicas;
 pub mod repo;
 pub mod service;

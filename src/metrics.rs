@@ -13,6 +13,10 @@ pub struct Metrics {
     pub http_requests: IntCounterVec,
     pub sql_statements: IntCounter,
     pub sql_errors: IntCounter,
+    /// Statements by connection pool (`primary`, `replica0`, ...).
+    pub pool_statements: IntCounterVec,
+    /// Each read replica's replay lag in seconds (-1 while it does not answer).
+    pub replica_lag: prometheus::GaugeVec,
     /// GraphQL operations by type (`query`, `mutation`, `unknown` when unparsable) and outcome
     /// (`ok`, `error`: ran with errors, `rejected`: never ran, `timeout`).
     pub graphql_requests: IntCounterVec,
@@ -20,6 +24,8 @@ pub struct Metrics {
     pub graphql_duration: HistogramVec,
     /// Keys per dataloader batch, by loader (the type name of the loader or relation).
     pub loader_batch_size: HistogramVec,
+    /// Write transactions run again after a serialization failure or deadlock, by reason.
+    pub write_retries: IntCounterVec,
     pool_connections: IntGaugeVec,
     pool_max: IntGauge,
 }
@@ -55,6 +61,22 @@ impl Metrics {
         .unwrap_or_else(|_| unreachable!("static metric definition"));
         let sql_errors = IntCounter::new("tenancy_sql_errors_total", "SQL statements that failed")
             .unwrap_or_else(|_| unreachable!("static metric definition"));
+        let pool_statements = IntCounterVec::new(
+            Opts::new(
+                "tenancy_db_pool_statements_total",
+                "SQL statements executed, by connection pool (primary, replica0, ...)",
+            ),
+            &["pool"],
+        )
+        .unwrap_or_else(|_| unreachable!("static metric definition"));
+        let replica_lag = prometheus::GaugeVec::new(
+            Opts::new(
+                "tenancy_replica_lag_seconds",
+                "Replay lag of each read replica as last measured (-1: it does not answer)",
+            ),
+            &["pool"],
+        )
+        .unwrap_or_else(|_| unreachable!("static metric definition"));
         let graphql_requests = IntCounterVec::new(
             Opts::new(
                 "tenancy_graphql_requests_total",
@@ -80,6 +102,14 @@ impl Metrics {
             &["loader"],
         )
         .unwrap_or_else(|_| unreachable!("static metric definition"));
+        let write_retries = IntCounterVec::new(
+            Opts::new(
+                "tenancy_write_retries_total",
+                "Write transactions retried, by reason (serialization_failure or deadlock)",
+            ),
+            &["reason"],
+        )
+        .unwrap_or_else(|_| unreachable!("static metric definition"));
         let pool_connections = IntGaugeVec::new(
             Opts::new(
                 "tenancy_db_pool_connections",
@@ -93,13 +123,16 @@ impl Metrics {
             "The most database connections the pool may open",
         )
         .unwrap_or_else(|_| unreachable!("static metric definition"));
-        let collectors: [Box<dyn Collector>; 8] = [
+        let collectors: [Box<dyn Collector>; 11] = [
             Box::new(http_requests.clone()),
             Box::new(sql_statements.clone()),
             Box::new(sql_errors.clone()),
+            Box::new(pool_statements.clone()),
+            Box::new(replica_lag.clone()),
             Box::new(graphql_requests.clone()),
             Box::new(graphql_duration.clone()),
             Box::new(loader_batch_size.clone()),
+            Box::new(write_retries.clone()),
             Box::new(pool_connections.clone()),
             Box::new(pool_max.clone()),
         ];
@@ -112,9 +145,12 @@ impl Metrics {
             http_requests,
             sql_statements,
             sql_errors,
+            pool_statements,
+            replica_lag,
             graphql_requests,
             graphql_duration,
             loader_batch_size,
+            write_retries,
             pool_connections,
             pool_max,
         }

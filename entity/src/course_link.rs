@@ -1,6 +1,6 @@
 //! An edge from an organization to a course run or library key (edx-organizations'
-//! `OrganizationCourse`). The autoincrement `id` is the link creation order that
-//! "first linked organization" relies on.
+//! `OrganizationCourse`). `position` is the link order that "first linked organization"
+//! relies on: stamped at commit (NULL only inside the inserting transaction), never the id.
 
 use sea_orm::entity::prelude::*;
 
@@ -14,6 +14,7 @@ pub struct Model {
     pub active: bool,
     pub created: DateTimeUtc,
     pub modified: DateTimeUtc,
+    pub position: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261123_000001_tenancy_graph;
 mod m20261129_000001_change_log;
 mod m20261129_000002_identity_keys;
+mod m20261130_000001_course_link_order;
 mod m20261130_000002_page_indexes;
 mod m20261130_000003_grant_through_partner;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_tenancy_graph::Migration),
             Box::new(m20261129_000001_change_log::Migration),
             Box::new(m20261129_000002_identity_keys::Migration),
+            Box::new(m20261130_000001_course_link_order::Migration),
             Box::new(m20261130_000002_page_indexes::Migration),
             Box::new(m20261130_000003_grant_through_partner::Migration),
         ]
@@ -40,6 +42,7 @@ mod tests {
                 "m20261123_000001_tenancy_graph",
                 "m20261129_000001_change_log",
                 "m20261129_000002_identity_keys",
+                "m20261130_000001_course_link_order",
                 "m20261130_000002_page_indexes",
                 "m20261130_000003_grant_through_partner"
             ]

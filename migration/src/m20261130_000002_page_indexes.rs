@@ -24,7 +24,8 @@ const INDEXES: &[(&str, &str, &[&str])] = &[
     (
         "ix_course_link_org_active",
         "course_link",
-        &["organization_id", "active", "id"],
+        // A course page seeks by link order (position, m20261130_000001) within its organization.
+        &["organization_id", "active", "position"],
     ),
 ];
 

@@ -14,6 +14,11 @@ pub struct RequestCtx {
     /// The `Host` header, for `currentSite` and the default partner filter.
     pub host: Option<String>,
     pub loaders: Loaders,
+    /// The database this request reads from: a read replica for a query when one qualifies,
+    /// else the primary (always for mutations and subscriptions).
+    pub db: DatabaseConnection,
+    /// `tenancy_write_retries_total`, for the mutations' `Actor`.
+    pub write_retries: prometheus::IntCounterVec,
 }
 
 pub trait ContextExt {
@@ -29,7 +34,7 @@ impl ContextExt for Context<'_> {
     }
 
     fn db(&self) -> &DatabaseConnection {
-        self.data_unchecked::<DatabaseConnection>()
+        &self.request().db
     }
 
     fn config(&self) -> &Config {

@@ -26,6 +26,8 @@ use crate::metrics::Metrics;
 #[derive(Clone)]
 pub struct AppState {
     pub db: DatabaseConnection,
+    /// Where queries read (`TENANCY_DATABASE_REPLICA_URLS`); the primary when none is set.
+    pub replicas: Arc<crate::replicas::Replicas>,
     pub schema: AppSchema,
     pub metrics: Metrics,
     pub config: Arc<Config>,
@@ -47,6 +49,7 @@ impl AppState {
     ) -> Self {
         let slots = config.limits.query_slots(&config.database_url);
         AppState {
+            replicas: crate::replicas::Replicas::none(db.clone()),
             db,
             schema,
             metrics,
@@ -56,6 +59,12 @@ impl AppState {
             live_clients: Arc::default(),
             verifier: Arc::new(crate::auth::Verifier::refuse_all()),
         }
+    }
+
+    /// The same state reading from `replicas`.
+    pub fn with_replicas(mut self, replicas: Arc<crate::replicas::Replicas>) -> Self {
+        self.replicas = replicas;
+        self
     }
 
     /// The same state with the token verifier built from the configuration.

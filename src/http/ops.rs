@@ -32,7 +32,20 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
         }
     }
     if crate::db::ping(&state.db).await {
-        "ready".into_response()
+        // Replicas are reported, not required: queries fall back to the primary.
+        let mut body = "ready".to_owned();
+        for (name, health, usable) in state.replicas.report() {
+            let lag = health
+                .lag
+                .map_or("unknown".to_owned(), |l| format!("{l:.3}s"));
+            let state = match (health.up, usable) {
+                (false, _) => "down".to_owned(),
+                (true, true) => format!("ok, lag {lag}"),
+                (true, false) => format!("lagging, lag {lag} (not read from)"),
+            };
+            body.push_str(&format!("\n{name}: {state}"));
+        }
+        body.into_response()
     } else {
         (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
     }

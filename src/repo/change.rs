@@ -6,7 +6,7 @@ use sea_orm::sea_query::{Expr, ExprTrait, IntoColumnRef};
 use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait, QueryFilter, QueryTrait};
 
 use super::page::PagedQuery;
-use crate::domain::change::{ChangeEntity, NewChange};
+use crate::domain::change::{ChangeEntity, ChangeKind, NewChange};
 use crate::domain::page::SortKind;
 use crate::domain::scope::{self, Scope};
 use crate::error::AppResult;
@@ -24,6 +24,12 @@ pub async fn append<C: ConnectionTrait>(
         return Ok(());
     }
     begin_logging(db).await?;
+    if changes
+        .iter()
+        .any(|c| c.entity == ChangeEntity::CourseLink && c.kind == ChangeKind::Created)
+    {
+        super::course::write::stamp_positions(db).await?;
+    }
     let at = Utc::now();
     let json = |v: Option<serde_json::Value>| v.map(|v| v.to_string());
     let rows: Vec<change_log::ActiveModel> = changes

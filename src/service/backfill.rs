@@ -114,6 +114,7 @@ mod tests {
             db,
             scope,
             autocreate: true,
+            retries: None,
         };
         send(run(actor, Vec::new(), BackfillOptions::default(), None));
     }

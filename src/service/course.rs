@@ -3,7 +3,7 @@
 use entity::organization;
 
 use super::organization::{authorize_ensure, ensure_in, find_for_write};
-use super::{Actor, Write, access};
+use super::{Actor, access, transaction};
 use crate::domain::change::NewChange;
 use crate::domain::course_key::CourseKey;
 use crate::domain::{self as dom, authz};
@@ -37,27 +37,27 @@ pub async fn link(
         }
         None => dom::short_name("courseKey", key.org())?,
     };
-    let mut write = Write::begin(actor).await?;
-    authorize_ensure(write.txn(), actor, &name).await?;
-    authorize_foreign_key(write.txn(), actor, &key, &name).await?;
-    let ensured = ensure_in(&mut write, &name, None, actor.autocreate).await?;
-    let org = ensured.organization;
-    let created = links::insert_if_absent(write.txn(), &key, org.id).await?;
-    if created {
-        write.log(NewChange::course_link(&org, key.as_str(), None, true));
-    } else if links::set_active(write.txn(), &key, org.id, true).await? {
-        write.log(NewChange::course_link(
-            &org,
-            key.as_str(),
-            Some(false),
-            true,
-        ));
-    }
-    write.commit().await?;
-    Ok(Linked {
-        course_key: key,
-        organization: org,
-        created,
+    transaction!(actor, |write| {
+        authorize_ensure(write.txn(), actor, &name).await?;
+        authorize_foreign_key(write.txn(), actor, &key, &name).await?;
+        let ensured = ensure_in(write, &name, None, actor.autocreate).await?;
+        let org = ensured.organization;
+        let created = links::insert_if_absent(write.txn(), &key, org.id).await?;
+        if created {
+            write.log(NewChange::course_link(&org, key.as_str(), None, true));
+        } else if links::set_active(write.txn(), &key, org.id, true).await? {
+            write.log(NewChange::course_link(
+                &org,
+                key.as_str(),
+                Some(false),
+                true,
+            ));
+        }
+        Ok(Linked {
+            course_key: key.clone(),
+            organization: org,
+            created,
+        })
     })
 }
 
@@ -94,30 +94,30 @@ async fn authorize_foreign_key<C: sea_orm::ConnectionTrait>(
 pub async fn unlink(actor: Actor<'_>, course_key: &str, organization: &str) -> AppResult<Linked> {
     let key = dom::course_key(course_key)?;
     let name = dom::short_name("organization", organization)?;
-    let mut write = Write::begin(actor).await?;
-    let existing = find_for_write(write.txn(), actor, &name).await?;
-    if links::state(write.txn(), &key, existing.id)
-        .await?
-        .is_none()
-    {
-        return Err(AppError::not_found(format!(
-            "{:?} is not linked to {:?}",
-            key.as_str(),
-            existing.short_name
-        )));
-    }
-    if links::set_active(write.txn(), &key, existing.id, false).await? {
-        write.log(NewChange::course_link(
-            &existing,
-            key.as_str(),
-            Some(true),
-            false,
-        ));
-    }
-    write.commit().await?;
-    Ok(Linked {
-        course_key: key,
-        organization: existing,
-        created: false,
+    transaction!(actor, |write| {
+        let existing = find_for_write(write.txn(), actor, &name).await?;
+        if links::state(write.txn(), &key, existing.id)
+            .await?
+            .is_none()
+        {
+            return Err(AppError::not_found(format!(
+                "{:?} is not linked to {:?}",
+                key.as_str(),
+                existing.short_name
+            )));
+        }
+        if links::set_active(write.txn(), &key, existing.id, false).await? {
+            write.log(NewChange::course_link(
+                &existing,
+                key.as_str(),
+                Some(true),
+                false,
+            ));
+        }
+        Ok(Linked {
+            course_key: key.clone(),
+            organization: existing,
+            created: false,
+        })
     })
 }

@@ -5,7 +5,7 @@ use entity::organization;
 use sea_orm::DatabaseConnection;
 
 use super::organization::set_active_in;
-use super::{Actor, Write};
+use super::{Actor, transaction};
 use crate::domain::change::NewChange;
 use crate::domain::names::ShortName;
 use crate::domain::scope::Scope;
@@ -101,49 +101,49 @@ pub async fn put(
     if let Some(current) = &current {
         authz::require_filter_allows(actor.scope, &current.key(), current.as_str())?;
     }
-    let mut write = Write::begin(actor).await?;
-    let existing = match &current {
-        Some(current) => rows::find(write.txn(), current).await?,
-        None => None,
-    };
-    let written = match existing {
-        None => {
-            let new = NewRow {
-                name: &name,
-                display_name: &display,
-                description: input.description.flatten(),
-                logo_url,
-                active: true,
-            };
-            let created = rows::insert_if_absent(write.txn(), new)
-                .await?
-                .ok_or_else(taken)?;
-            write.log(NewChange::organization(None, &created));
-            created
-        }
-        Some(existing) => {
-            let mut row = existing.clone();
-            if name.as_str() != existing.short_name {
-                if name.key() != existing.short_name_key
-                    && rows::find(write.txn(), &name).await?.is_some()
-                {
-                    return Err(taken());
+    transaction!(actor, |write| {
+        let existing = match &current {
+            Some(current) => rows::find(write.txn(), current).await?,
+            None => None,
+        };
+        let written = match existing {
+            None => {
+                let new = NewRow {
+                    name: &name,
+                    display_name: &display,
+                    description: input.description.clone().flatten(),
+                    logo_url: logo_url.clone(),
+                    active: true,
+                };
+                let created = rows::insert_if_absent(write.txn(), new)
+                    .await?
+                    .ok_or_else(taken)?;
+                write.log(NewChange::organization(None, &created));
+                created
+            }
+            Some(existing) => {
+                let mut row = existing.clone();
+                if name.as_str() != existing.short_name {
+                    if name.key() != existing.short_name_key
+                        && rows::find(write.txn(), &name).await?.is_some()
+                    {
+                        return Err(taken());
+                    }
+                    row = rows::rename(write.txn(), &row, &name).await?;
                 }
-                row = rows::rename(write.txn(), &row, &name).await?;
+                let details = Details {
+                    name: Some(display.clone()),
+                    description: input.description.clone(),
+                    logo_url: logo_url.clone().map(Some),
+                };
+                row = rows::update_details(write.txn(), &row, details).await?;
+                write.log(NewChange::organization(Some(&existing), &row));
+                if !row.active {
+                    row = set_active_in(write, &row, true).await?;
+                }
+                row
             }
-            let details = Details {
-                name: Some(display),
-                description: input.description,
-                logo_url: logo_url.map(Some),
-            };
-            row = rows::update_details(write.txn(), &row, details).await?;
-            write.log(NewChange::organization(Some(&existing), &row));
-            if !row.active {
-                row = set_active_in(&mut write, &row, true).await?;
-            }
-            row
-        }
-    };
-    write.commit().await?;
-    Ok(written)
+        };
+        Ok(written)
+    })
 }

@@ -9,7 +9,7 @@
 use entity::role_grant::{self, Role};
 use sea_orm::ConnectionTrait;
 
-use super::{Actor, Write, access};
+use super::{Actor, access, transaction};
 use crate::domain::change::NewChange;
 use crate::domain::{self as dom, authz};
 use crate::error::{AppError, AppResult};
@@ -95,20 +95,20 @@ pub async fn grant(
 ) -> AppResult<role_grant::Model> {
     let subject = dom::text("subject", subject, 255)?;
     authz::require_subject(actor.scope)?;
-    let mut write = Write::begin(actor).await?;
-    let (target, name, through) = target(write.txn(), actor, role, partner, organization).await?;
-    let granted = match rows::insert_if_absent(write.txn(), &subject, role, target, through).await?
-    {
-        Some(created) => {
-            write.log(Some(NewChange::grant(&created, &name, true)));
-            created
-        }
-        None => rows::find(write.txn(), &subject, role, target)
-            .await?
-            .ok_or_else(|| AppError::internal(anyhow::anyhow!("grant vanished")))?,
-    };
-    write.commit().await?;
-    Ok(granted)
+    transaction!(actor, |write| {
+        let (target, name, through) =
+            target(write.txn(), actor, role, partner, organization).await?;
+        let granted = match rows::insert_if_absent(write.txn(), &subject, role, target, through).await? {
+            Some(created) => {
+                write.log(Some(NewChange::grant(&created, &name, true)));
+                created
+            }
+            None => rows::find(write.txn(), &subject, role, target)
+                .await?
+                .ok_or_else(|| AppError::internal(anyhow::anyhow!("grant vanished")))?,
+        };
+        Ok(granted)
+    })
 }
 
 /// Revokes `role`; true if a grant was removed.
@@ -120,13 +120,13 @@ pub async fn revoke(
     organization: Option<&str>,
 ) -> AppResult<bool> {
     authz::require_subject(actor.scope)?;
-    let mut write = Write::begin(actor).await?;
-    let (target, name, _) = target(write.txn(), actor, role, partner, organization).await?;
-    let Some(existing) = rows::find(write.txn(), subject, role, target).await? else {
-        return Ok(false);
-    };
-    rows::delete(write.txn(), existing.id).await?;
-    write.log(Some(NewChange::grant(&existing, &name, false)));
-    write.commit().await?;
-    Ok(true)
+    transaction!(actor, |write| {
+        let (target, name, _) = target(write.txn(), actor, role, partner, organization).await?;
+        let Some(existing) = rows::find(write.txn(), subject, role, target).await? else {
+            return Ok(false);
+        };
+        rows::delete(write.txn(), existing.id).await?;
+        write.log(Some(NewChange::grant(&existing, &name, false)));
+        Ok(true)
+    })
 }

@@ -7,7 +7,7 @@ mod rows;
 use std::collections::BTreeMap;
 
 use self::rows::{lost, write_organizations, write_partners};
-use super::{Actor, Write};
+use super::{Actor, transaction};
 use crate::domain::authz;
 use crate::domain::backfill::Progress;
 use crate::domain::change::NewChange;
@@ -103,138 +103,138 @@ pub async fn run(
 ) -> AppResult<ImportReport> {
     authz::require_admin(actor.scope, "importing")?;
     let plan = dom::plan(sources);
-    let mut tables: Vec<TableCounts> = [
-        "organizations",
-        "course links",
-        "partners",
-        "sites",
-        "partner organizations",
-        "site organizations",
-    ]
-    .into_iter()
-    .map(|table| TableCounts {
-        table,
-        ..TableCounts::default()
-    })
-    .collect();
-    let mut write = Write::begin(actor).await?;
-    let org_rows =
-        write_organizations(&mut write, &plan, &mut tables, progress, actor.scope).await?;
-    progress.phase("course links", plan.links.len());
-    // Links in bulk: one read of the existing ones, multi-row inserts, one update per
-    // organization and flag (a million links must not cost millions of round trips).
-    let org_ids: Vec<i64> = org_rows.iter().map(|o| o.id).collect();
-    let states = links::states_of(write.txn(), &org_ids).await?;
-    let mut new_links = Vec::new();
-    let mut flips: BTreeMap<(i64, bool), Vec<&str>> = BTreeMap::new();
-    for (key, org, active) in &plan.links {
-        let organization = &org_rows[*org];
-        let before = states
-            .get(&(organization.id, key.as_str().to_owned()))
-            .copied();
-        match before {
-            None => new_links.push((organization.id, key.as_str(), *active)),
-            Some(was) if was != *active => flips
-                .entry((organization.id, *active))
-                .or_default()
-                .push(key.as_str()),
-            Some(_) => {}
-        }
-        if before != Some(*active) {
-            write.log(NewChange::course_link(
-                organization,
-                key.as_str(),
-                before,
-                *active,
-            ));
-        }
-        count(&mut tables, 1, before.is_none(), before != Some(*active));
-        progress.inc(1);
-    }
-    links::insert_many(write.txn(), &new_links).await?;
-    for ((organization_id, active), keys) in flips {
-        links::set_active_many(write.txn(), organization_id, &keys, active).await?;
-    }
-    let mut conflicts = plan.conflicts.clone();
-    let partner_rows = write_partners(&mut write, &plan, &mut tables, &mut conflicts).await?;
-    let mut site_rows = Vec::new();
-    for planned in &plan.sites {
-        let partner = planned.partner.map(|p| &partner_rows[p]);
-        let fields = sites::Fields {
-            name: Some(planned.name.clone()),
-            partner_id: partner.map(|p| Some(p.id)),
-            active: Some(true),
-        };
-        let code = partner.map(|p| p.short_code.as_str());
-        let row = match sites::find(write.txn(), &planned.domain).await? {
-            None => {
-                let created = sites::insert(write.txn(), &planned.domain, fields)
-                    .await?
-                    .ok_or_else(|| lost("site"))?;
-                write.log(NewChange::site(None, (&created, code)));
-                count(&mut tables, 3, true, false);
-                created
+    transaction!(actor, |write| {
+        let mut tables: Vec<TableCounts> = [
+            "organizations",
+            "course links",
+            "partners",
+            "sites",
+            "partner organizations",
+            "site organizations",
+        ]
+        .into_iter()
+        .map(|table| TableCounts {
+            table,
+            ..TableCounts::default()
+        })
+        .collect();
+        let org_rows =
+            write_organizations(write, &plan, &mut tables, progress, actor.scope).await?;
+        progress.phase("course links", plan.links.len());
+        // Links in bulk: one read of the existing ones, multi-row inserts, one update per
+        // organization and flag (a million links must not cost millions of round trips).
+        let org_ids: Vec<i64> = org_rows.iter().map(|o| o.id).collect();
+        let states = links::states_of(write.txn(), &org_ids).await?;
+        let mut new_links = Vec::new();
+        let mut flips: BTreeMap<(i64, bool), Vec<&str>> = BTreeMap::new();
+        for (key, org, active) in &plan.links {
+            let organization = &org_rows[*org];
+            let before = states
+                .get(&(organization.id, key.as_str().to_owned()))
+                .copied();
+            match before {
+                None => new_links.push((organization.id, key.as_str(), *active)),
+                Some(was) if was != *active => flips
+                    .entry((organization.id, *active))
+                    .or_default()
+                    .push(key.as_str()),
+                Some(_) => {}
             }
-            Some(existing) => {
-                let same = existing.name == planned.name
-                    && existing.active
-                    && (partner.is_none() || existing.partner_id == partner.map(|p| p.id));
-                if same {
-                    count(&mut tables, 3, false, false);
-                    existing
-                } else {
-                    let before_code = match existing.partner_id {
-                        Some(id) => partners::find_by_id(write.txn(), id)
-                            .await?
-                            .map(|p| p.short_code),
-                        None => None,
-                    };
-                    let updated = sites::update(write.txn(), &existing, fields).await?;
-                    let after_code = code.map(str::to_owned).or(before_code.clone());
-                    write.log(NewChange::site(
-                        Some((&existing, before_code.as_deref())),
-                        (&updated, after_code.as_deref()),
-                    ));
-                    count(&mut tables, 3, false, true);
-                    updated
+            if before != Some(*active) {
+                write.log(NewChange::course_link(
+                    organization,
+                    key.as_str(),
+                    before,
+                    *active,
+                ));
+            }
+            count(&mut tables, 1, before.is_none(), before != Some(*active));
+            progress.inc(1);
+        }
+        links::insert_many(write.txn(), &new_links).await?;
+        for ((organization_id, active), keys) in flips {
+            links::set_active_many(write.txn(), organization_id, &keys, active).await?;
+        }
+        let mut conflicts = plan.conflicts.clone();
+        let partner_rows = write_partners(write, &plan, &mut tables, &mut conflicts).await?;
+        let mut site_rows = Vec::new();
+        for planned in &plan.sites {
+            let partner = planned.partner.map(|p| &partner_rows[p]);
+            let fields = sites::Fields {
+                name: Some(planned.name.clone()),
+                partner_id: partner.map(|p| Some(p.id)),
+                active: Some(true),
+            };
+            let code = partner.map(|p| p.short_code.as_str());
+            let row = match sites::find(write.txn(), &planned.domain).await? {
+                None => {
+                    let created = sites::insert(write.txn(), &planned.domain, fields)
+                        .await?
+                        .ok_or_else(|| lost("site"))?;
+                    write.log(NewChange::site(None, (&created, code)));
+                    count(&mut tables, 3, true, false);
+                    created
                 }
+                Some(existing) => {
+                    let same = existing.name == planned.name
+                        && existing.active
+                        && (partner.is_none() || existing.partner_id == partner.map(|p| p.id));
+                    if same {
+                        count(&mut tables, 3, false, false);
+                        existing
+                    } else {
+                        let before_code = match existing.partner_id {
+                            Some(id) => partners::find_by_id(write.txn(), id)
+                                .await?
+                                .map(|p| p.short_code),
+                            None => None,
+                        };
+                        let updated = sites::update(write.txn(), &existing, fields).await?;
+                        let after_code = code.map(str::to_owned).or(before_code.clone());
+                        write.log(NewChange::site(
+                            Some((&existing, before_code.as_deref())),
+                            (&updated, after_code.as_deref()),
+                        ));
+                        count(&mut tables, 3, false, true);
+                        updated
+                    }
+                }
+            };
+            site_rows.push(row);
+        }
+        for &(p, o) in &plan.partner_orgs {
+            let added =
+                repo::membership::add_to_partner(write.txn(), partner_rows[p].id, org_rows[o].id)
+                    .await?;
+            if added {
+                write.log(Some(NewChange::partner_membership(
+                    &partner_rows[p],
+                    &org_rows[o],
+                    true,
+                )));
             }
-        };
-        site_rows.push(row);
-    }
-    for &(p, o) in &plan.partner_orgs {
-        let added =
-            repo::membership::add_to_partner(write.txn(), partner_rows[p].id, org_rows[o].id)
-                .await?;
-        if added {
-            write.log(Some(NewChange::partner_membership(
-                &partner_rows[p],
-                &org_rows[o],
-                true,
-            )));
+            count(&mut tables, 4, added, false);
         }
-        count(&mut tables, 4, added, false);
-    }
-    for &(s, o) in &plan.site_orgs {
-        let added =
-            repo::membership::add_to_site(write.txn(), site_rows[s].id, org_rows[o].id).await?;
-        if added {
-            write.log(Some(NewChange::site_membership(
-                &site_rows[s],
-                &org_rows[o],
-                true,
-            )));
+        for &(s, o) in &plan.site_orgs {
+            let added =
+                repo::membership::add_to_site(write.txn(), site_rows[s].id, org_rows[o].id).await?;
+            if added {
+                write.log(Some(NewChange::site_membership(
+                    &site_rows[s],
+                    &org_rows[o],
+                    true,
+                )));
+            }
+            count(&mut tables, 5, added, false);
         }
-        count(&mut tables, 5, added, false);
-    }
-    progress.finish();
-    if apply {
-        write.commit().await?;
-    }
-    // Without `apply` the transaction is dropped here: rolled back.
-    Ok(ImportReport {
-        applied: apply,
-        tables,
-        conflicts,
+        progress.finish();
+        if !apply {
+            write.roll_back();
+        }
+        Ok(ImportReport {
+            applied: apply,
+            tables,
+            conflicts,
+        })
     })
 }

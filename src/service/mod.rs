@@ -1,4 +1,5 @@
-//! The use cases. Each one validates its input, opens one transaction (`Write`), checks the
+//! The use cases. Each one validates its input, opens one transaction (`transaction!`, which retries it
+//! on serialization failures and deadlocks), checks the
 //! caller's rights (`access`), applies the domain rules, writes through `repo` and logs every
 //! change it made in the same transaction, so a write fully applies with its history or
 //! changes nothing. Backfill and seed are use cases like the others.
@@ -17,13 +18,15 @@ pub mod partner;
 pub mod read;
 pub mod seed;
 pub mod site;
+#[doc(hidden)]
+pub mod write;
 
-use sea_orm::{DatabaseConnection, DatabaseTransaction};
+pub use write::Write;
+pub(crate) use write::transaction;
 
-use crate::domain::change::NewChange;
+use sea_orm::DatabaseConnection;
+
 use crate::domain::scope::Scope;
-use crate::error::AppResult;
-use crate::repo;
 
 /// Who acts, on what database, in which mode.
 #[derive(Clone, Copy)]
@@ -32,43 +35,7 @@ pub struct Actor<'a> {
     pub scope: &'a Scope,
     /// `TENANCY_ORGANIZATIONS_AUTOCREATE`.
     pub autocreate: bool,
-}
-
-/// One write transaction and the changes it made, logged when it commits.
-pub struct Write {
-    txn: DatabaseTransaction,
-    actor: Option<String>,
-    changes: Vec<NewChange>,
-}
-
-impl Write {
-    pub async fn begin(actor: Actor<'_>) -> AppResult<Self> {
-        Ok(Write {
-            txn: crate::db::begin_write(actor.db).await?,
-            actor: actor.scope.subject.clone(),
-            changes: Vec::new(),
-        })
-    }
-
-    pub fn txn(&self) -> &DatabaseTransaction {
-        &self.txn
-    }
-
-    /// Records a change (`None`: the write changed nothing).
-    pub fn log(&mut self, change: Option<NewChange>) {
-        self.changes.extend(change);
-    }
-
-    /// Replaces the last change recorded (a row changed again in the same use case).
-    pub fn replace_last(&mut self, change: Option<NewChange>) {
-        self.changes.pop();
-        self.log(change);
-    }
-
-    /// Appends the change log and commits, as one transaction.
-    pub async fn commit(self) -> AppResult<()> {
-        repo::change::append(&self.txn, self.actor.as_deref(), self.changes).await?;
-        self.txn.commit().await?;
-        Ok(())
-    }
+    /// Where retried writes are counted (`tenancy_write_retries_total`); `None` counts nothing
+    /// (the command line has no `/metrics`).
+    pub retries: Option<&'a prometheus::IntCounterVec>,
 }

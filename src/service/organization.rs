@@ -3,7 +3,7 @@
 use entity::organization;
 use sea_orm::ConnectionTrait;
 
-use super::{Actor, Write, access};
+use super::{Actor, Write, access, transaction};
 use crate::domain::change::NewChange;
 use crate::domain::names::ShortName;
 use crate::domain::{self as dom, authz};
@@ -132,11 +132,11 @@ pub async fn ensure(
     let display_name = display_name
         .map(|n| dom::text("name", n, 255))
         .transpose()?;
-    let mut write = Write::begin(actor).await?;
-    authorize_ensure(write.txn(), actor, name).await?;
-    let ensured = ensure_in(&mut write, name, display_name.as_deref(), actor.autocreate).await?;
-    write.commit().await?;
-    Ok(ensured)
+    transaction!(actor, |write| {
+        authorize_ensure(write.txn(), actor, name).await?;
+        let ensured = ensure_in(write, name, display_name.as_deref(), actor.autocreate).await?;
+        Ok(ensured)
+    })
 }
 
 pub struct NewOrganization {
@@ -155,27 +155,27 @@ pub async fn create(actor: Actor<'_>, input: NewOrganization) -> AppResult<organ
     let description = dom::optional_text("input.description", input.description, DESCRIPTION)?;
     authz::require_admin(actor.scope, "creating an organization")?;
     authz::require_filter_allows(actor.scope, &name.key(), name.as_str())?;
-    let mut write = Write::begin(actor).await?;
-    let created = match rows::find(write.txn(), &name).await? {
-        Some(existing) if existing.active => return Err(already_exists(&name)),
-        Some(existing) => set_active_in(&mut write, &existing, true).await?,
-        None => {
-            let new = NewRow {
-                name: &name,
-                display_name: &display,
-                description,
-                logo_url,
-                active: true,
-            };
-            let created = rows::insert_if_absent(write.txn(), new)
-                .await?
-                .ok_or_else(|| already_exists(&name))?;
-            write.log(NewChange::organization(None, &created));
-            created
-        }
-    };
-    write.commit().await?;
-    Ok(created)
+    transaction!(actor, |write| {
+        let created = match rows::find(write.txn(), &name).await? {
+            Some(existing) if existing.active => return Err(already_exists(&name)),
+            Some(existing) => set_active_in(write, &existing, true).await?,
+            None => {
+                let new = NewRow {
+                    name: &name,
+                    display_name: &display,
+                    description: description.clone(),
+                    logo_url: logo_url.clone(),
+                    active: true,
+                };
+                let created = rows::insert_if_absent(write.txn(), new)
+                    .await?
+                    .ok_or_else(|| already_exists(&name))?;
+                write.log(NewChange::organization(None, &created));
+                created
+            }
+        };
+        Ok(created)
+    })
 }
 
 fn already_exists(name: &ShortName) -> AppError {
@@ -209,12 +209,12 @@ pub async fn update(
             None => None,
         },
     };
-    let mut write = Write::begin(actor).await?;
-    let existing = find_for_write(write.txn(), actor, &name).await?;
-    let updated = rows::update_details(write.txn(), &existing, details).await?;
-    write.log(NewChange::organization(Some(&existing), &updated));
-    write.commit().await?;
-    Ok(updated)
+    transaction!(actor, |write| {
+        let existing = find_for_write(write.txn(), actor, &name).await?;
+        let updated = rows::update_details(write.txn(), &existing, details.clone()).await?;
+        write.log(NewChange::organization(Some(&existing), &updated));
+        Ok(updated)
+    })
 }
 
 /// Soft delete (`active: false`): the organization and its course links become inactive;
@@ -225,15 +225,15 @@ pub async fn set_active(
     active: bool,
 ) -> AppResult<organization::Model> {
     let name = dom::short_name("shortName", short_name)?;
-    let mut write = Write::begin(actor).await?;
-    let existing = find_for_write(write.txn(), actor, &name).await?;
-    let changed = if existing.active == active {
-        existing
-    } else {
-        set_active_in(&mut write, &existing, active).await?
-    };
-    write.commit().await?;
-    Ok(changed)
+    transaction!(actor, |write| {
+        let existing = find_for_write(write.txn(), actor, &name).await?;
+        let changed = if existing.active == active {
+            existing
+        } else {
+            set_active_in(write, &existing, active).await?
+        };
+        Ok(changed)
+    })
 }
 
 /// The organization to change, after checking the caller may change it.

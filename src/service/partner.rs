@@ -2,7 +2,7 @@
 
 use entity::partner;
 
-use super::{Actor, Write, access};
+use super::{Actor, access, transaction};
 use crate::domain::change::NewChange;
 use crate::domain::{self as dom, authz};
 use crate::error::{AppError, AppResult};
@@ -50,29 +50,29 @@ pub async fn create(
     let fields = fields(input, true)?;
     authz::require_admin(actor.scope, "creating a partner")?;
     authz::require_unrestricted_by_organizations(actor.scope, "creating a partner")?;
-    let mut write = Write::begin(actor).await?;
-    let name = fields.name.clone().unwrap_or_default();
-    if rows::name_taken(write.txn(), &name, None).await? {
-        return Err(name_taken(&name));
-    }
-    let created = match rows::insert(write.txn(), &code, fields).await {
-        Ok(Some(created)) => created,
-        Ok(None) => {
-            return Err(AppError::already_exists(format!(
-                "partner {:?} already exists",
-                code.as_str()
-            )));
+    transaction!(actor, |write| {
+        let name = fields.name.clone().unwrap_or_default();
+        if rows::name_taken(write.txn(), &name, None).await? {
+            return Err(name_taken(&name));
         }
-        Err(err) if repo::is_unique_violation(&err) => {
-            return Err(AppError::already_exists(
-                "a partner with that short code or name already exists",
-            ));
-        }
-        Err(err) => return Err(err.into()),
-    };
-    write.log(NewChange::partner(None, &created));
-    write.commit().await?;
-    Ok(created)
+        let created = match rows::insert(write.txn(), &code, fields.clone()).await {
+            Ok(Some(created)) => created,
+            Ok(None) => {
+                return Err(AppError::already_exists(format!(
+                    "partner {:?} already exists",
+                    code.as_str()
+                )));
+            }
+            Err(err) if repo::is_unique_violation(&err) => {
+                return Err(AppError::already_exists(
+                    "a partner with that short code or name already exists",
+                ));
+            }
+            Err(err) => return Err(err.into()),
+        };
+        write.log(NewChange::partner(None, &created));
+        Ok(created)
+    })
 }
 
 pub async fn update(
@@ -83,18 +83,18 @@ pub async fn update(
     let code = dom::partner_code("shortCode", short_code)?;
     let fields = fields(input, false)?;
     authz::require_subject(actor.scope)?;
-    let mut write = Write::begin(actor).await?;
-    let existing = partner_or_not_found(write.txn(), actor, &code).await?;
-    access::require_partner_admin(write.txn(), actor.scope, &existing).await?;
-    if let Some(name) = &fields.name
-        && rows::name_taken(write.txn(), name, Some(existing.id)).await?
-    {
-        return Err(name_taken(name));
-    }
-    let updated = rows::update(write.txn(), &existing, fields).await?;
-    write.log(NewChange::partner(Some(&existing), &updated));
-    write.commit().await?;
-    Ok(updated)
+    transaction!(actor, |write| {
+        let existing = partner_or_not_found(write.txn(), actor, &code).await?;
+        access::require_partner_admin(write.txn(), actor.scope, &existing).await?;
+        if let Some(name) = &fields.name
+            && rows::name_taken(write.txn(), name, Some(existing.id)).await?
+        {
+            return Err(name_taken(name));
+        }
+        let updated = rows::update(write.txn(), &existing, fields.clone()).await?;
+        write.log(NewChange::partner(Some(&existing), &updated));
+        Ok(updated)
+    })
 }
 
 /// The partner named `code`, or NOT_FOUND when it is missing or hidden from the caller.
@@ -125,40 +125,36 @@ pub async fn set_membership(
     let code = dom::partner_code("partner", short_code)?;
     let name = dom::short_name("organization", short_name)?;
     authz::require_subject(actor.scope)?;
-    let mut write = Write::begin(actor).await?;
-    let partner = partner_or_not_found(write.txn(), actor, &code).await?;
-    let organization = super::organization::visible(write.txn(), actor, &name).await?;
-    access::require_partner_admin(write.txn(), actor.scope, &partner).await?;
-    let changed = if member {
-        access::require_org_admin(write.txn(), actor.scope, &organization).await?;
-        repo::membership::add_to_partner(write.txn(), partner.id, organization.id).await?
-    } else {
-        authz::require_filter_allows(
-            actor.scope,
-            &organization.short_name_key,
-            &organization.short_name,
-        )?;
-        repo::membership::remove_from_partner(write.txn(), partner.id, organization.id).await?
-    };
-    if changed {
-        write.log(Some(NewChange::partner_membership(
-            &partner,
-            &organization,
-            member,
-        )));
-    }
-    if changed && !member {
-        // Grants given on this partner's authority end with the membership, in its history.
-        for ended in
-            repo::grant::delete_through_partner(write.txn(), partner.id, organization.id).await?
-        {
-            write.log(Some(NewChange::grant(
-                &ended,
+    transaction!(actor, |write| {
+        let partner = partner_or_not_found(write.txn(), actor, &code).await?;
+        let organization = super::organization::visible(write.txn(), actor, &name).await?;
+        access::require_partner_admin(write.txn(), actor.scope, &partner).await?;
+        let changed = if member {
+            access::require_org_admin(write.txn(), actor.scope, &organization).await?;
+            repo::membership::add_to_partner(write.txn(), partner.id, organization.id).await?
+        } else {
+            authz::require_filter_allows(
+                actor.scope,
+                &organization.short_name_key,
                 &organization.short_name,
-                false,
+            )?;
+            repo::membership::remove_from_partner(write.txn(), partner.id, organization.id).await?
+        };
+        if changed {
+            write.log(Some(NewChange::partner_membership(
+                &partner,
+                &organization,
+                member,
             )));
         }
-    }
-    write.commit().await?;
-    Ok(partner)
+        if changed && !member {
+            // Grants given on this partner's authority end with the membership, in its history.
+            for ended in
+                repo::grant::delete_through_partner(write.txn(), partner.id, organization.id).await?
+            {
+                write.log(Some(NewChange::grant(&ended, &organization.short_name, false)));
+            }
+        }
+        Ok(partner)
+    })
 }

@@ -3,7 +3,7 @@
 use entity::site;
 use sea_orm::ConnectionTrait;
 
-use super::{Actor, Write, access};
+use super::{Actor, access, transaction};
 use crate::domain::change::NewChange;
 use crate::domain::{self as dom, authz};
 use crate::error::{AppError, AppResult};
@@ -49,22 +49,22 @@ pub async fn create(actor: Actor<'_>, domain: &str, fields: SiteFields) -> AppRe
     let name = dom::text("input.name", fields.name.as_deref().unwrap_or_default(), 50)?;
     authz::require_admin(actor.scope, "creating a site")?;
     authz::require_unrestricted_by_organizations(actor.scope, "creating a site")?;
-    let mut write = Write::begin(actor).await?;
-    let partner = partner_ref(write.txn(), fields.partner.flatten().as_deref()).await?;
-    let row = Fields {
-        name: Some(name),
-        partner_id: Some(partner.as_ref().map(|p| p.0)),
-        active: fields.active,
-    };
-    let created = rows::insert(write.txn(), &domain, row)
-        .await?
-        .ok_or_else(|| {
-            AppError::already_exists(format!("site {:?} already exists", domain.as_str()))
-        })?;
-    let code = partner.map(|p| p.1);
-    write.log(NewChange::site(None, (&created, code.as_deref())));
-    write.commit().await?;
-    Ok(created)
+    transaction!(actor, |write| {
+        let partner = partner_ref(write.txn(), fields.partner.clone().flatten().as_deref()).await?;
+        let row = Fields {
+            name: Some(name.clone()),
+            partner_id: Some(partner.as_ref().map(|p| p.0)),
+            active: fields.active,
+        };
+        let created = rows::insert(write.txn(), &domain, row)
+            .await?
+            .ok_or_else(|| {
+                AppError::already_exists(format!("site {:?} already exists", domain.as_str()))
+            })?;
+        let code = partner.map(|p| p.1);
+        write.log(NewChange::site(None, (&created, code.as_deref())));
+        Ok(created)
+    })
 }
 
 /// Updates a site. PARTNER_ADMIN of its partner may rename or (de)activate it; moving it to
@@ -77,32 +77,32 @@ pub async fn update(actor: Actor<'_>, domain: &str, fields: SiteFields) -> AppRe
         .map(|n| dom::text("input.name", n, 50))
         .transpose()?;
     authz::require_subject(actor.scope)?;
-    let mut write = Write::begin(actor).await?;
-    let existing = site_or_not_found(write.txn(), actor, &domain).await?;
-    access::require_site_admin(write.txn(), actor.scope, &existing).await?;
-    let mut row = Fields {
-        name,
-        partner_id: None,
-        active: fields.active,
-    };
-    if let Some(partner) = fields.partner {
-        let new_partner = partner_ref(write.txn(), partner.as_deref())
-            .await?
-            .map(|p| p.0);
-        if new_partner != existing.partner_id {
-            authz::require_admin(actor.scope, "moving a site to another partner")?;
+    transaction!(actor, |write| {
+        let existing = site_or_not_found(write.txn(), actor, &domain).await?;
+        access::require_site_admin(write.txn(), actor.scope, &existing).await?;
+        let mut row = Fields {
+            name: name.clone(),
+            partner_id: None,
+            active: fields.active,
+        };
+        if let Some(partner) = &fields.partner {
+            let new_partner = partner_ref(write.txn(), partner.as_deref())
+                .await?
+                .map(|p| p.0);
+            if new_partner != existing.partner_id {
+                authz::require_admin(actor.scope, "moving a site to another partner")?;
+            }
+            row.partner_id = Some(new_partner);
         }
-        row.partner_id = Some(new_partner);
-    }
-    let before_code = partner_code_of(write.txn(), &existing).await?;
-    let updated = rows::update(write.txn(), &existing, row).await?;
-    let after_code = partner_code_of(write.txn(), &updated).await?;
-    write.log(NewChange::site(
-        Some((&existing, before_code.as_deref())),
-        (&updated, after_code.as_deref()),
-    ));
-    write.commit().await?;
-    Ok(updated)
+        let before_code = partner_code_of(write.txn(), &existing).await?;
+        let updated = rows::update(write.txn(), &existing, row).await?;
+        let after_code = partner_code_of(write.txn(), &updated).await?;
+        write.log(NewChange::site(
+            Some((&existing, before_code.as_deref())),
+            (&updated, after_code.as_deref()),
+        ));
+        Ok(updated)
+    })
 }
 
 /// The site named `domain`, or NOT_FOUND when it is missing or hidden from the caller.
@@ -132,35 +132,35 @@ pub async fn set_presented(
     let domain = dom::domain("site", domain)?;
     let name = dom::short_name("organization", short_name)?;
     authz::require_subject(actor.scope)?;
-    let mut write = Write::begin(actor).await?;
-    let site = site_or_not_found(write.txn(), actor, &domain).await?;
-    let organization = super::organization::visible(write.txn(), actor, &name).await?;
-    access::require_site_admin(write.txn(), actor.scope, &site).await?;
-    authz::require_filter_allows(
-        actor.scope,
-        &organization.short_name_key,
-        &organization.short_name,
-    )?;
-    let changed = if presented {
-        if let (false, Some(partner_id)) = (actor.scope.administrator, site.partner_id)
-            && !repo::membership::is_member(write.txn(), partner_id, organization.id).await?
-        {
-            return Err(authz::forbidden(format!(
-                "{:?} is not a member of this site's partner",
-                organization.short_name
+    transaction!(actor, |write| {
+        let site = site_or_not_found(write.txn(), actor, &domain).await?;
+        let organization = super::organization::visible(write.txn(), actor, &name).await?;
+        access::require_site_admin(write.txn(), actor.scope, &site).await?;
+        authz::require_filter_allows(
+            actor.scope,
+            &organization.short_name_key,
+            &organization.short_name,
+        )?;
+        let changed = if presented {
+            if let (false, Some(partner_id)) = (actor.scope.administrator, site.partner_id)
+                && !repo::membership::is_member(write.txn(), partner_id, organization.id).await?
+            {
+                return Err(authz::forbidden(format!(
+                    "{:?} is not a member of this site's partner",
+                    organization.short_name
+                )));
+            }
+            repo::membership::add_to_site(write.txn(), site.id, organization.id).await?
+        } else {
+            repo::membership::remove_from_site(write.txn(), site.id, organization.id).await?
+        };
+        if changed {
+            write.log(Some(NewChange::site_membership(
+                &site,
+                &organization,
+                presented,
             )));
         }
-        repo::membership::add_to_site(write.txn(), site.id, organization.id).await?
-    } else {
-        repo::membership::remove_from_site(write.txn(), site.id, organization.id).await?
-    };
-    if changed {
-        write.log(Some(NewChange::site_membership(
-            &site,
-            &organization,
-            presented,
-        )));
-    }
-    write.commit().await?;
-    Ok(site)
+        Ok(site)
+    })
 }

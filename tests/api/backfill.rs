@@ -29,6 +29,7 @@ async fn run(app: &TestApp, lines: &[&str], apply: bool, inactive: bool) -> Back
         db: &app.db,
         scope: &scope,
         autocreate: true,
+        retries: None,
     };
     backfill::run(
         actor,
@@ -272,6 +273,7 @@ async fn statement_budget(backend: Backend) {
             db: &db,
             scope: &scope,
             autocreate: true,
+            retries: None,
         };
         let report = backfill::run(actor, keys.clone(), opts(apply), None)
             .await

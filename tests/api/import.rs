@@ -148,6 +148,7 @@ async fn import_with(
         db: &app.db,
         scope: &scope,
         autocreate: true,
+        retries: None,
     };
     import::run(actor, &sources, apply, &Progress::default())
         .await

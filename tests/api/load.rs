@@ -95,37 +95,98 @@ async fn rows(app: &TestApp, sql: &str) -> BTreeSet<(String, String)> {
         .collect()
 }
 
+/// Runs the 16 clients, client `n` against `apps[n % apps.len()]`, and checks that exactly the
+/// acknowledged writes are in the database.
+async fn run_and_check(apps: &[Arc<TestApp>]) {
+    let tasks: Vec<_> = (0..CLIENTS)
+        .map(|n| tokio::spawn(client(apps[n % apps.len()].clone(), n)))
+        .collect();
+    let mut all = Acknowledged::default();
+    for task in tasks {
+        let ack = task.await.unwrap();
+        all.organizations.extend(ack.organizations);
+        all.active_links.extend(ack.active_links);
+        all.inactive_links.extend(ack.inactive_links);
+        all.errors.extend(ack.errors);
+    }
+    assert!(
+        all.errors.is_empty(),
+        "every operation succeeds under contention: {:?}",
+        &all.errors[..all.errors.len().min(3)]
+    );
+
+    let app = &apps[0];
+    let orgs = rows(app, "SELECT short_name_key, short_name FROM organization").await;
+    let keys: BTreeSet<String> = orgs.iter().map(|(k, _)| k.clone()).collect();
+    assert_eq!(
+        keys, all.organizations,
+        "exactly the acknowledged organizations"
+    );
+    assert_eq!(
+        app.count("organization").await as usize,
+        keys.len(),
+        "each exactly once"
+    );
+
+    let link_sql = |active: bool| {
+        format!(
+            "SELECT l.course_key, o.short_name_key FROM course_link l JOIN organization o ON o.id = l.organization_id WHERE l.active = {}",
+            if active { "TRUE" } else { "FALSE" }
+        )
+    };
+    assert_eq!(
+        rows(app, &link_sql(true)).await,
+        all.active_links,
+        "acknowledged links are active"
+    );
+    assert_eq!(
+        rows(app, &link_sql(false)).await,
+        all.inactive_links,
+        "acknowledged unlinks are inactive"
+    );
+    assert_eq!(
+        app.count("course_link").await as usize,
+        all.active_links.len() + all.inactive_links.len(),
+        "no link row beyond the acknowledged ones"
+    );
+}
+
 backend_tests! {
     async fn concurrent_clients_leave_exactly_the_acknowledged_writes(app: TestApp) {
-        let app = Arc::new(app);
-        let tasks: Vec<_> = (0..CLIENTS).map(|n| tokio::spawn(client(app.clone(), n))).collect();
-        let mut all = Acknowledged::default();
-        for task in tasks {
-            let ack = task.await.unwrap();
-            all.organizations.extend(ack.organizations);
-            all.active_links.extend(ack.active_links);
-            all.inactive_links.extend(ack.inactive_links);
-            all.errors.extend(ack.errors);
-        }
-        assert!(all.errors.is_empty(), "every operation succeeds under contention: {:?}", &all.errors[..all.errors.len().min(3)]);
-
-        let orgs = rows(&app, "SELECT short_name_key, short_name FROM organization").await;
-        let keys: BTreeSet<String> = orgs.iter().map(|(k, _)| k.clone()).collect();
-        assert_eq!(keys, all.organizations, "exactly the acknowledged organizations");
-        assert_eq!(app.count("organization").await as usize, keys.len(), "each exactly once");
-
-        let link_sql = |active: bool| {
-            format!(
-                "SELECT l.course_key, o.short_name_key FROM course_link l JOIN organization o ON o.id = l.organization_id WHERE l.active = {}",
-                if active { "TRUE" } else { "FALSE" }
-            )
-        };
-        assert_eq!(rows(&app, &link_sql(true)).await, all.active_links, "acknowledged links are active");
-        assert_eq!(rows(&app, &link_sql(false)).await, all.inactive_links, "acknowledged unlinks are inactive");
-        assert_eq!(
-            app.count("course_link").await as usize,
-            all.active_links.len() + all.inactive_links.len(),
-            "no link row beyond the acknowledged ones"
-        );
+        run_and_check(&[Arc::new(app)]).await;
     }
+}
+
+/// The same load across three service instances on one PostgreSQL database whose transactions
+/// are SERIALIZABLE (issue 17): conflicts abort transactions inside the services, which retry
+/// them; no error reaches a client and exactly the acknowledged writes remain.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "fails (issue 17, unfinished): linkCourse answers WRITE_CONFLICT after 8 attempts; the position stamp's `position IS NULL` scan makes every link transaction conflict under SERIALIZABLE"]
+async fn three_services_on_a_serializable_database_lose_nothing() {
+    let Some(url) = crate::retries::serializable_database().await else {
+        return;
+    };
+    let mut apps = Vec::new();
+    for _ in 0..3 {
+        apps.push(Arc::new(TestApp::spawn_on(&url, |_| {}).await));
+    }
+    run_and_check(&apps).await;
+    let mut retries = 0.0;
+    for app in &apps {
+        let text = app
+            .client()
+            .get(app.url("/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        retries += text
+            .lines()
+            .filter(|l| l.starts_with("tenancy_write_retries_total{"))
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum::<f64>();
+    }
+    eprintln!("write retries across the three services: {retries}");
 }

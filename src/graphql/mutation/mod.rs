@@ -22,6 +22,7 @@ fn actor<'a>(ctx: &'a Context<'_>) -> Actor<'a> {
         db: ctx.db(),
         scope: &ctx.request().scope,
         autocreate: ctx.config().organizations_autocreate,
+        retries: Some(&ctx.request().write_retries),
     }
 }
 

@@ -46,6 +46,8 @@ pub fn context(state: &AppState, scope: Scope, host: Option<String>) -> RequestC
         scope,
         host,
         loaders,
+        db: state.db.clone(),
+        write_retries: state.metrics.write_retries.clone(),
     }
 }
 

@@ -183,17 +183,23 @@ async fn execute(state: &AppState, headers: &HeaderMap, prepared: Prepared) -> A
         .get(header::HOST)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
+    // Queries may read from a replica; mutations write to, and subscriptions follow, the primary.
+    let db = match operation {
+        Some(OperationType::Query) => state.replicas.for_query(
+            headers
+                .get(crate::replicas::CONSISTENCY_HEADER)
+                .and_then(|v| v.to_str().ok()),
+        ),
+        _ => state.db.clone(),
+    };
     let queue = BatchQueue::default();
-    let loaders = Loaders::new(
-        &state.db,
-        scope.clone(),
-        &queue,
-        &state.metrics.loader_batch_size,
-    );
+    let loaders = Loaders::new(&db, scope.clone(), &queue, &state.metrics.loader_batch_size);
     let req = req.data(RequestCtx {
         scope,
         host,
         loaders,
+        db,
+        write_retries: state.metrics.write_retries.clone(),
     });
     let work = async {
         let slot = match operation {
@@ -224,6 +230,15 @@ async fn execute(state: &AppState, headers: &HeaderMap, prepared: Prepared) -> A
             } else {
                 Cacheability::NoStore
             };
+            // What a client sends back to read its own writes from a replica.
+            if operation == Some(OperationType::Mutation)
+                && let Some(token) = state.replicas.consistency_token().await
+            {
+                response.extensions.insert(
+                    "consistency".to_owned(),
+                    async_graphql::Value::String(token),
+                );
+            }
             Answer {
                 response,
                 kind,

@@ -131,6 +131,7 @@ async fn put(
         db: &state.db,
         scope,
         autocreate: state.config.organizations_autocreate,
+        retries: Some(&state.metrics.write_retries),
     };
     match service::edx_organizations::put(actor, path, input).await {
         Ok(organization) => reply::object(&organization),

@@ -106,6 +106,8 @@ pub fn error(err: AppError) -> Response {
         | AppError::OrganizationNotFound {
             short_name: message,
         } => detail(StatusCode::NOT_FOUND, &message),
+        // Conflicting concurrent writes, retried already: the client may try again.
+        AppError::WriteConflict { message } => detail(StatusCode::SERVICE_UNAVAILABLE, &message),
         other => {
             let message = other.message();
             tracing::warn!(code = other.code(), message, "REST request failed");

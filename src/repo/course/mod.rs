@@ -14,7 +14,7 @@ use crate::domain::page::SortKind;
 use crate::domain::scope::{self, Scope};
 use crate::error::AppResult;
 
-/// The links of many organizations (`Organization.courses`), in link creation order. The
+/// The links of many organizations (`Organization.courses`), in link order (`position`). The
 /// parent organization is joined so that its visibility applies to its links too.
 pub fn of_organizations(
     scope: &Scope,
@@ -39,7 +39,7 @@ pub fn of_organizations(
     PagedQuery {
         select,
         parent: Some((course_link::Entity, course_link::Column::OrganizationId).into_column_ref()),
-        sort: (course_link::Entity, course_link::Column::Id).into_column_ref(),
+        sort: (course_link::Entity, course_link::Column::Position).into_column_ref(),
         sort_kind: SortKind::Int,
         since: Some((course_link::Entity, course_link::Column::Created).into_column_ref()),
     }
@@ -83,6 +83,9 @@ fn organizations_of(scope: &Scope, course_keys: &[String]) -> SelectStatement {
             Expr::col((course_link::Entity, course_link::Column::CourseKey))
                 .is_in(course_keys.iter().cloned()),
         )
-        .order_by((course_link::Entity, course_link::Column::Id), Order::Asc);
+        .order_by(
+            (course_link::Entity, course_link::Column::Position),
+            Order::Asc,
+        );
     select
 }

@@ -149,3 +149,42 @@ pub async fn set_active_many<C: ConnectionTrait>(
     }
     Ok(())
 }
+
+/// Gives the links this transaction inserted their position: after every committed link, in id
+/// order among themselves. Called under the change log's lock just before the commit
+/// (`change::append`, the backfill), so positions follow commit order whatever order ids
+/// come in; committed links all have one, so `position IS NULL` finds only this
+/// transaction's own.
+pub async fn stamp_positions<C: ConnectionTrait>(db: &C) -> AppResult<()> {
+    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        // A sequence, not MAX + 1: under REPEATABLE READ or SERIALIZABLE this transaction's
+        // snapshot may predate links committed since, whose positions it cannot see.
+        db.execute_unprepared(
+            "UPDATE course_link SET position = n.p FROM (\
+               SELECT id, nextval('course_link_position') AS p FROM (\
+                 SELECT id FROM course_link WHERE position IS NULL ORDER BY id) AS o) AS n \
+             WHERE course_link.id = n.id",
+        )
+        .await?;
+        return Ok(());
+    }
+    // SQLite has one writer at a time: the greatest position is the last committed.
+    let row = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            "SELECT COALESCE((SELECT MAX(position) FROM course_link), 0), \
+             (SELECT MIN(id) FROM course_link WHERE position IS NULL)",
+        ))
+        .await?;
+    let Some(row) = row else { return Ok(()) };
+    let last: i64 = row.try_get_by_index(0)?;
+    let Some(first_new): Option<i64> = row.try_get_by_index(1)? else {
+        return Ok(());
+    };
+    db.execute_unprepared(&format!(
+        "UPDATE course_link SET position = id - {first_new} + {} WHERE position IS NULL",
+        last + 1
+    ))
+    .await?;
+    Ok(())
+}

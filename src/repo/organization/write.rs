@@ -93,7 +93,7 @@ pub async fn set_active<C: ConnectionTrait>(
 }
 
 /// The descriptive fields to change; `None` keeps, an inner `None` clears an optional field.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct Details {
     pub name: Option<String>,
     pub description: Option<Option<String>>,

@@ -13,6 +13,7 @@ impl TestApp {
             db: &self.db,
             scope: &scope,
             autocreate: true,
+            retries: None,
         };
         tenancy_gateway::service::seed::demo(actor)
             .await
@@ -73,6 +74,9 @@ impl TestApp {
                     .exec_without_returning(&self.db)
                     .await
                     .expect("links");
+                tenancy_gateway::repo::course::write::stamp_positions(&self.db)
+                    .await
+                    .expect("link positions");
             }
         }
     }

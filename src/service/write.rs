@@ -1,0 +1,193 @@
+//! The write transaction of every use case, and its retries.
+//!
+//! PostgreSQL may abort a transaction that did nothing wrong: a serialization failure (SQLSTATE
+//! 40001, under `SERIALIZABLE` or `REPEATABLE READ`, which operators may make the database's
+//! default) or a deadlock victim (40P01). Both are safe to run again from the start, since the
+//! aborted attempt changed nothing; so `transaction!` runs a use case's body again, after a
+//! jittered exponential backoff, a bounded number of times. A client sees `WRITE_CONFLICT` only
+//! when every attempt failed.
+
+use std::ops::ControlFlow;
+use std::time::Duration;
+
+use sea_orm::DatabaseTransaction;
+
+use super::Actor;
+use crate::domain::change::NewChange;
+use crate::error::{AppError, AppResult};
+use crate::repo;
+
+/// Attempts in all (the first and its retries). Conflicts clear in one or two retries; the
+/// bound keeps a hot row from holding a request for long.
+const ATTEMPTS: u32 = 8;
+/// The first backoff; doubled each retry, up to `MAX_BACKOFF`, then a random part of it slept.
+const FIRST_BACKOFF: Duration = Duration::from_millis(5);
+const MAX_BACKOFF: Duration = Duration::from_millis(200);
+
+/// One write transaction and the changes it made, logged when it commits.
+pub struct Write {
+    txn: DatabaseTransaction,
+    actor: Option<String>,
+    changes: Vec<NewChange>,
+    /// A dry run: roll back instead of committing.
+    roll_back: bool,
+}
+
+/// Runs a block as one write transaction of `actor`, committed with its change log, and runs
+/// it again on serialization failures and deadlocks:
+/// `transaction!(actor, |write| { ...; Ok(value) })` is an `AppResult` of the value. An error
+/// from the block rolls back. The block may run more than once, so it must not act outside the
+/// transaction and must not move values it did not make (clone them).
+///
+/// A macro rather than a function taking an async closure: the block is awaited in place, so the
+/// use case's future stays `Send` for the resolvers (a generic async-closure argument loses that
+/// to higher-ranked lifetimes).
+macro_rules! transaction {
+    ($actor:expr, |$write:ident| $body:block) => {{
+        let actor: $crate::service::Actor<'_> = $actor;
+        let mut attempts = $crate::service::write::Attempts::new(actor);
+        loop {
+            let mut txn = match $crate::service::Write::begin(actor).await {
+                Ok(txn) => txn,
+                Err(err) => break Err(err),
+            };
+            let result = {
+                let $write = &mut txn;
+                $crate::service::write::typed(async { $body }).await
+            };
+            match attempts.settle(txn, result).await {
+                ::std::ops::ControlFlow::Break(result) => break result,
+                ::std::ops::ControlFlow::Continue(()) => {}
+            }
+        }
+    }};
+}
+pub(crate) use transaction;
+
+/// Fixes a block's output to `AppResult` (so `?` inside it knows its error type).
+pub fn typed<T>(body: impl Future<Output = AppResult<T>>) -> impl Future<Output = AppResult<T>> {
+    body
+}
+
+/// The attempts of one `transaction!`.
+pub struct Attempts<'a> {
+    actor: Actor<'a>,
+    made: u32,
+}
+
+impl<'a> Attempts<'a> {
+    pub fn new(actor: Actor<'a>) -> Self {
+        Attempts { actor, made: 0 }
+    }
+
+    /// Ends an attempt: commits a successful one; then either the result to return, or (after
+    /// the backoff) `Continue` to run the block again.
+    pub async fn settle<T>(
+        &mut self,
+        write: Write,
+        result: AppResult<T>,
+    ) -> ControlFlow<AppResult<T>> {
+        self.made += 1;
+        let result = match result {
+            Ok(value) if write.roll_back => Ok(value),
+            Ok(value) => write.commit().await.map(|()| value),
+            // Dropping the transaction rolls it back.
+            Err(err) => Err(err),
+        };
+        let Err(err) = result else {
+            return ControlFlow::Break(result);
+        };
+        let Some(reason) = retryable(&err) else {
+            return ControlFlow::Break(Err(err));
+        };
+        if self.made >= ATTEMPTS {
+            tracing::warn!(reason, attempts = self.made, "write conflict: giving up");
+            return ControlFlow::Break(Err(AppError::WriteConflict {
+                message: format!(
+                    "the write conflicted with concurrent writes ({reason}) {} times; try again",
+                    self.made
+                ),
+            }));
+        }
+        if let Some(counter) = self.actor.retries {
+            counter.with_label_values(&[reason]).inc();
+        }
+        tokio::time::sleep(backoff(self.made)).await;
+        ControlFlow::Continue(())
+    }
+}
+
+impl Write {
+    /// Starts the transaction of one attempt (`transaction!` calls it).
+    pub async fn begin(actor: Actor<'_>) -> AppResult<Write> {
+        Ok(Write {
+            txn: crate::db::begin_write(actor.db).await?,
+            actor: actor.scope.subject.clone(),
+            changes: Vec::new(),
+            roll_back: false,
+        })
+    }
+
+    pub fn txn(&self) -> &DatabaseTransaction {
+        &self.txn
+    }
+
+    /// Makes this a dry run: the transaction is rolled back at the end of the body.
+    pub fn roll_back(&mut self) {
+        self.roll_back = true;
+    }
+
+    /// Records a change (`None`: the write changed nothing).
+    pub fn log(&mut self, change: Option<NewChange>) {
+        self.changes.extend(change);
+    }
+
+    /// Replaces the last change recorded (a row changed again in the same use case).
+    pub fn replace_last(&mut self, change: Option<NewChange>) {
+        self.changes.pop();
+        self.log(change);
+    }
+
+    /// Appends the change log and commits, as one transaction.
+    async fn commit(self) -> AppResult<()> {
+        repo::change::append(&self.txn, self.actor.as_deref(), self.changes).await?;
+        self.txn.commit().await?;
+        Ok(())
+    }
+}
+
+/// Why `err` is worth running the transaction again: the `reason` label of the retry counter.
+fn retryable(err: &AppError) -> Option<&'static str> {
+    match err.sqlstate()?.as_str() {
+        "40001" => Some("serialization_failure"),
+        "40P01" => Some("deadlock"),
+        _ => None,
+    }
+}
+
+/// Full jitter: a random time up to the exponential bound, so retries of transactions that
+/// conflicted with one another do not meet again.
+fn backoff(attempt: u32) -> Duration {
+    let bound = FIRST_BACKOFF
+        .saturating_mul(1 << attempt.min(16))
+        .min(MAX_BACKOFF);
+    let fraction = f64::from(getrandom::u32().unwrap_or(u32::MAX / 2)) / f64::from(u32::MAX);
+    bound.mul_f64(fraction.max(0.1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_stays_bounded() {
+        for attempt in 1..20 {
+            let d = backoff(attempt);
+            assert!(d <= MAX_BACKOFF, "{attempt}: {d:?}");
+            let bound = FIRST_BACKOFF
+                .saturating_mul(1 << attempt.min(16))
+                .min(MAX_BACKOFF);
+            assert!(d >= bound.mul_f64(0.1), "{attempt}: {d:?}");
+        }
+    }
+}
