@@ -4,6 +4,7 @@
 # bulk (tests/python/orgs_peer/fill_bulk.py), on MariaDB and on PostgreSQL started here; each
 # imported with the release binary into a fresh SQLite file and a fresh PostgreSQL database,
 # then imported again, which must change nothing. Prints a table of wall time and peak RSS.
+# ORGS=1000 LINKS=100000 for a quick run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ORGS=${ORGS:-10000}
@@ -13,8 +14,13 @@ source scripts/pg.sh
 # shellcheck source=scripts/mariadb.sh
 source scripts/mariadb.sh
 
-cargo build --release --locked --quiet
-bin="${CARGO_TARGET_DIR:-target}/release/tenancy-gateway"
+# TENANCY_BIN: a binary built already (else the release build here).
+if [ -n "${TENANCY_BIN:-}" ]; then
+    bin=$TENANCY_BIN
+else
+    cargo build --release --locked --quiet
+    bin="${CARGO_TARGET_DIR:-target}/release/tenancy-gateway"
+fi
 venv=target/pyvenv
 if [ ! -f "$venv/.installed" ] || [ tests/python/requirements.txt -nt "$venv/.installed" ]; then
     python3 -m venv "$venv"
@@ -37,7 +43,7 @@ for engine in mariadb postgres; do
     start=$(date +%s.%N)
     ORGS_PEER_DATABASE="${sources[$engine]}" "$venv/bin/python" tests/python/orgs_peer/fill_bulk.py "$ORGS" "$LINKS"
     printf 'filled %s with %s organizations and %s links in %.1f s\n' "$engine" "$ORGS" "$LINKS" \
-        "$(echo "$(date +%s.%N) - $start" | bc)" >&2
+        "$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { print e - s }')" >&2
 done
 
 # One run: prints "seconds peak-MiB", and keeps the plan it printed in $work/last.

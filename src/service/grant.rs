@@ -98,15 +98,16 @@ pub async fn grant(
     transaction!(actor, |write| {
         let (target, name, through) =
             target(write.txn(), actor, role, partner, organization).await?;
-        let granted = match rows::insert_if_absent(write.txn(), &subject, role, target, through).await? {
-            Some(created) => {
-                write.log(Some(NewChange::grant(&created, &name, true)));
-                created
-            }
-            None => rows::find(write.txn(), &subject, role, target)
-                .await?
-                .ok_or_else(|| AppError::internal(anyhow::anyhow!("grant vanished")))?,
-        };
+        let granted =
+            match rows::insert_if_absent(write.txn(), &subject, role, target, through).await? {
+                Some(created) => {
+                    write.log(Some(NewChange::grant(&created, &name, true)));
+                    created
+                }
+                None => rows::find(write.txn(), &subject, role, target)
+                    .await?
+                    .ok_or_else(|| AppError::internal(anyhow::anyhow!("grant vanished")))?,
+            };
         Ok(granted)
     })
 }

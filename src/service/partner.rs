@@ -150,9 +150,14 @@ pub async fn set_membership(
         if changed && !member {
             // Grants given on this partner's authority end with the membership, in its history.
             for ended in
-                repo::grant::delete_through_partner(write.txn(), partner.id, organization.id).await?
+                repo::grant::delete_through_partner(write.txn(), partner.id, organization.id)
+                    .await?
             {
-                write.log(Some(NewChange::grant(&ended, &organization.short_name, false)));
+                write.log(Some(NewChange::grant(
+                    &ended,
+                    &organization.short_name,
+                    false,
+                )));
             }
         }
         Ok(partner)

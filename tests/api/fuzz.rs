@@ -153,7 +153,7 @@ fn random_documents_never_break_the_server() {
         })
         .unwrap();
     let alive = rt
-        .block_on(app.client().get(app.url("/healthz")).send())
+        .block_on(async { app.client().get(app.url("/healthz")).send().await })
         .unwrap();
     assert_eq!(alive.status(), 200);
 }

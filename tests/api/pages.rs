@@ -21,11 +21,13 @@ async fn grow(app: &TestApp) {
          INSERT INTO organization (short_name, short_name_key, name, active, created, modified) \
          SELECT 'g' || i, 'g' || i, 'Grown ' || i, TRUE, {STAMP}, {STAMP} FROM n"
     );
+    // Raw rows skip the commit-time stamp, so they carry their link order (position) here.
     let links = format!(
         "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {GROWN}) \
-         INSERT INTO course_link (organization_id, course_key, active, created, modified) \
+         INSERT INTO course_link (organization_id, course_key, active, created, modified, position) \
          SELECT (SELECT id FROM organization WHERE short_name_key = 'a0001'), \
-                'course-v1:A0001+G' || i || '+2026', TRUE, {STAMP}, {STAMP} FROM n"
+                'course-v1:A0001+G' || i || '+2026', TRUE, {STAMP}, {STAMP}, \
+                (SELECT MAX(position) FROM course_link) + i FROM n"
     );
     for sql in [orgs, links] {
         app.db.execute_unprepared(&sql).await.expect("grow");

@@ -66,9 +66,9 @@ impl Grant {
         self.0.created
     }
 
-    /// The partner whose PARTNER_ADMIN authority this organization grant was given on (by that
-    /// partner's admin, or by an ORG_ADMIN whose own grant rests on it). The grant ends when
-    /// the organization leaves that partner. Null when it does not depend on a membership.
+    /// The partner whose PARTNER_ADMIN authority this organization grant was given on (by that partner's admin, or by an ORG_ADMIN whose own grant rests on it).
+    /// The grant ends when the organization leaves that partner.
+    /// Null when it does not depend on a membership.
     async fn through_partner(&self, ctx: &Context<'_>) -> Result<Option<Partner>> {
         let Some(id) = self.0.through_partner_id else {
             return Ok(None);
