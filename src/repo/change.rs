@@ -24,11 +24,17 @@ pub async fn append<C: ConnectionTrait>(
         return Ok(());
     }
     begin_logging(db).await?;
-    if changes
+    // The links this transaction created, by (organization, course key), for their position.
+    let created: Vec<(i64, &str)> = changes
         .iter()
-        .any(|c| c.entity == ChangeEntity::CourseLink && c.kind == ChangeKind::Created)
-    {
-        super::course::write::stamp_positions(db).await?;
+        .filter(|c| c.entity == ChangeEntity::CourseLink && c.kind == ChangeKind::Created)
+        .filter_map(|c| {
+            let key = c.after.as_ref()?.get("courseKey")?.as_str()?;
+            Some((c.organization_id?, key))
+        })
+        .collect();
+    if !created.is_empty() {
+        super::course::write::stamp_positions(db, Some(&created)).await?;
     }
     let at = Utc::now();
     let json = |v: Option<serde_json::Value>| v.map(|v| v.to_string());

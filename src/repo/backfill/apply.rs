@@ -144,7 +144,7 @@ pub async fn apply<C: ConnectionTrait>(
     progress.phase("writing history", 0);
     crate::repo::change::begin_logging(db).await?;
     if written.links_created > 0 {
-        crate::repo::course::write::stamp_positions(db).await?;
+        crate::repo::course::write::stamp_positions(db, None).await?;
     }
     let ids = Created::Ids;
     log.organizations(db, &ids(created_orgs), Change::Created { active })

@@ -27,6 +27,9 @@ pub async fn state<C: ConnectionTrait>(
 }
 
 /// Inserts an active link unless one exists; true if inserted.
+/// Links named one by one when stamped (a mutation's few); more are found by `position IS NULL`.
+const TARGETED_STAMP_MAX: usize = 1000;
+
 pub async fn insert_if_absent<C: ConnectionTrait>(
     db: &C,
     key: &CourseKey,
@@ -154,8 +157,45 @@ pub async fn set_active_many<C: ConnectionTrait>(
 /// order among themselves. Called under the change log's lock just before the commit
 /// (`change::append`, the backfill), so positions follow commit order whatever order ids
 /// come in; committed links all have one, so `position IS NULL` finds only this
-/// transaction's own.
-pub async fn stamp_positions<C: ConnectionTrait>(db: &C) -> AppResult<()> {
+/// transaction's own. `created` names them (organization, course key) when the caller knows
+/// them: on PostgreSQL a few are then found through the unique (course key, organization)
+/// index, so that under SERIALIZABLE the stamp reads only its own rows and does not conflict
+/// with every other transaction that links a course.
+pub async fn stamp_positions<C: ConnectionTrait>(
+    db: &C,
+    created: Option<&[(i64, &str)]>,
+) -> AppResult<()> {
+    let backend = db.get_database_backend();
+    if let Some(created) = created
+        && backend == sea_orm::DbBackend::Postgres
+        && created.len() <= TARGETED_STAMP_MAX
+    {
+        let mut values = Vec::with_capacity(created.len() * 2);
+        let pairs: Vec<String> = created
+            .iter()
+            .enumerate()
+            .map(|(i, (organization_id, key))| {
+                values.push(sea_orm::Value::from(*organization_id));
+                values.push(sea_orm::Value::from((*key).to_owned()));
+                format!("(${}::bigint, ${}::text)", 2 * i + 1, 2 * i + 2)
+            })
+            .collect();
+        let sql = format!(
+            "UPDATE course_link SET position = n.p FROM (\
+               SELECT id, nextval('course_link_position') AS p FROM (\
+                 SELECT c.id FROM (VALUES {}) AS v(organization_id, course_key) \
+                 JOIN course_link c ON c.course_key = v.course_key \
+                  AND c.organization_id = v.organization_id \
+                 WHERE c.position IS NULL ORDER BY c.id) AS o) AS n \
+             WHERE course_link.id = n.id",
+            pairs.join(", ")
+        );
+        db.execute_raw(sea_orm::Statement::from_sql_and_values(
+            backend, sql, values,
+        ))
+        .await?;
+        return Ok(());
+    }
     if db.get_database_backend() == sea_orm::DbBackend::Postgres {
         // A sequence, not MAX + 1: under REPEATABLE READ or SERIALIZABLE this transaction's
         // snapshot may predate links committed since, whose positions it cannot see.

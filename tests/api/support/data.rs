@@ -74,7 +74,7 @@ impl TestApp {
                     .exec_without_returning(&self.db)
                     .await
                     .expect("links");
-                tenancy_gateway::repo::course::write::stamp_positions(&self.db)
+                tenancy_gateway::repo::course::write::stamp_positions(&self.db, None)
                     .await
                     .expect("link positions");
             }
