@@ -89,7 +89,7 @@ async fn replica_statements(app: &TestApp) -> f64 {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "unfinished (issue 17): the test reads without a token right after a write and expects to see it, which the lag bound does not promise; fix the test (read with the token or wait), then un-ignore"]
+#[ignore = "fails (issue 17, unfinished): right after start a query routed to the replica answered INTERNAL (a replica error is not yet retried on the primary)"]
 async fn queries_read_from_a_streaming_replica_within_the_lag_bound() {
     let Some((url, _)) = fresh_database(Backend::Postgres).await else {
         return;
@@ -131,10 +131,19 @@ async fn queries_read_from_a_streaming_replica_within_the_lag_bound() {
         read(&app, "MITx", Some(&consistency)).await["shortName"],
         "MITx"
     );
-    assert_eq!(read(&app, "MITx", None).await["shortName"], "MITx");
+    // Without the token a query may be up to the lag bound behind: it sees the write once the
+    // replica has replayed it, which happens well within the bound.
+    let start = Instant::now();
+    while read(&app, "MITx", None).await["shortName"] != "MITx" {
+        assert!(
+            start.elapsed() < Duration::from_secs(2),
+            "not seen within the lag bound"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     assert!(
         replica_statements(&app).await >= before + 2.0,
-        "both queries read the replica"
+        "queries read the replica"
     );
 
     // Replay paused: a write the replica does not have.
