@@ -9,21 +9,15 @@ use std::sync::Arc;
 use async_graphql::futures_util::stream::{BoxStream, StreamExt};
 use async_graphql::{Data, Executor, Request, Response};
 
+use super::refine;
 use super::schema::AppSchema;
-use super::{outcome, refine};
 
 #[derive(Clone)]
 pub struct Coded(pub AppSchema);
 
 /// A response with its errors coded: refused ones as refusals, the rest as execution errors.
 pub fn response(mut response: Response) -> Response {
-    let executed = outcome::executed(&response);
-    let errors = std::mem::take(&mut response.errors);
-    response.errors = if executed {
-        refine::executed(errors)
-    } else {
-        refine::refused(errors)
-    };
+    refine::response(&mut response);
     response
 }
 

@@ -22,6 +22,19 @@ use crate::error::AppError;
 /// Async-graphql's message prefixes for values that cannot be coerced to their input type.
 const COERCION_MESSAGES: [&str; 2] = ["Invalid value for argument", "Failed to parse"];
 
+/// Codes a response's errors as refusals or execution errors, judging by the response
+/// (`outcome::executed`); true when it executed.
+pub fn response(response: &mut async_graphql::Response) -> bool {
+    let executed = super::outcome::executed(response);
+    let errors = std::mem::take(&mut response.errors);
+    response.errors = if executed {
+        self::executed(errors)
+    } else {
+        refused(errors)
+    };
+    executed
+}
+
 /// The errors of a request that never ran, each with a code.
 pub fn refused(errors: Vec<ServerError>) -> Vec<ServerError> {
     dedupe(

@@ -35,16 +35,7 @@ impl Grant {
 
     /// The partner, for PARTNER_ADMIN; null otherwise.
     async fn partner(&self, ctx: &Context<'_>) -> Result<Option<Partner>> {
-        let Some(id) = self.0.partner_id else {
-            return Ok(None);
-        };
-        Ok(ctx
-            .request()
-            .loaders
-            .partner_by_id
-            .load_one(id)
-            .await?
-            .map(Partner))
+        partner(ctx, self.0.partner_id).await
     }
 
     /// The organization, for ORG_ADMIN and ORG_STAFF; null otherwise.
@@ -70,15 +61,20 @@ impl Grant {
     /// The grant ends when the organization leaves that partner.
     /// Null when it does not depend on a membership.
     async fn through_partner(&self, ctx: &Context<'_>) -> Result<Option<Partner>> {
-        let Some(id) = self.0.through_partner_id else {
-            return Ok(None);
-        };
-        Ok(ctx
-            .request()
-            .loaders
-            .partner_by_id
-            .load_one(id)
-            .await?
-            .map(Partner))
+        partner(ctx, self.0.through_partner_id).await
     }
+}
+
+/// The partner with this id, if any and visible.
+async fn partner(ctx: &Context<'_>, id: Option<i64>) -> Result<Option<Partner>> {
+    let Some(id) = id else {
+        return Ok(None);
+    };
+    Ok(ctx
+        .request()
+        .loaders
+        .partner_by_id
+        .load_one(id)
+        .await?
+        .map(Partner))
 }

@@ -17,7 +17,7 @@ use crate::graphql::context::RequestCtx;
 use crate::graphql::limits::{self, Shape};
 use crate::graphql::loader::Loaders;
 use crate::graphql::order::Plan;
-use crate::graphql::{outcome, refine};
+use crate::graphql::refine;
 use crate::http::AppState;
 
 /// How an operation ended.
@@ -213,16 +213,12 @@ async fn execute(state: &AppState, headers: &HeaderMap, prepared: Prepared) -> A
     // transaction; statements already sent to the database finish there.
     match tokio::time::timeout(limit, work).await {
         Ok((mut response, slot)) => {
-            let executed = outcome::executed(&response);
-            let errors = std::mem::take(&mut response.errors);
-            let kind = if executed {
-                response.errors = refine::executed(errors);
+            let kind = if refine::response(&mut response) {
                 if let Some(plan) = Plan::for_operation(&doc, operation_name.as_deref()) {
                     plan.apply(&mut response.data);
                 }
                 Kind::Executed
             } else {
-                response.errors = refine::refused(errors);
                 Kind::Refused
             };
             let cache = if kind == Kind::Executed {
