@@ -15,6 +15,7 @@ pub mod names;
 pub mod numbered;
 pub mod page;
 pub mod pattern;
+pub mod progress;
 pub mod scope;
 pub mod tenant;
 
