@@ -5,7 +5,13 @@
 //!
 //! The feed only says "the log is at id N now"; each subscription reads what it may see after
 //! its own cursor (`repo::change::after`).
+//!
+//! It also moves a `Generation`, which the response cache keys its answers by: a change seen
+//! here (another process's or replica's write) moves it, and so does a write this process
+//! commits, at once (`service::Write`), so that a client reads its own writes.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use sea_orm::{DatabaseConnection, DbBackend};
@@ -16,7 +22,24 @@ use crate::repo;
 
 pub struct ChangeFeed {
     last: watch::Sender<i64>,
+    generation: Generation,
     tasks: Vec<JoinHandle<()>>,
+}
+
+/// A counter that moves whenever the data may have changed: this process committed a write,
+/// the feed saw a newer change id, or the feed could not read the log (and so cannot tell).
+/// An answer computed while it stayed put may be reused until it moves.
+#[derive(Clone, Debug, Default)]
+pub struct Generation(Arc<AtomicU64>);
+
+impl Generation {
+    pub fn current(&self) -> u64 {
+        self.0.load(Ordering::SeqCst)
+    }
+
+    pub fn bump(&self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
 }
 
 impl ChangeFeed {
@@ -41,14 +64,26 @@ impl ChangeFeed {
         } else {
             None
         };
-        tasks.push(tokio::spawn(poll(db, last.clone(), every, woken)));
-        Ok(ChangeFeed { last, tasks })
+        let generation = Generation::default();
+        tasks.push(tokio::spawn(poll(
+            db,
+            last.clone(),
+            generation.clone(),
+            every,
+            woken,
+        )));
+        Ok(ChangeFeed {
+            last,
+            generation,
+            tasks,
+        })
     }
 
     /// A feed that never moves (a service without subscribers to wake, in tests).
     pub fn idle() -> ChangeFeed {
         ChangeFeed {
             last: watch::channel(0).0,
+            generation: Generation::default(),
             tasks: Vec::new(),
         }
     }
@@ -61,6 +96,11 @@ impl ChangeFeed {
     /// The last committed change id known.
     pub fn last(&self) -> i64 {
         *self.last.borrow()
+    }
+
+    /// The counter this feed moves (and local commits move too).
+    pub fn generation(&self) -> Generation {
+        self.generation.clone()
     }
 }
 
@@ -77,12 +117,16 @@ impl Drop for ChangeFeed {
 async fn poll(
     db: DatabaseConnection,
     last: watch::Sender<i64>,
+    generation: Generation,
     every: Duration,
     mut woken: Option<tokio::sync::mpsc::Receiver<()>>,
 ) {
     loop {
         match repo::change::last_id(&db).await {
             Ok(id) => {
+                if id > *last.borrow() {
+                    generation.bump();
+                }
                 last.send_if_modified(|known| {
                     let newer = id > *known;
                     if newer {
@@ -91,7 +135,11 @@ async fn poll(
                     newer
                 });
             }
-            Err(err) => tracing::debug!(error = ?err, "change feed: cannot read the log"),
+            Err(err) => {
+                // A write may be committing meanwhile: cached answers must not outlive it.
+                generation.bump();
+                tracing::debug!(error = ?err, "change feed: cannot read the log");
+            }
         }
         match &mut woken {
             Some(woken) => {
@@ -140,7 +188,13 @@ mod tests {
         crate::db::migrate(&db).await?;
         let before = metrics.sql_statements.get();
         let (last, _) = watch::channel(0);
-        let task = tokio::spawn(poll(db, last, Duration::from_millis(200), None));
+        let task = tokio::spawn(poll(
+            db,
+            last,
+            Generation::default(),
+            Duration::from_millis(200),
+            None,
+        ));
         tokio::time::sleep(Duration::from_secs(1)).await;
         task.abort();
         let polls = metrics.sql_statements.get() - before;
