@@ -52,7 +52,8 @@ impl Server {
             None => None,
         };
         let config = Arc::new(config);
-        let feed = Arc::new(ChangeFeed::start(&config.database_url).await?);
+        let position = metrics.change_feed_position.clone();
+        let feed = Arc::new(ChangeFeed::start(&config.database_url, position).await?);
         let schema = build_schema(db.clone(), config.clone(), feed.clone());
         let replicas = crate::replicas::Replicas::start(db.clone(), &config, &metrics).await?;
         let state = AppState::new(db, schema, metrics, config)

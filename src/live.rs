@@ -45,9 +45,11 @@ impl Generation {
 impl ChangeFeed {
     /// Starts watching the log of the database at `url`, on connections of its own: its polls
     /// are no request's statements (`tenancy_sql_statements_total` counts requests' work).
-    pub async fn start(url: &str) -> anyhow::Result<ChangeFeed> {
+    /// `position` shows the last id read (`tenancy_change_feed_position`).
+    pub async fn start(url: &str, position: prometheus::IntGauge) -> anyhow::Result<ChangeFeed> {
         let db = crate::db::connect(url, &crate::metrics::Metrics::new()).await?;
         let initial = repo::change::last_id(&db).await.unwrap_or(0);
+        position.set(initial);
         let (last, _) = watch::channel(initial);
         let postgres = db.get_database_backend() == DbBackend::Postgres;
         // NOTIFY wakes PostgreSQL subscribers at once; the poll is the fallback there.
@@ -65,13 +67,12 @@ impl ChangeFeed {
             None
         };
         let generation = Generation::default();
-        tasks.push(tokio::spawn(poll(
-            db,
-            last.clone(),
-            generation.clone(),
-            every,
-            woken,
-        )));
+        let feed = Feed {
+            last: last.clone(),
+            generation: generation.clone(),
+            position,
+        };
+        tasks.push(tokio::spawn(poll(db, feed, every, woken)));
         Ok(ChangeFeed {
             last,
             generation,
@@ -112,20 +113,32 @@ impl Drop for ChangeFeed {
     }
 }
 
+/// What the poller moves.
+struct Feed {
+    last: watch::Sender<i64>,
+    generation: Generation,
+    position: prometheus::IntGauge,
+}
+
 /// Reads the log's last id every `every`, or at once when woken by a notification. Without a
 /// notifier (SQLite) only the timer wakes it: a closed channel would answer at once, forever.
 async fn poll(
     db: DatabaseConnection,
-    last: watch::Sender<i64>,
-    generation: Generation,
+    feed: Feed,
     every: Duration,
     mut woken: Option<tokio::sync::mpsc::Receiver<()>>,
 ) {
+    let Feed {
+        last,
+        generation,
+        position,
+    } = feed;
     loop {
         match repo::change::last_id(&db).await {
             Ok(id) => {
                 if id > *last.borrow() {
                     generation.bump();
+                    position.set(id);
                 }
                 last.send_if_modified(|known| {
                     let newer = id > *known;
@@ -188,13 +201,12 @@ mod tests {
         crate::db::migrate(&db).await?;
         let before = metrics.sql_statements.get();
         let (last, _) = watch::channel(0);
-        let task = tokio::spawn(poll(
-            db,
+        let feed = Feed {
             last,
-            Generation::default(),
-            Duration::from_millis(200),
-            None,
-        ));
+            generation: Generation::default(),
+            position: prometheus::IntGauge::new("position", "position")?,
+        };
+        let task = tokio::spawn(poll(db, feed, Duration::from_millis(200), None));
         tokio::time::sleep(Duration::from_secs(1)).await;
         task.abort();
         let polls = metrics.sql_statements.get() - before;

@@ -31,6 +31,9 @@ pub struct Metrics {
     pub response_cache_evictions: IntCounter,
     /// Bytes the response cache holds, read at each scrape.
     pub response_cache_bytes: IntGauge,
+    /// The last change id the change feed has read (what subscriptions and the response
+    /// cache know of the log).
+    pub change_feed_position: IntGauge,
     pool_connections: IntGaugeVec,
     pool_max: IntGauge,
 }
@@ -137,6 +140,11 @@ impl Metrics {
             "Bytes of answers and keys the response cache holds",
         )
         .unwrap_or_else(|_| unreachable!("static metric definition"));
+        let change_feed_position = IntGauge::new(
+            "tenancy_change_feed_position",
+            "The last change log id the change feed has read (any process's writes)",
+        )
+        .unwrap_or_else(|_| unreachable!("static metric definition"));
         let pool_connections = IntGaugeVec::new(
             Opts::new(
                 "tenancy_db_pool_connections",
@@ -150,7 +158,7 @@ impl Metrics {
             "The most database connections the pool may open",
         )
         .unwrap_or_else(|_| unreachable!("static metric definition"));
-        let collectors: [Box<dyn Collector>; 14] = [
+        let collectors: [Box<dyn Collector>; 15] = [
             Box::new(http_requests.clone()),
             Box::new(sql_statements.clone()),
             Box::new(sql_errors.clone()),
@@ -163,6 +171,7 @@ impl Metrics {
             Box::new(response_cache.clone()),
             Box::new(response_cache_evictions.clone()),
             Box::new(response_cache_bytes.clone()),
+            Box::new(change_feed_position.clone()),
             Box::new(pool_connections.clone()),
             Box::new(pool_max.clone()),
         ];
@@ -184,6 +193,7 @@ impl Metrics {
             response_cache,
             response_cache_evictions,
             response_cache_bytes,
+            change_feed_position,
             pool_connections,
             pool_max,
         }

@@ -73,7 +73,15 @@ mod tests {
         assert_eq!(parse_bytes("16MiB"), Ok(16 << 20));
         assert_eq!(parse_bytes("512 kib"), Ok(512 << 10));
         assert_eq!(parse_bytes("1GB"), Ok(1 << 30));
-        for bad in ["0", "0MiB", "", "MiB", "12 parsecs", "-1", "99999999999999GiB"] {
+        for bad in [
+            "0",
+            "0MiB",
+            "",
+            "MiB",
+            "12 parsecs",
+            "-1",
+            "99999999999999GiB",
+        ] {
             assert!(parse_bytes(bad).is_err(), "{bad}");
         }
     }

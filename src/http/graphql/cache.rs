@@ -145,7 +145,11 @@ pub struct Ticket {
 }
 
 impl ResponseCache {
-    pub fn new(settings: &config::ResponseCache, generation: Generation, metrics: &Metrics) -> Self {
+    pub fn new(
+        settings: &config::ResponseCache,
+        generation: Generation,
+        metrics: &Metrics,
+    ) -> Self {
         let inner = settings.enabled.then(|| {
             // Few shards: each holds a part of the bound, and an answer larger than its shard's
             // part is never admitted (a 1,000-organization list is about 300 KB).
@@ -157,7 +161,12 @@ impl ResponseCache {
                 .unwrap_or_else(|_| unreachable!("weight and items are set"));
             let lifecycle = Evictions(metrics.response_cache_evictions.clone());
             Arc::new(Inner {
-                store: Cache::with_options(options, ByBytes, DefaultHashBuilder::default(), lifecycle),
+                store: Cache::with_options(
+                    options,
+                    ByBytes,
+                    DefaultHashBuilder::default(),
+                    lifecycle,
+                ),
                 emptied_for: AtomicU64::new(generation.current()),
                 hits: metrics.response_cache.with_label_values(&["hit"]),
                 misses: metrics.response_cache.with_label_values(&["miss"]),
@@ -171,7 +180,9 @@ impl ResponseCache {
     pub fn following(self, generation: Generation) -> Self {
         if let Some(inner) = &self.inner {
             inner.store.clear();
-            inner.emptied_for.store(generation.current(), Ordering::SeqCst);
+            inner
+                .emptied_for
+                .store(generation.current(), Ordering::SeqCst);
         }
         ResponseCache {
             inner: self.inner,

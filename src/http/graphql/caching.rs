@@ -30,12 +30,7 @@ impl Cacheability {
 /// Sets `Cache-Control` and, on a cacheable answer, its `ETag` (a hash of the bytes sent) and
 /// `Vary` (an anonymous answer must not be reused for a caller with a token, or the reverse).
 /// The tag is computed before the bytes move into the response.
-pub fn mark(
-    response: &mut Response,
-    cache: Cacheability,
-    max_age: u32,
-    tag: Option<HeaderValue>,
-) {
+pub fn mark(response: &mut Response, cache: Cacheability, max_age: u32, tag: Option<HeaderValue>) {
     let headers = response.headers_mut();
     headers.insert(header::CACHE_CONTROL, cache.header(max_age));
     if cache == Cacheability::NoStore {
