@@ -14,10 +14,10 @@
 //! 1 s on PostgreSQL) and grants, which are logged writes like the others. An answer whose
 //! query overlapped a commit carries the generation from before it, so it is never used after.
 //!
-//! Not cached: batches' operations are (each is one operation), but not a query that sends a
-//! consistency token (`X-Tenancy-Consistency`: it asks for a replica that has caught up, which
-//! a cached answer cannot promise), nor an answer read from a replica (it may predate a write
-//! this process already counted, and would outlive the replica's lag).
+//! The operations of a batch are looked up and kept one by one. Never kept: a query that sends
+//! a consistency token (`X-Tenancy-Consistency`: it asks for a replica that has caught up,
+//! which a kept answer cannot promise, so it always runs), and an answer read from a replica
+//! (it may predate a write this process already counted, and would outlive the replica's lag).
 
 use std::hash::Hash;
 use std::sync::Arc;
