@@ -242,3 +242,6 @@ impl Ticket {
         self.inner.store.insert(self.key, entry);
     }
 }
+
+#[cfg(test)]
+mod tests;
