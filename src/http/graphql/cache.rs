@@ -133,7 +133,7 @@ pub struct ResponseCache {
 pub enum Lookup {
     Hit(Arc<Entry>),
     /// Run the query; `Ticket::keep` stores its answer.
-    Miss(Ticket),
+    Miss(Box<Ticket>),
 }
 
 /// The right to store one answer, under the generation taken before its query ran.
@@ -152,7 +152,7 @@ impl ResponseCache {
     ) -> Self {
         let inner = settings.enabled.then(|| {
             // Few shards: each holds a part of the bound, and an answer larger than its shard's
-            // part is never admitted (a 1,000-organization list is about 300 KB).
+            // part is never admitted (a 1,000-organization list is about 200 KB).
             let options = OptionsBuilder::new()
                 .weight_capacity(settings.bytes)
                 .estimated_items_capacity((settings.bytes / 4096).clamp(32, 1 << 20) as usize)
@@ -210,12 +210,12 @@ impl ResponseCache {
             }
             _ => inner.misses.inc(),
         }
-        Some(Lookup::Miss(Ticket {
+        Some(Lookup::Miss(Box::new(Ticket {
             inner: inner.clone(),
             key,
             generation,
             current: self.generation.clone(),
-        }))
+        })))
     }
 
     /// Bytes held, for `/metrics`.

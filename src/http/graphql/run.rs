@@ -43,7 +43,7 @@ pub struct Answer {
     /// The response cache's answer (then `response` is empty and nothing ran).
     pub kept: Option<Arc<Entry>>,
     /// Where to keep this answer once it is written, if it is complete and error-free.
-    pub ticket: Option<Ticket>,
+    pub ticket: Option<Box<Ticket>>,
 }
 
 impl Answer {

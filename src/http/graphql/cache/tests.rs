@@ -13,7 +13,7 @@ fn key(query: &str, scope: &Scope) -> Key {
     Key::new(&async_graphql::Request::new(query), scope, Some("edx.org"))
 }
 
-fn miss(lookup: Option<Lookup>) -> Ticket {
+fn miss(lookup: Option<Lookup>) -> Box<Ticket> {
     match lookup {
         Some(Lookup::Miss(ticket)) => ticket,
         Some(Lookup::Hit(_)) => panic!("a hit where a miss was due"),
@@ -26,7 +26,10 @@ fn is_hit(lookup: Option<Lookup>) -> bool {
 }
 
 fn body() -> (Bytes, HeaderValue) {
-    (Bytes::from_static(b"{\"data\":{}}"), HeaderValue::from_static("\"t\""))
+    (
+        Bytes::from_static(b"{\"data\":{}}"),
+        HeaderValue::from_static("\"t\""),
+    )
 }
 
 #[test]
@@ -55,9 +58,8 @@ fn an_answer_that_overlapped_a_commit_is_never_used() {
     // Kept past the check (as if the commit landed between check and insert): the entry
     // carries its generation and is not served.
     let stale = Ticket {
-        generation: raced.generation,
         current: Generation::default(),
-        ..raced
+        ..*raced
     };
     stale.keep(bytes, tag);
     assert!(!is_hit(cache.lookup(key("{ b }", &anonymous))));
@@ -89,7 +91,11 @@ fn views_differ_by_everything_but_the_expiry() {
     for other in [Scope::anonymous(), filtered, admin] {
         assert!(!is_hit(cache.lookup(key("{ a }", &other))), "{other:?}");
     }
-    let elsewhere = Key::new(&async_graphql::Request::new("{ a }"), &ada, Some("mitx.org"));
+    let elsewhere = Key::new(
+        &async_graphql::Request::new("{ a }"),
+        &ada,
+        Some("mitx.org"),
+    );
     assert!(!is_hit(cache.lookup(elsewhere)));
 }
 
