@@ -15,7 +15,8 @@
 # BENCH_WARMUP (s, 2), BENCH_WAIT_QUIET (seconds to wait at most for the 1-minute load average to
 # drop below BENCH_QUIET_LOAD, default 0.7; default 0 = do not wait), BENCH_SKIP_BUILD=1 (use the
 # existing target/release binary), BENCH_BACKFILL=0 (skip the backfill bench even when present),
-# CARGO_TARGET_DIR (as cargo).
+# BENCH_RESPONSE_CACHE (false: every request runs its query, the cold figures; true: repeated
+# queries are answered from the response cache, the warm ones), CARGO_TARGET_DIR (as cargo).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -83,6 +84,10 @@ if [ "$WAIT" -gt 0 ]; then
   done
 fi
 say "load before the run: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+# The servers inherit this environment: cold (no response cache) unless asked.
+export TENANCY_RESPONSE_CACHE=${BENCH_RESPONSE_CACHE:-false}
+say "response cache: $TENANCY_RESPONSE_CACHE"
 
 AFTER=()
 [ "$BACKFILL" = 1 ] && AFTER=(--backfill-after)

@@ -129,6 +129,7 @@ async fn measure(engine: &str, url: &str) -> anyhow::Result<()> {
         scope: &scope,
         autocreate: true,
         retries: None,
+        committed: None,
     };
 
     let input = keys();

@@ -52,12 +52,14 @@ impl Server {
             None => None,
         };
         let config = Arc::new(config);
-        let feed = Arc::new(ChangeFeed::start(&config.database_url).await?);
-        let schema = build_schema(db.clone(), config.clone(), feed);
+        let position = metrics.change_feed_position.clone();
+        let feed = Arc::new(ChangeFeed::start(&config.database_url, position).await?);
+        let schema = build_schema(db.clone(), config.clone(), feed.clone());
         let replicas = crate::replicas::Replicas::start(db.clone(), &config, &metrics).await?;
         let state = AppState::new(db, schema, metrics, config)
             .with_verifier(verifier)
-            .with_replicas(replicas);
+            .with_replicas(replicas)
+            .with_feed(&feed);
         let listener = bind(listen, "--listen / TENANCY_LISTEN").await?;
         Ok(Server {
             listener,

@@ -303,6 +303,7 @@ fn operator<'a>(
         scope,
         autocreate: config.organizations_autocreate,
         retries: None,
+        committed: None,
     }
 }
 

@@ -180,6 +180,9 @@ pub struct Config {
     pub cache_max_age: u32,
 
     #[command(flatten)]
+    pub response_cache: ResponseCache,
+
+    #[command(flatten)]
     pub limits: Limits,
 }
 
@@ -245,10 +248,14 @@ impl Config {
             metrics_listen: None,
             metrics_token: None,
             cache_max_age: 0,
+            response_cache: ResponseCache::default(),
             limits: Limits::default(),
         }
     }
 }
+
+mod response_cache;
+pub use response_cache::ResponseCache;
 
 #[cfg(test)]
 mod tests;

@@ -5,7 +5,13 @@
 //!
 //! The feed only says "the log is at id N now"; each subscription reads what it may see after
 //! its own cursor (`repo::change::after`).
+//!
+//! It also moves a `Generation`, which the response cache keys its answers by: a change seen
+//! here (another process's or replica's write) moves it, and so does a write this process
+//! commits, at once (`service::Write`), so that a client reads its own writes.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use sea_orm::{DatabaseConnection, DbBackend};
@@ -16,15 +22,34 @@ use crate::repo;
 
 pub struct ChangeFeed {
     last: watch::Sender<i64>,
+    generation: Generation,
     tasks: Vec<JoinHandle<()>>,
+}
+
+/// A counter that moves whenever the data may have changed: this process committed a write,
+/// the feed saw a newer change id, or the feed could not read the log (and so cannot tell).
+/// An answer computed while it stayed put may be reused until it moves.
+#[derive(Clone, Debug, Default)]
+pub struct Generation(Arc<AtomicU64>);
+
+impl Generation {
+    pub fn current(&self) -> u64 {
+        self.0.load(Ordering::SeqCst)
+    }
+
+    pub fn bump(&self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
 }
 
 impl ChangeFeed {
     /// Starts watching the log of the database at `url`, on connections of its own: its polls
     /// are no request's statements (`tenancy_sql_statements_total` counts requests' work).
-    pub async fn start(url: &str) -> anyhow::Result<ChangeFeed> {
+    /// `position` shows the last id read (`tenancy_change_feed_position`).
+    pub async fn start(url: &str, position: prometheus::IntGauge) -> anyhow::Result<ChangeFeed> {
         let db = crate::db::connect(url, &crate::metrics::Metrics::new()).await?;
         let initial = repo::change::last_id(&db).await.unwrap_or(0);
+        position.set(initial);
         let (last, _) = watch::channel(initial);
         let postgres = db.get_database_backend() == DbBackend::Postgres;
         // NOTIFY wakes PostgreSQL subscribers at once; the poll is the fallback there.
@@ -41,14 +66,25 @@ impl ChangeFeed {
         } else {
             None
         };
-        tasks.push(tokio::spawn(poll(db, last.clone(), every, woken)));
-        Ok(ChangeFeed { last, tasks })
+        let generation = Generation::default();
+        let feed = Feed {
+            last: last.clone(),
+            generation: generation.clone(),
+            position,
+        };
+        tasks.push(tokio::spawn(poll(db, feed, every, woken)));
+        Ok(ChangeFeed {
+            last,
+            generation,
+            tasks,
+        })
     }
 
     /// A feed that never moves (a service without subscribers to wake, in tests).
     pub fn idle() -> ChangeFeed {
         ChangeFeed {
             last: watch::channel(0).0,
+            generation: Generation::default(),
             tasks: Vec::new(),
         }
     }
@@ -62,6 +98,11 @@ impl ChangeFeed {
     pub fn last(&self) -> i64 {
         *self.last.borrow()
     }
+
+    /// The counter this feed moves (and local commits move too).
+    pub fn generation(&self) -> Generation {
+        self.generation.clone()
+    }
 }
 
 impl Drop for ChangeFeed {
@@ -72,17 +113,33 @@ impl Drop for ChangeFeed {
     }
 }
 
+/// What the poller moves.
+struct Feed {
+    last: watch::Sender<i64>,
+    generation: Generation,
+    position: prometheus::IntGauge,
+}
+
 /// Reads the log's last id every `every`, or at once when woken by a notification. Without a
 /// notifier (SQLite) only the timer wakes it: a closed channel would answer at once, forever.
 async fn poll(
     db: DatabaseConnection,
-    last: watch::Sender<i64>,
+    feed: Feed,
     every: Duration,
     mut woken: Option<tokio::sync::mpsc::Receiver<()>>,
 ) {
+    let Feed {
+        last,
+        generation,
+        position,
+    } = feed;
     loop {
         match repo::change::last_id(&db).await {
             Ok(id) => {
+                if id > *last.borrow() {
+                    generation.bump();
+                    position.set(id);
+                }
                 last.send_if_modified(|known| {
                     let newer = id > *known;
                     if newer {
@@ -91,7 +148,11 @@ async fn poll(
                     newer
                 });
             }
-            Err(err) => tracing::debug!(error = ?err, "change feed: cannot read the log"),
+            Err(err) => {
+                // A write may be committing meanwhile: cached answers must not outlive it.
+                generation.bump();
+                tracing::debug!(error = ?err, "change feed: cannot read the log");
+            }
         }
         match &mut woken {
             Some(woken) => {
@@ -140,7 +201,12 @@ mod tests {
         crate::db::migrate(&db).await?;
         let before = metrics.sql_statements.get();
         let (last, _) = watch::channel(0);
-        let task = tokio::spawn(poll(db, last, Duration::from_millis(200), None));
+        let feed = Feed {
+            last,
+            generation: Generation::default(),
+            position: prometheus::IntGauge::new("position", "position")?,
+        };
+        let task = tokio::spawn(poll(db, feed, Duration::from_millis(200), None));
         tokio::time::sleep(Duration::from_secs(1)).await;
         task.abort();
         let polls = metrics.sql_statements.get() - before;

@@ -26,6 +26,14 @@ pub struct Metrics {
     pub loader_batch_size: HistogramVec,
     /// Write transactions run again after a serialization failure or deadlock, by reason.
     pub write_retries: IntCounterVec,
+    /// Response cache lookups by result (`hit`, `miss`), and answers evicted by its bound.
+    pub response_cache: IntCounterVec,
+    pub response_cache_evictions: IntCounter,
+    /// Bytes the response cache holds, read at each scrape.
+    pub response_cache_bytes: IntGauge,
+    /// The last change id the change feed has read (what subscriptions and the response
+    /// cache know of the log).
+    pub change_feed_position: IntGauge,
     pool_connections: IntGaugeVec,
     pool_max: IntGauge,
 }
@@ -110,6 +118,33 @@ impl Metrics {
             &["reason"],
         )
         .unwrap_or_else(|_| unreachable!("static metric definition"));
+        let response_cache = IntCounterVec::new(
+            Opts::new(
+                "tenancy_response_cache_lookups_total",
+                "Queries looked up in the response cache, by result (hit or miss)",
+            ),
+            &["result"],
+        )
+        .unwrap_or_else(|_| unreachable!("static metric definition"));
+        // Both series exist from the start, so a dashboard's hit ratio is defined at once.
+        for result in ["hit", "miss"] {
+            response_cache.with_label_values(&[result]);
+        }
+        let response_cache_evictions = IntCounter::new(
+            "tenancy_response_cache_evictions_total",
+            "Answers the response cache dropped (or never admitted) to stay within its bytes",
+        )
+        .unwrap_or_else(|_| unreachable!("static metric definition"));
+        let response_cache_bytes = IntGauge::new(
+            "tenancy_response_cache_bytes",
+            "Bytes of answers and keys the response cache holds",
+        )
+        .unwrap_or_else(|_| unreachable!("static metric definition"));
+        let change_feed_position = IntGauge::new(
+            "tenancy_change_feed_position",
+            "The last change log id the change feed has read (any process's writes)",
+        )
+        .unwrap_or_else(|_| unreachable!("static metric definition"));
         let pool_connections = IntGaugeVec::new(
             Opts::new(
                 "tenancy_db_pool_connections",
@@ -123,7 +158,7 @@ impl Metrics {
             "The most database connections the pool may open",
         )
         .unwrap_or_else(|_| unreachable!("static metric definition"));
-        let collectors: [Box<dyn Collector>; 11] = [
+        let collectors: [Box<dyn Collector>; 15] = [
             Box::new(http_requests.clone()),
             Box::new(sql_statements.clone()),
             Box::new(sql_errors.clone()),
@@ -133,6 +168,10 @@ impl Metrics {
             Box::new(graphql_duration.clone()),
             Box::new(loader_batch_size.clone()),
             Box::new(write_retries.clone()),
+            Box::new(response_cache.clone()),
+            Box::new(response_cache_evictions.clone()),
+            Box::new(response_cache_bytes.clone()),
+            Box::new(change_feed_position.clone()),
             Box::new(pool_connections.clone()),
             Box::new(pool_max.clone()),
         ];
@@ -151,6 +190,10 @@ impl Metrics {
             graphql_duration,
             loader_batch_size,
             write_retries,
+            response_cache,
+            response_cache_evictions,
+            response_cache_bytes,
+            change_feed_position,
             pool_connections,
             pool_max,
         }

@@ -102,17 +102,17 @@ impl Replicas {
         !self.replicas.is_empty()
     }
 
-    /// The database a query reads from: a qualifying replica, else the primary. With a
-    /// consistency token, a replica qualifies only once it has replayed that far.
-    pub fn for_query(&self, token: Option<&str>) -> DatabaseConnection {
+    /// The database a query reads from: a qualifying replica, else the primary (then `true`).
+    /// With a consistency token, a replica qualifies only once it has replayed that far.
+    pub fn for_query(&self, token: Option<&str>) -> (DatabaseConnection, bool) {
         if self.replicas.is_empty() {
-            return self.primary.clone();
+            return (self.primary.clone(), true);
         }
         let needed = match token {
             // A token we cannot read is served by the primary, which is never behind.
             Some(token) => match parse_token(token) {
                 Some(lsn) => lsn,
-                None => return self.primary.clone(),
+                None => return (self.primary.clone(), true),
             },
             None => 0,
         };
@@ -124,10 +124,10 @@ impl Replicas {
             let health = replica.health();
             let fresh = health.lag.is_some_and(|lag| lag <= max_lag);
             if health.up && fresh && health.replayed >= needed {
-                return replica.db.clone();
+                return (replica.db.clone(), false);
             }
         }
-        self.primary.clone()
+        (self.primary.clone(), true)
     }
 
     /// The token of everything committed on the primary so far (after a mutation).

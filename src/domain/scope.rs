@@ -9,7 +9,7 @@ use entity::{change_log, organization, partner, partner_organization, site};
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, Query, SelectStatement};
 
 /// A caller, as far as visibility goes. Anonymous unless a valid token says otherwise.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Scope {
     pub subject: Option<String>,
     pub administrator: bool,
@@ -28,7 +28,7 @@ pub struct Scope {
 }
 
 /// Where a caller's token came from (DESIGN section 8.1).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum AuthSource {
     /// The `Authorization` header (`JWT` or `Bearer`).
     Header,

@@ -19,6 +19,8 @@ pub struct RequestCtx {
     pub db: DatabaseConnection,
     /// `tenancy_write_retries_total`, for the mutations' `Actor`.
     pub write_retries: prometheus::IntCounterVec,
+    /// Moved by this request's commits (the response cache's read-your-writes).
+    pub generation: crate::live::Generation,
 }
 
 pub trait ContextExt {

@@ -8,6 +8,8 @@ mod browser;
 mod fairness;
 mod graphiql;
 mod graphql;
+
+pub use graphql::ResponseCache;
 mod layers;
 mod ops;
 mod rest;
@@ -38,6 +40,8 @@ pub struct AppState {
     pub live_clients: Arc<graphql::LiveClients>,
     /// The token keys and rules, read from the configuration at start-up.
     pub verifier: Arc<crate::auth::Verifier>,
+    /// Answers to repeated queries, and the generation that commits move.
+    pub responses: graphql::ResponseCache,
 }
 
 impl AppState {
@@ -52,13 +56,24 @@ impl AppState {
             replicas: crate::replicas::Replicas::none(db.clone()),
             db,
             schema,
-            metrics,
-            config,
             query_slots: Arc::new(tokio::sync::Semaphore::new(slots)),
             documents: Arc::default(),
             live_clients: Arc::default(),
             verifier: Arc::new(crate::auth::Verifier::refuse_all()),
+            responses: graphql::ResponseCache::new(
+                &config.response_cache,
+                crate::live::Generation::default(),
+                &metrics,
+            ),
+            metrics,
+            config,
         }
+    }
+
+    /// The same state whose response cache follows `feed` (other processes' writes).
+    pub fn with_feed(mut self, feed: &crate::live::ChangeFeed) -> Self {
+        self.responses = self.responses.following(feed.generation());
+        self
     }
 
     /// The same state reading from `replicas`.

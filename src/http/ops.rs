@@ -72,6 +72,7 @@ pub async fn metrics(State(state): State<AppState>, req: Request) -> Response {
     if let Some(usage) = crate::db::pool_usage(&state.db) {
         state.metrics.set_pool_usage(usage);
     }
+    state.responses.report();
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         state.metrics.render(),

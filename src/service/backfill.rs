@@ -40,7 +40,12 @@ pub async fn run(
     if opts.apply {
         let subject = actor.scope.subject.as_deref();
         let written = repo::backfill::apply(&txn, &plan, opts, subject, &progress).await?;
-        txn.commit().await?;
+        let committed = txn.commit().await;
+        // Moved whatever the outcome: a commit that failed on the way back may have applied.
+        if let Some(generation) = actor.committed {
+            generation.bump();
+        }
+        committed?;
         written.fill(&mut report);
     } else {
         txn.rollback().await?;
@@ -115,6 +120,7 @@ mod tests {
             scope,
             autocreate: true,
             retries: None,
+            committed: None,
         };
         send(run(actor, Vec::new(), BackfillOptions::default(), None));
     }

@@ -38,4 +38,8 @@ pub struct Actor<'a> {
     /// Where retried writes are counted (`tenancy_write_retries_total`); `None` counts nothing
     /// (the command line has no `/metrics`).
     pub retries: Option<&'a prometheus::IntCounterVec>,
+    /// Moved after each commit, so that this process's response cache never answers from
+    /// before the write (read-your-writes); `None` at the command line, whose writes the
+    /// serving processes see through their change feed.
+    pub committed: Option<&'a crate::live::Generation>,
 }

@@ -31,6 +31,8 @@ pub struct Write {
     changes: Vec<NewChange>,
     /// A dry run: roll back instead of committing.
     roll_back: bool,
+    /// Moved after the commit (`Actor::committed`).
+    committed: Option<crate::live::Generation>,
 }
 
 /// Runs a block as one write transaction of `actor`, committed with its change log, and runs
@@ -125,6 +127,7 @@ impl Write {
             actor: actor.scope.subject.clone(),
             changes: Vec::new(),
             roll_back: false,
+            committed: actor.committed.cloned(),
         })
     }
 
@@ -151,7 +154,12 @@ impl Write {
     /// Appends the change log and commits, as one transaction.
     async fn commit(self) -> AppResult<()> {
         repo::change::append(&self.txn, self.actor.as_deref(), self.changes).await?;
-        self.txn.commit().await?;
+        let committed = self.txn.commit().await;
+        // Moved whatever the outcome: a commit that failed on the way back may have applied.
+        if let Some(generation) = &self.committed {
+            generation.bump();
+        }
+        committed?;
         Ok(())
     }
 }

@@ -30,6 +30,7 @@ async fn run(app: &TestApp, lines: &[&str], apply: bool, inactive: bool) -> Back
         scope: &scope,
         autocreate: true,
         retries: None,
+        committed: None,
     };
     backfill::run(
         actor,
@@ -274,6 +275,7 @@ async fn statement_budget(backend: Backend) {
             scope: &scope,
             autocreate: true,
             retries: None,
+            committed: None,
         };
         let report = backfill::run(actor, keys.clone(), opts(apply), None)
             .await

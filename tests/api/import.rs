@@ -149,6 +149,7 @@ async fn import_with(
         scope: &scope,
         autocreate: true,
         retries: None,
+        committed: None,
     };
     import::run(actor, &sources, apply, &Progress::default())
         .await

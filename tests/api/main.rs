@@ -39,6 +39,7 @@ mod read_replicas;
 mod reads;
 mod refusals;
 mod replicas;
+mod response_cache;
 mod rest;
 mod rest_differential;
 mod retries;

@@ -23,6 +23,7 @@ fn actor<'a>(ctx: &'a Context<'_>) -> Actor<'a> {
         scope: &ctx.request().scope,
         autocreate: ctx.config().organizations_autocreate,
         retries: Some(&ctx.request().write_retries),
+        committed: Some(&ctx.request().generation),
     }
 }
 

@@ -48,6 +48,7 @@ pub fn context(state: &AppState, scope: Scope, host: Option<String>) -> RequestC
         loaders,
         db: state.db.clone(),
         write_retries: state.metrics.write_retries.clone(),
+        generation: state.responses.generation().clone(),
     }
 }
 

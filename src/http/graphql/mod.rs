@@ -5,7 +5,10 @@
 //! `media` negotiates types, `parse` reads requests, `run` executes one operation in its
 //! per-request context and `reply` turns answers into status codes and bodies.
 
+mod cache;
 mod caching;
+
+pub use cache::ResponseCache;
 mod live;
 
 pub use live::LiveClients;

@@ -1,6 +1,7 @@
 //! HTTP responses for GraphQL answers: the status code and body the GraphQL-over-HTTP spec asks
 //! for under each media type.
 
+use axum::body::Bytes;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
@@ -15,6 +16,11 @@ use crate::error::AppError;
 pub fn single(media: MediaType, answer: Answer, max_bytes: usize, max_age: u32) -> Response {
     let status = status(media, &answer);
     let cache = answer.cache;
+    if let Some(kept) = &answer.kept {
+        let mut response = respond_bytes(StatusCode::OK, media, kept.body.clone());
+        caching::mark(&mut response, cache, max_age, Some(kept.etag.clone()));
+        return response;
+    }
     // The common case is written straight to bytes: going through a `Value` tree first cost
     // a second serialization of every response (a seventh of a large list's CPU).
     if answer.kind == Kind::Executed {
@@ -23,7 +29,9 @@ pub fn single(media: MediaType, answer: Answer, max_bytes: usize, max_age: u32) 
             caching::mark(&mut response, Cacheability::NoStore, max_age, None);
             return response;
         };
+        let bytes = Bytes::from(bytes);
         let tag = (cache != Cacheability::NoStore).then(|| caching::etag(&bytes));
+        keep(answer, &bytes, tag.as_ref());
         let mut response = respond_bytes(status, media, bytes);
         caching::mark(&mut response, cache, max_age, tag);
         return response;
@@ -44,9 +52,20 @@ pub struct Part {
 
 pub fn part(answer: Answer, max_bytes: usize) -> Part {
     let challenge = refused_with(&answer, "UNAUTHENTICATED");
-    let bytes = if answer.kind == Kind::Executed {
-        capped_json(&answer.response, max_bytes)
-            .unwrap_or_else(|| too_large(max_bytes).to_string().into_bytes())
+    let bytes = if let Some(kept) = &answer.kept {
+        kept.body.to_vec()
+    } else if answer.kind == Kind::Executed {
+        match capped_json(&answer.response, max_bytes) {
+            Some(bytes) => {
+                if answer.ticket.is_some() {
+                    let kept = Bytes::from(bytes.clone());
+                    let tag = caching::etag(&kept);
+                    keep(answer, &kept, Some(&tag));
+                }
+                bytes
+            }
+            None => too_large(max_bytes).to_string().into_bytes(),
+        }
     } else {
         body(answer).to_string().into_bytes()
     };
@@ -73,6 +92,15 @@ pub fn batch(media: MediaType, parts: Vec<Part>) -> Response {
     // A batch may mix callers' views and mutations; it is never kept.
     caching::mark(&mut response, Cacheability::NoStore, 0, None);
     response
+}
+
+/// Hands a complete, error-free answer's bytes to the response cache when the query took a
+/// ticket (and the answer is something an HTTP cache could keep too: it has a tag).
+fn keep(answer: Answer, bytes: &Bytes, tag: Option<&HeaderValue>) {
+    let complete = answer.response.errors.is_empty() && answer.response.extensions.is_empty();
+    if let (Some(ticket), Some(tag), true) = (answer.ticket, tag, complete) {
+        ticket.keep(bytes.clone(), tag.clone());
+    }
 }
 
 /// The answer as JSON, or `None` once it passes `max_bytes` (writing stops there).
@@ -209,6 +237,7 @@ fn respond(status: StatusCode, media: MediaType, body: Value) -> Response {
     respond_bytes(status, media, body.to_string().into_bytes())
 }
 
-fn respond_bytes(status: StatusCode, media: MediaType, body: Vec<u8>) -> Response {
+fn respond_bytes(status: StatusCode, media: MediaType, body: impl Into<Bytes>) -> Response {
+    let body: Bytes = body.into();
     (status, [(header::CONTENT_TYPE, media.content_type())], body).into_response()
 }

@@ -8,6 +8,7 @@ use async_graphql::{ServerError, ServerResult};
 use axum::http::{HeaderMap, header};
 use tokio::sync::OwnedSemaphorePermit;
 
+use super::cache::{Entry, Key, Lookup, Ticket};
 use super::caching::Cacheability;
 use crate::auth;
 use crate::domain::scope::AuthSource;
@@ -39,6 +40,10 @@ pub struct Answer {
     pub _slot: Option<OwnedSemaphorePermit>,
     /// How HTTP caches may keep the answer.
     pub cache: Cacheability,
+    /// The response cache's answer (then `response` is empty and nothing ran).
+    pub kept: Option<Arc<Entry>>,
+    /// Where to keep this answer once it is written, if it is complete and error-free.
+    pub ticket: Option<Box<Ticket>>,
 }
 
 impl Answer {
@@ -48,6 +53,19 @@ impl Answer {
             kind: Kind::Refused,
             _slot: None,
             cache: Cacheability::NoStore,
+            kept: None,
+            ticket: None,
+        }
+    }
+
+    fn kept(entry: Arc<Entry>, cache: Cacheability) -> Answer {
+        Answer {
+            response: async_graphql::Response::default(),
+            kind: Kind::Executed,
+            _slot: None,
+            cache,
+            kept: Some(entry),
+            ticket: None,
         }
     }
 }
@@ -183,13 +201,32 @@ async fn execute(state: &AppState, headers: &HeaderMap, prepared: Prepared) -> A
         .get(header::HOST)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
+    let consistency = headers
+        .get(crate::replicas::CONSISTENCY_HEADER)
+        .and_then(|v| v.to_str().ok());
+    // A query with a consistency token wants a replica that has caught up, which a kept answer
+    // cannot promise: it always runs (`cache`'s module comment).
+    let mut ticket = None;
+    if operation == Some(OperationType::Query) && consistency.is_none() {
+        match state
+            .responses
+            .lookup(Key::new(&req, &scope, host.as_deref()))
+        {
+            Some(Lookup::Hit(entry)) => return Answer::kept(entry, cache),
+            Some(Lookup::Miss(miss)) => ticket = Some(miss),
+            None => {}
+        }
+    }
     // Queries may read from a replica; mutations write to, and subscriptions follow, the primary.
     let db = match operation {
-        Some(OperationType::Query) => state.replicas.for_query(
-            headers
-                .get(crate::replicas::CONSISTENCY_HEADER)
-                .and_then(|v| v.to_str().ok()),
-        ),
+        Some(OperationType::Query) => {
+            let (db, primary) = state.replicas.for_query(consistency);
+            // A replica's answer may predate a write this process has counted already.
+            if !primary {
+                ticket = None;
+            }
+            db
+        }
         _ => state.db.clone(),
     };
     let queue = BatchQueue::default();
@@ -200,6 +237,7 @@ async fn execute(state: &AppState, headers: &HeaderMap, prepared: Prepared) -> A
         loaders,
         db,
         write_retries: state.metrics.write_retries.clone(),
+        generation: state.responses.generation().clone(),
     });
     let work = async {
         let slot = match operation {
@@ -240,6 +278,8 @@ async fn execute(state: &AppState, headers: &HeaderMap, prepared: Prepared) -> A
                 kind,
                 _slot: slot,
                 cache,
+                kept: None,
+                ticket: ticket.filter(|_| kind == Kind::Executed),
             }
         }
         Err(_) => {
@@ -255,6 +295,8 @@ async fn execute(state: &AppState, headers: &HeaderMap, prepared: Prepared) -> A
                 kind: Kind::TimedOut,
                 _slot: None,
                 cache: Cacheability::NoStore,
+                kept: None,
+                ticket: None,
             }
         }
     }

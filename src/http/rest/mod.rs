@@ -132,6 +132,7 @@ async fn put(
         scope,
         autocreate: state.config.organizations_autocreate,
         retries: Some(&state.metrics.write_retries),
+        committed: Some(state.responses.generation()),
     };
     match service::edx_organizations::put(actor, path, input).await {
         Ok(organization) => reply::object(&organization),

@@ -14,6 +14,7 @@ impl TestApp {
             scope: &scope,
             autocreate: true,
             retries: None,
+            committed: None,
         };
         tenancy_gateway::service::seed::demo(actor)
             .await
