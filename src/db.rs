@@ -15,7 +15,7 @@ const ROW_BUFFER: usize = 2048;
 /// Connects, configures the engine and counts every statement in `metrics` (as the primary's).
 /// Errors name the database (without its password) and say what to check.
 pub async fn connect(url: &str, metrics: &Metrics) -> anyhow::Result<DatabaseConnection> {
-    connect_with(url, metrics, false, "primary").await
+    connect_with(url, Some(metrics), false, "primary").await
 }
 
 /// Connects like `connect`; statements are counted in the total and under `pool` (`primary`,
@@ -25,7 +25,13 @@ pub async fn connect_pool(
     metrics: &Metrics,
     pool: &str,
 ) -> anyhow::Result<DatabaseConnection> {
-    connect_with(url, metrics, false, pool).await
+    connect_with(url, Some(metrics), false, pool).await
+}
+
+/// A replica's pool for measuring it: its statements are not counted, so that the per-pool
+/// statement counts in `/metrics` are the queries' own.
+pub async fn connect_probe(url: &str) -> anyhow::Result<DatabaseConnection> {
+    connect_with(url, None, false, "probe").await
 }
 
 /// Connects for reading only (dry runs): a SQLite file must exist and is opened read-only, and
@@ -52,14 +58,14 @@ pub async fn connect_existing(
             open::SETTING
         );
     }
-    let db = connect_with(url, metrics, read_only, "primary").await?;
+    let db = connect_with(url, Some(metrics), read_only, "primary").await?;
     open::require_migrated(&db, url).await?;
     Ok(db)
 }
 
 async fn connect_with(
     url: &str,
-    metrics: &Metrics,
+    metrics: Option<&Metrics>,
     read_only: bool,
     pool: &str,
 ) -> anyhow::Result<DatabaseConnection> {
@@ -85,6 +91,13 @@ async fn connect_with(
             });
     } else if pool == "primary" {
         opts.max_connections(16).min_connections(1);
+    } else if pool == "probe" {
+        // One statement at a time, lazily like the replica's own pool.
+        opts.max_connections(1)
+            .min_connections(0)
+            .connect_lazy(true)
+            .acquire_timeout(Duration::from_secs(1))
+            .connect_timeout(Duration::from_secs(1));
     } else {
         // A replica that is down at start must not stop the service: it is connected to when
         // first probed, and probed again until it answers.
@@ -105,6 +118,9 @@ async fn connect_with(
     let mut db = Database::connect(opts)
         .await
         .map_err(|err| open::connect_error(url, &err))?;
+    let Some(metrics) = metrics else {
+        return Ok(db);
+    };
     let statements = metrics.sql_statements.clone();
     let errors = metrics.sql_errors.clone();
     let by_pool = metrics.pool_statements.with_label_values(&[pool]);

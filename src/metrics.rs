@@ -17,6 +17,8 @@ pub struct Metrics {
     pub pool_statements: IntCounterVec,
     /// Each read replica's replay lag in seconds (-1 while it does not answer).
     pub replica_lag: prometheus::GaugeVec,
+    /// Queries a replica failed (an error on it) and the primary answered instead, by replica.
+    pub replica_fallbacks: IntCounterVec,
     /// GraphQL operations by type (`query`, `mutation`, `unknown` when unparsable) and outcome
     /// (`ok`, `error`: ran with errors, `rejected`: never ran, `timeout`).
     pub graphql_requests: IntCounterVec,
@@ -110,6 +112,14 @@ impl Metrics {
             &["loader"],
         )
         .unwrap_or_else(|_| unreachable!("static metric definition"));
+        let replica_fallbacks = IntCounterVec::new(
+            Opts::new(
+                "tenancy_replica_fallbacks_total",
+                "Queries that failed on a read replica and were run again on the primary, by replica",
+            ),
+            &["pool"],
+        )
+        .unwrap_or_else(|_| unreachable!("static metric definition"));
         let write_retries = IntCounterVec::new(
             Opts::new(
                 "tenancy_write_retries_total",
@@ -158,12 +168,13 @@ impl Metrics {
             "The most database connections the pool may open",
         )
         .unwrap_or_else(|_| unreachable!("static metric definition"));
-        let collectors: [Box<dyn Collector>; 15] = [
+        let collectors: [Box<dyn Collector>; 16] = [
             Box::new(http_requests.clone()),
             Box::new(sql_statements.clone()),
             Box::new(sql_errors.clone()),
             Box::new(pool_statements.clone()),
             Box::new(replica_lag.clone()),
+            Box::new(replica_fallbacks.clone()),
             Box::new(graphql_requests.clone()),
             Box::new(graphql_duration.clone()),
             Box::new(loader_batch_size.clone()),
@@ -186,6 +197,7 @@ impl Metrics {
             sql_errors,
             pool_statements,
             replica_lag,
+            replica_fallbacks,
             graphql_requests,
             graphql_duration,
             loader_batch_size,

@@ -38,10 +38,11 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
             let lag = health
                 .lag
                 .map_or("unknown".to_owned(), |l| format!("{l:.3}s"));
-            let state = match (health.up, usable) {
-                (false, _) => "down".to_owned(),
-                (true, true) => format!("ok, lag {lag}"),
-                (true, false) => format!("lagging, lag {lag} (not read from)"),
+            let state = match (health.up, health.schema, usable) {
+                (false, _, _) => "down".to_owned(),
+                (true, false, _) => "behind the schema (not read from)".to_owned(),
+                (true, true, true) => format!("ok, lag {lag}"),
+                (true, true, false) => format!("lagging, lag {lag} (not read from)"),
             };
             body.push_str(&format!("\n{name}: {state}"));
         }

@@ -122,8 +122,10 @@ impl<'a> Attempts<'a> {
 impl Write {
     /// Starts the transaction of one attempt (`transaction!` calls it).
     pub async fn begin(actor: Actor<'_>) -> AppResult<Write> {
+        let txn = crate::db::begin_write(actor.db).await?;
+        repo::change::serialize_snapshot_writers(&txn).await?;
         Ok(Write {
-            txn: crate::db::begin_write(actor.db).await?,
+            txn,
             actor: actor.scope.subject.clone(),
             changes: Vec::new(),
             roll_back: false,

@@ -15,6 +15,7 @@ mod binary;
 mod browser;
 mod caching;
 mod courses;
+mod crash;
 mod descriptions;
 mod errors;
 mod faults;

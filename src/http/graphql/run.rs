@@ -218,33 +218,39 @@ async fn execute(state: &AppState, headers: &HeaderMap, prepared: Prepared) -> A
         }
     }
     // Queries may read from a replica; mutations write to, and subscriptions follow, the primary.
-    let db = match operation {
-        Some(OperationType::Query) => {
-            let (db, primary) = state.replicas.for_query(consistency);
-            // A replica's answer may predate a write this process has counted already.
-            if !primary {
-                ticket = None;
-            }
-            db
-        }
-        _ => state.db.clone(),
+    let route = match operation {
+        Some(OperationType::Query) => state.replicas.for_query(consistency),
+        _ => crate::replicas::Route {
+            db: state.db.clone(),
+            replica: None,
+        },
     };
-    let queue = BatchQueue::default();
-    let loaders = Loaders::new(&db, scope.clone(), &queue, &state.metrics.loader_batch_size);
-    let req = req.data(RequestCtx {
-        scope,
-        host,
-        loaders,
-        db,
-        write_retries: state.metrics.write_retries.clone(),
-        generation: state.responses.generation().clone(),
-    });
+    // A replica's answer may predate a write this process has counted already.
+    if route.replica.is_some() {
+        ticket = None;
+    }
+    // A query is only read: if it fails on a replica, the primary answers it instead.
+    let again = route
+        .replica
+        .and_then(|replica| Some((replica, copy(&req, &doc)?)));
+    let request = Run {
+        state,
+        scope: &scope,
+        host: &host,
+    };
     let work = async {
         let slot = match operation {
             Some(OperationType::Query) => state.query_slots.clone().acquire_owned().await.ok(),
             _ => None,
         };
-        (queue.drive(state.schema.execute(req)).await, slot)
+        let mut response = request.execute(req, route.db).await;
+        if let Some((replica, req)) = again
+            && failed_internally(&response)
+        {
+            state.replicas.fell_back(replica, &state.metrics);
+            response = request.execute(req, state.replicas.primary().clone()).await;
+        }
+        (response, slot)
     };
     let limit = limits.request_timeout;
     // Dropping the execution on timeout drops its queued batches and rolls back any open
@@ -300,4 +306,66 @@ async fn execute(state: &AppState, headers: &HeaderMap, prepared: Prepared) -> A
             }
         }
     }
+}
+
+/// What executing an operation needs besides the request and the database.
+struct Run<'a> {
+    state: &'a AppState,
+    scope: &'a Arc<crate::domain::scope::Scope>,
+    host: &'a Option<String>,
+}
+
+impl Run<'_> {
+    /// Executes `req` against `db` with fresh loaders (nothing read from another database is
+    /// reused).
+    async fn execute(
+        &self,
+        req: async_graphql::Request,
+        db: sea_orm::DatabaseConnection,
+    ) -> async_graphql::Response {
+        let state = self.state;
+        let queue = BatchQueue::default();
+        let loaders = Loaders::new(
+            &db,
+            self.scope.clone(),
+            &queue,
+            &state.metrics.loader_batch_size,
+        );
+        let req = req.data(RequestCtx {
+            scope: self.scope.clone(),
+            host: self.host.clone(),
+            loaders,
+            db,
+            write_retries: state.metrics.write_retries.clone(),
+            generation: state.responses.generation().clone(),
+        });
+        queue.drive(state.schema.execute(req)).await
+    }
+}
+
+/// The same request, to run again (none with uploads, which a query does not take).
+fn copy(
+    req: &async_graphql::Request,
+    doc: &Arc<ExecutableDocument>,
+) -> Option<async_graphql::Request> {
+    if !req.uploads.is_empty() {
+        return None;
+    }
+    let mut again = async_graphql::Request::new(req.query.clone()).variables(req.variables.clone());
+    again.operation_name = req.operation_name.clone();
+    again.extensions = req.extensions.clone();
+    again.introspection_mode = req.introspection_mode;
+    again.set_parsed_query(doc.as_ref().clone());
+    Some(again)
+}
+
+/// Whether an error of ours says the database failed (a replica's error, as the primary would
+/// not have it: a dropped connection, a conflict with recovery, a missing table).
+fn failed_internally(response: &async_graphql::Response) -> bool {
+    response.errors.iter().any(|err| {
+        err.extensions
+            .as_ref()
+            .and_then(|e| e.get("code"))
+            .is_some_and(|code| *code == async_graphql::Value::from("INTERNAL"))
+    })
 }
