@@ -51,12 +51,15 @@ pub async fn read(
         organizations: organizations.unwrap_or_default(),
         ..Sources::default()
     };
+    let mut clock = Clock::start();
     if let Some(url) = &urls.lms {
         let db = source::connect(url).await?;
         if sources.organizations.is_empty() {
             sources.organizations = lms::organizations(&db).await?;
         }
+        clock.lap("read lms organizations");
         sources.links = lms::links(&db).await?;
+        clock.lap("read lms links");
         sources.sites.extend(lms::site_list(&db).await?);
         sources.site_orgs = lms::site_orgs(&db).await?;
     }
@@ -85,6 +88,22 @@ pub async fn read(
     Ok(sources)
 }
 
+/// Logs (at debug level) how long each phase took: the import benchmark's profile
+/// (`RUST_LOG=tenancy_gateway::service::import=debug`).
+struct Clock(std::time::Instant);
+
+impl Clock {
+    fn start() -> Self {
+        Clock(std::time::Instant::now())
+    }
+
+    fn lap(&mut self, phase: &str) {
+        let ms = self.0.elapsed().as_millis();
+        tracing::debug!(phase, ms, "import phase");
+        self.0 = std::time::Instant::now();
+    }
+}
+
 fn count(tables: &mut [TableCounts], i: usize, created: bool, changed: bool) {
     let t = &mut tables[i];
     match (created, changed) {
@@ -102,7 +121,9 @@ pub async fn run(
     progress: &Progress,
 ) -> AppResult<ImportReport> {
     authz::require_admin(actor.scope, "importing")?;
+    let mut clock = Clock::start();
     let plan = dom::plan(sources);
+    clock.lap("plan");
     transaction!(actor, |write| {
         let mut tables: Vec<TableCounts> = [
             "organizations",
@@ -120,11 +141,13 @@ pub async fn run(
         .collect();
         let org_rows =
             write_organizations(write, &plan, &mut tables, progress, actor.scope).await?;
+        clock.lap("organizations");
         progress.phase("course links", plan.links.len());
         // Links in bulk: one read of the existing ones, multi-row inserts, one update per
         // organization and flag (a million links must not cost millions of round trips).
         let org_ids: Vec<i64> = org_rows.iter().map(|o| o.id).collect();
         let states = links::states_of(write.txn(), &org_ids).await?;
+        clock.lap("link states");
         let mut new_links = Vec::new();
         let mut flips: BTreeMap<(i64, bool), Vec<&str>> = BTreeMap::new();
         for (key, org, active) in &plan.links {
@@ -151,10 +174,12 @@ pub async fn run(
             count(&mut tables, 1, before.is_none(), before != Some(*active));
             progress.inc(1);
         }
+        clock.lap("link changes");
         links::insert_many(write.txn(), &new_links).await?;
         for ((organization_id, active), keys) in flips {
             links::set_active_many(write.txn(), organization_id, &keys, active).await?;
         }
+        clock.lap("links written");
         let mut conflicts = plan.conflicts.clone();
         let partner_rows = write_partners(write, &plan, &mut tables, &mut conflicts).await?;
         let mut site_rows = Vec::new();
@@ -227,6 +252,7 @@ pub async fn run(
             }
             count(&mut tables, 5, added, false);
         }
+        clock.lap("partners, sites, memberships");
         progress.finish();
         if !apply {
             write.roll_back();

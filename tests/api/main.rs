@@ -25,6 +25,7 @@ mod hostile;
 mod http;
 mod identity;
 mod import;
+mod import_log;
 mod layers;
 mod leaks;
 mod limits;
