@@ -10,6 +10,7 @@
 use std::ops::ControlFlow;
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use sea_orm::DatabaseTransaction;
 
 use super::Actor;
@@ -31,6 +32,9 @@ pub struct Write {
     changes: Vec<NewChange>,
     /// A dry run: roll back instead of committing.
     roll_back: bool,
+    /// When the changes are logged: set by the first `log_now`, so that every change row of
+    /// the transaction carries one time.
+    logged_at: Option<DateTime<Utc>>,
 }
 
 /// Runs a block as one write transaction of `actor`, committed with its change log, and runs
@@ -125,6 +129,7 @@ impl Write {
             actor: actor.scope.subject.clone(),
             changes: Vec::new(),
             roll_back: false,
+            logged_at: None,
         })
     }
 
@@ -148,9 +153,36 @@ impl Write {
         self.log(change);
     }
 
+    /// The changes recorded so far, taken out (to be logged later, in another order).
+    pub fn take_changes(&mut self) -> Vec<NewChange> {
+        std::mem::take(&mut self.changes)
+    }
+
+    /// Records changes taken out by `take_changes`.
+    pub fn log_all(&mut self, changes: Vec<NewChange>) {
+        self.changes.extend(changes);
+    }
+
+    /// Takes the change log's lock (held to the end of the transaction) and appends the changes
+    /// recorded so far now rather than at the commit: for a use case that goes on to log rows
+    /// in bulk (`repo::bulk::log`) after them. Returns the time to log those at (with `actor`).
+    pub async fn log_now(&mut self) -> AppResult<DateTime<Utc>> {
+        let at = *self.logged_at.get_or_insert_with(Utc::now);
+        repo::change::begin_logging(&self.txn).await?;
+        let changes = self.take_changes();
+        repo::change::append(&self.txn, self.actor.as_deref(), at, changes).await?;
+        Ok(at)
+    }
+
+    /// Who the changes are logged as.
+    pub fn actor(&self) -> Option<&str> {
+        self.actor.as_deref()
+    }
+
     /// Appends the change log and commits, as one transaction.
     async fn commit(self) -> AppResult<()> {
-        repo::change::append(&self.txn, self.actor.as_deref(), self.changes).await?;
+        let at = self.logged_at.unwrap_or_else(Utc::now);
+        repo::change::append(&self.txn, self.actor.as_deref(), at, self.changes).await?;
         self.txn.commit().await?;
         Ok(())
     }

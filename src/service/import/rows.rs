@@ -1,7 +1,8 @@
 //! The rows import writes, each logged: organizations (their own active flags, no cascade to
-//! links, which carry theirs) and partners (names are unique, so a taken one is renamed).
+//! links, which carry theirs), partners (names are unique, so a taken one is renamed) and
+//! sites.
 
-use entity::{organization, partner};
+use entity::{organization, partner, site};
 
 use super::{TableCounts, count};
 use crate::domain::change::NewChange;
@@ -10,9 +11,10 @@ use crate::domain::{authz, backfill::Progress, scope::Scope};
 use crate::error::{AppError, AppResult};
 use crate::repo::organization::write::{self as orgs, Details, NewRow};
 use crate::repo::partner::write as partners;
+use crate::repo::site::write as sites;
 use crate::service::Write;
 
-pub(super) fn lost(what: &str) -> AppError {
+fn lost(what: &str) -> AppError {
     AppError::internal(anyhow::anyhow!(
         "a {what} row vanished inside the import's transaction"
     ))
@@ -133,4 +135,58 @@ pub(super) async fn write_partners(
         rows.push(written);
     }
     Ok(rows)
+}
+
+pub(super) async fn write_sites(
+    write: &mut Write,
+    plan: &Plan,
+    partner_rows: &[partner::Model],
+    tables: &mut [TableCounts],
+) -> AppResult<Vec<site::Model>> {
+    let mut site_rows = Vec::new();
+    for planned in &plan.sites {
+        let partner = planned.partner.map(|p| &partner_rows[p]);
+        let fields = sites::Fields {
+            name: Some(planned.name.clone()),
+            partner_id: partner.map(|p| Some(p.id)),
+            active: Some(true),
+        };
+        let code = partner.map(|p| p.short_code.as_str());
+        let row = match sites::find(write.txn(), &planned.domain).await? {
+            None => {
+                let created = sites::insert(write.txn(), &planned.domain, fields)
+                    .await?
+                    .ok_or_else(|| lost("site"))?;
+                write.log(NewChange::site(None, (&created, code)));
+                count(tables, 3, true, false);
+                created
+            }
+            Some(existing) => {
+                let same = existing.name == planned.name
+                    && existing.active
+                    && (partner.is_none() || existing.partner_id == partner.map(|p| p.id));
+                if same {
+                    count(tables, 3, false, false);
+                    existing
+                } else {
+                    let before_code = match existing.partner_id {
+                        Some(id) => partners::find_by_id(write.txn(), id)
+                            .await?
+                            .map(|p| p.short_code),
+                        None => None,
+                    };
+                    let updated = sites::update(write.txn(), &existing, fields).await?;
+                    let after_code = code.map(str::to_owned).or(before_code.clone());
+                    write.log(NewChange::site(
+                        Some((&existing, before_code.as_deref())),
+                        (&updated, after_code.as_deref()),
+                    ));
+                    count(tables, 3, false, true);
+                    updated
+                }
+            }
+        };
+        site_rows.push(row);
+    }
+    Ok(site_rows)
 }
