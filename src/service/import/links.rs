@@ -53,7 +53,9 @@ pub(super) async fn write_links(
         Utc::now()
     };
     let db = write.txn();
+    let t = std::time::Instant::now();
     let (created, _) = bulk_links::insert_all(db, &new, now, apply, progress).await?;
+    tracing::debug!(ms = t.elapsed().as_millis(), "import phase: links inserted");
     drop(new);
     let mut flipped = Vec::new();
     for (active, ids) in [false, true].into_iter().zip(&flips) {
@@ -65,7 +67,9 @@ pub(super) async fn write_links(
             now,
             actor: write.actor(),
         };
+        let t = std::time::Instant::now();
         log.links(db, &created, Change::Created).await?;
+        tracing::debug!(ms = t.elapsed().as_millis(), "import phase: links logged");
         log.links(db, &Rows::Ids(flipped), Change::Flipped).await?;
     }
     Ok(())
