@@ -139,6 +139,7 @@ pub async fn run(
             ..TableCounts::default()
         })
         .collect();
+        repo::bulk::widen_cache(write.txn()).await?;
         let org_rows =
             write_organizations(write, &plan, &mut tables, progress, actor.scope).await?;
         clock.lap("organizations");

@@ -7,7 +7,7 @@ use chrono::Utc;
 use sea_orm::{ConnectionTrait, DbBackend, Value};
 
 use super::log::Rows;
-use super::{MAX_PARAMS, Sql, id_column, max_id, pad, padded, query};
+use super::{Sql, id_column, max_id, pad, padded, query};
 use crate::domain::backfill::Progress;
 use crate::error::AppResult;
 
@@ -146,7 +146,8 @@ pub async fn existing<C: ConnectionTrait>(
     organization_ids: &[i64],
 ) -> AppResult<HashMap<i64, HashMap<String, (i64, bool)>>> {
     let mut found: HashMap<i64, HashMap<String, (i64, bool)>> = HashMap::new();
-    for batch in organization_ids.chunks(MAX_PARAMS) {
+    // A few hundred organizations a statement: their links, not a million, are held as rows.
+    for batch in organization_ids.chunks(256) {
         let mut sql = Sql::new(
             db.get_database_backend(),
             "SELECT organization_id, course_key, id, active FROM course_link \

@@ -133,6 +133,18 @@ pub(crate) async fn set_active<C: ConnectionTrait>(
     Ok(changed)
 }
 
+/// Room for a bulk write's working set (a million links, their change rows and indexes) in
+/// SQLite's page cache: with the default 2 MiB, pages spill to the WAL and are read back
+/// within the transaction, and that I/O, not SQLite's own work, dominated an import. The
+/// cache grows only as pages are used; the connection keeps the setting (bulk writes run in
+/// one-shot commands).
+pub(crate) async fn widen_cache<C: ConnectionTrait>(db: &C) -> Result<(), DbErr> {
+    if db.get_database_backend() == DbBackend::Sqlite {
+        db.execute_unprepared("PRAGMA cache_size = -524288").await?;
+    }
+    Ok(())
+}
+
 /// The largest id of `table` (0 when empty).
 pub(crate) async fn max_id<C: ConnectionTrait>(db: &C, table: &str) -> Result<i64, DbErr> {
     let sql = Sql::new(

@@ -55,7 +55,11 @@ pub(super) async fn write_links(
     let db = write.txn();
     let t = std::time::Instant::now();
     let (created, _) = bulk_links::insert_all(db, &new, now, apply, progress).await?;
-    tracing::debug!(ms = t.elapsed().as_millis(), "import phase: links inserted");
+    tracing::debug!(
+        phase = "links inserted",
+        ms = t.elapsed().as_millis(),
+        "import phase"
+    );
     drop(new);
     let mut flipped = Vec::new();
     for (active, ids) in [false, true].into_iter().zip(&flips) {
@@ -69,7 +73,11 @@ pub(super) async fn write_links(
         };
         let t = std::time::Instant::now();
         log.links(db, &created, Change::Created).await?;
-        tracing::debug!(ms = t.elapsed().as_millis(), "import phase: links logged");
+        tracing::debug!(
+            phase = "links logged",
+            ms = t.elapsed().as_millis(),
+            "import phase"
+        );
         log.links(db, &Rows::Ids(flipped), Change::Flipped).await?;
     }
     Ok(())
