@@ -88,7 +88,8 @@ pub async fn set_active_of<C: ConnectionTrait>(
 
 /// Gives the links this transaction inserted their position: after every committed link, in id
 /// order among themselves. Called under the change log's lock just before the commit
-/// (`change::append`, the backfill), so positions follow commit order whatever order ids
+/// (`change::append`, the backfill; the import stamps its links as it inserts them, under the
+/// same lock: `bulk::links`), so positions follow commit order whatever order ids
 /// come in; committed links all have one, so `position IS NULL` finds only this
 /// transaction's own. `created` names them (organization, course key) when the caller knows
 /// them: on PostgreSQL a few are then found through the unique (course key, organization)
