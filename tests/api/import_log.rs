@@ -5,10 +5,8 @@
 
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
-use tenancy_gateway::domain::backfill::Progress;
 use tenancy_gateway::domain::import::{SourceLink, SourceOrg, Sources};
-use tenancy_gateway::domain::scope::Scope;
-use tenancy_gateway::service::{Actor, import};
+use tenancy_gateway::service::import;
 
 use crate::backend_tests;
 use crate::support::TestApp;
@@ -41,16 +39,7 @@ fn sources(links: Vec<SourceLink>) -> Sources {
 }
 
 async fn run(app: &TestApp, sources: &Sources, apply: bool) -> import::ImportReport {
-    let scope = Scope::operator("import", Some("ci"));
-    let actor = Actor {
-        db: &app.db,
-        scope: &scope,
-        autocreate: true,
-        retries: None,
-    };
-    import::run(actor, sources, apply, &Progress::default())
-        .await
-        .unwrap_or_else(|e| panic!("{}", e.for_operator()))
+    crate::import::run_sources(app, sources, apply).await
 }
 
 async fn rows(app: &TestApp, sql: &str) -> Vec<sea_orm::QueryResult> {
