@@ -6,7 +6,7 @@
 //! this service cannot hold (a short name with a space, an eight-plus character partner code)
 //! are reported and skipped.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use super::course_key::CourseKey;
 use super::names::{Domain, PartnerCode, ShortName};
@@ -251,25 +251,33 @@ pub fn plan(sources: &Sources) -> Plan {
         }
     }
     // One link per (course, organization); a case duplicate's links join the kept organization.
-    let mut links: BTreeMap<(usize, String), bool> = BTreeMap::new();
+    // A million links: each key parsed once, organizations looked up by the spelling as read
+    // (no lower-casing per link), then sorted and merged.
+    let mut spellings: HashMap<&str, Option<usize>> = HashMap::new();
+    let mut links: Vec<(usize, CourseKey, bool)> = Vec::with_capacity(sources.links.len());
     for link in &sources.links {
-        let Some(&org) = orgs.get(&link.short_name.to_lowercase()) else {
-            continue;
-        };
+        let org = *spellings
+            .entry(link.short_name.as_str())
+            .or_insert_with(|| orgs.get(&link.short_name.to_lowercase()).copied());
+        let Some(org) = org else { continue };
         match CourseKey::parse(&link.course_key) {
-            Ok(_) => {
-                let active = links.entry((org, link.course_key.clone())).or_insert(false);
-                *active |= link.active;
-            }
+            Ok(key) => links.push((org, key, link.active)),
             Err(e) => plan.conflicts.push(format!(
                 "lms: course link {:?} skipped: {}",
                 link.course_key, e.reason
             )),
         }
     }
+    links.sort_unstable_by(|a, b| (a.0, a.1.as_str()).cmp(&(b.0, b.1.as_str())));
+    // A link read twice is active if either is.
+    links.dedup_by(|later, kept| {
+        let same = (later.0, later.1.as_str()) == (kept.0, kept.1.as_str());
+        kept.2 |= same && later.2;
+        same
+    });
     plan.links = links
         .into_iter()
-        .filter_map(|((org, key), active)| CourseKey::parse(&key).ok().map(|k| (k, org, active)))
+        .map(|(org, key, active)| (key, org, active))
         .collect();
     plan.partner_orgs.sort_unstable();
     plan.partner_orgs.dedup();

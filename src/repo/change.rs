@@ -14,10 +14,11 @@ use crate::error::AppResult;
 /// Rows per INSERT: 14 columns each, well under SQLite's 32,766 parameters.
 const ROWS_PER_INSERT: usize = 1000;
 
-/// Appends `changes` in order, all stamped now and with `actor`.
+/// Appends `changes` in order, all stamped `at` and with `actor`.
 pub async fn append<C: ConnectionTrait>(
     db: &C,
     actor: Option<&str>,
+    at: chrono::DateTime<Utc>,
     changes: Vec<NewChange>,
 ) -> AppResult<()> {
     if changes.is_empty() {
@@ -36,7 +37,6 @@ pub async fn append<C: ConnectionTrait>(
     if !created.is_empty() {
         super::course::write::stamp_positions(db, Some(&created)).await?;
     }
-    let at = Utc::now();
     let json = |v: Option<serde_json::Value>| v.map(|v| v.to_string());
     let rows: Vec<change_log::ActiveModel> = changes
         .into_iter()

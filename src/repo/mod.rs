@@ -9,6 +9,7 @@
 //! side. Checked by `tests/api/layers.rs`.
 
 pub mod backfill;
+pub mod bulk;
 pub mod change;
 pub mod course;
 pub mod grant;

@@ -2,19 +2,19 @@
 //! writes the graph in one transaction with its change log. A dry run writes the same way and
 //! rolls back, so the plan it prints counts exactly what `--apply` would do.
 
+mod links;
 mod rows;
 
-use std::collections::BTreeMap;
-
-use self::rows::{lost, write_organizations, write_partners};
+use self::links::write_links;
+use self::rows::{write_organizations, write_partners, write_sites};
 use super::{Actor, transaction};
 use crate::domain::authz;
 use crate::domain::backfill::Progress;
 use crate::domain::change::NewChange;
 use crate::domain::import::{self as dom, Sources};
 use crate::error::AppResult;
+use crate::repo;
 use crate::repo::import::{self as source, discovery, ecommerce, lms};
-use crate::repo::{self, course::write as links, partner::write as partners, site::write as sites};
 
 /// Where to read from (database URLs).
 #[derive(Clone, Debug, Default)]
@@ -51,12 +51,15 @@ pub async fn read(
         organizations: organizations.unwrap_or_default(),
         ..Sources::default()
     };
+    let mut clock = Clock::start();
     if let Some(url) = &urls.lms {
         let db = source::connect(url).await?;
         if sources.organizations.is_empty() {
             sources.organizations = lms::organizations(&db).await?;
         }
+        clock.lap("read lms organizations");
         sources.links = lms::links(&db).await?;
+        clock.lap("read lms links");
         sources.sites.extend(lms::site_list(&db).await?);
         sources.site_orgs = lms::site_orgs(&db).await?;
     }
@@ -85,6 +88,22 @@ pub async fn read(
     Ok(sources)
 }
 
+/// Logs (at debug level) how long each phase took: the import benchmark's profile
+/// (`RUST_LOG=tenancy_gateway::service::import=debug`).
+struct Clock(std::time::Instant);
+
+impl Clock {
+    fn start() -> Self {
+        Clock(std::time::Instant::now())
+    }
+
+    fn lap(&mut self, phase: &str) {
+        let ms = self.0.elapsed().as_millis();
+        tracing::debug!(phase, ms, "import phase");
+        self.0 = std::time::Instant::now();
+    }
+}
+
 fn count(tables: &mut [TableCounts], i: usize, created: bool, changed: bool) {
     let t = &mut tables[i];
     match (created, changed) {
@@ -102,7 +121,9 @@ pub async fn run(
     progress: &Progress,
 ) -> AppResult<ImportReport> {
     authz::require_admin(actor.scope, "importing")?;
+    let mut clock = Clock::start();
     let plan = dom::plan(sources);
+    clock.lap("plan");
     transaction!(actor, |write| {
         let mut tables: Vec<TableCounts> = [
             "organizations",
@@ -118,90 +139,15 @@ pub async fn run(
             ..TableCounts::default()
         })
         .collect();
+        repo::bulk::widen_cache(write.txn()).await?;
         let org_rows =
             write_organizations(write, &plan, &mut tables, progress, actor.scope).await?;
-        progress.phase("course links", plan.links.len());
-        // Links in bulk: one read of the existing ones, multi-row inserts, one update per
-        // organization and flag (a million links must not cost millions of round trips).
-        let org_ids: Vec<i64> = org_rows.iter().map(|o| o.id).collect();
-        let states = links::states_of(write.txn(), &org_ids).await?;
-        let mut new_links = Vec::new();
-        let mut flips: BTreeMap<(i64, bool), Vec<&str>> = BTreeMap::new();
-        for (key, org, active) in &plan.links {
-            let organization = &org_rows[*org];
-            let before = states
-                .get(&(organization.id, key.as_str().to_owned()))
-                .copied();
-            match before {
-                None => new_links.push((organization.id, key.as_str(), *active)),
-                Some(was) if was != *active => flips
-                    .entry((organization.id, *active))
-                    .or_default()
-                    .push(key.as_str()),
-                Some(_) => {}
-            }
-            if before != Some(*active) {
-                write.log(NewChange::course_link(
-                    organization,
-                    key.as_str(),
-                    before,
-                    *active,
-                ));
-            }
-            count(&mut tables, 1, before.is_none(), before != Some(*active));
-            progress.inc(1);
-        }
-        links::insert_many(write.txn(), &new_links).await?;
-        for ((organization_id, active), keys) in flips {
-            links::set_active_many(write.txn(), organization_id, &keys, active).await?;
-        }
+        clock.lap("organizations");
+        // Links go last (see `links`), but are logged right after the organizations.
+        let org_changes = write.take_changes();
         let mut conflicts = plan.conflicts.clone();
         let partner_rows = write_partners(write, &plan, &mut tables, &mut conflicts).await?;
-        let mut site_rows = Vec::new();
-        for planned in &plan.sites {
-            let partner = planned.partner.map(|p| &partner_rows[p]);
-            let fields = sites::Fields {
-                name: Some(planned.name.clone()),
-                partner_id: partner.map(|p| Some(p.id)),
-                active: Some(true),
-            };
-            let code = partner.map(|p| p.short_code.as_str());
-            let row = match sites::find(write.txn(), &planned.domain).await? {
-                None => {
-                    let created = sites::insert(write.txn(), &planned.domain, fields)
-                        .await?
-                        .ok_or_else(|| lost("site"))?;
-                    write.log(NewChange::site(None, (&created, code)));
-                    count(&mut tables, 3, true, false);
-                    created
-                }
-                Some(existing) => {
-                    let same = existing.name == planned.name
-                        && existing.active
-                        && (partner.is_none() || existing.partner_id == partner.map(|p| p.id));
-                    if same {
-                        count(&mut tables, 3, false, false);
-                        existing
-                    } else {
-                        let before_code = match existing.partner_id {
-                            Some(id) => partners::find_by_id(write.txn(), id)
-                                .await?
-                                .map(|p| p.short_code),
-                            None => None,
-                        };
-                        let updated = sites::update(write.txn(), &existing, fields).await?;
-                        let after_code = code.map(str::to_owned).or(before_code.clone());
-                        write.log(NewChange::site(
-                            Some((&existing, before_code.as_deref())),
-                            (&updated, after_code.as_deref()),
-                        ));
-                        count(&mut tables, 3, false, true);
-                        updated
-                    }
-                }
-            };
-            site_rows.push(row);
-        }
+        let site_rows = write_sites(write, &plan, &partner_rows, &mut tables).await?;
         for &(p, o) in &plan.partner_orgs {
             let added =
                 repo::membership::add_to_partner(write.txn(), partner_rows[p].id, org_rows[o].id)
@@ -227,6 +173,12 @@ pub async fn run(
             }
             count(&mut tables, 5, added, false);
         }
+        clock.lap("partners, sites, memberships");
+        let other_changes = write.take_changes();
+        write.log_all(org_changes);
+        write_links(write, &plan, &org_rows, &mut tables, progress, apply).await?;
+        write.log_all(other_changes);
+        clock.lap("links");
         progress.finish();
         if !apply {
             write.roll_back();

@@ -10,6 +10,7 @@
 use std::ops::ControlFlow;
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use sea_orm::DatabaseTransaction;
 
 use super::Actor;
@@ -33,6 +34,9 @@ pub struct Write {
     roll_back: bool,
     /// Moved after the commit (`Actor::committed`).
     committed: Option<crate::live::Generation>,
+    /// When the changes are logged: set by the first `log_now`, so that every change row of
+    /// the transaction carries one time.
+    logged_at: Option<DateTime<Utc>>,
 }
 
 /// Runs a block as one write transaction of `actor`, committed with its change log, and runs
@@ -130,6 +134,7 @@ impl Write {
             changes: Vec::new(),
             roll_back: false,
             committed: actor.committed.cloned(),
+            logged_at: None,
         })
     }
 
@@ -153,9 +158,36 @@ impl Write {
         self.log(change);
     }
 
+    /// The changes recorded so far, taken out (to be logged later, in another order).
+    pub fn take_changes(&mut self) -> Vec<NewChange> {
+        std::mem::take(&mut self.changes)
+    }
+
+    /// Records changes taken out by `take_changes`.
+    pub fn log_all(&mut self, changes: Vec<NewChange>) {
+        self.changes.extend(changes);
+    }
+
+    /// Takes the change log's lock (held to the end of the transaction) and appends the changes
+    /// recorded so far now rather than at the commit: for a use case that goes on to log rows
+    /// in bulk (`repo::bulk::log`) after them. Returns the time to log those at (with `actor`).
+    pub async fn log_now(&mut self) -> AppResult<DateTime<Utc>> {
+        let at = *self.logged_at.get_or_insert_with(Utc::now);
+        repo::change::begin_logging(&self.txn).await?;
+        let changes = self.take_changes();
+        repo::change::append(&self.txn, self.actor.as_deref(), at, changes).await?;
+        Ok(at)
+    }
+
+    /// Who the changes are logged as.
+    pub fn actor(&self) -> Option<&str> {
+        self.actor.as_deref()
+    }
+
     /// Appends the change log and commits, as one transaction.
     async fn commit(self) -> AppResult<()> {
-        repo::change::append(&self.txn, self.actor.as_deref(), self.changes).await?;
+        let at = self.logged_at.unwrap_or_else(Utc::now);
+        repo::change::append(&self.txn, self.actor.as_deref(), at, self.changes).await?;
         let committed = self.txn.commit().await;
         // Moved whatever the outcome: a commit that failed on the way back may have applied.
         if let Some(generation) = &self.committed {

@@ -9,6 +9,7 @@ use std::process::Command;
 use sea_orm::{ConnectionTrait, Database};
 use serde_json::{Value, json};
 use tenancy_gateway::domain::backfill::Progress;
+use tenancy_gateway::domain::import::Sources;
 use tenancy_gateway::domain::scope::Scope;
 use tenancy_gateway::repo::import::organizations_api;
 use tenancy_gateway::service::{Actor, import};
@@ -143,6 +144,11 @@ async fn import_with(
     let sources = import::read(&urls, from_api)
         .await
         .unwrap_or_else(|e| panic!("{}", e.for_operator()));
+    run_sources(app, &sources, apply).await
+}
+
+/// Imports rows already read, as operator `import (ci)`.
+pub async fn run_sources(app: &TestApp, sources: &Sources, apply: bool) -> import::ImportReport {
     let scope = Scope::operator("import", Some("ci"));
     let actor = Actor {
         db: &app.db,
@@ -151,7 +157,7 @@ async fn import_with(
         retries: None,
         committed: None,
     };
-    import::run(actor, &sources, apply, &Progress::default())
+    import::run(actor, sources, apply, &Progress::default())
         .await
         .unwrap_or_else(|e| panic!("{}", e.for_operator()))
 }

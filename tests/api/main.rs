@@ -26,6 +26,7 @@ mod hostile;
 mod http;
 mod identity;
 mod import;
+mod import_log;
 mod layers;
 mod leaks;
 mod limits;

@@ -3,14 +3,13 @@
 
 mod apply;
 mod plan;
-mod sql;
 
 pub use apply::{Written, apply};
 pub use plan::{Plan, plan};
 
 #[cfg(test)]
 mod tests {
-    use super::sql::{self, pad, padded};
+    use crate::repo::bulk::{self as sql, pad, padded};
 
     #[test]
     fn batches_pad_to_a_power_of_two_with_their_last_item() {

@@ -5,12 +5,12 @@ use std::collections::HashMap;
 
 use sea_orm::{ConnectionTrait, Value};
 
-use super::sql::{self, MAX_PARAMS, Sql, pad, padded};
 use crate::domain::backfill::{
     BackfillOptions, BackfillReport, InvalidKey, OrgGroup, Parsed, PlannedLink, Progress,
     SAMPLE_LINKS,
 };
 use crate::error::AppResult;
+use crate::repo::bulk::{self as sql, MAX_PARAMS, Sql, pad, padded};
 
 pub struct ExistingOrg {
     pub id: i64,

@@ -1,7 +1,5 @@
 //! Course link rows: a course run or library linked to an organization, soft-deleted like one.
 
-use std::collections::HashMap;
-
 use chrono::Utc;
 use entity::course_link;
 use sea_orm::sea_query::Expr;
@@ -88,74 +86,10 @@ pub async fn set_active_of<C: ConnectionTrait>(
     Ok(changed.into_iter().map(|l| l.course_key).collect())
 }
 
-/// Every link of these organizations: `(organization id, course key)` to its `active` flag.
-pub async fn states_of<C: ConnectionTrait>(
-    db: &C,
-    organization_ids: &[i64],
-) -> AppResult<HashMap<(i64, String), bool>> {
-    let mut states = HashMap::new();
-    for chunk in organization_ids.chunks(500) {
-        let rows = course_link::Entity::find()
-            .filter(course_link::Column::OrganizationId.is_in(chunk.iter().copied()))
-            .all(db)
-            .await?;
-        states.extend(
-            rows.into_iter()
-                .map(|l| ((l.organization_id, l.course_key), l.active)),
-        );
-    }
-    Ok(states)
-}
-
-/// Inserts `(organization id, course key, active)` links, many per statement, skipping any a
-/// concurrent writer added.
-pub async fn insert_many<C: ConnectionTrait>(db: &C, links: &[(i64, &str, bool)]) -> AppResult<()> {
-    let now = Utc::now();
-    // Five parameters a row: well under SQLite's 32,766.
-    for chunk in links.chunks(4000) {
-        let rows = chunk
-            .iter()
-            .map(|&(organization_id, key, active)| course_link::ActiveModel {
-                organization_id: Set(organization_id),
-                course_key: Set(key.to_owned()),
-                active: Set(active),
-                created: Set(now),
-                modified: Set(now),
-                ..Default::default()
-            });
-        course_link::Entity::insert_many(rows)
-            .on_conflict_do_nothing_on([
-                course_link::Column::CourseKey,
-                course_link::Column::OrganizationId,
-            ])
-            .exec_without_returning(db)
-            .await?;
-    }
-    Ok(())
-}
-
-/// Sets the `active` flag of these links of one organization.
-pub async fn set_active_many<C: ConnectionTrait>(
-    db: &C,
-    organization_id: i64,
-    keys: &[&str],
-    active: bool,
-) -> AppResult<()> {
-    for chunk in keys.chunks(1000) {
-        course_link::Entity::update_many()
-            .col_expr(course_link::Column::Active, Expr::value(active))
-            .col_expr(course_link::Column::Modified, Expr::value(Utc::now()))
-            .filter(course_link::Column::OrganizationId.eq(organization_id))
-            .filter(course_link::Column::CourseKey.is_in(chunk.iter().copied()))
-            .exec(db)
-            .await?;
-    }
-    Ok(())
-}
-
 /// Gives the links this transaction inserted their position: after every committed link, in id
 /// order among themselves. Called under the change log's lock just before the commit
-/// (`change::append`, the backfill), so positions follow commit order whatever order ids
+/// (`change::append`, the backfill; the import stamps its links as it inserts them, under the
+/// same lock: `bulk::links`), so positions follow commit order whatever order ids
 /// come in; committed links all have one, so `position IS NULL` finds only this
 /// transaction's own. `created` names them (organization, course key) when the caller knows
 /// them: on PostgreSQL a few are then found through the unique (course key, organization)

@@ -2,7 +2,7 @@
 
 use sea_orm::DatabaseConnection;
 
-use super::{as_text, int, non_empty, opt_text, rows, sites, text};
+use super::{as_text, each_row, int, non_empty, opt_text, rows, sites, text};
 use crate::domain::import::{SourceLink, SourceOrg, course_org_filter};
 use crate::error::AppResult;
 
@@ -25,21 +25,22 @@ pub async fn organizations(db: &DatabaseConnection) -> AppResult<Vec<SourceOrg>>
         .collect()
 }
 
+/// Streamed: a million rows are never held as the driver's rows, only as `SourceLink`s.
 pub async fn links(db: &DatabaseConnection) -> AppResult<Vec<SourceLink>> {
     let sql = "SELECT c.course_id, o.short_name, CASE WHEN c.active THEN 1 ELSE 0 END AS active \
                FROM organizations_organizationcourse c \
                JOIN organizations_organization o ON o.id = c.organization_id ORDER BY c.id";
-    rows(db, sql)
-        .await?
-        .iter()
-        .map(|r| {
-            Ok(SourceLink {
-                course_key: text(r, "course_id")?,
-                short_name: text(r, "short_name")?,
-                active: int(r, "active")? != 0,
-            })
-        })
-        .collect()
+    let mut links = Vec::new();
+    each_row(db, sql, |r| {
+        links.push(SourceLink {
+            course_key: text(r, "course_id")?,
+            short_name: text(r, "short_name")?,
+            active: int(r, "active")? != 0,
+        });
+        Ok(())
+    })
+    .await?;
+    Ok(links)
 }
 
 /// `(domain, name)` of every site.

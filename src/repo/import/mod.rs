@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, QueryResult,
-    Statement,
+    Statement, StreamTrait,
 };
 
 use crate::error::{AppError, AppResult};
@@ -39,6 +39,26 @@ async fn rows(db: &DatabaseConnection, sql: &str) -> AppResult<Vec<QueryResult>>
     db.query_all_raw(Statement::from_string(backend, sql.to_owned()))
         .await
         .map_err(|e| AppError::internal(anyhow::anyhow!("reading the source: {e} ({sql})")))
+}
+
+/// Runs `f` on each row as the driver streams them.
+async fn each_row(
+    db: &DatabaseConnection,
+    sql: &str,
+    mut f: impl FnMut(&QueryResult) -> AppResult<()>,
+) -> AppResult<()> {
+    use futures::TryStreamExt;
+    let failed =
+        |e: sea_orm::DbErr| AppError::internal(anyhow::anyhow!("reading the source: {e} ({sql})"));
+    let backend = db.get_database_backend();
+    let mut stream = db
+        .stream_raw(Statement::from_string(backend, sql.to_owned()))
+        .await
+        .map_err(failed)?;
+    while let Some(row) = stream.try_next().await.map_err(failed)? {
+        f(&row)?;
+    }
+    Ok(())
 }
 
 /// A text column cast so that every engine answers a string (JSON columns included).

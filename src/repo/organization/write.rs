@@ -43,24 +43,29 @@ pub struct NewRow<'a> {
     pub active: bool,
 }
 
+impl NewRow<'_> {
+    fn row(&self, now: chrono::DateTime<Utc>) -> organization::ActiveModel {
+        organization::ActiveModel {
+            short_name: Set(self.name.as_str().to_owned()),
+            short_name_key: Set(self.name.key()),
+            name: Set(self.display_name.to_owned()),
+            description: Set(self.description.clone()),
+            logo_url: Set(self.logo_url.clone()),
+            active: Set(self.active),
+            created: Set(now),
+            modified: Set(now),
+            ..Default::default()
+        }
+    }
+}
+
 /// Inserts the organization unless its short name (case-insensitively) exists; the new row, or
 /// `None` when it existed.
 pub async fn insert_if_absent<C: ConnectionTrait>(
     db: &C,
     new: NewRow<'_>,
 ) -> AppResult<Option<organization::Model>> {
-    let now = Utc::now();
-    let row = organization::ActiveModel {
-        short_name: Set(new.name.as_str().to_owned()),
-        short_name_key: Set(new.name.key()),
-        name: Set(new.display_name.to_owned()),
-        description: Set(new.description),
-        logo_url: Set(new.logo_url),
-        active: Set(new.active),
-        created: Set(now),
-        modified: Set(now),
-        ..Default::default()
-    };
+    let row = new.row(Utc::now());
     let result = organization::Entity::insert(row)
         .on_conflict_do_nothing_on([organization::Column::ShortNameKey])
         .exec_without_returning(db)
@@ -70,6 +75,28 @@ pub async fn insert_if_absent<C: ConnectionTrait>(
     } else {
         Ok(None)
     }
+}
+
+/// Inserts many organizations, many per statement, skipping any whose short name exists; the
+/// new rows, by case-folded short name.
+pub async fn insert_many<C: ConnectionTrait>(
+    db: &C,
+    new: &[NewRow<'_>],
+) -> AppResult<std::collections::HashMap<String, organization::Model>> {
+    let now = Utc::now();
+    let mut inserted = std::collections::HashMap::with_capacity(new.len());
+    // Nine parameters a row: well under SQLite's 32,766.
+    for chunk in new.chunks(1000) {
+        let rows = chunk.iter().map(|new| new.row(now));
+        let result = organization::Entity::insert_many(rows)
+            .on_conflict_do_nothing_on([organization::Column::ShortNameKey])
+            .exec_with_returning_many(db)
+            .await?;
+        if let TryInsertResult::Inserted(rows) = result {
+            inserted.extend(rows.into_iter().map(|o| (o.short_name_key.clone(), o)));
+        }
+    }
+    Ok(inserted)
 }
 
 /// Sets the organization's `active` flag (its course links are `course::set_active_of`).

@@ -1,4 +1,6 @@
-//! Bulk statements with many bound parameters.
+//! Bulk statements with many bound parameters, shared by the backfill and the import: a
+//! multi-row insert of links (`links`) and the change log of rows written in bulk, built by the
+//! database from those rows (`log`).
 //!
 //! Every placeholder is used once and positionally (`?` on SQLite, `$n` on PostgreSQL): SQLite
 //! resolves named or repeated parameters (`$1`, `?1`) with a linear search per occurrence, which
@@ -6,20 +8,23 @@
 //! repeating their last item (harmless in an `IN` list and for `ON CONFLICT DO NOTHING`), so
 //! the prepared-statement cache sees a dozen statement texts per shape, not one per size.
 
+pub mod links;
+pub mod log;
+
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, ExecResult, QueryResult, Statement, Value};
 
 /// Parameters per statement, a power of two under SQLite's limit of 32766 (PostgreSQL: 65535).
-pub(super) const MAX_PARAMS: usize = 16_384;
+pub(crate) const MAX_PARAMS: usize = 16_384;
 /// The smallest padded batch.
 const MIN_BATCH: usize = 16;
 
 /// The padded length of a batch of `n` items (at most `MAX_PARAMS`).
-pub(super) fn padded(n: usize) -> usize {
+pub(crate) fn padded(n: usize) -> usize {
     n.next_power_of_two().clamp(MIN_BATCH, MAX_PARAMS)
 }
 
 /// `batch` followed by copies of its last item up to `padded(batch.len())` items.
-pub(super) fn pad<T>(batch: &[T]) -> impl Iterator<Item = &T> {
+pub(crate) fn pad<T>(batch: &[T]) -> impl Iterator<Item = &T> {
     let extra = batch
         .last()
         .map(|last| std::iter::repeat_n(last, padded(batch.len()) - batch.len()));
@@ -27,7 +32,7 @@ pub(super) fn pad<T>(batch: &[T]) -> impl Iterator<Item = &T> {
 }
 
 /// SQL text with positional placeholders for one backend.
-pub(super) struct Sql {
+pub(crate) struct Sql {
     backend: DbBackend,
     text: String,
     params: usize,
@@ -85,7 +90,7 @@ impl Sql {
     }
 }
 
-pub(super) async fn query<C: ConnectionTrait>(
+pub(crate) async fn query<C: ConnectionTrait>(
     db: &C,
     sql: &Sql,
     values: Vec<Value>,
@@ -93,7 +98,7 @@ pub(super) async fn query<C: ConnectionTrait>(
     db.query_all_raw(sql.statement(values)).await
 }
 
-pub(super) async fn execute<C: ConnectionTrait>(
+pub(crate) async fn execute<C: ConnectionTrait>(
     db: &C,
     sql: &Sql,
     values: Vec<Value>,
@@ -101,13 +106,14 @@ pub(super) async fn execute<C: ConnectionTrait>(
     db.execute_raw(sql.statement(values)).await
 }
 
-/// `UPDATE {table} SET active = true, modified = now WHERE active = false AND {column} IN
-/// (ids)`, in batches; returns the ids of the rows changed.
-pub(super) async fn activate<C: ConnectionTrait>(
+/// `UPDATE {table} SET active = {active}, modified = now WHERE active <> {active} AND {column}
+/// IN (ids)`, in batches; returns the ids of the rows changed.
+pub(crate) async fn set_active<C: ConnectionTrait>(
     db: &C,
     table: &str,
     column: &str,
     ids: &[i64],
+    active: bool,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Vec<i64>, DbErr> {
     let mut changed = Vec::new();
@@ -120,15 +126,27 @@ pub(super) async fn activate<C: ConnectionTrait>(
             .param();
         sql.push(" AND ").push(column).push(" IN (");
         sql.list(padded(batch.len())).push(") RETURNING id");
-        let mut values: Vec<Value> = vec![true.into(), now.into(), false.into()];
+        let mut values: Vec<Value> = vec![active.into(), now.into(), (!active).into()];
         values.extend(pad(batch).map(|&id| Value::from(id)));
         changed.extend(id_column(query(db, &sql, values).await?)?);
     }
     Ok(changed)
 }
 
+/// Room for a bulk write's working set (a million links, their change rows and indexes) in
+/// SQLite's page cache: with the default 2 MiB, pages spill to the WAL and are read back
+/// within the transaction, and that I/O, not SQLite's own work, dominated an import. The
+/// cache grows only as pages are used; the connection keeps the setting (bulk writes run in
+/// one-shot commands).
+pub(crate) async fn widen_cache<C: ConnectionTrait>(db: &C) -> Result<(), DbErr> {
+    if db.get_database_backend() == DbBackend::Sqlite {
+        db.execute_unprepared("PRAGMA cache_size = -524288").await?;
+    }
+    Ok(())
+}
+
 /// The largest id of `table` (0 when empty).
-pub(super) async fn max_id<C: ConnectionTrait>(db: &C, table: &str) -> Result<i64, DbErr> {
+pub(crate) async fn max_id<C: ConnectionTrait>(db: &C, table: &str) -> Result<i64, DbErr> {
     let sql = Sql::new(
         db.get_database_backend(),
         &format!("SELECT COALESCE(MAX(id), 0) FROM {table}"),
@@ -138,12 +156,12 @@ pub(super) async fn max_id<C: ConnectionTrait>(db: &C, table: &str) -> Result<i6
 }
 
 /// The first column of every row, as ids.
-pub(super) fn id_column(rows: Vec<QueryResult>) -> Result<Vec<i64>, DbErr> {
+pub(crate) fn id_column(rows: Vec<QueryResult>) -> Result<Vec<i64>, DbErr> {
     rows.iter().map(|row| row.try_get_by_index(0)).collect()
 }
 
 /// A JSON object built by the database from `(key, SQL expression)` pairs, as text.
-pub(super) fn json_object(backend: DbBackend, pairs: &[(&str, &str)]) -> String {
+pub(crate) fn json_object(backend: DbBackend, pairs: &[(&str, &str)]) -> String {
     let args: Vec<String> = pairs
         .iter()
         .map(|(key, expr)| format!("'{key}', {expr}"))
@@ -154,12 +172,11 @@ pub(super) fn json_object(backend: DbBackend, pairs: &[(&str, &str)]) -> String 
     }
 }
 
-/// A JSON boolean inside `json_object` (SQLite has no boolean type: `json('true')`).
-pub(super) fn bool_json(backend: DbBackend, value: bool) -> &'static str {
-    match (backend, value) {
-        (DbBackend::Postgres, true) => "true",
-        (DbBackend::Postgres, false) => "false",
-        (_, true) => "json('true')",
-        (_, false) => "json('false')",
+/// A boolean SQL expression as a JSON boolean inside `json_object` (SQLite has no boolean
+/// type: its 0 or 1 becomes `json('true')` or `json('false')`).
+pub(crate) fn flag_json(backend: DbBackend, expr: &str) -> String {
+    match backend {
+        DbBackend::Postgres => format!("({expr})"),
+        _ => format!("json(CASE WHEN {expr} THEN 'true' ELSE 'false' END)"),
     }
 }

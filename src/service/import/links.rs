@@ -1,0 +1,84 @@
+//! Course links in bulk (a million must cost neither a million round trips nor a million JSON
+//! values): one read of the existing links, multi-row inserts, one update per flag, and their
+//! change rows built by the database from the rows written (`repo::bulk`, as the backfill
+//! logs). Written last, under the change log's lock: the inserts stamp the links' positions,
+//! and positions and change ids must follow commit order.
+
+use chrono::Utc;
+use entity::organization;
+
+use super::{TableCounts, count};
+use crate::domain::backfill::Progress;
+use crate::domain::import::Plan;
+use crate::error::AppResult;
+use crate::repo::bulk::links as bulk_links;
+use crate::repo::bulk::log::{Change, Log, Rows};
+use crate::service::Write;
+
+/// Writes the plan's links of `orgs` (the organizations' rows, in plan order) and, unless a dry
+/// run (which rolls back), logs them after the changes `write` recorded so far.
+pub(super) async fn write_links(
+    write: &mut Write,
+    plan: &Plan,
+    orgs: &[organization::Model],
+    tables: &mut [TableCounts],
+    progress: &Progress,
+    apply: bool,
+) -> AppResult<()> {
+    progress.phase("course links", plan.links.len());
+    let org_ids: Vec<i64> = orgs.iter().map(|o| o.id).collect();
+    let existing = bulk_links::existing(write.txn(), &org_ids).await?;
+    let mut new = Vec::new();
+    // Link ids whose flag flips, by the flag they get.
+    let mut flips: [Vec<i64>; 2] = [Vec::new(), Vec::new()];
+    for (key, org, active) in &plan.links {
+        let organization_id = orgs[*org].id;
+        let before = existing
+            .get(&organization_id)
+            .and_then(|links| links.get(key.as_str()))
+            .copied();
+        match before {
+            None => new.push((organization_id, key.as_str(), *active)),
+            Some((id, was)) if was != *active => flips[usize::from(*active)].push(id),
+            Some(_) => {}
+        }
+        let flipped = before.is_some_and(|(_, was)| was != *active);
+        count(tables, 1, before.is_none(), flipped);
+    }
+    drop(existing);
+    progress.inc(plan.links.len() - new.len());
+    let now = if apply {
+        write.log_now().await?
+    } else {
+        Utc::now()
+    };
+    let db = write.txn();
+    let t = std::time::Instant::now();
+    let (created, _) = bulk_links::insert_all(db, &new, now, apply, progress).await?;
+    tracing::debug!(
+        phase = "links inserted",
+        ms = t.elapsed().as_millis(),
+        "import phase"
+    );
+    drop(new);
+    let mut flipped = Vec::new();
+    for (active, ids) in [false, true].into_iter().zip(&flips) {
+        flipped.extend(bulk_links::set_active(db, ids, active, now).await?);
+    }
+    if apply {
+        flipped.sort_unstable();
+        let log = Log {
+            now,
+            actor: write.actor(),
+        };
+        let t = std::time::Instant::now();
+        log.links(db, &created, Change::Created).await?;
+        tracing::debug!(
+            phase = "links logged",
+            ms = t.elapsed().as_millis(),
+            "import phase"
+        );
+        log.links(db, &Rows::Ids(flipped), Change::Flipped).await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,181 @@
+//! The change log an import writes (issue 16): every organization and course link it creates or
+//! flips, as the rest of the service logs them (`domain::change`), organizations first, then
+//! links, then partners and sites; positions stamped on every new link; a dry run writes none.
+//! Sources are given as rows here, so this runs without Python or a source database.
+
+use sea_orm::ConnectionTrait;
+use serde_json::{Value, json};
+use tenancy_gateway::domain::import::{SourceLink, SourceOrg, Sources};
+use tenancy_gateway::service::import;
+
+use crate::backend_tests;
+use crate::support::TestApp;
+
+fn org(short_name: &str, active: bool) -> SourceOrg {
+    SourceOrg {
+        short_name: short_name.into(),
+        name: format!("{short_name} University"),
+        description: Some(format!("About {short_name}")),
+        logo: None,
+        active,
+    }
+}
+
+fn link(run: &str, short_name: &str, active: bool) -> SourceLink {
+    SourceLink {
+        course_key: format!("course-v1:{short_name}+{run}+2024"),
+        short_name: short_name.into(),
+        active,
+    }
+}
+
+fn sources(links: Vec<SourceLink>) -> Sources {
+    Sources {
+        organizations: vec![org("ImpA", true), org("ImpB", false)],
+        links,
+        sites: vec![("imp.test".into(), "Imp".into())],
+        ..Sources::default()
+    }
+}
+
+async fn run(app: &TestApp, sources: &Sources, apply: bool) -> import::ImportReport {
+    crate::import::run_sources(app, sources, apply).await
+}
+
+async fn rows(app: &TestApp, sql: &str) -> Vec<sea_orm::QueryResult> {
+    let backend = app.db.get_database_backend();
+    app.db
+        .query_all_raw(sea_orm::Statement::from_string(backend, sql.to_owned()))
+        .await
+        .unwrap()
+}
+
+/// Change rows after id `after`: `(entity, kind, key, before, after, public, organization)`,
+/// with the organization as its short name.
+async fn changes_after(app: &TestApp, after: i64) -> Vec<Value> {
+    let sql = format!(
+        "SELECT c.entity, c.kind, c.key, c.before, c.after, c.public, o.short_name, c.actor \
+         FROM change_log c LEFT JOIN organization o ON o.id = c.organization_id \
+         WHERE c.id > {after} ORDER BY c.id"
+    );
+    let json =
+        |text: Option<String>| text.map_or(Value::Null, |t| serde_json::from_str(&t).unwrap());
+    rows(app, &sql)
+        .await
+        .iter()
+        .map(|r| {
+            json!([
+                r.try_get::<String>("", "entity").unwrap(),
+                r.try_get::<String>("", "kind").unwrap(),
+                r.try_get::<String>("", "key").unwrap(),
+                json(r.try_get("", "before").unwrap()),
+                json(r.try_get("", "after").unwrap()),
+                r.try_get::<bool>("", "public").unwrap(),
+                r.try_get::<Option<String>>("", "short_name").unwrap(),
+                r.try_get::<Option<String>>("", "actor").unwrap(),
+            ])
+        })
+        .collect()
+}
+
+async fn last_change(app: &TestApp) -> i64 {
+    let r = rows(app, "SELECT COALESCE(MAX(id), 0) AS n FROM change_log").await;
+    r[0].try_get::<i64>("", "n").unwrap()
+}
+
+fn link_change(
+    kind: &str,
+    run: &str,
+    org: &str,
+    before: Option<bool>,
+    after: bool,
+    public: bool,
+) -> Value {
+    let key = format!("course-v1:{org}+{run}+2024");
+    let record = |active: bool| json!({"courseKey": key, "organization": org, "active": active});
+    json!([
+        "COURSE_LINK",
+        kind,
+        format!("{key}/{org}"),
+        before.map_or(Value::Null, record),
+        record(after),
+        public,
+        org,
+        "import (ci)"
+    ])
+}
+
+/// Links of the change rows, sorted (their order among themselves is not part of the contract).
+fn sorted_links(changes: &[Value]) -> Vec<Value> {
+    let mut links: Vec<Value> = changes
+        .iter()
+        .filter(|c| c[0] == "COURSE_LINK")
+        .cloned()
+        .collect();
+    links.sort_by_key(|c| c[2].as_str().unwrap().to_owned());
+    links
+}
+
+/// Entities in log order, runs of one entity collapsed.
+fn entity_runs(changes: &[Value]) -> Vec<String> {
+    let mut runs: Vec<String> = Vec::new();
+    for c in changes {
+        let entity = c[0].as_str().unwrap().to_owned();
+        if runs.last() != Some(&entity) {
+            runs.push(entity);
+        }
+    }
+    runs
+}
+
+async fn positions_missing(app: &TestApp) -> i64 {
+    let r = rows(
+        app,
+        "SELECT COUNT(*) AS n FROM course_link WHERE position IS NULL",
+    )
+    .await;
+    r[0].try_get::<i64>("", "n").unwrap()
+}
+
+backend_tests! {
+    async fn import_logs_every_link_it_creates_or_flips_as_the_service_does(app: TestApp) {
+        let first = sources(vec![link("C1", "ImpA", true), link("C2", "ImpA", false), link("C3", "ImpB", true)]);
+        let start = last_change(&app).await;
+        let links_before = app.count("course_link").await;
+        let dry = run(&app, &first, false).await;
+        assert_eq!((last_change(&app).await, app.count("course_link").await), (start, links_before), "a dry run writes nothing");
+        assert_eq!((dry.tables[1].created, dry.tables[1].updated), (3, 0));
+        run(&app, &first, true).await;
+        let changes = changes_after(&app, start).await;
+        assert_eq!(entity_runs(&changes), ["ORGANIZATION", "COURSE_LINK", "SITE"], "{changes:#?}");
+        assert_eq!(sorted_links(&changes), [
+            link_change("CREATED", "C1", "ImpA", None, true, true),
+            link_change("CREATED", "C2", "ImpA", None, false, false),
+            // An inactive organization's links are not public, whatever their own flag.
+            link_change("CREATED", "C3", "ImpB", None, true, false),
+        ]);
+        assert_eq!(positions_missing(&app).await, 0, "every new link has its position");
+
+        // C1 deactivated, C2 reactivated, C4 new, C3 as it was.
+        let second = sources(vec![link("C1", "ImpA", false), link("C2", "ImpA", true), link("C3", "ImpB", true), link("C4", "ImpA", true)]);
+        let start = last_change(&app).await;
+        let report = run(&app, &second, true).await;
+        assert_eq!((report.tables[1].created, report.tables[1].updated, report.tables[1].unchanged), (1, 2, 1));
+        let changes = changes_after(&app, start).await;
+        assert_eq!(sorted_links(&changes), [
+            link_change("DEACTIVATED", "C1", "ImpA", Some(true), false, true),
+            link_change("REACTIVATED", "C2", "ImpA", Some(false), true, true),
+            link_change("CREATED", "C4", "ImpA", None, true, true),
+        ]);
+        assert_eq!(changes.len(), 3, "nothing else changed: {changes:#?}");
+        assert_eq!(positions_missing(&app).await, 0);
+        // The new link comes last in link order.
+        let last = rows(&app, "SELECT course_key FROM course_link ORDER BY position DESC").await;
+        assert_eq!(last[0].try_get::<String>("", "course_key").unwrap(), "course-v1:ImpA+C4+2024");
+
+        let start = last_change(&app).await;
+        let again = run(&app, &second, true).await;
+        assert!(again.tables.iter().all(|t| t.created == 0 && t.updated == 0), "{:?}", again.tables);
+        assert_eq!(last_change(&app).await, start, "a re-run logs nothing");
+    }
+}
