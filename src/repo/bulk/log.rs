@@ -45,7 +45,12 @@ struct Entity {
     active: &'static str,
     /// `change_log.public` of a created row and of a flipped one.
     public: [&'static str; 2],
+    /// The tables `from` reads, for `ANALYZE`.
+    tables: &'static str,
 }
+
+/// From this many rows on, PostgreSQL's statistics are refreshed before they are logged.
+const ANALYZE_FROM: usize = 10_000;
 
 const ORGANIZATION: Entity = Entity {
     name: "ORGANIZATION",
@@ -61,6 +66,7 @@ const ORGANIZATION: Entity = Entity {
     active: "o.active",
     // Public when it is active, or was before (a flip: one of the two).
     public: ["o.active", "TRUE"],
+    tables: "organization",
 };
 
 const COURSE_LINK: Entity = Entity {
@@ -75,6 +81,7 @@ const COURSE_LINK: Entity = Entity {
     active: "cl.active",
     // Public when its organization is active and the link is, or was before.
     public: ["(o.active AND cl.active)", "o.active"],
+    tables: "organization, course_link",
 };
 
 impl Log<'_> {
@@ -104,6 +111,17 @@ impl Log<'_> {
         change: Change,
     ) -> AppResult<()> {
         let backend = db.get_database_backend();
+        // The statistics may describe the tables as a killed run left them (dead rows, few
+        // live ones), and every batch's join is planned from them (hash joins over whole
+        // tables where two index lookups per row do). ANALYZE in this transaction counts the
+        // rows it wrote.
+        if backend == sea_orm::DbBackend::Postgres
+            && let Rows::Ids(ids) = rows
+            && ids.len() >= ANALYZE_FROM
+        {
+            db.execute_unprepared(&format!("ANALYZE {}", entity.tables))
+                .await?;
+        }
         let record = |active: &str| {
             let flag = flag_json(backend, active);
             let mut pairs = entity.fields.to_vec();
