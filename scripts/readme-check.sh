@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 bin=$(realpath "${1:-target/release/tenancy-gateway}")
 [ -x "$bin" ] || { echo "readme-check: no binary at $bin (cargo build --release)" >&2; exit 1; }
 exec python3 - "$bin" README.md <<'PY'
-import os, re, shlex, subprocess, sys, tempfile, time
+import os, re, shlex, signal, subprocess, sys, tempfile, time
 
 bin_path, readme = sys.argv[1], sys.argv[2]
 text = open(readme, encoding="utf-8").read()
@@ -58,8 +58,10 @@ try:
     for command, expected in steps:
         cmd = substitute(command)
         if re.search(r"\bserve\s*&?\s*$", command):
+            # Its own process group: the shell may not exec the server, and both must stop.
             server = subprocess.Popen(cmd.rstrip(" &"), shell=True, cwd=work, env=env,
-                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                                      start_new_session=True)
             lines = [server.stdout.readline().rstrip("\n") for _ in expected]
             found = re.match(r"listening on http://(\S+)", lines[0] if lines else "")
             if not found:
@@ -74,7 +76,7 @@ try:
         check(command, expected, out.stdout.splitlines())
 finally:
     if server:
-        server.terminate()
+        os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=10)
 
 if failures:
