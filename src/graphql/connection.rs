@@ -1,8 +1,10 @@
 //! Relay cursor connections shared by every list field.
 
-use async_graphql::SimpleObject;
+use async_graphql::parser::types::SelectionSet;
+use async_graphql::{SimpleObject, Value};
 use chrono::{DateTime, Utc};
 
+use super::flat::{self, Edges, Plain};
 use super::object::{Change, Course, Organization, Partner, Site};
 use crate::domain::page::Page;
 
@@ -30,7 +32,7 @@ macro_rules! connection {
         #[derive(SimpleObject)]
         pub struct $conn {
             /// The items of this page, each with its cursor.
-            pub edges: Vec<$edge>,
+            pub edges: Edges<$edge>,
             /// Where this page stands in the list.
             pub page_info: PageInfo,
             /// How many items the list holds across all pages (of what the caller may see).
@@ -52,6 +54,18 @@ macro_rules! connection {
             )*
         }
 
+        impl Plain for $edge {
+            fn plain(&self, name: &str, set: &SelectionSet) -> Option<Value> {
+                match name {
+                    "cursor" => Some(Value::String(self.cursor.clone())),
+                    "node" => flat::object(&self.node, set),
+                    "since" => Some(self.since.as_ref().map_or(Value::Null, flat::scalar)),
+                    $(stringify!($extra) => Some(Value::from(self.$extra)),)*
+                    _ => None,
+                }
+            }
+        }
+
         impl $conn {
             pub fn from_page<M>(page: Page<M>, node: impl Fn(M) -> $node) -> Self {
                 let page_info = page_info(&page);
@@ -65,7 +79,7 @@ macro_rules! connection {
                     })
                     .collect();
                 $conn {
-                    edges,
+                    edges: Edges(edges),
                     page_info,
                     total_count: page.total as i64,
                 }
