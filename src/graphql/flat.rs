@@ -11,10 +11,10 @@
 
 use std::borrow::Cow;
 
+use async_graphql::indexmap::IndexMap;
 use async_graphql::parser::types::{Field, Selection, SelectionSet};
 use async_graphql::registry::Registry;
 use async_graphql::{ContextSelectionSet, Name, OutputType, Positioned, ServerResult, Value};
-use async_graphql::indexmap::IndexMap;
 
 /// Fields a value answers from itself, with no arguments, context or loaders.
 pub trait Plain {
@@ -40,11 +40,11 @@ pub fn object<T: Plain + OutputType>(value: &T, set: &SelectionSet) -> Option<Va
             "__typename" => Value::String(value.introspection_type_name().into_owned()),
             name => value.plain(name, &field.selection_set.node)?,
         };
-        let key = &field.response_key().node;
-        if map.contains_key(key) {
+        // One hash per key (IndexMap's is SipHash): insert, and give up if it was there.
+        let (_, before) = map.insert_full(field.response_key().node.clone(), answer);
+        if before.is_some() {
             return None;
         }
-        map.insert(key.clone(), answer);
     }
     Some(Value::Object(map))
 }

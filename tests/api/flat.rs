@@ -28,7 +28,10 @@ async fn same_both_ways(app: &TestApp, query: &str) {
     let flat = raw(app, &query.replace("<<", "").replace(">>", "")).await;
     let resolved = raw(app, &query.replace("<<", "... {").replace(">>", "}")).await;
     assert!(!flat.contains("\"errors\""), "{flat}");
-    assert_eq!(flat, resolved, "flat and resolved answers differ for {query}");
+    assert_eq!(
+        flat, resolved,
+        "flat and resolved answers differ for {query}"
+    );
 }
 
 async fn seed(app: &TestApp) {

@@ -1,5 +1,5 @@
-use async_graphql::{Context, Object, Result, Value};
 use async_graphql::parser::types::SelectionSet;
+use async_graphql::{Context, Object, Result, Value};
 use entity::course_link;
 
 use super::Organization;

@@ -1,5 +1,5 @@
-use async_graphql::{Context, ID, Object, Result, Value};
 use async_graphql::parser::types::SelectionSet;
+use async_graphql::{Context, ID, Object, Result, Value};
 use chrono::{DateTime, Utc};
 use entity::site;
 
