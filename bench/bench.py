@@ -764,7 +764,8 @@ def run(args, workdir):
                      "scenarios (so that it does not load the machine during them); its figures "
                      "follow the targets")
     else:
-        lines.append("Backfill of 1,000,000 keys: skipped (no `backfill` bench in this checkout)")
+        lines.append("Backfill of 1,000,000 keys: not run (BENCH_BACKFILL=0, or no `backfill` bench in "
+                     "this checkout)")
     lines.append("SQL/request: tenancy-gateway = delta of tenancy_sql_statements_total over the run / "
                  "delta of tenancy_http_requests_total{route=\"/graphql\"}; edx-organizations = "
                  "statements seen by a bench middleware (connection.execute_wrapper), summed over both "
