@@ -11,12 +11,20 @@
 # TENANCY_BENCH_POSTGRES_URL) runs after the HTTP scenarios and its figures are appended. Needs cargo, python3 (3.10+)
 # and wrk (installed with apt-get when missing and running as root).
 #
+# Then the scaling table of issue 18 (bench/scale.py): `first: 10` pages, top-level and nested,
+# over 1,000 / 100,000 / 1,000,000 rows filled by bulk SQL, on SQLite and PostgreSQL.
+#
 # Environment: BENCH_DURATION (s, default 10), BENCH_CONNECTIONS (16), BENCH_THREADS (2),
 # BENCH_WARMUP (s, 2), BENCH_WAIT_QUIET (seconds to wait at most for the 1-minute load average to
 # drop below BENCH_QUIET_LOAD, default 0.7; default 0 = do not wait), BENCH_SKIP_BUILD=1 (use the
 # existing target/release binary), BENCH_BACKFILL=0 (skip the backfill bench even when present),
-# BENCH_RESPONSE_CACHE (false: every request runs its query, the cold figures; true: repeated
-# queries are answered from the response cache, the warm ones), CARGO_TARGET_DIR (as cargo).
+# BENCH_RESPONSE_CACHE (false: only the cold rows, every request running its query; true: only
+# the warm ones, answered from the response cache; default both), BENCH_PEER=0 (skip the side-by-side scenarios), BENCH_SCALE=0 (skip the scaling table),
+# BENCH_SCALE_SIZES (rows, default 1000,100000,1000000), BENCH_SCALE_ENGINES (sqlite,postgres),
+# BENCH_SCALE_DURATION (s per cell, default 5), TENANCY_BENCH_POSTGRES_URL (an existing
+# PostgreSQL for the scaling table and the backfill bench instead of a throwaway cluster; its
+# user must be allowed to create databases), CARGO_TARGET_DIR (as cargo), BENCH_BINARY (a binary
+# to measure instead, e.g. one built with --profile profiling).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -47,20 +55,24 @@ if [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then
   say "cargo build --release"
   nice -n 10 cargo build --release --quiet
 fi
-BINARY="$TARGET_DIR/release/tenancy-gateway"
+BINARY=${BENCH_BINARY:-$TARGET_DIR/release/tenancy-gateway}
 [ -x "$BINARY" ] || { echo "no release binary at $BINARY" >&2; exit 1; }
 
 # --- the peer's virtualenv (created once; pip runs only here, never during the measurement) ----
 VENV="$OUT/venv"
 PEER_REQS=("edx-organizations>=9,<10" "Django>=5.2,<6" "gunicorn>=23")
-if [ ! -x "$VENV/bin/gunicorn" ] || ! "$VENV/bin/python" -c 'import organizations, rest_framework' 2>/dev/null; then
+PEER=${BENCH_PEER:-1}
+SCALE=${BENCH_SCALE:-1}
+if [ "$PEER" = 1 ] && { [ ! -x "$VENV/bin/gunicorn" ] || ! "$VENV/bin/python" -c 'import organizations, rest_framework' 2>/dev/null; }; then
   say "creating the peer's virtualenv in $VENV"
   rm -rf "$VENV"
   "$PYTHON" -m venv "$VENV"
   "$VENV/bin/pip" install -q --disable-pip-version-check "${PEER_REQS[@]}"
 fi
-"$VENV/bin/pip" freeze --disable-pip-version-check 2>/dev/null \
-  | grep -iE '^(edx-organizations|django|djangorestframework|gunicorn)==' > "$OUT/peer-versions.txt" || true
+if [ "$PEER" = 1 ]; then
+  "$VENV/bin/pip" freeze --disable-pip-version-check 2>/dev/null \
+    | grep -iE '^(edx-organizations|django|djangorestframework|gunicorn)==' > "$OUT/peer-versions.txt" || true
+fi
 
 # The backfill bench (when this checkout has one) runs after the HTTP scenarios; it is built first
 # so that compiling it does not load the machine during them.
@@ -85,30 +97,52 @@ if [ "$WAIT" -gt 0 ]; then
 fi
 say "load before the run: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-# The servers inherit this environment: cold (no response cache) unless asked.
-export TENANCY_RESPONSE_CACHE=${BENCH_RESPONSE_CACHE:-false}
-say "response cache: $TENANCY_RESPONSE_CACHE"
+# PostgreSQL for the scaling table and the backfill bench: a throwaway cluster unless one is given.
+PG_FOR_BENCH=${TENANCY_BENCH_POSTGRES_URL:-}
+if [ -z "$PG_FOR_BENCH" ] && { [ "$SCALE" = 1 ] || [ "$BACKFILL" = 1 ]; }; then
+  # shellcheck source=scripts/pg.sh
+  source "$ROOT/scripts/pg.sh"
+  if pg_start; then
+    trap pg_stop EXIT
+    PG_FOR_BENCH=$PG_URL
+  else
+    say "no PostgreSQL binaries: the scaling table and the backfill bench run on SQLite only"
+  fi
+fi
 
-AFTER=()
-[ "$BACKFILL" = 1 ] && AFTER=(--backfill-after)
-"$VENV/bin/python" "$BENCH/bench.py" \
-  --binary "$BINARY" --python "$VENV/bin/python" --out "$OUT" \
-  --duration "${BENCH_DURATION:-10}" --warmup "${BENCH_WARMUP:-2}" \
-  --connections "${BENCH_CONNECTIONS:-16}" --threads "${BENCH_THREADS:-2}" \
-  "${AFTER[@]}" | tee "$OUT/results.txt"
+: > "$OUT/results.txt"
+if [ "$PEER" = 1 ]; then
+  AFTER=()
+  [ "$BACKFILL" = 1 ] && AFTER=(--backfill-after)
+  "$VENV/bin/python" "$BENCH/bench.py" \
+    --binary "$BINARY" --python "$VENV/bin/python" --out "$OUT" \
+    --duration "${BENCH_DURATION:-10}" --warmup "${BENCH_WARMUP:-2}" \
+    --connections "${BENCH_CONNECTIONS:-16}" --threads "${BENCH_THREADS:-2}" \
+    "${AFTER[@]}" | tee -a "$OUT/results.txt"
+fi
+
+if [ "$SCALE" = 1 ]; then
+  say "scaling table (bench/scale.py)"
+  echo | tee -a "$OUT/results.txt"
+  # Cache off: the response cache would answer repeated pages without touching the database, and
+  # the table is about what a page costs the database.
+  "$PYTHON" "$BENCH/scale.py" --binary "$BINARY" --out "$OUT" --postgres-url "$PG_FOR_BENCH" \
+    --server-env '{"TENANCY_RESPONSE_CACHE": "false"}' \
+    --sizes "${BENCH_SCALE_SIZES:-1000,100000,1000000}" \
+    --engines "${BENCH_SCALE_ENGINES:-sqlite,postgres}" \
+    --duration "${BENCH_SCALE_DURATION:-5}" --warmup 1 \
+    --connections "${BENCH_CONNECTIONS:-16}" --threads "${BENCH_THREADS:-2}" \
+    | tee -a "$OUT/results.txt"
+  if [ "$PEER" = 1 ]; then
+    { echo; cat "$OUT/scale.md"; } >> "$OUT/results.md"
+  else
+    cp "$OUT/scale.md" "$OUT/results.md"
+  fi
+fi
 
 if [ "$BACKFILL" = 1 ]; then
-  # The backfill bench measures PostgreSQL too: a throwaway cluster unless one is given.
-  if [ -z "${TENANCY_BENCH_POSTGRES_URL:-}" ]; then
-    # shellcheck source=scripts/pg.sh
-    source "$ROOT/scripts/pg.sh"
-    if pg_start; then
-      trap pg_stop EXIT
-      export TENANCY_BENCH_POSTGRES_URL="$PG_URL"
-    else
-      say "no PostgreSQL binaries: the backfill bench runs on SQLite only"
-    fi
-  fi
+  # The backfill bench measures PostgreSQL too.
+  [ -n "$PG_FOR_BENCH" ] && export TENANCY_BENCH_POSTGRES_URL="$PG_FOR_BENCH"
   say "cargo bench --bench backfill"
   {
     echo
@@ -125,4 +159,4 @@ if [ "$BACKFILL" = 1 ]; then
     fi
   } | tee -a "$OUT/results.txt" "$OUT/results.md"
 fi
-say "peer versions: $(tr '\n' ' ' < "$OUT/peer-versions.txt")"
+if [ "$PEER" = 1 ]; then say "peer versions: $(tr '\n' ' ' < "$OUT/peer-versions.txt")"; fi

@@ -86,7 +86,8 @@ impl PageArgs {
 #[derive(Clone, Debug)]
 pub struct PageItem<T> {
     pub node: T,
-    pub cursor: String,
+    /// Where the item stands; its cursor (`SortKey::cursor`) is written only if asked for.
+    pub key: SortKey,
     /// When the edge itself was made (membership `since`, course link creation); `None` for
     /// top-level lists.
     pub since: Option<chrono::DateTime<chrono::Utc>>,

@@ -5,6 +5,7 @@ pub mod coded;
 pub mod connection;
 pub mod context;
 pub mod documents;
+pub mod flat;
 pub mod limits;
 pub mod loader;
 pub mod mutation;

@@ -318,7 +318,7 @@ fn collect<M: FromQueryResult>(
         };
         page.items.push(PageItem {
             node: M::from_query_result(&row, "")?,
-            cursor: key.cursor(),
+            key,
             since,
         });
     }

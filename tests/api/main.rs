@@ -20,6 +20,7 @@ mod descriptions;
 mod errors;
 mod faults;
 mod first_hour;
+mod flat;
 mod fuzz;
 mod history;
 mod hostile;

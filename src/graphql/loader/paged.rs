@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 use std::marker::PhantomData;
+use std::sync::Arc;
 
 use async_graphql::dataloader::Loader;
 use entity::{change_log, course_link, organization, partner, site};
@@ -47,8 +48,10 @@ impl<R> Paged<R> {
     }
 }
 
+/// Pages travel in an `Arc`: the dataloader hands each requester a clone of its value, which for
+/// a bare `Page` copied every row; `object::children` takes the page back out without copying.
 impl<R: Relation> Loader<ChildKey> for Paged<R> {
-    type Value = Page<R::Row>;
+    type Value = Arc<Page<R::Row>>;
     type Error = AppError;
 
     async fn load(&self, keys: &[ChildKey]) -> Result<HashMap<ChildKey, Self::Value>, AppError> {
@@ -76,7 +79,7 @@ impl<R: Relation> Loader<ChildKey> for Paged<R> {
                         include_inactive,
                         count,
                     },
-                    page,
+                    Arc::new(page),
                 );
             }
         }

@@ -107,3 +107,15 @@ impl Change {
         record(self.0.after.as_deref())
     }
 }
+
+/// History pages always go through async-graphql (their enums and JSON are not worth a second
+/// way of writing them).
+impl crate::graphql::flat::Plain for Change {
+    fn plain(
+        &self,
+        _: &str,
+        _: &async_graphql::parser::types::SelectionSet,
+    ) -> Option<async_graphql::Value> {
+        None
+    }
+}

@@ -1,8 +1,10 @@
-use async_graphql::{Context, Object, Result};
+use async_graphql::parser::types::SelectionSet;
+use async_graphql::{Context, Object, Result, Value};
 use entity::course_link;
 
 use super::Organization;
 use crate::graphql::context::ContextExt;
+use crate::graphql::flat::Plain;
 
 /// A course run or content library. The catalog owns the rest of it; this service contributes the organizations it is linked to.
 #[derive(Clone, Debug)]
@@ -53,5 +55,12 @@ impl Course {
     /// Every organization the course is linked to, first linked first.
     async fn organizations(&self, ctx: &Context<'_>) -> Result<Vec<Organization>> {
         self.load(ctx).await
+    }
+}
+
+/// The key is the only field a course answers by itself; its organizations are loaded.
+impl Plain for Course {
+    fn plain(&self, name: &str, _: &SelectionSet) -> Option<Value> {
+        (name == "courseKey").then(|| Value::String(self.course_key.clone()))
     }
 }

@@ -15,6 +15,8 @@ pub use organization::Organization;
 pub use partner::Partner;
 pub use site::Site;
 
+use std::sync::Arc;
+
 use async_graphql::Context;
 use async_graphql::dataloader::DataLoader;
 
@@ -38,10 +40,11 @@ async fn children<R: super::loader::paged::Relation>(
         include_inactive,
         count: ctx.look_ahead().field("totalCount").exists(),
     };
-    Ok(loader
-        .load_one(key)
-        .await?
-        .unwrap_or_else(|| Page::empty(&args)))
+    Ok(match loader.load_one(key).await? {
+        // The batch that made it has let go of it by now, so this moves the rows, not copies.
+        Some(page) => Arc::try_unwrap(page).unwrap_or_else(|shared| (*shared).clone()),
+        None => Page::empty(&args),
+    })
 }
 
 /// Loads one page of a record's history (oldest first) through a history loader.

@@ -1,4 +1,5 @@
-use async_graphql::{Context, ID, Object, Result};
+use async_graphql::parser::types::SelectionSet;
+use async_graphql::{Context, ID, Object, Result, Value};
 use chrono::{DateTime, Utc};
 use entity::organization;
 
@@ -8,6 +9,7 @@ use crate::graphql::connection::{
     ChangeConnection, CourseConnection, PartnerConnection, SiteConnection,
 };
 use crate::graphql::context::ContextExt;
+use crate::graphql::flat::{self, Plain};
 
 /// An institution that owns courses (edx-organizations' Organization).
 #[derive(Clone, Debug)]
@@ -140,5 +142,24 @@ impl Organization {
     ) -> Result<ChangeConnection> {
         let loader = &ctx.request().loaders.organization_history;
         Ok(super::history(ctx, loader, self.0.id, (first, after)).await?)
+    }
+}
+
+/// The fields above that read only the row, for pages built by `flat` (same values, same order
+/// of concerns: `tests/api/flat.rs` compares both ways).
+impl Plain for Organization {
+    fn plain(&self, name: &str, _: &SelectionSet) -> Option<Value> {
+        let o = &self.0;
+        Some(match name {
+            "id" => Value::String(o.id.to_string()),
+            "shortName" => Value::String(o.short_name.clone()),
+            "name" => Value::String(o.name.clone()),
+            "description" => Value::from(o.description.clone()),
+            "logoUrl" => Value::from(o.logo_url.clone()),
+            "active" => Value::Boolean(o.active),
+            "created" => flat::scalar(&o.created),
+            "modified" => flat::scalar(&o.modified),
+            _ => return None,
+        })
     }
 }

@@ -1,4 +1,5 @@
-use async_graphql::{Context, ID, Object, Result};
+use async_graphql::parser::types::SelectionSet;
+use async_graphql::{Context, ID, Object, Result, Value};
 use chrono::{DateTime, Utc};
 use entity::partner;
 
@@ -6,6 +7,7 @@ use super::{Organization, Site, children};
 use crate::domain::page::SortKind;
 use crate::graphql::connection::{ChangeConnection, OrganizationConnection, SiteConnection};
 use crate::graphql::context::ContextExt;
+use crate::graphql::flat::{self, Plain};
 
 /// A business partner across sites and back-office systems, identified by its short code.
 #[derive(Clone, Debug)]
@@ -120,5 +122,24 @@ impl Partner {
     ) -> Result<ChangeConnection> {
         let loader = &ctx.request().loaders.partner_history;
         Ok(super::history(ctx, loader, self.0.id, (first, after)).await?)
+    }
+}
+
+/// The fields above that read only the row, for pages built by `flat`.
+impl Plain for Partner {
+    fn plain(&self, name: &str, _: &SelectionSet) -> Option<Value> {
+        let p = &self.0;
+        Some(match name {
+            "id" => Value::String(p.id.to_string()),
+            "shortCode" => Value::String(p.short_code.clone()),
+            "name" => Value::String(p.name.clone()),
+            "active" => Value::Boolean(p.active),
+            "lmsUrl" => Value::from(p.lms_url.clone()),
+            "studioUrl" => Value::from(p.studio_url.clone()),
+            "marketingSiteUrl" => Value::from(p.marketing_site_url.clone()),
+            "created" => flat::scalar(&p.created),
+            "modified" => flat::scalar(&p.modified),
+            _ => return None,
+        })
     }
 }

@@ -1,4 +1,5 @@
-use async_graphql::{Context, ID, Object, Result};
+use async_graphql::parser::types::SelectionSet;
+use async_graphql::{Context, ID, Object, Result, Value};
 use chrono::{DateTime, Utc};
 use entity::site;
 
@@ -6,6 +7,7 @@ use super::{Organization, Partner, children};
 use crate::domain::page::SortKind;
 use crate::graphql::connection::{ChangeConnection, OrganizationConnection};
 use crate::graphql::context::ContextExt;
+use crate::graphql::flat::{self, Plain};
 
 /// A web site (Django Sites), identified by its domain, configured for at most one partner.
 #[derive(Clone, Debug)]
@@ -93,5 +95,21 @@ impl Site {
     ) -> Result<ChangeConnection> {
         let loader = &ctx.request().loaders.site_history;
         Ok(super::history(ctx, loader, self.0.id, (first, after)).await?)
+    }
+}
+
+/// The fields above that read only the row, for pages built by `flat`.
+impl Plain for Site {
+    fn plain(&self, name: &str, _: &SelectionSet) -> Option<Value> {
+        let s = &self.0;
+        Some(match name {
+            "id" => Value::String(s.id.to_string()),
+            "domain" => Value::String(s.domain.clone()),
+            "name" => Value::String(s.name.clone()),
+            "active" => Value::Boolean(s.active),
+            "created" => flat::scalar(&s.created),
+            "modified" => flat::scalar(&s.modified),
+            _ => return None,
+        })
     }
 }

@@ -45,13 +45,22 @@ pub fn mark(response: &mut Response, cache: Cacheability, max_age: u32, tag: Opt
     }
 }
 
-/// A strong validator: FNV-1a (64 bits) of the bytes and their length. Not a security measure;
-/// it only has to tell two answers to the same request apart, the same way on every replica.
+/// A strong validator: a 64-bit hash of the bytes (FxHash's step, eight bytes at a time) and
+/// their length. Not a security measure; it only has to tell two answers to the same request
+/// apart, the same way on every replica. (FNV-1a a byte at a time, as before, was a serial
+/// chain of 200,000 multiplications for a 1,000-organization list: 2 % of its CPU.)
 pub fn etag(body: &[u8]) -> HeaderValue {
+    const K: u64 = 0x517c_c1b7_2722_0a95;
+    let step = |hash: u64, word: u64| (hash.rotate_left(5) ^ word).wrapping_mul(K);
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in body {
-        hash ^= u64::from(*byte);
-        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    let mut words = body.chunks_exact(8);
+    for chunk in &mut words {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        hash = step(hash, u64::from_le_bytes(word));
+    }
+    for byte in words.remainder() {
+        hash = step(hash, u64::from(*byte));
     }
     let tag = format!("\"{hash:016x}-{:x}\"", body.len());
     // Hex digits, a dash and quotes: always a valid header value.
@@ -97,5 +106,21 @@ mod tests {
         assert_ne!(etag(b"{\"data\":1}"), etag(b"{\"data\":2}"));
         let empty = etag(b"");
         assert!(empty.as_bytes().starts_with(b"\"") && empty.as_bytes().ends_with(b"\""));
+    }
+
+    #[test]
+    fn every_byte_and_the_length_change_the_tag() {
+        let body: Vec<u8> = (0..61u8).map(|i| b'a' + i % 26).collect();
+        let tag = etag(&body);
+        assert_eq!(tag, etag(&body.clone()), "the same bytes, the same tag");
+        for i in 0..body.len() {
+            for bit in [0x01, 0x80] {
+                let mut changed = body.clone();
+                changed[i] ^= bit;
+                assert_ne!(etag(&changed), tag, "byte {i} bit {bit:#x}");
+            }
+        }
+        assert_ne!(etag(&body[..60]), tag);
+        assert!(tag.as_bytes().ends_with(b"-3d\""), "{tag:?}");
     }
 }

@@ -106,12 +106,15 @@ fn keep(answer: Answer, bytes: &Bytes, tag: Option<&HeaderValue>) {
 /// The answer as JSON, or `None` once it passes `max_bytes` (writing stops there).
 fn capped_json(response: &async_graphql::Response, max_bytes: usize) -> Option<Vec<u8>> {
     let mut writer = Capped {
-        bytes: Vec::new(),
+        bytes: Vec::with_capacity(INITIAL_CAPACITY.min(max_bytes)),
         max: max_bytes,
     };
     serde_json::to_writer(&mut writer, response).ok()?;
     Some(writer.bytes)
 }
+
+/// Most answers fit; a large one grows from here in a few doublings.
+const INITIAL_CAPACITY: usize = 4096;
 
 struct Capped {
     bytes: Vec<u8>,
@@ -119,12 +122,20 @@ struct Capped {
 }
 
 impl std::io::Write for Capped {
+    #[inline]
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.write_all(buf)?;
+        Ok(buf.len())
+    }
+
+    /// What serde_json calls, once per token: the default `write_all` loops over `write`.
+    #[inline]
+    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
         if self.bytes.len().saturating_add(buf.len()) > self.max {
             return Err(std::io::Error::other("over the response budget"));
         }
         self.bytes.extend_from_slice(buf);
-        Ok(buf.len())
+        Ok(())
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
