@@ -172,8 +172,11 @@ backend_tests! {
         match rows {
             None => {
                 assert_seeks(&text, "courses");
-                // Each parent's page: its first + 1 keys, then a seek per key.
-                assert!(text.contains("CORRELATED LIST SUBQUERY"), "courses:\n{text}");
+                // Each parent's bound (a walk of its first + 1 keys), then a range seek per
+                // parent up to it; never a subquery per candidate row.
+                assert!(text.contains("CORRELATED SCALAR SUBQUERY"), "courses:\n{text}");
+                assert!(text.contains("AND position<?)"), "courses: no range seek\n{text}");
+                assert!(!text.contains("LIST SUBQUERY"), "courses:\n{text}");
             }
             // Each parent: its first + 1 links and, per link, its organization by key.
             Some(rows) => assert!(rows <= 3.0 * 11.0 * 2.0 + 3.0, "courses: read {rows} rows\n{text}"),
