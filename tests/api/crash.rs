@@ -14,6 +14,8 @@ use std::time::Duration;
 use sea_orm::{ConnectionTrait, Statement};
 use serde_json::{Value, json};
 
+// The load test's operations: both tests drive the same mix.
+use crate::load::{ENSURE, LINK, READ, UNLINK};
 use crate::support::{Backend, SECRET, admin, fresh_database, http_client};
 
 const BIN: &str = env!("CARGO_BIN_EXE_tenancy-gateway");
@@ -22,13 +24,6 @@ const CLIENTS: usize = 16;
 const OPS: usize = 40;
 /// Operations acknowledged (by all processes) before the kill: the load is well under way.
 const KILL_AFTER: usize = 120;
-
-const ENSURE: &str =
-    r#"mutation($s: String!) { ensureOrganization(shortName: $s) { organization { shortName } } }"#;
-const LINK: &str =
-    r#"mutation($k: String!) { linkCourse(courseKey: $k) { created organization { shortName } } }"#;
-const UNLINK: &str = r#"mutation($k: String!, $o: String!) { unlinkCourse(courseKey: $k, organization: $o) { created } }"#;
-const READ: &str = r#"{ organizations(first: 50) { totalCount edges { node { shortName courses(first: 5) { totalCount } } } } }"#;
 
 /// A `serve` process on `url` and the address it listens on. Its logs are dropped: a pipe
 /// nobody reads would fill and stall it.

@@ -13,12 +13,12 @@ use crate::support::{TestApp, admin};
 const CLIENTS: usize = 16;
 const OPS: usize = 30;
 
-const ENSURE: &str =
+pub(crate) const ENSURE: &str =
     r#"mutation($s: String!) { ensureOrganization(shortName: $s) { organization { shortName } } }"#;
-const LINK: &str =
+pub(crate) const LINK: &str =
     r#"mutation($k: String!) { linkCourse(courseKey: $k) { created organization { shortName } } }"#;
-const UNLINK: &str = r#"mutation($k: String!, $o: String!) { unlinkCourse(courseKey: $k, organization: $o) { created } }"#;
-const READ: &str = r#"{ organizations(first: 50) { totalCount edges { node { shortName courses(first: 5) { totalCount } } } } }"#;
+pub(crate) const UNLINK: &str = r#"mutation($k: String!, $o: String!) { unlinkCourse(courseKey: $k, organization: $o) { created } }"#;
+pub(crate) const READ: &str = r#"{ organizations(first: 50) { totalCount edges { node { shortName courses(first: 5) { totalCount } } } } }"#;
 
 #[derive(Default)]
 struct Acknowledged {
