@@ -46,7 +46,7 @@ pub async fn apply<C: ConnectionTrait>(
 ) -> AppResult<Written> {
     let now = Utc::now();
     let active = !opts.inactive;
-    let log = Log { now, actor };
+    let log = Log::new(now, actor);
     let mut written = Written::default();
     // Ids written, logged at the end (after the log lock: taken earlier, it could deadlock with
     // a concurrent writer holding a row this backfill waits for).

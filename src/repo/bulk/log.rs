@@ -4,6 +4,8 @@
 //! and kind and visibility follow `NewChange::organization` and `NewChange::course_link`.
 //! Callers hold the change log's lock (`change::begin_logging`), so ids follow commit order.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use chrono::Utc;
 use sea_orm::{ConnectionTrait, Value};
 
@@ -28,6 +30,8 @@ pub enum Change {
 pub struct Log<'a> {
     pub now: chrono::DateTime<Utc>,
     pub actor: Option<&'a str>,
+    /// Whether this transaction has refreshed PostgreSQL's statistics yet (once is enough).
+    analyzed: AtomicBool,
 }
 
 /// How one table's rows become change rows.
@@ -45,8 +49,6 @@ struct Entity {
     active: &'static str,
     /// `change_log.public` of a created row and of a flipped one.
     public: [&'static str; 2],
-    /// The tables `from` reads, for `ANALYZE`.
-    tables: &'static str,
 }
 
 /// From this many rows on, PostgreSQL's statistics are refreshed before they are logged.
@@ -66,7 +68,6 @@ const ORGANIZATION: Entity = Entity {
     active: "o.active",
     // Public when it is active, or was before (a flip: one of the two).
     public: ["o.active", "TRUE"],
-    tables: "organization",
 };
 
 const COURSE_LINK: Entity = Entity {
@@ -81,10 +82,17 @@ const COURSE_LINK: Entity = Entity {
     active: "cl.active",
     // Public when its organization is active and the link is, or was before.
     public: ["(o.active AND cl.active)", "o.active"],
-    tables: "organization, course_link",
 };
 
-impl Log<'_> {
+impl<'a> Log<'a> {
+    pub fn new(now: chrono::DateTime<Utc>, actor: Option<&'a str>) -> Self {
+        Log {
+            now,
+            actor,
+            analyzed: AtomicBool::new(false),
+        }
+    }
+
     pub async fn organizations<C: ConnectionTrait>(
         &self,
         db: &C,
@@ -118,8 +126,10 @@ impl Log<'_> {
         if backend == sea_orm::DbBackend::Postgres
             && let Rows::Ids(ids) = rows
             && ids.len() >= ANALYZE_FROM
+            && !self.analyzed.swap(true, Ordering::Relaxed)
         {
-            db.execute_unprepared(&format!("ANALYZE {}", entity.tables))
+            // Every entity's rows join both tables.
+            db.execute_unprepared("ANALYZE organization, course_link")
                 .await?;
         }
         let record = |active: &str| {

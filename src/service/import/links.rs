@@ -67,10 +67,7 @@ pub(super) async fn write_links(
     }
     if apply {
         flipped.sort_unstable();
-        let log = Log {
-            now,
-            actor: write.actor(),
-        };
+        let log = Log::new(now, write.actor());
         let t = std::time::Instant::now();
         log.links(db, &created, Change::Created).await?;
         tracing::debug!(
