@@ -8,6 +8,7 @@ mod m20261129_000002_identity_keys;
 mod m20261130_000001_course_link_order;
 mod m20261130_000002_page_indexes;
 mod m20261130_000003_grant_through_partner;
+mod m20261130_000004_change_log_partial_indexes;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000001_course_link_order::Migration),
             Box::new(m20261130_000002_page_indexes::Migration),
             Box::new(m20261130_000003_grant_through_partner::Migration),
+            Box::new(m20261130_000004_change_log_partial_indexes::Migration),
         ]
     }
 }
@@ -44,7 +46,8 @@ mod tests {
                 "m20261129_000002_identity_keys",
                 "m20261130_000001_course_link_order",
                 "m20261130_000002_page_indexes",
-                "m20261130_000003_grant_through_partner"
+                "m20261130_000003_grant_through_partner",
+                "m20261130_000004_change_log_partial_indexes"
             ]
         );
     }

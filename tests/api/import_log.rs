@@ -137,6 +137,25 @@ async fn positions_missing(app: &TestApp) -> i64 {
     r[0].try_get::<i64>("", "n").unwrap()
 }
 
+/// The course link table's indexes and foreign keys as the engine describes them, and on
+/// PostgreSQL their object ids (new ones when they were built again).
+async fn link_schema(app: &TestApp) -> (Vec<String>, Vec<i64>) {
+    let postgres = app.db.get_database_backend() == sea_orm::DbBackend::Postgres;
+    let sql = if postgres {
+        "SELECT indexname || ': ' || indexdef AS d, ('\"' || indexname || '\"')::regclass::oid::bigint AS oid \
+         FROM pg_indexes WHERE tablename = 'course_link' \
+         UNION ALL SELECT conname || ': ' || pg_get_constraintdef(oid) || ' valid ' || convalidated, oid::bigint \
+         FROM pg_constraint WHERE conrelid = 'course_link'::regclass ORDER BY d"
+    } else {
+        "SELECT name || ': ' || COALESCE(sql, '') AS d, 0 AS oid FROM sqlite_master \
+         WHERE tbl_name = 'course_link' ORDER BY d"
+    };
+    let rows = rows(app, sql).await;
+    let text = rows.iter().map(|r| r.try_get("", "d").unwrap()).collect();
+    let oids = rows.iter().map(|r| r.try_get("", "oid").unwrap()).collect();
+    (text, oids)
+}
+
 backend_tests! {
     async fn import_logs_every_link_it_creates_or_flips_as_the_service_does(app: TestApp) {
         let first = sources(vec![link("C1", "ImpA", true), link("C2", "ImpA", false), link("C3", "ImpB", true)]);
@@ -177,5 +196,44 @@ backend_tests! {
         let again = run(&app, &second, true).await;
         assert!(again.tables.iter().all(|t| t.created == 0 && t.updated == 0), "{:?}", again.tables);
         assert_eq!(last_change(&app).await, start, "a re-run logs nothing");
+    }
+
+    async fn a_large_import_builds_the_link_indexes_again_and_logs_every_link(app: TestApp) {
+        // Over `bulk::rebuild::REBUILD_FROM` (10,000) into an empty table: on PostgreSQL the
+        // secondary indexes and the foreign key are dropped and built again.
+        let n = 12_000;
+        let links: Vec<_> = (0..n).map(|i| link(&format!("R{i}"), if i % 3 == 0 { "ImpB" } else { "ImpA" }, i % 7 != 0)).collect();
+        let (schema, oids) = link_schema(&app).await;
+        let start = last_change(&app).await;
+        let report = run(&app, &sources(links.clone()), true).await;
+        assert_eq!(report.tables[1].created, n as u64);
+        let (schema_after, oids_after) = link_schema(&app).await;
+        assert_eq!(schema_after, schema, "every index and key is back as it was, and validated");
+        let postgres = app.db.get_database_backend() == sea_orm::DbBackend::Postgres;
+        let rebuilt = oids.iter().zip(&oids_after).filter(|(a, b)| a != b).count();
+        // Primary key and the ON CONFLICT index kept; two indexes, the position index and the key built again.
+        assert_eq!(rebuilt, if postgres { 4 } else { 0 }, "{schema:#?}");
+
+        // One CREATED change per link, in link id order, public as the service logs them.
+        let changes = changes_after(&app, start).await;
+        let logged: Vec<&Value> = changes.iter().filter(|c| c[0] == "COURSE_LINK").collect();
+        assert_eq!(logged.len(), n);
+        let sample = logged.iter().find(|c| c[2] == "course-v1:ImpA+R1+2024/ImpA").unwrap();
+        assert_eq!(**sample, link_change("CREATED", "R1", "ImpA", None, true, true));
+        let by_id = rows(&app, "SELECT cl.course_key || '/' || o.short_name AS k FROM course_link cl \
+                                JOIN organization o ON o.id = cl.organization_id ORDER BY cl.id").await;
+        let keys: Vec<String> = by_id.iter().map(|r| r.try_get("", "k").unwrap()).collect();
+        let logged_keys: Vec<&str> = logged.iter().map(|c| c[2].as_str().unwrap()).collect();
+        assert_eq!(logged_keys, keys, "change rows follow the links' ids");
+        assert_eq!(positions_missing(&app).await, 0);
+        let distinct = rows(&app, "SELECT COUNT(DISTINCT position) AS n FROM course_link").await;
+        assert_eq!(distinct[0].try_get::<i64>("", "n").unwrap(), n as i64);
+
+        // A small import after it keeps the indexes (fewer new links than the table holds).
+        let mut more = links;
+        more.push(link("Extra", "ImpA", true));
+        let report = run(&app, &sources(more), true).await;
+        assert_eq!((report.tables[1].created, report.tables[1].unchanged), (1, n as u64));
+        assert_eq!(link_schema(&app).await, (schema, oids_after));
     }
 }

@@ -125,7 +125,7 @@ pub async fn apply<C: ConnectionTrait>(
     for (keys, &id) in plan.create.iter().zip(&org_ids) {
         rows.extend(keys.iter().map(|key| (id, key.as_str(), active)));
     }
-    let (created, count) = links::insert_all(db, &rows, now, false, progress).await?;
+    let (created, count) = links::insert_all(db, &rows, now, false, false, progress).await?;
     written.links_created = count;
     drop(rows);
     progress.phase("writing history", 0);

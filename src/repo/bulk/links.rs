@@ -18,19 +18,21 @@ const ROWS: usize = 4096;
 /// Inserts `(organization id, course key, active)` links in batches; which rows it created
 /// and how many. With `stamp` the inserts give the links their positions (link order), which
 /// is right only under the change log's lock (`change::begin_logging`); else they are stamped
-/// later (`course::write::stamp_positions`).
+/// later (`course::write::stamp_positions`). `locked`: the caller holds the table's ACCESS
+/// EXCLUSIVE lock (PostgreSQL), so no one else can add links.
 pub async fn insert_all<C: ConnectionTrait>(
     db: &C,
     links: &[(i64, &str, bool)],
     now: chrono::DateTime<Utc>,
     stamp: bool,
+    locked: bool,
     progress: &Progress,
 ) -> AppResult<(Rows, u64)> {
-    // SQLite: this transaction is the only writer (it took the lock at BEGIN), so the links it
-    // creates are exactly those past the largest id now, and need not travel back. PostgreSQL
-    // has concurrent writers: each insert returns the ids it wrote.
+    // When this transaction is the only writer of links (SQLite took the lock at BEGIN), the
+    // links it creates are exactly those past the largest id now, and need not travel back.
+    // Else each insert returns the ids it wrote.
     let sqlite = db.get_database_backend() == DbBackend::Sqlite;
-    let floor = if sqlite {
+    let floor = if sqlite || locked {
         Some(max_id(db, "course_link").await?)
     } else {
         None
@@ -45,7 +47,7 @@ pub async fn insert_all<C: ConnectionTrait>(
     let mut ids = Vec::new();
     let mut count = 0;
     for batch in links.chunks(ROWS) {
-        let returned = (!sqlite).then_some(&mut ids);
+        let returned = floor.is_none().then_some(&mut ids);
         count += insert(db, batch, now, &mut positions, returned).await?;
         progress.inc(batch.len());
     }

@@ -15,7 +15,8 @@ use crate::error::AppResult;
 /// Which rows a bulk write wrote.
 pub enum Rows {
     Ids(Vec<i64>),
-    /// Every row with a larger id (SQLite, where the transaction is the only writer).
+    /// Every row with a larger id (the transaction is the table's only writer: SQLite, or a
+    /// PostgreSQL table locked).
     After(i64),
 }
 

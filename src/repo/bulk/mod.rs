@@ -1,6 +1,7 @@
 //! Bulk statements with many bound parameters, shared by the backfill and the import: a
 //! multi-row insert of links (`links`) and the change log of rows written in bulk, built by the
-//! database from those rows (`log`).
+//! database from those rows (`log`), and large inserts on PostgreSQL without the indexes that
+//! are cheaper to build again after (`rebuild`).
 //!
 //! Every placeholder is used once and positionally (`?` on SQLite, `$n` on PostgreSQL): SQLite
 //! resolves named or repeated parameters (`$1`, `?1`) with a linear search per occurrence, which
@@ -10,6 +11,7 @@
 
 pub mod links;
 pub mod log;
+pub mod rebuild;
 
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, ExecResult, QueryResult, Statement, Value};
 

@@ -2,7 +2,10 @@
 //! values): one read of the existing links, multi-row inserts, one update per flag, and their
 //! change rows built by the database from the rows written (`repo::bulk`, as the backfill
 //! logs). Written last, under the change log's lock: the inserts stamp the links' positions,
-//! and positions and change ids must follow commit order.
+//! and positions and change ids must follow commit order. A large import into PostgreSQL
+//! builds the links' secondary indexes and foreign key again after inserting instead of
+//! keeping them up to date row by row (`bulk::rebuild`): readers of links wait for its commit,
+//! so a dry run, which only counts, never does.
 
 use chrono::Utc;
 use entity::organization;
@@ -13,7 +16,11 @@ use crate::domain::import::Plan;
 use crate::error::AppResult;
 use crate::repo::bulk::links as bulk_links;
 use crate::repo::bulk::log::{Change, Log, Rows};
+use crate::repo::bulk::rebuild::{self, Deferred};
 use crate::service::Write;
+
+/// The unique index the inserts' `ON CONFLICT` names: kept when the others are rebuilt.
+const ON_CONFLICT_INDEX: &str = "ux_course_link_key_org";
 
 /// Writes the plan's links of `orgs` (the organizations' rows, in plan order) and, unless a dry
 /// run (which rolls back), logs them after the changes `write` recorded so far.
@@ -47,17 +54,29 @@ pub(super) async fn write_links(
     }
     drop(existing);
     progress.inc(plan.links.len() - new.len());
+    let t = std::time::Instant::now();
+    // Before the change log's lock: a writer of links holding that lock's queue never waits
+    // for the table lock this takes.
+    let deferred = if apply && rebuild::worth_it(write.txn(), "course_link", new.len()).await? {
+        Deferred::drop(write.txn(), "course_link", &[ON_CONFLICT_INDEX]).await?
+    } else {
+        None
+    };
     let now = if apply {
         write.log_now().await?
     } else {
         Utc::now()
     };
     let db = write.txn();
-    let t = std::time::Instant::now();
-    let (created, _) = bulk_links::insert_all(db, &new, now, apply, progress).await?;
+    let locked = deferred.is_some();
+    let (created, _) = bulk_links::insert_all(db, &new, now, apply, locked, progress).await?;
+    if let Some(deferred) = deferred {
+        deferred.restore(db).await?;
+    }
     tracing::debug!(
         phase = "links inserted",
         ms = t.elapsed().as_millis(),
+        rebuilt = locked,
         "import phase"
     );
     drop(new);
