@@ -6,6 +6,7 @@
 //! this service cannot hold (a short name with a space, an eight-plus character partner code)
 //! are reported and skipped.
 
+use rayon::prelude::*;
 use std::collections::HashMap;
 
 use super::course_key::CourseKey;
@@ -251,24 +252,42 @@ pub fn plan(sources: &Sources) -> Plan {
         }
     }
     // One link per (course, organization); a case duplicate's links join the kept organization.
-    // A million links: each key parsed once, organizations looked up by the spelling as read
-    // (no lower-casing per link), then sorted and merged.
+    // A million links: organizations looked up by the spelling as read (no lower-casing per
+    // link), each key parsed once, on every core (the target database waits meanwhile), then
+    // sorted and merged.
     let mut spellings: HashMap<&str, Option<usize>> = HashMap::new();
-    let mut links: Vec<(usize, CourseKey, bool)> = Vec::with_capacity(sources.links.len());
-    for link in &sources.links {
-        let org = *spellings
-            .entry(link.short_name.as_str())
-            .or_insert_with(|| orgs.get(&link.short_name.to_lowercase()).copied());
-        let Some(org) = org else { continue };
-        match CourseKey::parse(&link.course_key) {
-            Ok(key) => links.push((org, key, link.active)),
-            Err(e) => plan.conflicts.push(format!(
-                "lms: course link {:?} skipped: {}",
-                link.course_key, e.reason
-            )),
+    let owners: Vec<Option<usize>> = sources
+        .links
+        .iter()
+        .map(|link| {
+            *spellings
+                .entry(link.short_name.as_str())
+                .or_insert_with(|| orgs.get(&link.short_name.to_lowercase()).copied())
+        })
+        .collect();
+    let parsed: Vec<Result<(usize, CourseKey, bool), String>> = sources
+        .links
+        .par_iter()
+        .zip(owners)
+        .filter_map(|(link, org)| {
+            let org = org?;
+            Some(match CourseKey::parse(&link.course_key) {
+                Ok(key) => Ok((org, key, link.active)),
+                Err(e) => Err(format!(
+                    "lms: course link {:?} skipped: {}",
+                    link.course_key, e.reason
+                )),
+            })
+        })
+        .collect();
+    let mut links: Vec<(usize, CourseKey, bool)> = Vec::with_capacity(parsed.len());
+    for result in parsed {
+        match result {
+            Ok(link) => links.push(link),
+            Err(conflict) => plan.conflicts.push(conflict),
         }
     }
-    links.sort_unstable_by(|a, b| (a.0, a.1.as_str()).cmp(&(b.0, b.1.as_str())));
+    links.par_sort_unstable_by(|a, b| (a.0, a.1.as_str()).cmp(&(b.0, b.1.as_str())));
     // A link read twice is active if either is.
     links.dedup_by(|later, kept| {
         let same = (later.0, later.1.as_str()) == (kept.0, kept.1.as_str());

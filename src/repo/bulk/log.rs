@@ -31,8 +31,9 @@ pub enum Change {
 pub struct Log<'a> {
     pub now: chrono::DateTime<Utc>,
     pub actor: Option<&'a str>,
-    /// Whether this transaction has refreshed PostgreSQL's statistics yet (once is enough).
-    analyzed: AtomicBool,
+    /// Whether this transaction has prepared PostgreSQL for large statements yet (once is
+    /// enough).
+    prepared: AtomicBool,
 }
 
 /// How one table's rows become change rows.
@@ -52,8 +53,8 @@ struct Entity {
     public: [&'static str; 2],
 }
 
-/// From this many rows on, PostgreSQL's statistics are refreshed before they are logged.
-const ANALYZE_FROM: usize = 10_000;
+/// From this many rows on, PostgreSQL is prepared for large statements before they are logged.
+const LARGE_FROM: usize = 10_000;
 
 const ORGANIZATION: Entity = Entity {
     name: "ORGANIZATION",
@@ -90,7 +91,7 @@ impl<'a> Log<'a> {
         Log {
             now,
             actor,
-            analyzed: AtomicBool::new(false),
+            prepared: AtomicBool::new(false),
         }
     }
 
@@ -120,18 +121,24 @@ impl<'a> Log<'a> {
         change: Change,
     ) -> AppResult<()> {
         let backend = db.get_database_backend();
-        // The statistics may describe the tables as a killed run left them (dead rows, few
-        // live ones), and every batch's join is planned from them (hash joins over whole
-        // tables where two index lookups per row do). ANALYZE in this transaction counts the
-        // rows it wrote.
+        let large = match rows {
+            Rows::Ids(ids) => ids.len() >= LARGE_FROM,
+            // Only a large write locks a PostgreSQL table (`bulk::rebuild`).
+            Rows::After(_) => true,
+        };
         if backend == sea_orm::DbBackend::Postgres
-            && let Rows::Ids(ids) = rows
-            && ids.len() >= ANALYZE_FROM
-            && !self.analyzed.swap(true, Ordering::Relaxed)
+            && large
+            && !self.prepared.swap(true, Ordering::Relaxed)
         {
-            // Every entity's rows join both tables.
+            // The statistics may describe the tables as a killed run left them (dead rows, few
+            // live ones), and every batch's join is planned from them (hash joins over whole
+            // tables where two index lookups per row do). ANALYZE in this transaction counts
+            // the rows it wrote; every entity's rows join both tables.
             db.execute_unprepared("ANALYZE organization, course_link")
                 .await?;
+            // Statements this large pass the JIT's cost threshold, and compiling their
+            // expressions cost more than it saved (a million link changes: about 1 s).
+            db.execute_unprepared("SET LOCAL jit = off").await?;
         }
         let record = |active: &str| {
             let flag = flag_json(backend, active);

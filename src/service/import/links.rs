@@ -10,17 +10,14 @@
 use chrono::Utc;
 use entity::organization;
 
-use super::{TableCounts, count};
+use super::TableCounts;
 use crate::domain::backfill::Progress;
 use crate::domain::import::Plan;
 use crate::error::AppResult;
 use crate::repo::bulk::links as bulk_links;
 use crate::repo::bulk::log::{Change, Log, Rows};
-use crate::repo::bulk::rebuild::{self, Deferred};
+use crate::repo::bulk::rebuild;
 use crate::service::Write;
-
-/// The unique index the inserts' `ON CONFLICT` names: kept when the others are rebuilt.
-const ON_CONFLICT_INDEX: &str = "ux_course_link_key_org";
 
 /// Writes the plan's links of `orgs` (the organizations' rows, in plan order) and, unless a dry
 /// run (which rolls back), logs them after the changes `write` recorded so far.
@@ -33,35 +30,33 @@ pub(super) async fn write_links(
     apply: bool,
 ) -> AppResult<()> {
     progress.phase("course links", plan.links.len());
-    let org_ids: Vec<i64> = orgs.iter().map(|o| o.id).collect();
-    let existing = bulk_links::existing(write.txn(), &org_ids).await?;
-    let mut new = Vec::new();
-    // Link ids whose flag flips, by the flag they get.
-    let mut flips: [Vec<i64>; 2] = [Vec::new(), Vec::new()];
-    for (key, org, active) in &plan.links {
-        let organization_id = orgs[*org].id;
-        let before = existing
-            .get(&organization_id)
-            .and_then(|links| links.get(key.as_str()))
-            .copied();
-        match before {
-            None => new.push((organization_id, key.as_str(), *active)),
-            Some((id, was)) if was != *active => flips[usize::from(*active)].push(id),
-            Some(_) => {}
-        }
-        let flipped = before.is_some_and(|(_, was)| was != *active);
-        count(tables, 1, before.is_none(), flipped);
-    }
-    drop(existing);
-    progress.inc(plan.links.len() - new.len());
+    let mut diff = Diff::read(write.txn(), plan, orgs).await?;
     let t = std::time::Instant::now();
     // Before the change log's lock: a writer of links holding that lock's queue never waits
     // for the table lock this takes.
-    let deferred = if apply && rebuild::worth_it(write.txn(), "course_link", new.len()).await? {
-        Deferred::drop(write.txn(), "course_link", &[ON_CONFLICT_INDEX]).await?
+    let deferred = if apply && rebuild::worth_it(write.txn(), "course_link", diff.new.len()).await?
+    {
+        match rebuild::lock(write.txn(), "course_link").await? {
+            Some(locked) => {
+                // Read again under the lock (before the indexes go): now exactly what is missing.
+                diff = Diff::read(write.txn(), plan, orgs).await?;
+                Some(locked.drop_indexes(write.txn()).await?)
+            }
+            None => None,
+        }
     } else {
         None
     };
+    let new = diff.new;
+    let flips = diff.flips;
+    let [created, updated, unchanged] = diff.counts;
+    let links = &mut tables[1];
+    (links.created, links.updated, links.unchanged) = (
+        links.created + created,
+        links.updated + updated,
+        links.unchanged + unchanged,
+    );
+    progress.inc(plan.links.len() - new.len());
     let now = if apply {
         write.log_now().await?
     } else {
@@ -97,4 +92,49 @@ pub(super) async fn write_links(
         log.links(db, &Rows::Ids(flipped), Change::Flipped).await?;
     }
     Ok(())
+}
+
+/// The plan's links against those in the database.
+struct Diff<'p> {
+    /// Links to create: (organization id, course key, active).
+    new: Vec<(i64, &'p str, bool)>,
+    /// Link ids whose flag flips, by the flag they get.
+    flips: [Vec<i64>; 2],
+    /// Planned links created, flipped and left as they are.
+    counts: [u64; 3],
+}
+
+impl<'p> Diff<'p> {
+    async fn read(
+        db: &impl sea_orm::ConnectionTrait,
+        plan: &'p Plan,
+        orgs: &[organization::Model],
+    ) -> AppResult<Diff<'p>> {
+        let org_ids: Vec<i64> = orgs.iter().map(|o| o.id).collect();
+        let existing = bulk_links::existing(db, &org_ids).await?;
+        let mut diff = Diff {
+            new: Vec::new(),
+            flips: [Vec::new(), Vec::new()],
+            counts: [0; 3],
+        };
+        for (key, org, active) in &plan.links {
+            let organization_id = orgs[*org].id;
+            let before = existing
+                .get(&organization_id)
+                .and_then(|links| links.get(key.as_str()))
+                .copied();
+            match before {
+                None => {
+                    diff.new.push((organization_id, key.as_str(), *active));
+                    diff.counts[0] += 1;
+                }
+                Some((id, was)) if was != *active => {
+                    diff.flips[usize::from(*active)].push(id);
+                    diff.counts[1] += 1;
+                }
+                Some(_) => diff.counts[2] += 1,
+            }
+        }
+        Ok(diff)
+    }
 }
