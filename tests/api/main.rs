@@ -27,6 +27,7 @@ mod hostile;
 mod http;
 mod identity;
 mod import;
+mod import_locks;
 mod import_log;
 mod layers;
 mod leaks;

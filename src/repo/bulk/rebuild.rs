@@ -5,10 +5,10 @@
 //! insert with their four secondary indexes and foreign key, 2.2 s and 1.5 s of rebuilding
 //! this way.
 //!
-//! Dropping takes the table's ACCESS EXCLUSIVE lock (and the referenced tables' SHARE ROW
-//! EXCLUSIVE) to the end of the transaction: readers of the table wait for the commit. So only
-//! writes that at least double a large table do it (`worth_it`). DDL is transactional on
-//! PostgreSQL: a failed or killed write leaves every index and key as it was.
+//! Dropping takes the ACCESS EXCLUSIVE lock of the table and of the tables its foreign keys
+//! reference, to the end of the transaction: their readers wait for the commit. So only writes
+//! that at least double a large table do it (`worth_it`). DDL is transactional on PostgreSQL: a
+//! failed or killed write leaves every index and key as it was.
 
 use sea_orm::{ConnectionTrait, DbBackend, Value};
 
@@ -35,14 +35,18 @@ pub async fn worth_it<C: ConnectionTrait>(db: &C, table: &str, new: usize) -> Ap
     Ok(new as i64 >= held)
 }
 
-/// A table this transaction holds the ACCESS EXCLUSIVE lock of: no one else reads or writes it
-/// until the commit.
+/// A table this transaction holds the ACCESS EXCLUSIVE lock of (and of those it references):
+/// no one else reads or writes them until the commit.
 pub struct Locked {
     table: String,
 }
 
-/// Locks `table`, so that its indexes may be dropped; `None` (nothing locked) when this role
-/// does not own the table, which it must to drop them.
+/// Locks `table`, so that its indexes and foreign keys may be dropped, and the tables its
+/// foreign keys reference (dropping one takes the referenced table's ACCESS EXCLUSIVE lock too:
+/// its triggers go). Those are locked first, in the order writers take them (an organization,
+/// then its links), so a writer between the two never waits for this transaction while holding
+/// what it waits for. `None` (nothing locked) when this role does not own the table, which it
+/// must to drop them.
 pub async fn lock<C: ConnectionTrait>(db: &C, table: &str) -> AppResult<Option<Locked>> {
     let owner = query(
         db,
@@ -53,8 +57,25 @@ pub async fn lock<C: ConnectionTrait>(db: &C, table: &str) -> AppResult<Option<L
     if first::<bool>(&owner)? != Some(true) {
         return Ok(None);
     }
-    db.execute_unprepared(&format!("LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE"))
-        .await?;
+    let referenced = query(
+        db,
+        &pg(
+            "SELECT DISTINCT confrelid::regclass::text FROM pg_constraint \
+             WHERE conrelid = $1::regclass AND contype = 'f' AND confrelid <> conrelid",
+        ),
+        vec![table.into()],
+    )
+    .await?;
+    let mut tables = referenced
+        .iter()
+        .map(|row| row.try_get_by_index::<String>(0))
+        .collect::<Result<Vec<_>, _>>()?;
+    tables.push(table.to_owned());
+    db.execute_unprepared(&format!(
+        "LOCK TABLE {} IN ACCESS EXCLUSIVE MODE",
+        tables.join(", ")
+    ))
+    .await?;
     Ok(Some(Locked {
         table: table.to_owned(),
     }))
