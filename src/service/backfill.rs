@@ -35,6 +35,11 @@ pub async fn run(
             .map_err(AppError::internal)?
     };
     let txn = crate::db::begin(actor.db, opts.apply).await?;
+    if opts.apply {
+        // As every other write (`service::Write`): under REPEATABLE READ or SERIALIZABLE it
+        // queues for the change log first, so it never holds rows a writer ahead waits for.
+        repo::change::serialize_snapshot_writers(&txn).await?;
+    }
     let plan = repo::backfill::plan(&txn, parsed, opts, &progress).await?;
     let mut report = plan.report(opts);
     if opts.apply {

@@ -2,12 +2,13 @@
 //! import holds `course_link`'s lock while its indexes are rebuilt (`repo::bulk::rebuild`), so
 //! a read and a write that arrive then wait for its commit and answer without error; the write
 //! of a link the import also creates finds it (no duplicate, logged once), and every index is
-//! back afterwards.
+//! back afterwards. An import that cannot have the locks within half a second (a transaction
+//! holds one of the tables) inserts with the indexes in place instead.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use sea_orm::ConnectionTrait;
+use sea_orm::{ConnectionTrait, TransactionTrait};
 use serde_json::{Value, json};
 use tenancy_gateway::domain::import::{SourceLink, SourceOrg, Sources};
 
@@ -36,16 +37,7 @@ fn sources(links: usize) -> Sources {
 }
 
 async fn scalar(app: &TestApp, sql: &str) -> i64 {
-    let row = app
-        .db
-        .query_one_raw(sea_orm::Statement::from_string(
-            sea_orm::DbBackend::Postgres,
-            sql.to_owned(),
-        ))
-        .await
-        .unwrap()
-        .unwrap();
-    row.try_get_by_index(0).unwrap()
+    scalar_in(&app.db, sql).await
 }
 
 /// Whether some transaction holds `course_link`'s ACCESS EXCLUSIVE lock now.
@@ -131,4 +123,57 @@ async fn reads_and_writes_wait_for_a_large_import_and_then_answer() {
     )
     .await;
     assert_eq!((indexes, keys), (5, 1), "indexes and foreign key back");
+}
+
+/// The object ids of `course_link`'s indexes (new ones when they were built again).
+async fn index_oids(app: &TestApp) -> Vec<i64> {
+    let rows = app
+        .db
+        .query_all_raw(sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Postgres,
+            "SELECT indexrelid::bigint FROM pg_index WHERE indrelid = 'course_link'::regclass \
+             ORDER BY indexrelid",
+        ))
+        .await
+        .unwrap();
+    rows.iter()
+        .map(|r| r.try_get_by_index(0).unwrap())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_import_that_cannot_lock_the_tables_keeps_the_indexes() {
+    let Some(app) = TestApp::spawn(Backend::Postgres).await else {
+        return;
+    };
+    crate::import::run_sources(&app, &sources(0), true).await;
+    let before = index_oids(&app).await;
+    // Another transaction reading organizations, open for the whole import.
+    let other = sea_orm::Database::connect(app.database_url())
+        .await
+        .unwrap();
+    let reading = other.begin().await.unwrap();
+    scalar_in(&reading, "SELECT COUNT(*) FROM organization").await;
+    let report = crate::import::run_sources(&app, &sources(LINKS), true).await;
+    reading.rollback().await.unwrap();
+    assert_eq!(report.tables[1].created, LINKS as u64);
+    assert_eq!(index_oids(&app).await, before, "no index was dropped");
+    let logged = scalar(
+        &app,
+        "SELECT COUNT(*) FROM change_log WHERE entity = 'COURSE_LINK' AND kind = 'CREATED'",
+    )
+    .await;
+    assert_eq!(logged, LINKS as i64);
+}
+
+async fn scalar_in(db: &impl ConnectionTrait, sql: &str) -> i64 {
+    let row = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Postgres,
+            sql.to_owned(),
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get_by_index(0).unwrap()
 }

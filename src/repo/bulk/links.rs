@@ -51,7 +51,9 @@ pub async fn insert_all<C: ConnectionTrait>(
     let mut count = 0;
     for batch in links.chunks(if sqlite { ROWS } else { PG_ROWS }) {
         let returned = floor.is_none().then_some(&mut ids);
-        count += insert(db, batch, now, &mut positions, returned, !locked).await?;
+        // SQLite's padding rows need ON CONFLICT (and `locked` is PostgreSQL's only).
+        let on_conflict = sqlite || !locked;
+        count += insert(db, batch, now, &mut positions, returned, on_conflict).await?;
         progress.inc(batch.len());
     }
     let rows = match floor {

@@ -13,7 +13,7 @@
 use sea_orm::{ConnectionTrait, DbBackend, Value};
 
 use super::{Sql, query};
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 
 /// From this many new rows on, rebuilding may pay.
 pub const REBUILD_FROM: usize = 10_000;
@@ -41,22 +41,20 @@ pub struct Locked {
     table: String,
 }
 
+/// How long to wait for the locks before inserting with the indexes in place instead: less
+/// than PostgreSQL's default `deadlock_timeout` (1 s), so that when a writer holding one of the
+/// tables waits for this transaction, this one gives way before either is called a deadlock
+/// victim; and readers queued behind the lock request wait at most this long for it.
+const LOCK_WAIT: &str = "500ms";
+
 /// Locks `table`, so that its indexes and foreign keys may be dropped, and the tables its
 /// foreign keys reference (dropping one takes the referenced table's ACCESS EXCLUSIVE lock too:
 /// its triggers go). Those are locked first, in the order writers take them (an organization,
-/// then its links), so a writer between the two never waits for this transaction while holding
-/// what it waits for. `None` (nothing locked) when this role does not own the table, which it
-/// must to drop them.
+/// then its links). `None` (nothing locked) when this role does not own them all, which it must
+/// to drop and add the keys, or when the locks are not granted within `LOCK_WAIT` (another
+/// transaction holds one of the tables: the import's own earlier writes may be what it waits
+/// for).
 pub async fn lock<C: ConnectionTrait>(db: &C, table: &str) -> AppResult<Option<Locked>> {
-    let owner = query(
-        db,
-        &pg("SELECT pg_has_role(relowner, 'USAGE') FROM pg_class WHERE oid = $1::regclass"),
-        vec![table.into()],
-    )
-    .await?;
-    if first::<bool>(&owner)? != Some(true) {
-        return Ok(None);
-    }
     let referenced = query(
         db,
         &pg(
@@ -71,15 +69,52 @@ pub async fn lock<C: ConnectionTrait>(db: &C, table: &str) -> AppResult<Option<L
         .map(|row| row.try_get_by_index::<String>(0))
         .collect::<Result<Vec<_>, _>>()?;
     tables.push(table.to_owned());
-    db.execute_unprepared(&format!(
-        "LOCK TABLE {} IN ACCESS EXCLUSIVE MODE",
-        tables.join(", ")
-    ))
+    let owned = query(
+        db,
+        &pg(
+            "SELECT bool_and(pg_has_role(relowner, 'USAGE')) FROM pg_class \
+             WHERE oid = ANY($1::text[]::regclass[])",
+        ),
+        vec![tables.clone().into()],
+    )
     .await?;
-    Ok(Some(Locked {
-        table: table.to_owned(),
-    }))
+    if first::<bool>(&owned)? != Some(true) {
+        return Ok(None);
+    }
+    // In a savepoint, so that a lock not granted leaves the transaction as it was; the
+    // timeout is set inside it and put back before it is released.
+    db.execute_unprepared("SAVEPOINT tenancy_rebuild_lock")
+        .await?;
+    db.execute_unprepared(&format!("SET LOCAL lock_timeout = '{LOCK_WAIT}'"))
+        .await?;
+    let locked = db
+        .execute_unprepared(&format!(
+            "LOCK TABLE {} IN ACCESS EXCLUSIVE MODE",
+            tables.join(", ")
+        ))
+        .await;
+    match locked.map_err(AppError::from) {
+        Ok(_) => {
+            db.execute_unprepared("SET LOCAL lock_timeout TO DEFAULT")
+                .await?;
+            db.execute_unprepared("RELEASE SAVEPOINT tenancy_rebuild_lock")
+                .await?;
+            Ok(Some(Locked {
+                table: table.to_owned(),
+            }))
+        }
+        Err(e) if e.sqlstate().as_deref() == Some(LOCK_NOT_AVAILABLE) => {
+            db.execute_unprepared("ROLLBACK TO SAVEPOINT tenancy_rebuild_lock")
+                .await?;
+            tracing::info!(table, "tables busy: inserting with their indexes in place");
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    }
 }
+
+/// SQLSTATE of a lock not granted within `lock_timeout`.
+const LOCK_NOT_AVAILABLE: &str = "55P03";
 
 impl Locked {
     /// Drops the table's indexes, but the primary key and those backing constraints, and its
