@@ -11,6 +11,7 @@ mod auth;
 mod auth_differential;
 mod auth_writes;
 mod backfill;
+mod backfill_cli;
 mod binary;
 mod browser;
 mod caching;
