@@ -52,8 +52,7 @@ const LOCK_WAIT: &str = "500ms";
 /// its triggers go). Those are locked first, in the order writers take them (an organization,
 /// then its links). `None` (nothing locked) when this role does not own them all, which it must
 /// to drop and add the keys, or when the locks are not granted within `LOCK_WAIT` (another
-/// transaction holds one of the tables: the import's own earlier writes may be what it waits
-/// for).
+/// transaction holds one of the tables, perhaps while it waits for rows this one wrote).
 pub async fn lock<C: ConnectionTrait>(db: &C, table: &str) -> AppResult<Option<Locked>> {
     let referenced = query(
         db,
