@@ -6,8 +6,9 @@
 //! this service cannot hold (a short name with a space, an eight-plus character partner code)
 //! are reported and skipped.
 
-use rayon::prelude::*;
 use std::collections::HashMap;
+
+use rayon::prelude::*;
 
 use super::course_key::CourseKey;
 use super::names::{Domain, PartnerCode, ShortName};

@@ -1,7 +1,6 @@
 //! The real binary: `serve` prints its address and stops on SIGTERM; `seed`, `migrate` and
 //! `schema` do their job.
 
-use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
@@ -39,15 +38,7 @@ async fn serve_prints_its_address_answers_and_stops_on_sigterm() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let base = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("{line:?}"))
-        .to_owned();
+    let base = crate::support::listening_on(&mut child);
     let body: serde_json::Value = crate::support::http_client()
         .post(format!("{base}/graphql"))
         .json(&serde_json::json!({ "query": r#"{ organization(shortName: "vjx") { name partners { edges { node { shortCode } } } } }"# }))

@@ -5,7 +5,6 @@
 //! else but what the requests cut off by the kill may have committed before it.
 
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -16,7 +15,7 @@ use serde_json::{Value, json};
 
 // The load test's operations: both tests drive the same mix.
 use crate::load::{ENSURE, LINK, READ, UNLINK};
-use crate::support::{Backend, SECRET, admin, fresh_database, http_client};
+use crate::support::{Backend, SECRET, admin, fresh_database, http_client, listening_on};
 
 const BIN: &str = env!("CARGO_BIN_EXE_tenancy-gateway");
 const PROCESSES: usize = 3;
@@ -37,15 +36,8 @@ fn serve(url: &str) -> (Child, String) {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addr = line
-        .trim()
-        .strip_prefix("listening on http://")
-        .unwrap_or_else(|| panic!("serve did not start: {line:?}"))
-        .to_owned();
+    let base = listening_on(&mut child);
+    let addr = base.strip_prefix("http://").unwrap_or(&base).to_owned();
     (child, addr)
 }
 

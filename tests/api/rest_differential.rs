@@ -3,7 +3,6 @@
 //! the LMS's pagination and edx-drf-extensions' JwtAuthentication) and against the service,
 //! with the same tokens; status codes and JSON bodies must agree, ids and timestamps aside.
 
-use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
 use reqwest::Method;
@@ -50,15 +49,7 @@ pub fn start_peer_with(database: Option<&str>, tls_dir: Option<&std::path::Path>
         command.env("ORGS_PEER_TLS_DIR", dir);
     }
     let mut child = command.spawn().unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let base = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("peer said {line:?}"))
-        .to_owned();
+    let base = crate::support::listening_on(&mut child);
     Some(Peer {
         child,
         base,

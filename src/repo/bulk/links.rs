@@ -82,11 +82,10 @@ async fn insert<C: ConnectionTrait>(
     ids: Option<&mut Vec<i64>>,
     on_conflict: bool,
 ) -> AppResult<u64> {
-    let (sql, values) = match db.get_database_backend() {
+    let (mut sql, values) = match db.get_database_backend() {
         DbBackend::Postgres => arrays(batch, now, positions),
         backend => rows(backend, batch, now, positions),
     };
-    let mut sql = sql;
     if on_conflict {
         // `WHERE true` lets SQLite tell ON CONFLICT from a join constraint.
         sql.push(" WHERE true ON CONFLICT (course_key, organization_id) DO NOTHING");

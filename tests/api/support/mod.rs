@@ -255,3 +255,17 @@ macro_rules! backend_tests {
 pub fn http_client() -> reqwest::Client {
     tenancy_gateway::repo::import::organizations_api::client(None).expect("an HTTP client")
 }
+
+/// The base URL a started server prints first (`listening on http://...`): the service's
+/// binary, or the Python peer, which prints the same line. Panics with what it printed instead.
+pub fn listening_on(child: &mut std::process::Child) -> String {
+    use std::io::{BufRead, BufReader};
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout piped"))
+        .read_line(&mut line)
+        .expect("read the first line");
+    line.trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("the server did not start: {line:?}"))
+        .to_owned()
+}
