@@ -288,6 +288,8 @@ backend_tests! {
         c.limits.inflight_per_client = 1;
         c.limits.queued_per_client = 0;
         c.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
+        // The held body must outlast a slow machine's retries, not the 3 s test default.
+        c.limits.body_read_timeout = Duration::from_secs(60);
     }) {
         // Client 192.0.2.1 (as the proxy says) keeps one request in flight: its body is unfinished.
         let body = json!({ "query": "{ __typename }" }).to_string();

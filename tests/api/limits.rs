@@ -192,7 +192,12 @@ backend_tests! {
         assert_eq!(app.status_for_declared_body(3 * 1024 * 1024 + 1).await, 413);
     }
 
-    async fn one_client_cannot_hold_more_than_its_share_of_requests(app: TestApp, config: |c| { c.limits.inflight_per_client = 2; c.limits.queued_per_client = 0; }) {
+    async fn one_client_cannot_hold_more_than_its_share_of_requests(app: TestApp, config: |c| {
+        c.limits.inflight_per_client = 2;
+        c.limits.queued_per_client = 0;
+        // The held bodies must outlast a slow machine's retries, not the 3 s test default.
+        c.limits.body_read_timeout = Duration::from_secs(60);
+    }) {
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
         // Two requests stay in flight while their bodies are still arriving.
         let body = json!({ "query": "{ __typename }" }).to_string();
