@@ -97,3 +97,56 @@ impl TestApp {
             .unwrap_or_else(|| panic!("no status line: {text:?}"))
     }
 }
+
+/// A `{ __typename }` POST to /graphql whose body is not all sent: in flight until `finish`.
+pub struct Held {
+    stream: tokio::net::TcpStream,
+    tail: String,
+}
+
+impl TestApp {
+    /// Sends all of a small GraphQL POST but the end of its body (from `forwarded_for`, an
+    /// `X-Forwarded-For` value, when given), so that it stays in flight.
+    pub async fn hold(&self, forwarded_for: Option<&str>) -> Held {
+        use tokio::io::AsyncWriteExt;
+        let body = serde_json::json!({ "query": "{ __typename }" }).to_string();
+        let (head, tail) = body.split_at(5);
+        let forwarded = forwarded_for
+            .map(|f| format!("X-Forwarded-For: {f}\r\n"))
+            .unwrap_or_default();
+        let request = format!(
+            "POST /graphql HTTP/1.1\r\nHost: {}\r\n{forwarded}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{head}",
+            self.addr,
+            body.len()
+        );
+        let mut stream = tokio::net::TcpStream::connect(self.addr)
+            .await
+            .expect("connect");
+        stream.write_all(request.as_bytes()).await.expect("write");
+        Held {
+            stream,
+            tail: tail.to_owned(),
+        }
+    }
+}
+
+impl Held {
+    /// Whether the server has answered already: it refused the request, which arrived while
+    /// its client was at its share (another request of the client's was in flight then).
+    pub fn answered(&self) -> bool {
+        let mut buf = [0u8; 1];
+        !matches!(self.stream.try_read(&mut buf), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock)
+    }
+
+    /// Sends the rest of the body; the whole answer.
+    pub async fn finish(mut self) -> String {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        self.stream
+            .write_all(self.tail.as_bytes())
+            .await
+            .expect("write");
+        let mut answer = String::new();
+        self.stream.read_to_string(&mut answer).await.expect("read");
+        answer
+    }
+}
