@@ -80,6 +80,7 @@ const rss = (pid) => Number(readFileSync(`/proc/${pid}/status`, 'utf8').match(/V
 const before = rss(reader.pid);
 const idle = [];
 let opened = 0;
+let delivered = 0;
 for (let c = 0; opened < IDLE; c++) {
   const source = `127.0.${1 + Math.floor(c / 16 / 250)}.${1 + (Math.floor(c / 16) % 250)}`;
   const conn = createClient({
@@ -89,13 +90,38 @@ for (let c = 0; opened < IDLE; c++) {
   });
   idle.push(conn);
   for (let s = 0; s < 32 && opened < IDLE; s++, opened++) {
-    conn.subscribe({ query: 'subscription { changes { id } }' }, { next: () => {}, error: () => {}, complete: () => {} });
+    conn.subscribe({ query: 'subscription { changes { id } }' }, { next: () => { delivered++; }, error: () => {}, complete: () => {} });
   }
   if (c % 20 === 19) await new Promise((r) => setTimeout(r, 50));
 }
-await new Promise((r) => setTimeout(r, 5000));
-console.log(`live idle: ${IDLE} subscriptions on ${idle.length} connections, RSS ${rss(reader.pid).toFixed(1)} MiB (${before.toFixed(1)} MiB before)`);
+// Every subscription is open once the server's gauge says so; then it settles for a few seconds.
+const open = async () => {
+  const text = await (await fetch(`http://${reader.addr}/metrics`)).text();
+  return Number(text.match(/^tenancy_live_subscriptions (\d+)/m)[1]);
+};
+const deadline = Date.now() + 120_000;
+while ((await open()) < IDLE && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+const held = await open();
+await new Promise((r) => setTimeout(r, 3000));
+// CPU the idle subscriptions cost: the process's user + system ticks over 10 s.
+const ticks = () => readFileSync(`/proc/${reader.pid}/stat`, 'utf8').split(') ')[1].split(' ').slice(11, 13).reduce((a, b) => a + Number(b), 0);
+const ticksBefore = ticks();
+await new Promise((r) => setTimeout(r, 10_000));
+const cpu = ((ticks() - ticksBefore) / 100 / 10) * 100; // USER_HZ is 100 on Linux
+console.log(`live idle: ${held} of ${IDLE} subscriptions open on ${idle.length} connections, RSS ${rss(reader.pid).toFixed(1)} MiB (${before.toFixed(1)} MiB before), CPU ${cpu.toFixed(1)} % of a core while idle`);
+if (held < IDLE) process.exitCode = 1;
+
+// Fan-out: one write wakes every subscription at once; each reads what it may see.
+const wrote = performance.now();
+await fetch(`http://${writer.addr}/graphql`, {
+  method: 'POST',
+  headers: { 'content-type': 'application/json', authorization: `JWT ${token}` },
+  body: JSON.stringify({ query: `mutation { ensureOrganization(shortName: "Fan${run}X") { created } }` }),
+});
+while (delivered < held && performance.now() - wrote < 120_000) await new Promise((r) => setTimeout(r, 5));
+console.log(`live fan-out: one change delivered to ${delivered} of ${held} subscriptions in ${(performance.now() - wrote).toFixed(0)} ms, RSS after ${rss(reader.pid).toFixed(1)} MiB`);
+if (delivered < held) process.exitCode = 1;
 for (const c of idle) c.dispose();
 for (const child of children) child.kill();
 rmSync(work, { recursive: true, force: true });
-process.exit(0);
+process.exit(process.exitCode ?? 0);

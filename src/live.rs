@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use sea_orm::{DatabaseConnection, DbBackend};
-use tokio::sync::watch;
+use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinHandle;
 
 use crate::repo;
@@ -24,7 +24,14 @@ pub struct ChangeFeed {
     last: watch::Sender<i64>,
     generation: Generation,
     tasks: Vec<JoinHandle<()>>,
+    reads: Arc<Semaphore>,
 }
+
+/// Subscriptions reading the log at once. A change wakes every subscription at the same moment;
+/// the rest wait for a turn holding nothing but their place in line (a pending query holds
+/// about 20 KiB, and 10,000 of them at once left the process's RSS at the peak). It also
+/// leaves most of the pool to queries.
+const READERS: usize = 4;
 
 /// A counter that moves whenever the data may have changed: this process committed a write,
 /// the feed saw a newer change id, or the feed could not read the log (and so cannot tell).
@@ -77,6 +84,7 @@ impl ChangeFeed {
             last,
             generation,
             tasks,
+            reads: Arc::new(Semaphore::new(READERS)),
         })
     }
 
@@ -86,12 +94,23 @@ impl ChangeFeed {
             last: watch::channel(0).0,
             generation: Generation::default(),
             tasks: Vec::new(),
+            reads: Arc::new(Semaphore::new(READERS)),
         }
     }
 
     /// A receiver of the last committed change id.
     pub fn subscribe(&self) -> watch::Receiver<i64> {
         self.last.subscribe()
+    }
+
+    /// Turns at reading the log, shared by the subscriptions (`READERS` at once).
+    pub fn reads(&self) -> Arc<Semaphore> {
+        self.reads.clone()
+    }
+
+    /// Subscriptions open now: each holds one receiver, and nothing else does.
+    pub fn subscriptions(&self) -> usize {
+        self.last.receiver_count()
     }
 
     /// The last committed change id known.

@@ -36,6 +36,8 @@ pub struct Metrics {
     /// The last change id the change feed has read (what subscriptions and the response
     /// cache know of the log).
     pub change_feed_position: IntGauge,
+    /// Subscriptions open now (WebSocket and SSE), read at each scrape.
+    pub live_subscriptions: IntGauge,
     pool_connections: IntGaugeVec,
     pool_max: IntGauge,
 }
@@ -155,6 +157,11 @@ impl Metrics {
             "The last change log id the change feed has read (any process's writes)",
         )
         .unwrap_or_else(|_| unreachable!("static metric definition"));
+        let live_subscriptions = IntGauge::new(
+            "tenancy_live_subscriptions",
+            "Subscriptions open now, over WebSocket and server-sent events",
+        )
+        .unwrap_or_else(|_| unreachable!("static metric definition"));
         let pool_connections = IntGaugeVec::new(
             Opts::new(
                 "tenancy_db_pool_connections",
@@ -168,7 +175,7 @@ impl Metrics {
             "The most database connections the pool may open",
         )
         .unwrap_or_else(|_| unreachable!("static metric definition"));
-        let collectors: [Box<dyn Collector>; 16] = [
+        let collectors: [Box<dyn Collector>; 17] = [
             Box::new(http_requests.clone()),
             Box::new(sql_statements.clone()),
             Box::new(sql_errors.clone()),
@@ -183,6 +190,7 @@ impl Metrics {
             Box::new(response_cache_evictions.clone()),
             Box::new(response_cache_bytes.clone()),
             Box::new(change_feed_position.clone()),
+            Box::new(live_subscriptions.clone()),
             Box::new(pool_connections.clone()),
             Box::new(pool_max.clone()),
         ];
@@ -206,6 +214,7 @@ impl Metrics {
             response_cache_evictions,
             response_cache_bytes,
             change_feed_position,
+            live_subscriptions,
             pool_connections,
             pool_max,
         }

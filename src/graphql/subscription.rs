@@ -14,7 +14,7 @@ use async_graphql::{Context, Result, Subscription};
 use entity::change_log;
 use futures::Stream;
 use sea_orm::DatabaseConnection;
-use tokio::sync::watch;
+use tokio::sync::{Semaphore, watch};
 
 use super::context::ContextExt;
 use super::object::{Change, ChangeEntity};
@@ -28,6 +28,17 @@ use crate::repo::change::{self, ChangeFilter};
 const BATCH: u64 = 256;
 /// How long a subscription rides out a database it cannot read before it ends with an error.
 const OUTAGE: Duration = Duration::from_secs(30);
+/// How often a failed read of the log is tried again.
+const RETRY: Duration = Duration::from_secs(1);
+/// The longest an idle subscription sleeps (a bound for tokens that never expire).
+const IDLE_WAKE: Duration = Duration::from_secs(3600);
+
+/// What ended a wait for the change feed.
+enum Woken {
+    Moved,
+    Timer,
+    Closed,
+}
 
 #[derive(Default)]
 pub struct SubscriptionRoot;
@@ -52,11 +63,19 @@ impl SubscriptionRoot {
             Some(budget) => Some(budget.take()?),
             None => None,
         };
+        let reads = feed.reads();
+        let replay = after.is_some();
         let cursor = match after {
             // The log as committed now (the feed may not have heard of the latest commit yet).
-            None => change::last_id(ctx.db()).await?,
+            None => {
+                let _turn = reads.acquire().await;
+                change::last_id(ctx.db()).await?
+            }
             Some(after) => after_id(&after)?,
         };
+        let mut feed = feed.subscribe();
+        // Without `after` the log was just read: read it again only once the feed is past that.
+        let read = replay || *feed.borrow_and_update() > cursor;
         let live = Live {
             db: ctx.db().clone(),
             scope: ctx.request().scope.clone(),
@@ -70,8 +89,9 @@ impl SubscriptionRoot {
             },
             cursor,
             buffer: VecDeque::new(),
-            feed: feed.subscribe(),
-            read: true,
+            feed,
+            reads,
+            read,
             done: false,
             _slot: slot,
         };
@@ -101,7 +121,9 @@ struct Live {
     cursor: i64,
     buffer: VecDeque<change_log::Model>,
     feed: watch::Receiver<i64>,
-    /// Whether the log may hold something new for this subscription: at the start, after a full batch, after the feed moved, after a failed read. An idle subscription reads nothing.
+    /// Turns at reading the log (`ChangeFeed::reads`).
+    reads: Arc<Semaphore>,
+    /// Whether the log may hold something new for this subscription: at the start of a replay (or when the feed is already past a new one's cursor), after a full batch, after the feed moved, after a failed read. An idle subscription reads nothing.
     read: bool,
     done: bool,
     /// Released when the subscription ends.
@@ -152,6 +174,7 @@ impl Live {
                 return Some(Err(expired.into()));
             }
             if self.read {
+                let _turn = self.reads.acquire().await;
                 // Everything up to the feed's id is committed: read it before querying, so
                 // that an empty answer moves the cursor past what this caller may not see.
                 let known = *self.feed.borrow_and_update();
@@ -178,18 +201,43 @@ impl Live {
                     }
                 }
             }
-            if self.wait().await {
-                self.read = true;
+            match self.wait().await {
+                // A subscription that read the log itself may already be past the feed.
+                Woken::Moved => self.read = *self.feed.borrow() > self.cursor,
+                Woken::Timer => {}
+                // The feed is gone: the server is stopping.
+                Woken::Closed => {
+                    self.done = true;
+                    return None;
+                }
             }
         }
     }
 
-    /// Waits for the feed to move (true), at most a second (false: time to check the expiry).
-    async fn wait(&mut self) -> bool {
-        matches!(
-            tokio::time::timeout(Duration::from_secs(1), self.feed.changed()).await,
-            Ok(Ok(()))
-        )
+    /// Waits for the feed to move. A failed read is retried after a second; otherwise an idle
+    /// subscription wakes for nothing but its token's expiry (10,000 of them must cost nothing).
+    async fn wait(&mut self) -> Woken {
+        let limit = if self.read {
+            RETRY
+        } else {
+            self.until_expiry()
+        };
+        match tokio::time::timeout(limit, self.feed.changed()).await {
+            Ok(Ok(())) => Woken::Moved,
+            Ok(Err(_)) => Woken::Closed,
+            Err(_) => Woken::Timer,
+        }
+    }
+
+    /// Time left until the token expires (just past it), at most `IDLE_WAKE`.
+    fn until_expiry(&self) -> Duration {
+        let Some(expires) = self.scope.expires else {
+            return IDLE_WAKE;
+        };
+        let left = expires
+            .saturating_mul(1000)
+            .saturating_sub(chrono::Utc::now().timestamp_millis());
+        Duration::from_millis(u64::try_from(left).unwrap_or(0) + 1).min(IDLE_WAKE)
     }
 
     fn expired(&self) -> Option<AppError> {

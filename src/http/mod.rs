@@ -42,6 +42,8 @@ pub struct AppState {
     pub verifier: Arc<crate::auth::Verifier>,
     /// Answers to repeated queries, and the generation that commits move.
     pub responses: graphql::ResponseCache,
+    /// The change feed subscriptions wait on (its receivers are the open subscriptions).
+    pub feed: Option<Arc<crate::live::ChangeFeed>>,
 }
 
 impl AppState {
@@ -65,14 +67,16 @@ impl AppState {
                 crate::live::Generation::default(),
                 &metrics,
             ),
+            feed: None,
             metrics,
             config,
         }
     }
 
     /// The same state whose response cache follows `feed` (other processes' writes).
-    pub fn with_feed(mut self, feed: &crate::live::ChangeFeed) -> Self {
+    pub fn with_feed(mut self, feed: &Arc<crate::live::ChangeFeed>) -> Self {
         self.responses = self.responses.following(feed.generation());
+        self.feed = Some(feed.clone());
         self
     }
 

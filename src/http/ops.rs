@@ -74,6 +74,10 @@ pub async fn metrics(State(state): State<AppState>, req: Request) -> Response {
         state.metrics.set_pool_usage(usage);
     }
     state.responses.report();
+    if let Some(feed) = &state.feed {
+        let open = i64::try_from(feed.subscriptions()).unwrap_or(i64::MAX);
+        state.metrics.live_subscriptions.set(open);
+    }
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         state.metrics.render(),

@@ -295,6 +295,8 @@ async fn changes_reach_the_subscribers_of_every_replica() {
     );
 }
 
+mod counted;
+
 /// A CLI backfill in another process reaches a subscriber of the running service (the poll on
 /// SQLite, NOTIFY on PostgreSQL).
 mod cli_writes {

@@ -22,6 +22,11 @@ use crate::error::AppError;
 use crate::graphql::subscription::SubscriptionBudget;
 use crate::http::AppState;
 
+/// Bytes a connection reads at once. Clients send small messages (subscribe, ping, complete);
+/// a larger one is read in several steps. tungstenite's default (128 KiB) is zeroed and held by
+/// every connection, idle or not.
+const READ_BUFFER: usize = 8 * 1024;
+
 /// Whether the request asks to upgrade to a WebSocket.
 pub fn is_upgrade(headers: &HeaderMap) -> bool {
     headers
@@ -55,6 +60,7 @@ pub async fn upgrade(state: AppState, req: Request) -> Response {
     let caller = live::scope(&state, &parts.headers);
     let host = live::host(&parts.headers);
     ws.protocols(ALL_WEBSOCKET_PROTOCOLS)
+        .read_buffer_size(READ_BUFFER)
         .on_upgrade(move |socket| async move {
             serve(state, socket, protocol, caller, host).await;
             drop(connection);
