@@ -15,22 +15,23 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use sea_orm::{DatabaseConnection, DbBackend};
-use tokio::sync::{Semaphore, watch};
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::repo;
+
+mod readers;
+pub use readers::Readers;
 
 pub struct ChangeFeed {
     last: watch::Sender<i64>,
     generation: Generation,
     tasks: Vec<JoinHandle<()>>,
-    reads: Arc<Semaphore>,
+    readers: Arc<Readers>,
 }
 
-/// Subscriptions reading the log at once. A change wakes every subscription at the same moment;
-/// the rest wait for a turn holding nothing but their place in line (a pending query holds
-/// about 20 KiB, and 10,000 of them at once left the process's RSS at the peak). It also
-/// leaves most of the pool to queries.
+/// Subscriptions' reads of the log that run at once (`Readers`); the rest of the pool is left
+/// to queries.
 const READERS: usize = 4;
 
 /// A counter that moves whenever the data may have changed: this process committed a write,
@@ -84,7 +85,7 @@ impl ChangeFeed {
             last,
             generation,
             tasks,
-            reads: Arc::new(Semaphore::new(READERS)),
+            readers: Arc::new(Readers::new(READERS)),
         })
     }
 
@@ -94,7 +95,7 @@ impl ChangeFeed {
             last: watch::channel(0).0,
             generation: Generation::default(),
             tasks: Vec::new(),
-            reads: Arc::new(Semaphore::new(READERS)),
+            readers: Arc::new(Readers::new(READERS)),
         }
     }
 
@@ -103,9 +104,9 @@ impl ChangeFeed {
         self.last.subscribe()
     }
 
-    /// Turns at reading the log, shared by the subscriptions (`READERS` at once).
-    pub fn reads(&self) -> Arc<Semaphore> {
-        self.reads.clone()
+    /// Where subscriptions read the log (`READERS` reads at once).
+    pub fn readers(&self) -> Arc<Readers> {
+        self.readers.clone()
     }
 
     /// Subscriptions open now: each holds one receiver, and nothing else does.

@@ -14,14 +14,15 @@ use async_graphql::{Context, Result, Subscription};
 use entity::change_log;
 use futures::Stream;
 use sea_orm::DatabaseConnection;
-use tokio::sync::{Semaphore, watch};
+use tokio::sync::watch;
+use tokio::time::Instant;
 
 use super::context::ContextExt;
 use super::object::{Change, ChangeEntity};
 use crate::domain::page::{PageArgs, SortKey, SortKind};
 use crate::domain::scope::Scope;
 use crate::error::AppError;
-use crate::live::ChangeFeed;
+use crate::live::{ChangeFeed, Readers};
 use crate::repo::change::{self, ChangeFilter};
 
 /// Changes read per statement.
@@ -63,13 +64,14 @@ impl SubscriptionRoot {
             Some(budget) => Some(budget.take()?),
             None => None,
         };
-        let reads = feed.reads();
+        let readers = feed.readers();
         let replay = after.is_some();
         let cursor = match after {
             // The log as committed now (the feed may not have heard of the latest commit yet).
             None => {
-                let _turn = reads.acquire().await;
-                change::last_id(ctx.db()).await?
+                let db = ctx.db().clone();
+                let read = readers.run(move || async move { change::last_id(&db).await });
+                answer(tokio::time::timeout(OUTAGE, read).await)?
             }
             Some(after) => after_id(&after)?,
         };
@@ -90,7 +92,7 @@ impl SubscriptionRoot {
             cursor,
             buffer: VecDeque::new(),
             feed,
-            reads,
+            readers,
             read,
             done: false,
             _slot: slot,
@@ -99,6 +101,23 @@ impl SubscriptionRoot {
             let item = live.next().await?;
             Some((item, live))
         }))
+    }
+}
+
+/// What a read by the readers came to: its own answer, or an error when it did not run or did
+/// not get a turn in time.
+fn answer<T>(
+    read: Result<Option<Result<T, AppError>>, tokio::time::error::Elapsed>,
+) -> Result<T, AppError> {
+    match read {
+        Ok(Some(answer)) => answer,
+        Ok(None) => Err(AppError::internal(anyhow::anyhow!(
+            "the change log read did not run"
+        ))),
+        Err(_) => Err(AppError::internal(anyhow::anyhow!(
+            "the change log could not be read within {} s",
+            OUTAGE.as_secs()
+        ))),
     }
 }
 
@@ -121,8 +140,8 @@ struct Live {
     cursor: i64,
     buffer: VecDeque<change_log::Model>,
     feed: watch::Receiver<i64>,
-    /// Turns at reading the log (`ChangeFeed::reads`).
-    reads: Arc<Semaphore>,
+    /// Where the log is read (`ChangeFeed::readers`).
+    readers: Arc<Readers>,
     /// Whether the log may hold something new for this subscription: at the start of a replay (or when the feed is already past a new one's cursor), after a full batch, after the feed moved, after a failed read. An idle subscription reads nothing.
     read: bool,
     done: bool,
@@ -163,37 +182,42 @@ impl Live {
         if self.done {
             return None;
         }
-        let mut failing_since = None;
+        // Since when a read has been wanted and not answered: an outage, or a queue for turns
+        // that does not move, ends the subscription after `OUTAGE`.
+        let mut wanted_since: Option<Instant> = None;
         loop {
-            if let Some(row) = self.buffer.pop_front() {
-                self.cursor = row.id;
-                return Some(Ok(Change(row)));
-            }
+            // Nothing more is delivered once the token has expired, buffered rows included.
             if let Some(expired) = self.expired() {
                 self.done = true;
                 return Some(Err(expired.into()));
             }
+            if let Some(row) = self.buffer.pop_front() {
+                self.cursor = row.id;
+                return Some(Ok(Change(row)));
+            }
             if self.read {
-                let _turn = self.reads.acquire().await;
+                let since = *wanted_since.get_or_insert_with(Instant::now);
                 // Everything up to the feed's id is committed: read it before querying, so
                 // that an empty answer moves the cursor past what this caller may not see.
                 let known = *self.feed.borrow_and_update();
-                match change::after(&self.db, &self.scope, &self.filter, self.cursor, BATCH).await {
+                match self
+                    .read_after(OUTAGE.saturating_sub(since.elapsed()))
+                    .await
+                {
                     Ok(rows) if !rows.is_empty() => {
-                        failing_since = None;
+                        wanted_since = None;
                         // A full batch may have more behind it; a short one is all there is.
                         self.read = rows.len() as u64 == BATCH;
                         self.buffer.extend(rows);
                         continue;
                     }
                     Ok(_) => {
-                        failing_since = None;
+                        wanted_since = None;
                         self.cursor = self.cursor.max(known);
                         self.read = false;
                     }
                     Err(err) => {
-                        let since = *failing_since.get_or_insert_with(tokio::time::Instant::now);
-                        if since.elapsed() > OUTAGE {
+                        if since.elapsed() >= OUTAGE {
                             self.done = true;
                             return Some(Err(err.into()));
                         }
@@ -203,7 +227,7 @@ impl Live {
             }
             match self.wait().await {
                 // A subscription that read the log itself may already be past the feed.
-                Woken::Moved => self.read = *self.feed.borrow() > self.cursor,
+                Woken::Moved => self.read |= *self.feed.borrow() > self.cursor,
                 Woken::Timer => {}
                 // The feed is gone: the server is stopping.
                 Woken::Closed => {
@@ -212,6 +236,17 @@ impl Live {
                 }
             }
         }
+    }
+
+    /// The changes after the cursor this caller may see (a batch), read by the feed's readers
+    /// within `limit`.
+    async fn read_after(&self, limit: Duration) -> Result<Vec<change_log::Model>, AppError> {
+        let (db, scope, filter) = (self.db.clone(), self.scope.clone(), self.filter.clone());
+        let cursor = self.cursor;
+        let read = self
+            .readers
+            .run(move || async move { change::after(&db, &scope, &filter, cursor, BATCH).await });
+        answer(tokio::time::timeout(limit, read).await)
     }
 
     /// Waits for the feed to move. A failed read is retried after a second; otherwise an idle

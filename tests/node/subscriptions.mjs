@@ -3,14 +3,15 @@
 // WebSocket (graphql-transport-ws) and the npm `graphql-sse` client over Server-Sent Events.
 // Replay from a cursor then live with no gap and no duplicate, visibility per caller,
 // authentication by connection_init, a subscription ending with UNAUTHENTICATED when its token
-// expires, and (with PG_URL set) a change written through one replica reaching a subscriber of
+// expires, a client that stops reading stalling nobody but itself, and (with PG_URL set) a
+// change written through one replica reaching a subscriber of
 // another.
 //
 // Usage: node tests/node/subscriptions.mjs target/debug/tenancy-gateway
 // Exit 0 on success, 1 otherwise.
 
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
@@ -97,8 +98,38 @@ function check(name, ok, detail) {
 
 const keys = (events) => events.map((e) => e.data?.changes?.key ?? JSON.stringify(e.errors));
 
+/**
+ * A WebSocket client that subscribes to 32 replays of a long log and then stops reading: the
+ * server's writes to it back up. Its subscriptions must not hold what the others need (the
+ * turns at reading the log): a new subscriber, started after the stall, still gets a change.
+ */
+async function stalledClient(addr, url, admin) {
+  const file = join(work, 'stall-keys.txt');
+  writeFileSync(file, Array.from({ length: 2500 }, (_, i) => `course-v1:Stall${i}X+C+1`).join('\n'));
+  execFileSync(bin, ['backfill', '--apply', '--actor', 'ops', file], { env: { ...process.env, DATABASE_URL: url, RUST_LOG: 'warn' } });
+  const raw = new WebSocket(`ws://${addr}/graphql`, 'graphql-transport-ws');
+  await new Promise((resolve, reject) => { raw.once('open', resolve); raw.once('error', reject); });
+  raw.send(JSON.stringify({ type: 'connection_init', payload: { Authorization: `JWT ${admin}` } }));
+  await new Promise((resolve) => raw.once('message', resolve));
+  for (let i = 0; i < 32; i++) {
+    raw.send(JSON.stringify({ id: `s${i}`, type: 'subscribe', payload: { query: SUBSCRIBE, variables: { after: '0' } } }));
+  }
+  raw._socket.pause();
+  // About 5,000 changes x 32 replays, some 20 MB: far more than the sockets' buffers hold.
+  await new Promise((r) => setTimeout(r, 3000));
+  const other = createWsClient({ url: `ws://${addr}/graphql`, webSocketImpl: WebSocket, retryAttempts: 0 });
+  const live = collector((sink) => other.subscribe({ query: SUBSCRIBE }, sink));
+  await new Promise((r) => setTimeout(r, 500));
+  await gql(addr, 'mutation { ensureOrganization(shortName: "AfterStallX") { created } }', admin);
+  const got = keys(await live.take(1, 20000));
+  check('graphql-ws: a client that stops reading stalls no other subscriber', got[0] === 'AfterStallX', { got, ended: live.ended });
+  raw.terminate();
+  await other.dispose();
+}
+
 async function main() {
-  const addr = await start(`sqlite://${work}/tenancy.db?mode=rwc`);
+  const url = `sqlite://${work}/tenancy.db?mode=rwc`;
+  const addr = await start(url);
   const admin = token('ada', '--administrator');
   const ws = (params) => createWsClient({ url: `ws://${addr}/graphql`, webSocketImpl: WebSocket, connectionParams: params, retryAttempts: 0 });
   const sse = (headers) => createSseClient({ url: `http://${addr}/graphql`, headers, retryAttempts: 0 });
@@ -181,6 +212,8 @@ async function main() {
 
   for (const c of [wsAdmin, wsAnon, wsShort, wsBad, wsMany]) await c.dispose();
   sseAdmin.dispose();
+
+  await stalledClient(addr, url, admin);
 
   if (process.env.PG_URL) {
     const a = await start(process.env.PG_URL);
