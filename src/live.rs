@@ -38,15 +38,31 @@ const READERS: usize = 4;
 /// the feed saw a newer change id, or the feed could not read the log (and so cannot tell).
 /// An answer computed while it stayed put may be reused until it moves.
 #[derive(Clone, Debug, Default)]
-pub struct Generation(Arc<AtomicU64>);
+pub struct Generation {
+    count: Arc<AtomicU64>,
+    /// This process committed a write: the feed reads the log now rather than at its next poll.
+    commits: Arc<tokio::sync::Notify>,
+}
 
 impl Generation {
     pub fn current(&self) -> u64 {
-        self.0.load(Ordering::SeqCst)
+        self.count.load(Ordering::SeqCst)
     }
 
     pub fn bump(&self) {
-        self.0.fetch_add(1, Ordering::SeqCst);
+        self.count.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// A write of this process committed (or may have): moves the counter and wakes the feed,
+    /// so that this process's subscribers hear of it at once on SQLite too.
+    pub fn committed(&self) {
+        self.bump();
+        self.commits.notify_one();
+    }
+
+    /// Resolves after the next `committed` (at once if one came since the last call).
+    async fn commit_seen(&self) {
+        self.commits.notified().await;
     }
 }
 
@@ -174,14 +190,16 @@ async fn poll(
                 tracing::debug!(error = ?err, "change feed: cannot read the log");
             }
         }
-        match &mut woken {
-            Some(woken) => {
-                tokio::select! {
-                    _ = tokio::time::sleep(every) => {}
-                    _ = woken.recv() => {}
-                }
+        let notified = async {
+            match &mut woken {
+                Some(woken) => woken.recv().await,
+                None => std::future::pending().await,
             }
-            None => tokio::time::sleep(every).await,
+        };
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = notified => {}
+            _ = generation.commit_seen() => {}
         }
     }
 }
@@ -231,6 +249,40 @@ mod tests {
         task.abort();
         let polls = metrics.sql_statements.get() - before;
         assert!((1..=8).contains(&polls), "{polls} statements in one second");
+        Ok(())
+    }
+
+    /// A commit of this process wakes the feed at once: with a poll period of an hour, the
+    /// feed still hears of the change.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_local_commit_wakes_the_feed() -> anyhow::Result<()> {
+        use sea_orm::ConnectionTrait;
+        let metrics = crate::metrics::Metrics::new();
+        let db = crate::db::connect("sqlite::memory:", &metrics).await?;
+        crate::db::migrate(&db).await?;
+        let (last, mut heard) = watch::channel(0);
+        let generation = Generation::default();
+        let feed = Feed {
+            last,
+            generation: generation.clone(),
+            position: prometheus::IntGauge::new("position", "position")?,
+        };
+        let before = metrics.sql_statements.get();
+        let task = tokio::spawn(poll(db.clone(), feed, Duration::from_secs(3600), None));
+        // The first poll has read the empty log; the next would be an hour away.
+        while metrics.sql_statements.get() == before {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        db.execute_unprepared(
+            "INSERT INTO change_log (at, kind, entity, key, public) \
+             VALUES ('2026-11-30T00:00:00Z', 'CREATED', 'ORGANIZATION', 'WokenX', true)",
+        )
+        .await?;
+        generation.committed();
+        let moved =
+            tokio::time::timeout(Duration::from_secs(10), heard.wait_for(|id| *id > 0)).await;
+        task.abort();
+        assert!(moved.is_ok(), "the feed did not hear of the commit");
         Ok(())
     }
 }

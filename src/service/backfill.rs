@@ -48,7 +48,7 @@ pub async fn run(
         let committed = txn.commit().await;
         // Moved whatever the outcome: a commit that failed on the way back may have applied.
         if let Some(generation) = actor.committed {
-            generation.bump();
+            generation.committed();
         }
         committed?;
         written.fill(&mut report);

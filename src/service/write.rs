@@ -191,7 +191,7 @@ impl Write {
         let committed = self.txn.commit().await;
         // Moved whatever the outcome: a commit that failed on the way back may have applied.
         if let Some(generation) = &self.committed {
-            generation.bump();
+            generation.committed();
         }
         committed?;
         Ok(())
