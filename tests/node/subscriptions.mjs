@@ -123,8 +123,17 @@ async function stalledClient(addr, url, admin) {
   await gql(addr, 'mutation { ensureOrganization(shortName: "AfterStallX") { created } }', admin);
   const got = keys(await live.take(1, 20000));
   check('graphql-ws: a client that stops reading stalls no other subscriber', got[0] === 'AfterStallX', { got, ended: live.ended });
-  raw.terminate();
   await other.dispose();
+  // The server gives up on it after 30 s without taking a message: its 32 subscriptions end.
+  const open = async () => Number((await (await fetch(`http://${addr}/metrics`)).text()).match(/^tenancy_live_subscriptions (\d+)/m)[1]);
+  const deadline = Date.now() + 60_000;
+  let left = await open();
+  while (left > 0 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 500));
+    left = await open();
+  }
+  check('graphql-ws: a client that stops reading is disconnected and its subscriptions end', left === 0, { left });
+  raw.terminate();
 }
 
 async function main() {

@@ -4,6 +4,7 @@
 //! payload names with `{"Authorization": "JWT ..."}`.
 
 use std::str::FromStr;
+use std::time::Duration;
 
 use async_graphql::Data;
 use async_graphql::http::{
@@ -26,6 +27,11 @@ use crate::http::AppState;
 /// a larger one is read in several steps. tungstenite's default (128 KiB) is zeroed and held by
 /// every connection, idle or not.
 const READ_BUFFER: usize = 8 * 1024;
+
+/// How long a message may wait for the client to take it. A client that stops reading is
+/// disconnected and its subscriptions end, rather than holding their slots and the rows they
+/// have read for as long as its TCP connection lasts.
+const SEND_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Whether the request asks to upgrade to a WebSocket.
 pub fn is_upgrade(headers: &HeaderMap) -> bool {
@@ -104,17 +110,20 @@ async fn serve(
     );
     while let Some(message) = output.next().await {
         let sent = match message {
-            WsMessage::Text(text) => sink.send(Message::Text(text.into())).await,
+            WsMessage::Text(text) => {
+                tokio::time::timeout(SEND_TIMEOUT, sink.send(Message::Text(text.into()))).await
+            }
             WsMessage::Close(code, reason) => {
                 let frame = CloseFrame {
                     code,
                     reason: reason.into(),
                 };
-                let _ = sink.send(Message::Close(Some(frame))).await;
+                let _ = tokio::time::timeout(SEND_TIMEOUT, sink.send(Message::Close(Some(frame))))
+                    .await;
                 break;
             }
         };
-        if sent.is_err() {
+        if !matches!(sent, Ok(Ok(()))) {
             break;
         }
     }
