@@ -70,8 +70,10 @@ impl SubscriptionRoot {
             // The log as committed now (the feed may not have heard of the latest commit yet).
             None => {
                 let db = ctx.db().clone();
-                let read = readers.run(move || async move { change::last_id(&db).await });
-                answer(tokio::time::timeout(OUTAGE, read).await)?
+                read_within(&readers, OUTAGE, move || async move {
+                    change::last_id(&db).await
+                })
+                .await?
             }
             Some(after) => after_id(&after)?,
         };
@@ -104,12 +106,15 @@ impl SubscriptionRoot {
     }
 }
 
-/// What a read by the readers came to: its own answer, or an error when it did not run or did
-/// not get a turn in time.
-fn answer<T>(
-    read: Result<Option<Result<T, AppError>>, tokio::time::error::Elapsed>,
-) -> Result<T, AppError> {
-    match read {
+/// Runs `read` on the feed's readers and waits at most `limit` for it, its turn included: an
+/// error when it did not run or did not get a turn in time.
+async fn read_within<T, F, Fut>(readers: &Readers, limit: Duration, read: F) -> Result<T, AppError>
+where
+    T: Send + 'static,
+    F: FnOnce() -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = Result<T, AppError>> + Send + 'static,
+{
+    match tokio::time::timeout(limit, readers.run(read)).await {
         Ok(Some(answer)) => answer,
         Ok(None) => Err(AppError::internal(anyhow::anyhow!(
             "the change log read did not run"
@@ -243,10 +248,10 @@ impl Live {
     async fn read_after(&self, limit: Duration) -> Result<Vec<change_log::Model>, AppError> {
         let (db, scope, filter) = (self.db.clone(), self.scope.clone(), self.filter.clone());
         let cursor = self.cursor;
-        let read = self
-            .readers
-            .run(move || async move { change::after(&db, &scope, &filter, cursor, BATCH).await });
-        answer(tokio::time::timeout(limit, read).await)
+        read_within(&self.readers, limit, move || async move {
+            change::after(&db, &scope, &filter, cursor, BATCH).await
+        })
+        .await
     }
 
     /// Waits for the feed to move. A failed read is retried after a second; otherwise an idle
