@@ -28,6 +28,7 @@ mod hostile;
 mod http;
 mod identity;
 mod import;
+mod import_api;
 mod import_locks;
 mod import_log;
 mod layers;
