@@ -23,13 +23,16 @@ enum Answer {
     Redirect(String),
 }
 
+/// A request a server saw: the page asked for, and its `Authorization` header.
+type Request = (usize, Option<String>);
+
 /// A server whose page `n` (`?page=n`, 1 without) answers `pages[n - 1]`; it records the
 /// `Authorization` header of every request.
 #[derive(Clone, Default)]
 struct Api {
     pages: Arc<Mutex<Vec<Answer>>>,
     /// `(page, authorization)` of each request.
-    seen: Arc<Mutex<Vec<(usize, Option<String>)>>>,
+    seen: Arc<Mutex<Vec<Request>>>,
     others: Arc<Mutex<(String, String)>>,
 }
 
