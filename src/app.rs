@@ -56,10 +56,26 @@ impl Server {
         let feed = Arc::new(ChangeFeed::start(&config.database_url, position).await?);
         let schema = build_schema(db.clone(), config.clone(), feed.clone());
         let replicas = crate::replicas::Replicas::start(db.clone(), &config, &metrics).await?;
-        let state = AppState::new(db, schema, metrics, config)
+        let mut state = AppState::new(db, schema, metrics, config)
             .with_verifier(verifier)
             .with_replicas(replicas)
             .with_feed(&feed);
+        if state.config.follow.enabled() {
+            let following = crate::follow::start(
+                state.db.clone(),
+                &state.config.database_url,
+                crate::follow::Options {
+                    settings: state.config.follow.settings(),
+                    interval: state.config.follow.interval,
+                    scope: crate::domain::scope::Scope::operator("follow", None),
+                    autocreate: state.config.organizations_autocreate,
+                    committed: Some(state.responses.generation().clone()),
+                    retries: Some(state.metrics.write_retries.clone()),
+                },
+                &state.metrics,
+            );
+            state = state.with_follow(following);
+        }
         let listener = bind(listen, "--listen / TENANCY_LISTEN").await?;
         Ok(Server {
             listener,

@@ -132,7 +132,16 @@ enum Command {
         /// Write, in one transaction (without it nothing is written).
         #[arg(long)]
         apply: bool,
-        /// Who runs it, recorded in the change log as `import (NAME)`.
+        /// With --apply: keep following the databases, applying what changes every
+        /// --follow-interval until stopped (SIGINT/SIGTERM), as `serve` does with
+        /// TENANCY_FOLLOW_LMS_DATABASE; the change log names `follow`. Resumes where the last
+        /// follower stopped.
+        #[arg(long, requires = "apply", conflicts_with = "organizations_api")]
+        follow: bool,
+        /// How often --follow reads the databases (`10s`, `500ms`, `1m`).
+        #[arg(long, env = "TENANCY_FOLLOW_INTERVAL", default_value = "10s", value_parser = crate::config::parse_interval)]
+        follow_interval: std::time::Duration,
+        /// Who runs it, recorded in the change log as `import (NAME)` (`follow (NAME)`).
         #[arg(long)]
         actor: Option<String>,
         #[command(flatten)]
@@ -270,10 +279,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             ca_cert,
             lms_media_url,
             apply,
+            follow,
+            follow_interval,
             actor,
             writes,
         } => {
-            let scope = Scope::operator("import", actor.as_deref());
+            let verb = if follow { "follow" } else { "import" };
+            let scope = Scope::operator(verb, actor.as_deref());
             let args = import::ImportArgs {
                 urls: crate::service::import::SourceUrls {
                     lms: lms_database,
@@ -285,6 +297,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 token,
                 ca_cert,
                 apply,
+                follow: follow.then_some(follow_interval),
             };
             import::run(&writes.config(), &scope, args).await?;
         }

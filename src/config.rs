@@ -6,9 +6,11 @@ use std::time::Duration;
 use clap::Args;
 
 mod cidr;
+mod follow;
 mod limits;
 
 pub use cidr::Cidr;
+pub use follow::{Follow, parse_interval};
 pub use limits::Limits;
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://tenancy.db?mode=rwc";
@@ -184,6 +186,9 @@ pub struct Config {
 
     #[command(flatten)]
     pub limits: Limits,
+
+    #[command(flatten)]
+    pub follow: Follow,
 }
 
 /// Parses `250ms`, `30s`, `2m` or a bare number of seconds.
@@ -250,6 +255,7 @@ impl Config {
             cache_max_age: 0,
             response_cache: ResponseCache::default(),
             limits: Limits::default(),
+            follow: Follow::default(),
         }
     }
 }

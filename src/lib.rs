@@ -8,6 +8,7 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod follow;
 pub mod graphql;
 pub mod http;
 pub mod live;

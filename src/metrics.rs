@@ -231,6 +231,14 @@ impl Metrics {
         self.pool_max.set(i64::from(usage.max));
     }
 
+    /// Adds series kept by another module (the follower's). Registering a name twice is a
+    /// programming error, logged and ignored.
+    pub fn register(&self, collector: Box<dyn Collector>) {
+        if let Err(err) = self.registry.register(collector) {
+            tracing::error!(error = %err, "a metric could not be registered");
+        }
+    }
+
     /// The Prometheus text exposition of every series.
     pub fn render(&self) -> String {
         let mut buf = Vec::new();

@@ -8,6 +8,7 @@
 
 pub mod change_log;
 pub mod course_link;
+pub mod follow_mark;
 pub mod keys;
 pub mod organization;
 pub mod partner;

@@ -9,6 +9,7 @@ mod m20261130_000001_course_link_order;
 mod m20261130_000002_page_indexes;
 mod m20261130_000003_grant_through_partner;
 mod m20261130_000004_change_log_partial_indexes;
+mod m20261207_000101_follow_marks;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000002_page_indexes::Migration),
             Box::new(m20261130_000003_grant_through_partner::Migration),
             Box::new(m20261130_000004_change_log_partial_indexes::Migration),
+            Box::new(m20261207_000101_follow_marks::Migration),
         ]
     }
 }
@@ -47,7 +49,8 @@ mod tests {
                 "m20261130_000001_course_link_order",
                 "m20261130_000002_page_indexes",
                 "m20261130_000003_grant_through_partner",
-                "m20261130_000004_change_log_partial_indexes"
+                "m20261130_000004_change_log_partial_indexes",
+                "m20261207_000101_follow_marks"
             ]
         );
     }

@@ -15,6 +15,8 @@ pub struct ImportArgs {
     pub token: Option<String>,
     pub ca_cert: Option<std::path::PathBuf>,
     pub apply: bool,
+    /// `--follow`: keep applying changes, at this interval.
+    pub follow: Option<std::time::Duration>,
 }
 
 pub async fn run(config: &Config, scope: &Scope, args: ImportArgs) -> anyhow::Result<()> {
@@ -29,6 +31,9 @@ pub async fn run(config: &Config, scope: &Scope, args: ImportArgs) -> anyhow::Re
     }
     // The target first: a dry run on a missing database fails before reading any source.
     let db = super::connect_for(&config.database_url, args.apply, false).await?;
+    if let Some(interval) = args.follow {
+        return follow(config, scope, args.urls, interval, db).await;
+    }
     let from_api = match &args.organizations_api {
         Some(url) => {
             let token = args
@@ -72,6 +77,43 @@ pub async fn run(config: &Config, scope: &Scope, args: ImportArgs) -> anyhow::Re
     let mut out = std::io::stdout().lock();
     print_report(&mut out, &report)?;
     out.flush()?;
+    Ok(())
+}
+
+/// `--apply --follow`: the follower of `serve`, as a process of its own, until SIGINT/SIGTERM.
+async fn follow(
+    config: &Config,
+    scope: &Scope,
+    urls: SourceUrls,
+    interval: std::time::Duration,
+    db: sea_orm::DatabaseConnection,
+) -> anyhow::Result<()> {
+    let settings = crate::service::follow::Settings {
+        lms: urls.lms,
+        discovery: urls.discovery,
+        ecommerce: urls.ecommerce,
+        media_url: urls.media_url,
+    };
+    eprintln!(
+        "following every {} (stop with Ctrl-C); rounds are logged",
+        humantime::format_duration(interval)
+    );
+    let options = crate::follow::Options {
+        settings,
+        interval,
+        scope: scope.clone(),
+        autocreate: config.organizations_autocreate,
+        committed: None,
+        retries: None,
+    };
+    crate::follow::run_until(
+        db.clone(),
+        &config.database_url,
+        options,
+        crate::app::shutdown_signal(),
+    )
+    .await;
+    crate::db::open::close(db).await;
     Ok(())
 }
 

@@ -10,6 +10,7 @@ pub mod backfill;
 pub mod change;
 pub mod course_key;
 pub mod demo;
+pub mod follow;
 pub mod import;
 pub mod names;
 pub mod numbered;

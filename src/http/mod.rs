@@ -44,6 +44,8 @@ pub struct AppState {
     pub responses: graphql::ResponseCache,
     /// The change feed subscriptions wait on (its receivers are the open subscriptions).
     pub feed: Option<Arc<crate::live::ChangeFeed>>,
+    /// The follower of the Open edX databases (`TENANCY_FOLLOW_*`), when on.
+    pub follow: Option<Arc<crate::follow::Following>>,
 }
 
 impl AppState {
@@ -68,6 +70,7 @@ impl AppState {
                 &metrics,
             ),
             feed: None,
+            follow: None,
             metrics,
             config,
         }
@@ -83,6 +86,12 @@ impl AppState {
     /// The same state reading from `replicas`.
     pub fn with_replicas(mut self, replicas: Arc<crate::replicas::Replicas>) -> Self {
         self.replicas = replicas;
+        self
+    }
+
+    /// The same state with its follower.
+    pub fn with_follow(mut self, follow: crate::follow::Following) -> Self {
+        self.follow = Some(Arc::new(follow));
         self
     }
 

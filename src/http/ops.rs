@@ -19,7 +19,11 @@ pub async fn healthz() -> &'static str {
 /// (`--max-concurrent-queries`) is free now or within `READY_SLOT_WAIT`. A service whose slots
 /// are all held by slow queries answers 503 `query slots exhausted`, so that a load balancer
 /// sends new clients elsewhere until they free up.
-pub async fn readyz(State(state): State<AppState>) -> Response {
+///
+/// Replicas and the follower are reported, not required: a follower that cannot read its
+/// sources makes the answer `degraded` but still 200 (queries answer; probes keep routing).
+/// `Accept: application/json` gets the same as JSON.
+pub async fn readyz(State(state): State<AppState>, headers: axum::http::HeaderMap) -> Response {
     let slot = tokio::time::timeout(READY_SLOT_WAIT, state.query_slots.clone().acquire_owned());
     match slot.await {
         Ok(Ok(slot)) => drop(slot),
@@ -34,6 +38,7 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
     if crate::db::ping(&state.db).await {
         // Replicas are reported, not required: queries fall back to the primary.
         let mut body = "ready".to_owned();
+        let mut replicas = serde_json::Map::new();
         for (name, health, usable) in state.replicas.report() {
             let lag = health
                 .lag
@@ -45,8 +50,27 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
                 (true, true, false) => format!("lagging, lag {lag} (not read from)"),
             };
             body.push_str(&format!("\n{name}: {state}"));
+            replicas.insert(name.to_string(), state.into());
         }
-        body.into_response()
+        let follower = state.follow.as_ref().map(|f| &f.status);
+        if let Some(follower) = follower {
+            body.push_str(&format!("\n{}", follower.line()));
+        }
+        let wants_json = headers
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("application/json"));
+        if !wants_json {
+            return body.into_response();
+        }
+        let degraded = follower.is_some_and(|f| f.degraded());
+        axum::Json(serde_json::json!({
+            "status": if degraded { "degraded" } else { "ready" },
+            "database": "ok",
+            "replicas": replicas,
+            "follower": follower.map(|f| f.json()),
+        }))
+        .into_response()
     } else {
         (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
     }

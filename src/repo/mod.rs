@@ -12,6 +12,7 @@ pub mod backfill;
 pub mod bulk;
 pub mod change;
 pub mod course;
+pub mod follow;
 pub mod grant;
 pub mod import;
 pub mod membership;

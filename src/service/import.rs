@@ -7,11 +7,14 @@ mod rows;
 
 use self::links::write_links;
 use self::rows::{write_organizations, write_partners, write_sites};
-use super::{Actor, transaction};
+use sea_orm::DatabaseConnection;
+
+use super::{Actor, Write, transaction};
 use crate::domain::authz;
 use crate::domain::backfill::Progress;
 use crate::domain::change::NewChange;
 use crate::domain::import::{self as dom, Sources};
+use crate::domain::scope::Scope;
 use crate::error::AppResult;
 use crate::repo;
 use crate::repo::import::{self as source, discovery, ecommerce, lms};
@@ -60,32 +63,50 @@ pub async fn read(
         clock.lap("read lms organizations");
         sources.links = lms::links(&db).await?;
         clock.lap("read lms links");
-        sources.sites.extend(lms::site_list(&db).await?);
-        sources.site_orgs = lms::site_orgs(&db).await?;
+        read_lms_sites(&db, &mut sources).await?;
     }
     if let Some(url) = &urls.discovery {
-        let db = source::connect(url).await?;
-        for (partner, domain) in discovery::partners(&db).await? {
-            if let Some(domain) = domain {
-                sources
-                    .site_partners
-                    .push((domain, partner.short_code.clone()));
-            }
-            sources.partners.push(("discovery", partner));
-        }
-        sources.partner_orgs = discovery::organizations(&db).await?;
+        read_discovery(&source::connect(url).await?, &mut sources).await?;
     }
     if let Some(url) = &urls.ecommerce {
-        let db = source::connect(url).await?;
-        for partner in ecommerce::partners(&db).await? {
-            sources.partners.push(("ecommerce", partner));
-        }
-        for (domain, name, code) in ecommerce::site_partners(&db).await? {
-            sources.sites.push((domain.clone(), name));
-            sources.site_partners.push((domain, code));
-        }
+        read_ecommerce(&source::connect(url).await?, &mut sources).await?;
     }
     Ok(sources)
+}
+
+/// The LMS's sites and the organizations its site configurations filter on.
+pub async fn read_lms_sites(db: &DatabaseConnection, sources: &mut Sources) -> AppResult<()> {
+    sources.sites.extend(lms::site_list(db).await?);
+    sources.site_orgs.extend(lms::site_orgs(db).await?);
+    Ok(())
+}
+
+/// course-discovery's partners (and their sites) and its organizations of each partner.
+pub async fn read_discovery(db: &DatabaseConnection, sources: &mut Sources) -> AppResult<()> {
+    for (partner, domain) in discovery::partners(db).await? {
+        if let Some(domain) = domain {
+            sources
+                .site_partners
+                .push((domain, partner.short_code.clone()));
+        }
+        sources.partners.push(("discovery", partner));
+    }
+    sources
+        .partner_orgs
+        .extend(discovery::organizations(db).await?);
+    Ok(())
+}
+
+/// ecommerce's partners and which partner each site sells for.
+pub async fn read_ecommerce(db: &DatabaseConnection, sources: &mut Sources) -> AppResult<()> {
+    for partner in ecommerce::partners(db).await? {
+        sources.partners.push(("ecommerce", partner));
+    }
+    for (domain, name, code) in ecommerce::site_partners(db).await? {
+        sources.sites.push((domain.clone(), name));
+        sources.site_partners.push((domain, code));
+    }
+    Ok(())
 }
 
 /// Logs (at debug level) how long each phase took: the import benchmark's profile
@@ -125,68 +146,85 @@ pub async fn run(
     let plan = dom::plan(sources);
     clock.lap("plan");
     transaction!(actor, |write| {
-        let mut tables: Vec<TableCounts> = [
-            "organizations",
-            "course links",
-            "partners",
-            "sites",
-            "partner organizations",
-            "site organizations",
-        ]
+        repo::bulk::widen_cache(write.txn()).await?;
+        let report = write_plan(write, &plan, actor.scope, apply, progress).await?;
+        if !apply {
+            write.roll_back();
+        }
+        Ok(report)
+    })
+}
+
+/// Writes a plan in the transaction `write` (import's, or a follow round's), with its change
+/// log; what it wrote, table by table, and the plan's conflicts. `apply: false` only counts the
+/// links (the caller rolls back).
+pub(crate) async fn write_plan(
+    write: &mut Write,
+    plan: &dom::Plan,
+    scope: &Scope,
+    apply: bool,
+    progress: &Progress,
+) -> AppResult<ImportReport> {
+    let mut clock = Clock::start();
+    let mut tables: Vec<TableCounts> = TABLES
         .into_iter()
         .map(|table| TableCounts {
             table,
             ..TableCounts::default()
         })
         .collect();
-        repo::bulk::widen_cache(write.txn()).await?;
-        let org_rows =
-            write_organizations(write, &plan, &mut tables, progress, actor.scope).await?;
-        clock.lap("organizations");
-        // Links go last (see `links`), but are logged right after the organizations.
-        let org_changes = write.take_changes();
-        let mut conflicts = plan.conflicts.clone();
-        let partner_rows = write_partners(write, &plan, &mut tables, &mut conflicts).await?;
-        let site_rows = write_sites(write, &plan, &partner_rows, &mut tables).await?;
-        for &(p, o) in &plan.partner_orgs {
-            let added =
-                repo::membership::add_to_partner(write.txn(), partner_rows[p].id, org_rows[o].id)
-                    .await?;
-            if added {
-                write.log(Some(NewChange::partner_membership(
-                    &partner_rows[p],
-                    &org_rows[o],
-                    true,
-                )));
-            }
-            count(&mut tables, 4, added, false);
+    let org_rows = write_organizations(write, plan, &mut tables, progress, scope).await?;
+    clock.lap("organizations");
+    // Links go last (see `links`), but are logged right after the organizations.
+    let org_changes = write.take_changes();
+    let mut conflicts = plan.conflicts.clone();
+    let partner_rows = write_partners(write, plan, &mut tables, &mut conflicts).await?;
+    let site_rows = write_sites(write, plan, &partner_rows, &mut tables).await?;
+    for &(p, o) in &plan.partner_orgs {
+        let added =
+            repo::membership::add_to_partner(write.txn(), partner_rows[p].id, org_rows[o].id)
+                .await?;
+        if added {
+            write.log(Some(NewChange::partner_membership(
+                &partner_rows[p],
+                &org_rows[o],
+                true,
+            )));
         }
-        for &(s, o) in &plan.site_orgs {
-            let added =
-                repo::membership::add_to_site(write.txn(), site_rows[s].id, org_rows[o].id).await?;
-            if added {
-                write.log(Some(NewChange::site_membership(
-                    &site_rows[s],
-                    &org_rows[o],
-                    true,
-                )));
-            }
-            count(&mut tables, 5, added, false);
+        count(&mut tables, 4, added, false);
+    }
+    for &(s, o) in &plan.site_orgs {
+        let added =
+            repo::membership::add_to_site(write.txn(), site_rows[s].id, org_rows[o].id).await?;
+        if added {
+            write.log(Some(NewChange::site_membership(
+                &site_rows[s],
+                &org_rows[o],
+                true,
+            )));
         }
-        clock.lap("partners, sites, memberships");
-        let other_changes = write.take_changes();
-        write.log_all(org_changes);
-        write_links(write, &plan, &org_rows, &mut tables, progress, apply).await?;
-        write.log_all(other_changes);
-        clock.lap("links");
-        progress.finish();
-        if !apply {
-            write.roll_back();
-        }
-        Ok(ImportReport {
-            applied: apply,
-            tables,
-            conflicts,
-        })
+        count(&mut tables, 5, added, false);
+    }
+    clock.lap("partners, sites, memberships");
+    let other_changes = write.take_changes();
+    write.log_all(org_changes);
+    write_links(write, plan, &org_rows, &mut tables, progress, apply).await?;
+    write.log_all(other_changes);
+    clock.lap("links");
+    progress.finish();
+    Ok(ImportReport {
+        applied: apply,
+        tables,
+        conflicts,
     })
 }
+
+/// The tables of `ImportReport`, in its order.
+const TABLES: [&str; 6] = [
+    "organizations",
+    "course links",
+    "partners",
+    "sites",
+    "partner organizations",
+    "site organizations",
+];

@@ -11,6 +11,7 @@ pub mod access;
 pub mod backfill;
 pub mod course;
 pub mod edx_organizations;
+pub mod follow;
 pub mod grant;
 pub mod import;
 pub mod organization;

@@ -47,7 +47,7 @@ pub fn peer_script(name: &str) -> PathBuf {
 
 /// A fresh, empty source database on `engine` (`sqlite`, `postgres`, `mariadb`), kept alive by
 /// the returned guard.
-async fn source_database(engine: &str) -> Option<(String, Option<tempfile::TempDir>)> {
+pub async fn source_database(engine: &str) -> Option<(String, Option<tempfile::TempDir>)> {
     match engine {
         "sqlite" => fresh_database(Backend::Sqlite).await,
         "postgres" => fresh_database(Backend::Postgres).await,
@@ -71,7 +71,7 @@ fn rand_suffix() -> u64 {
 }
 
 /// Django's spelling of a URL (`sqlite:///PATH`, no `?mode=`).
-fn django_url(url: &str) -> String {
+pub fn django_url(url: &str) -> String {
     match url.strip_prefix("sqlite://") {
         Some(rest) => format!(
             "sqlite:///{}",

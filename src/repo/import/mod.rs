@@ -5,6 +5,7 @@
 
 pub mod discovery;
 pub mod ecommerce;
+pub mod feed;
 pub mod lms;
 pub mod organizations_api;
 
@@ -19,19 +20,39 @@ use crate::error::{AppError, AppResult};
 
 /// Connects to a source database; a SQLite file is opened read-only.
 pub async fn connect(url: &str) -> AppResult<DatabaseConnection> {
+    connect_counted(url, None).await
+}
+
+/// Connects like `connect`, counting every statement in `statements` (what following costs
+/// the source: `tenancy_follow_source_statements_total`).
+pub async fn connect_counted(
+    url: &str,
+    statements: Option<prometheus::IntCounter>,
+) -> AppResult<DatabaseConnection> {
     let url = if url.starts_with("sqlite:") && !url.contains("mode=") {
         let sep = if url.contains('?') { '&' } else { '?' };
         format!("{url}{sep}mode=ro")
     } else {
         url.to_owned()
     };
+    let following = statements.is_some();
     let mut opts = ConnectOptions::new(url);
     opts.sqlx_logging(false)
         .max_connections(2)
         .connect_timeout(Duration::from_secs(10));
-    Database::connect(opts)
+    if following {
+        // A follower keeps its connections across rounds: a source that went away fails the
+        // round within seconds (and is retried), rather than holding it for the default 30 s.
+        opts.acquire_timeout(Duration::from_secs(3))
+            .connect_timeout(Duration::from_secs(3));
+    }
+    let mut db = Database::connect(opts)
         .await
-        .map_err(|e| AppError::internal(anyhow::anyhow!("cannot open a source database: {e}")))
+        .map_err(|e| AppError::internal(anyhow::anyhow!("cannot open a source database: {e}")))?;
+    if let Some(counter) = statements {
+        db.set_metric_callback(move |_| counter.inc());
+    }
+    Ok(db)
 }
 
 async fn rows(db: &DatabaseConnection, sql: &str) -> AppResult<Vec<QueryResult>> {

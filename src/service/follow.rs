@@ -1,0 +1,530 @@
+//! Following the services' databases (DESIGN 10.3): a round reads what changed in each source
+//! since its marks and applies it as an import of those rows (`import::write_plan`: the same
+//! plan, validation, comparison and change log), in one transaction with the new marks, as
+//! actor `follow`. The first round of a source (no marks, or marks of another database) imports
+//! it whole.
+//!
+//! A source that cannot be read is left out of the round (and reported); the others go on.
+//! Marks are swapped only when they still hold what this follower read (`repo::follow::swap`):
+//! a round that lost that race writes nothing, and the follower reads the marks again.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::Utc;
+use sea_orm::DatabaseConnection;
+
+use super::import::{self, ImportReport};
+use super::{Actor, transaction};
+use crate::domain::authz;
+use crate::domain::backfill::Progress;
+use crate::domain::follow::round::{self, Directory, LmsRound};
+use crate::domain::follow::{GAP_TTL, Marks, origin};
+use crate::domain::import::{self as dom, SourceOrg, Sources};
+use crate::error::{AppError, AppResult};
+use crate::repo;
+use crate::repo::import::feed::{self, DISCOVERY_SMALL, ECOMMERCE_SMALL, LINKS, LMS_SMALL};
+use crate::repo::import::{connect_counted, lms};
+
+/// The databases to follow (URLs), and the LMS's `MEDIA_URL` for its logos.
+#[derive(Clone, Debug, Default)]
+pub struct Settings {
+    pub lms: Option<String>,
+    pub discovery: Option<String>,
+    pub ecommerce: Option<String>,
+    pub media_url: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Kind {
+    Lms,
+    Discovery,
+    Ecommerce,
+}
+
+impl Kind {
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Lms => "lms",
+            Kind::Discovery => "discovery",
+            Kind::Ecommerce => "ecommerce",
+        }
+    }
+}
+
+/// One followed database.
+struct Source {
+    kind: Kind,
+    url: String,
+    origin: String,
+    db: Option<DatabaseConnection>,
+    /// Its statements (`tenancy_follow_source_statements_total{source}`).
+    statements: prometheus::IntCounter,
+    /// The digest of its small tables as last applied (`None` after a start: read them once).
+    digest: Option<String>,
+}
+
+/// A source's marks as this service's database holds them.
+#[derive(Clone)]
+struct Stored {
+    origin: String,
+    json: String,
+    marks: Marks,
+}
+
+/// What a round did.
+#[derive(Debug, Default)]
+pub struct Round {
+    /// Sources that could not be read (left out of the round).
+    pub failed: Vec<(Kind, AppError)>,
+    /// What was written (`None`: nothing had changed, or the round lost its marks).
+    pub applied: Option<ImportReport>,
+    /// Rows read from the sources because they changed.
+    pub rows_read: u64,
+    /// Another follower moved the marks first: nothing was written.
+    pub superseded: bool,
+}
+
+pub struct Follower {
+    sources: Vec<Source>,
+    media_url: Option<String>,
+    /// Marks as last read or written (`None`: read them first).
+    stored: Option<HashMap<Kind, Stored>>,
+    /// The LMS's organizations by id, as of the last round applied.
+    directory: Option<Directory>,
+}
+
+/// What the LMS gave a round.
+enum LmsPart {
+    /// Everything (its first round).
+    Whole(Sources),
+    /// What changed since the marks.
+    Changes { round: LmsRound, others: Sources },
+}
+
+/// What a round read and will write.
+#[derive(Default)]
+struct Pending {
+    lms: Option<LmsPart>,
+    directory: Option<Directory>,
+    /// The other sources' rows (sites, partners, memberships), read whole.
+    others: Sources,
+    /// New marks: (source, origin, marks).
+    marks: Vec<(Kind, String, Marks)>,
+    /// New digests: (index of the source, digest).
+    digests: Vec<(usize, String)>,
+    rows_read: u64,
+}
+
+impl Follower {
+    /// A follower of the databases in `settings`; `statements` counts each source's statements
+    /// (labelled by its name).
+    pub fn new(settings: &Settings, statements: &prometheus::IntCounterVec) -> Follower {
+        let sources = [
+            (Kind::Lms, &settings.lms),
+            (Kind::Discovery, &settings.discovery),
+            (Kind::Ecommerce, &settings.ecommerce),
+        ]
+        .into_iter()
+        .filter_map(|(kind, url)| {
+            url.as_ref().map(|url| Source {
+                kind,
+                url: url.clone(),
+                origin: origin(url),
+                db: None,
+                statements: statements.with_label_values(&[kind.name()]),
+                digest: None,
+            })
+        })
+        .collect();
+        Follower {
+            sources,
+            media_url: settings.media_url.clone(),
+            stored: None,
+            directory: None,
+        }
+    }
+
+    pub fn kinds(&self) -> Vec<Kind> {
+        self.sources.iter().map(|s| s.kind).collect()
+    }
+
+    /// Reads what changed and applies it, in one transaction of `actor` (an administrator).
+    pub async fn round(&mut self, actor: Actor<'_>) -> AppResult<Round> {
+        authz::require_admin(actor.scope, "following")?;
+        if self.stored.is_none() {
+            let rows = repo::follow::marks(actor.db).await?;
+            let mut stored = HashMap::new();
+            for row in rows {
+                let kind = self
+                    .sources
+                    .iter()
+                    .map(|s| s.kind)
+                    .find(|k| k.name() == row.source);
+                let (Some(kind), Ok(marks)) = (kind, Marks::parse(&row.marks)) else {
+                    continue;
+                };
+                stored.insert(
+                    kind,
+                    Stored {
+                        origin: row.origin,
+                        json: row.marks,
+                        marks,
+                    },
+                );
+            }
+            self.stored = Some(stored);
+        }
+        let mut pending = Pending::default();
+        let mut done = Round::default();
+        for i in 0..self.sources.len() {
+            if let Err(err) = self.read(i, &mut pending).await {
+                let source = &mut self.sources[i];
+                tracing::warn!(source = source.kind.name(), error = %err.for_operator(), "follow: cannot read the source");
+                done.failed.push((source.kind, err));
+            }
+        }
+        done.rows_read = pending.rows_read;
+        if pending.lms.is_none() && pending.marks.is_empty() && pending.digests.is_empty() {
+            return Ok(done);
+        }
+        let stored = self.stored.clone().unwrap_or_default();
+        let media_url = self.media_url.clone();
+        // The LMS's names after this round (or as they were, when the LMS changed nothing).
+        let empty = Directory::default();
+        let directory = pending
+            .directory
+            .as_ref()
+            .or(self.directory.as_ref())
+            .unwrap_or(&empty);
+        let written = transaction!(actor, |write| {
+            // The marks first: a round that lost them writes nothing.
+            for (kind, new_origin, marks) in &pending.marks {
+                let before = stored
+                    .get(kind)
+                    .map(|s| (s.origin.as_str(), s.json.as_str()));
+                let swapped = repo::follow::swap(
+                    write.txn(),
+                    kind.name(),
+                    before,
+                    new_origin,
+                    &marks.to_json(),
+                )
+                .await?;
+                if !swapped {
+                    write.roll_back();
+                    return Ok(None);
+                }
+            }
+            // Writers that commit after this round's reads wait for it (PostgreSQL): a local
+            // edit is either seen below as held, or lands after this round.
+            repo::change::begin_logging(write.txn()).await?;
+            let mut sources = match &pending.lms {
+                Some(LmsPart::Whole(sources)) => {
+                    let mut sources = sources.clone();
+                    merge(&mut sources, pending.others.clone());
+                    sources
+                }
+                Some(LmsPart::Changes { round, others }) => {
+                    let links = round.source_links(directory);
+                    let mut others = others.clone();
+                    merge(&mut others, pending.others.clone());
+                    let held = held(write, round, &links, &others).await?;
+                    round::sources(directory, round, links, &held, others)
+                }
+                None => {
+                    let round = LmsRound::default();
+                    let others = pending.others.clone();
+                    let held = held(write, &round, &[], &others).await?;
+                    round::sources(directory, &round, Vec::new(), &held, others)
+                }
+            };
+            sources.media_url = media_url.clone();
+            let plan = dom::plan(&sources);
+            let report =
+                import::write_plan(write, &plan, actor.scope, true, &Progress::default()).await?;
+            Ok(Some(report))
+        })?;
+        let Some(report) = written else {
+            // Another follower moved the marks: start again from what it wrote.
+            self.stored = None;
+            self.directory = None;
+            for source in &mut self.sources {
+                source.digest = None;
+            }
+            done.superseded = true;
+            return Ok(done);
+        };
+        let stored = self.stored.get_or_insert_with(HashMap::new);
+        for (kind, origin, marks) in pending.marks {
+            stored.insert(
+                kind,
+                Stored {
+                    origin,
+                    json: marks.to_json(),
+                    marks,
+                },
+            );
+        }
+        for (i, digest) in pending.digests {
+            self.sources[i].digest = Some(digest);
+        }
+        if let Some(directory) = pending.directory {
+            self.directory = Some(directory);
+        }
+        if !report.conflicts.is_empty() {
+            tracing::info!(conflicts = ?report.conflicts, "follow: the plan's decisions");
+        }
+        done.applied = Some(report);
+        Ok(done)
+    }
+
+    /// Reads source `i` into `pending`.
+    async fn read(&mut self, i: usize, pending: &mut Pending) -> AppResult<()> {
+        let source = &mut self.sources[i];
+        if source.db.is_none() {
+            source.db = Some(connect_counted(&source.url, Some(source.statements.clone())).await?);
+        }
+        let db = source.db.as_ref().ok_or_else(|| lost("source"))?;
+        let stored = self
+            .stored
+            .as_ref()
+            .and_then(|s| s.get(&source.kind))
+            .filter(|s| s.origin == source.origin);
+        let now_ms = Utc::now().timestamp_millis();
+        let small = match source.kind {
+            Kind::Lms => LMS_SMALL,
+            Kind::Discovery => DISCOVERY_SMALL,
+            Kind::Ecommerce => ECOMMERCE_SMALL,
+        };
+        let digest = feed::digest(db, small).await?;
+        let small_changed = source.digest.as_ref() != Some(&digest);
+        let mut others = Sources::default();
+        if small_changed || stored.is_none() {
+            match source.kind {
+                Kind::Lms => import::read_lms_sites(db, &mut others).await?,
+                Kind::Discovery => import::read_discovery(db, &mut others).await?,
+                Kind::Ecommerce => import::read_ecommerce(db, &mut others).await?,
+            }
+        }
+        if source.kind != Kind::Lms {
+            if stored.is_none() {
+                pending
+                    .marks
+                    .push((source.kind, source.origin.clone(), Marks::default()));
+            }
+            if small_changed || stored.is_none() {
+                pending.rows_read += rows_of(&others);
+                merge(&mut pending.others, others);
+                pending.digests.push((i, digest));
+            }
+            return Ok(());
+        }
+        let (part, marks) = match stored {
+            None => {
+                let (whole, marks, directory) = whole_lms(db, now_ms).await?;
+                pending.directory = Some(directory);
+                let mut whole = whole;
+                merge(&mut whole, others);
+                pending.rows_read += rows_of(&whole);
+                (Some(LmsPart::Whole(whole)), Some(marks))
+            }
+            Some(stored) => {
+                if self.directory.is_none() {
+                    // After a start: the LMS's names now.
+                    self.directory = Some(Directory::new(lms::names(db).await?));
+                }
+                let directory = self.directory.as_ref().ok_or_else(|| lost("directory"))?;
+                let (changes, marks) =
+                    lms_changes(db, &stored.marks, directory, now_ms, pending).await?;
+                let marks = (marks != stored.marks).then_some(marks);
+                let part = match changes {
+                    Some(round) => Some(LmsPart::Changes { round, others }),
+                    None if small_changed => Some(LmsPart::Changes {
+                        round: LmsRound::default(),
+                        others,
+                    }),
+                    None => None,
+                };
+                (part, marks)
+            }
+        };
+        if let Some(marks) = marks {
+            pending
+                .marks
+                .push((Kind::Lms, source.origin.clone(), marks));
+        }
+        if small_changed {
+            pending.digests.push((i, digest));
+        }
+        pending.lms = part;
+        Ok(())
+    }
+}
+
+fn lost(what: &str) -> AppError {
+    AppError::internal(anyhow::anyhow!("follow: the {what} vanished"))
+}
+
+/// The LMS whole, and marks and a directory from just before it was read (what commits in
+/// between is read again by the next round, and found unchanged).
+async fn whole_lms(db: &DatabaseConnection, now_ms: i64) -> AppResult<(Sources, Marks, Directory)> {
+    let mut marks = Marks::default();
+    for t in [&feed::ORGANIZATIONS, &LINKS] {
+        marks.feeds.insert(
+            t.table.into(),
+            feed::start(db, t.table, "id", now_ms).await?,
+        );
+        marks.feeds.insert(
+            t.history.into(),
+            feed::start(db, t.history, "history_id", now_ms).await?,
+        );
+    }
+    let directory = Directory::new(lms::names(db).await?);
+    let sources = Sources {
+        organizations: lms::organizations(db).await?,
+        links: lms::links(db).await?,
+        ..Sources::default()
+    };
+    Ok((sources, marks, directory))
+}
+
+/// What the LMS changed past `marks` (`None`: nothing), and the marks after it. The directory
+/// after the round goes to `pending`.
+async fn lms_changes(
+    db: &DatabaseConnection,
+    marks: &Marks,
+    directory: &Directory,
+    now_ms: i64,
+    pending: &mut Pending,
+) -> AppResult<(Option<LmsRound>, Marks)> {
+    let orgs = &feed::ORGANIZATIONS;
+    let org_ids =
+        feed::changed(db, orgs, &marks.feed(orgs.table), &marks.feed(orgs.history)).await?;
+    let link_ids = feed::changed(
+        db,
+        &LINKS,
+        &marks.feed(LINKS.table),
+        &marks.feed(LINKS.history),
+    )
+    .await?;
+    let mut next = marks.clone();
+    for (table, ids) in [
+        (orgs.table, &org_ids.ids),
+        (orgs.history, &org_ids.history_ids),
+        (LINKS.table, &link_ids.ids),
+        (LINKS.history, &link_ids.history_ids),
+    ] {
+        next.feeds.insert(
+            table.into(),
+            marks.feed(table).advance(ids, now_ms, GAP_TTL),
+        );
+    }
+    if org_ids.rows.is_empty() && link_ids.rows.is_empty() {
+        return Ok((None, next));
+    }
+    // Organizations first: the links name them.
+    let ids: Vec<i64> = org_ids.rows.iter().copied().collect();
+    let mut found = lms::organizations_by_id(db, &ids).await?;
+    let mut rows: BTreeMap<i64, Option<SourceOrg>> =
+        ids.iter().map(|id| (*id, found.remove(id))).collect();
+    let ids: Vec<i64> = link_ids.rows.iter().copied().collect();
+    let mut present = lms::links_by_id(db, &ids).await?;
+    let gone: Vec<i64> = ids
+        .iter()
+        .copied()
+        .filter(|id| !present.contains_key(id))
+        .collect();
+    let mut links: Vec<_> = std::mem::take(&mut present).into_values().collect();
+    if !gone.is_empty() {
+        links.extend(lms::deleted_links(db, &gone).await?);
+    }
+    // Organizations created since the directory was read, named by links.
+    let unknown: Vec<i64> = links
+        .iter()
+        .map(|l| l.organization_id)
+        .filter(|id| directory.name(*id).is_none() && !rows.contains_key(id))
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    if !unknown.is_empty() {
+        for (id, row) in lms::organizations_by_id(db, &unknown).await? {
+            rows.insert(id, Some(row));
+        }
+    }
+    pending.rows_read += (rows.len() + links.len()) as u64;
+    let mut directory = directory.clone();
+    let moves = directory.apply(&rows);
+    let renamed: Vec<i64> = moves.renamed.iter().map(|(id, _)| *id).collect();
+    let moved = if renamed.is_empty() {
+        Vec::new()
+    } else {
+        lms::links_of(db, &renamed).await?
+    };
+    let changed: BTreeMap<i64, SourceOrg> = rows
+        .into_iter()
+        .filter_map(|(id, row)| row.map(|row| (id, row)))
+        .collect();
+    let mut round = LmsRound {
+        changed,
+        links,
+        moved,
+        moves,
+        ..LmsRound::default()
+    };
+    // The first LMS holder of each name the round touches, in case it is not held here.
+    let links = round.source_links(&directory);
+    let context: Vec<i64> = round::touched(&round, &links, &Sources::default())
+        .iter()
+        .filter_map(|k| directory.first(k))
+        .filter(|id| !round.changed.contains_key(id))
+        .collect();
+    if !context.is_empty() {
+        round.context = lms::organizations_by_id(db, &context).await?;
+    }
+    pending.directory = Some(directory);
+    Ok((Some(round), next))
+}
+
+/// The organizations this service holds for the names the round touches, by identity.
+async fn held(
+    write: &super::Write,
+    round: &LmsRound,
+    links: &[dom::SourceLink],
+    others: &Sources,
+) -> AppResult<HashMap<String, SourceOrg>> {
+    let keys: Vec<String> = round::touched(round, links, others).into_iter().collect();
+    let rows = repo::organization::write::find_many(write.txn(), &keys).await?;
+    Ok(rows
+        .into_iter()
+        .map(|(key, o)| {
+            let org = SourceOrg {
+                short_name: o.short_name,
+                name: o.name,
+                description: o.description,
+                logo: o.logo_url,
+                active: o.active,
+            };
+            (key, org)
+        })
+        .collect())
+}
+
+/// Appends `more`'s sites, partners and memberships to `sources`.
+fn merge(sources: &mut Sources, more: Sources) {
+    sources.organizations.extend(more.organizations);
+    sources.links.extend(more.links);
+    sources.sites.extend(more.sites);
+    sources.site_orgs.extend(more.site_orgs);
+    sources.partners.extend(more.partners);
+    sources.site_partners.extend(more.site_partners);
+    sources.partner_orgs.extend(more.partner_orgs);
+}
+
+fn rows_of(sources: &Sources) -> u64 {
+    (sources.organizations.len()
+        + sources.links.len()
+        + sources.sites.len()
+        + sources.site_orgs.len()
+        + sources.partners.len()
+        + sources.partner_orgs.len()) as u64
+}
