@@ -136,7 +136,7 @@ enum Command {
         /// --follow-interval until stopped (SIGINT/SIGTERM), as `serve` does with
         /// TENANCY_FOLLOW_LMS_DATABASE; the change log names `follow`. Resumes where the last
         /// follower stopped.
-        #[arg(long, requires = "apply", conflicts_with = "organizations_api")]
+        #[arg(long)]
         follow: bool,
         /// How often --follow reads the databases (`10s`, `500ms`, `1m`).
         #[arg(long, env = "TENANCY_FOLLOW_INTERVAL", default_value = "10s", value_parser = crate::config::parse_interval)]

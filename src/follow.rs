@@ -103,7 +103,7 @@ async fn run(
         };
         let started = Instant::now();
         let outcome = follower.round(actor).await;
-        let ok = counters.count(&outcome);
+        let ok = counters.count(&outcome, started.elapsed());
         status.after(&follower.kinds(), &outcome, started);
         if let Ok(round) = &outcome
             && let Some(report) = &round.applied
@@ -330,6 +330,7 @@ fn kind_of(err: &crate::error::AppError) -> String {
 /// The follower's series in `/metrics`.
 struct Counters {
     rounds: IntCounterVec,
+    duration: prometheus::HistogramVec,
     rows_read: prometheus::IntCounter,
     rows_applied: IntCounterVec,
     errors: IntCounterVec,
@@ -351,6 +352,18 @@ impl Counters {
                  failed: a source or the writes failed)",
                 &["outcome"],
             ),
+            duration: prometheus::HistogramVec::new(
+                prometheus::HistogramOpts::new(
+                    "tenancy_follow_round_duration_seconds",
+                    "Time a follow round took (reading the sources and writing), by outcome",
+                )
+                .buckets(vec![
+                    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+                    30.0, 60.0,
+                ]),
+                &["outcome"],
+            )
+            .unwrap_or_else(|_| unreachable!("static metric definition")),
             rows_read: prometheus::IntCounter::new(
                 "tenancy_follow_rows_read_total",
                 "Rows the follower read from its sources because they changed",
@@ -380,8 +393,9 @@ impl Counters {
         for outcome in ["applied", "idle", "failed"] {
             counters.rounds.with_label_values(&[outcome]);
         }
-        let collectors: [Box<dyn Collector>; 7] = [
+        let collectors: [Box<dyn Collector>; 8] = [
             Box::new(counters.rounds.clone()),
+            Box::new(counters.duration.clone()),
             Box::new(counters.rows_read.clone()),
             Box::new(counters.rows_applied.clone()),
             Box::new(counters.errors.clone()),
@@ -395,8 +409,8 @@ impl Counters {
         counters
     }
 
-    /// Counts a round; whether it went well.
-    fn count(&self, outcome: &crate::error::AppResult<Round>) -> bool {
+    /// Counts a round that took `took`; whether it went well.
+    fn count(&self, outcome: &crate::error::AppResult<Round>, took: Duration) -> bool {
         match outcome {
             Ok(round) => {
                 self.rows_read.inc_by(round.rows_read);
@@ -416,12 +430,18 @@ impl Counters {
                     (true, None) => "idle",
                 };
                 self.rounds.with_label_values(&[outcome]).inc();
+                self.duration
+                    .with_label_values(&[outcome])
+                    .observe(took.as_secs_f64());
                 round.failed.is_empty()
             }
             Err(err) => {
                 tracing::warn!(error = %err.for_operator(), "follow: the round could not be written");
                 self.errors.with_label_values(&["target"]).inc();
                 self.rounds.with_label_values(&["failed"]).inc();
+                self.duration
+                    .with_label_values(&["failed"])
+                    .observe(took.as_secs_f64());
                 false
             }
         }

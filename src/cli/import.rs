@@ -29,6 +29,15 @@ pub async fn run(config: &Config, scope: &Scope, args: ImportArgs) -> anyhow::Re
             "nothing to import: pass --lms-database, --discovery-database, --ecommerce-database or --organizations-api"
         );
     }
+    if args.follow.is_some() && !args.apply {
+        anyhow::bail!("--follow writes every round: pass --apply with it");
+    }
+    if args.follow.is_some() && args.organizations_api.is_some() {
+        anyhow::bail!(
+            "--follow follows databases (--lms-database, --discovery-database, \
+             --ecommerce-database), not --organizations-api"
+        );
+    }
     // The target first: a dry run on a missing database fails before reading any source.
     let db = super::connect_for(&config.database_url, args.apply, false).await?;
     if let Some(interval) = args.follow {

@@ -9,7 +9,8 @@ use serde_json::json;
 
 use super::{INTERVAL, Lms, changes, eventually, following, organization};
 use crate::backend_tests;
-use crate::support::{Backend, TestApp, fresh_database};
+use crate::live::Events;
+use crate::support::{Backend, TestApp, admin, fresh_database};
 
 /// How long a change may take to reach the graph: two intervals, and the round's own time on a
 /// loaded machine (measured figures are printed).
@@ -48,6 +49,15 @@ async fn scenario(lms: &mut Lms, engine: &str, backend: Backend) {
     let start = std::time::Instant::now();
     let edx = org("edX Inc.", true, &[("course-v1:edX+DemoX+2024", true)]);
     shows(&app, "edX", edx, start).await;
+    // A subscriber sees the follower's changes as it sees any write's.
+    let last = app
+        .admin_data(
+            r#"{ changes(first: 1000) { pageInfo { endCursor } } }"#,
+            json!({}),
+        )
+        .await;
+    let after = last["changes"]["pageInfo"]["endCursor"].clone();
+    let mut live = Events::open(&app, json!({"after": after}), Some(&admin())).await;
     // A membership of this service's own: no followed source holds it, so it stays.
     app.admin_data(
         r#"mutation { createPartner(input: {shortCode: "ours", name: "Ours"}) { shortCode }
@@ -90,6 +100,37 @@ async fn scenario(lms: &mut Lms, engine: &str, backend: Backend) {
     let t = lms.run(json!({"op": "deactivate", "short_name": "FollowX"}));
     let deactivated = org("Follow X 3", false, &[(C1, false), (C2, false)]);
     took.insert("deactivate", shows(&app, "FollowX", deactivated, t).await);
+
+    let mut seen: Vec<(String, String, String)> = live
+        .changes(11)
+        .await
+        .iter()
+        .map(|c| {
+            let text = |f: &str| c[f].as_str().unwrap().to_owned();
+            (text("kind"), text("entity"), text("key"))
+        })
+        .collect();
+    seen.sort();
+    let change = |kind: &str, entity: &str, key: &str| (kind.into(), entity.into(), key.into());
+    let mut want = vec![
+        change("CREATED", "PARTNER", "ours"),
+        change("CREATED", "PARTNER_ORGANIZATION", "ours/edX"),
+        change("CREATED", "ORGANIZATION", "FollowX"),
+        change("CREATED", "COURSE_LINK", &format!("{C1}/FollowX")),
+        change("UPDATED", "ORGANIZATION", "FollowX"),
+        change("DEACTIVATED", "COURSE_LINK", &format!("{C1}/FollowX")),
+        change("UPDATED", "ORGANIZATION", "FollowX"),
+        change("CREATED", "COURSE_LINK", &format!("{C2}/FollowX")),
+        change("UPDATED", "ORGANIZATION", "FollowX"),
+        change("DEACTIVATED", "ORGANIZATION", "FollowX"),
+        change("DEACTIVATED", "COURSE_LINK", &format!("{C2}/FollowX")),
+    ];
+    want.sort();
+    assert_eq!(
+        seen, want,
+        "{engine} -> {backend:?}: the subscriber's changes"
+    );
+    drop(live);
 
     // Stopped, the LMS goes on; started again, the follower resumes from its marks.
     drop(app);

@@ -6,6 +6,7 @@ mod changes;
 mod cost;
 mod outage;
 mod replicas;
+mod services;
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};

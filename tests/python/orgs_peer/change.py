@@ -10,7 +10,10 @@ the commit>` or `error <message>`. Commands: {"op": "add_org", "short_name", "na
 {"op": "unlink", "short_name", "course"}, {"op": "deactivate", "short_name"},
 {"op": "reactivate", "short_name"}, {"op": "delete_org", "short_name"},
 {"op": "delete_link", "short_name", "course"}, {"op": "links", "short_name", "prefix", "count"}
-(that many links, one save each)."""
+(that many links, one save each); and in the other services' tables (peer/models.py), as
+course-discovery and ecommerce write them: {"op": "add_partner", "short_code", "name", "domain"}
+(discovery's partner and its site), {"op": "add_partner_org", "partner", "key", "name"}
+(discovery's organization of a partner), {"op": "add_ecommerce_partner", "short_code", "name"}."""
 import json
 import os
 import sys
@@ -25,7 +28,10 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 from opaque_keys.edx.keys import CourseKey  # noqa: E402
 from organizations import api  # noqa: E402
+from django.contrib.sites.models import Site  # noqa: E402
 from organizations.models import Organization, OrganizationCourse  # noqa: E402
+
+from peer import models as m  # noqa: E402
 
 call_command("migrate", verbosity=0)
 call_command("migrate", run_syncdb=True, verbosity=0)
@@ -65,6 +71,14 @@ def run(cmd):
         o = as_data(org(cmd["short_name"]))
         for n in range(cmd["count"]):
             api.add_organization_course(o, CourseKey.from_string(f"{cmd['prefix']}{n}"))
+    elif op == "add_partner":
+        site = Site.objects.create(domain=cmd["domain"], name=cmd["name"])
+        m.DiscoveryPartner.objects.create(short_code=cmd["short_code"], name=cmd["name"], site=site)
+    elif op == "add_partner_org":
+        partner = m.DiscoveryPartner.objects.get(short_code=cmd["partner"])
+        m.DiscoveryOrganization.objects.create(key=cmd["key"], name=cmd["name"], slug=cmd["key"].lower(), partner=partner)
+    elif op == "add_ecommerce_partner":
+        m.EcommercePartner.objects.create(code=cmd["short_code"], short_code=cmd["short_code"], name=cmd["name"])
     else:
         raise ValueError(f"unknown op {op!r}")
 
