@@ -34,6 +34,8 @@ from organizations.models import Organization  # noqa: E402
 
 metrics_url, target = sys.argv[1], sys.argv[2]
 orgs, changes, rate, interval = int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5]), float(sys.argv[6])
+# Runs against one LMS make keys of their own.
+run = os.environ.get("RUN", str(int(time.time())))
 
 
 def metric(series):
@@ -86,7 +88,7 @@ for i in range(changes):
     data = {"id": org.id, "short_name": org.short_name, "name": org.name}
     ripe = linked and linked[0][3] < time.time() - 3 * interval
     if kind < 7 or (kind == 8 and not ripe):
-        course = f"course-v1:Org{n}+F{i}+2025"
+        course = f"course-v1:Org{n}+R{run}F{i}+2025"
         api.add_organization_course(data, CourseKey.from_string(course))
         made.append(("CREATED", "COURSE_LINK", f"{course}/Org{n}", time.time()))
         linked.append((data, course, n, time.time()))
@@ -99,8 +101,8 @@ for i in range(changes):
         api.remove_organization_course(data, CourseKey.from_string(course))
         made.append(("DEACTIVATED", "COURSE_LINK", f"{course}/Org{m}", time.time()))
     else:
-        api.add_organization({"short_name": f"Bench{i}", "name": f"Bench {i}"})
-        made.append(("CREATED", "ORGANIZATION", f"Bench{i}", time.time()))
+        api.add_organization({"short_name": f"Bench{run}x{i}", "name": f"Bench {i}"})
+        made.append(("CREATED", "ORGANIZATION", f"Bench{run}x{i}", time.time()))
 spent = time.time() - begin
 print(f"{len(made)} changes made in {spent:.1f} s ({len(made) / spent:.0f} a second)")
 

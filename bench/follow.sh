@@ -65,7 +65,7 @@ for interval in $INTERVALS; do
     [ -n "$addr" ] || { cat "$work/serve.err" >&2; exit 1; }
     seconds=${interval%s}
     case $interval in *ms) seconds=$(awk -v m="${interval%ms}" 'BEGIN { print m / 1000 }') ;; esac
-    IDLE_SECONDS=$(awk -v s="$seconds" 'BEGIN { print (s * 6 > 30) ? s * 6 : 30 }') \
+    RUN=$n IDLE_SECONDS=$(awk -v s="$seconds" 'BEGIN { print (s * 6 > 30) ? s * 6 : 30 }') \
         ORGS_PEER_DATABASE="$lms" "$venv/bin/python" bench/follow.py "$addr/metrics" "$target" \
         "$ORGS" "$CHANGES" "$RATE" "$seconds"
     printf 'serve peak RSS: %s MiB\n' "$(awk '/VmHWM/ { print int($2 / 1024) }' "/proc/$serve_pid/status")"

@@ -189,6 +189,19 @@ impl Follower {
         }
         let stored = self.stored.clone().unwrap_or_default();
         let media_url = self.media_url.clone();
+        // A whole import is planned once, outside the transaction (which may run again): a
+        // million links are not copied for each attempt.
+        let whole = match pending.lms.take() {
+            Some(LmsPart::Whole(mut sources)) => {
+                merge(&mut sources, std::mem::take(&mut pending.others));
+                sources.media_url = media_url.clone();
+                Some(dom::plan(&sources))
+            }
+            other => {
+                pending.lms = other;
+                None
+            }
+        };
         // The LMS's names after this round (or as they were, when the LMS changed nothing).
         let empty = Directory::default();
         let directory = pending
@@ -215,16 +228,16 @@ impl Follower {
                     return Ok(None);
                 }
             }
-            // Writers that commit after this round's reads wait for it (PostgreSQL): a local
-            // edit is either seen below as held, or lands after this round.
-            repo::change::begin_logging(write.txn()).await?;
+            if let Some(plan) = &whole {
+                let report =
+                    import::write_plan(write, plan, actor.scope, true, &Progress::default())
+                        .await?;
+                return Ok(Some(report));
+            }
             let mut sources = match &pending.lms {
-                Some(LmsPart::Whole(sources)) => {
-                    let mut sources = sources.clone();
-                    merge(&mut sources, pending.others.clone());
-                    sources
-                }
+                Some(LmsPart::Whole(_)) => return Err(lost("whole import's plan")),
                 Some(LmsPart::Changes { round, others }) => {
+                    hold_writers(write).await?;
                     let links = round.source_links(directory);
                     let mut others = others.clone();
                     merge(&mut others, pending.others.clone());
@@ -232,6 +245,7 @@ impl Follower {
                     round::sources(directory, round, links, &held, others)
                 }
                 None => {
+                    hold_writers(write).await?;
                     let round = LmsRound::default();
                     let others = pending.others.clone();
                     let held = held(write, &round, &[], &others).await?;
@@ -483,6 +497,14 @@ async fn lms_changes(
     }
     pending.directory = Some(directory);
     Ok((Some(round), next))
+}
+
+/// Makes writers that commit after this point wait for the round (PostgreSQL: the change
+/// log's lock, which every writer takes to log), so that a local edit is either read as held
+/// below or lands after the round, never overwritten by a stale copy of itself. Not for a
+/// whole import, which takes its tables' locks first (`bulk::rebuild`).
+async fn hold_writers(write: &super::Write) -> AppResult<()> {
+    repo::change::begin_logging(write.txn()).await
 }
 
 /// The organizations this service holds for the names the round touches, by identity.

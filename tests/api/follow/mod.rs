@@ -4,6 +4,7 @@
 
 mod changes;
 mod cost;
+mod late;
 mod outage;
 mod replicas;
 mod services;
