@@ -110,7 +110,7 @@ async fn put(
     // Cookies travel with any request to this host: a write they authenticate needs the CSRF
     // token, as on GraphQL.
     if scope.authenticated_by == Some(AuthSource::Cookie)
-        && let Err(err) = auth::csrf::check(&state.config, headers)
+        && let Err(err) = auth::csrf::check(&state.config, headers, host(headers))
     {
         return reply::error(err);
     }
@@ -138,6 +138,11 @@ async fn put(
         Ok(organization) => reply::object(&organization),
         Err(err) => reply::error(err),
     }
+}
+
+/// The `Host` the request named.
+fn host(headers: &HeaderMap) -> Option<&str> {
+    headers.get(header::HOST).and_then(|h| h.to_str().ok())
 }
 
 /// The absolute URL of the list as the client reached it (DRF's `build_absolute_uri`).
