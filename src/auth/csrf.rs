@@ -98,7 +98,10 @@ mod tests {
         assert!(check(&config, &headers, host).is_err(), "origin");
         headers.insert(header::ORIGIN, HeaderValue::from_static("http://mfe.test"));
         assert!(check(&config, &headers, host).is_ok());
-        headers.insert(header::ORIGIN, HeaderValue::from_static("https://tenancy.test"));
+        headers.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("https://tenancy.test"),
+        );
         assert!(check(&config, &headers, host).is_ok(), "its own origin");
     }
 }

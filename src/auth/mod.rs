@@ -67,7 +67,9 @@ pub fn scope_of(verifier: &Verifier, token: &str, source: AuthSource) -> Result<
         unauthenticated("invalid token: no subject (preferred_username, username or sub)")
     })?;
     // Accepted until `exp` plus the leeway, as the verification itself has it.
-    scope.expires = scope.expires.map(|exp| exp.saturating_add(verifier.leeway()));
+    scope.expires = scope
+        .expires
+        .map(|exp| exp.saturating_add(verifier.leeway()));
     Ok(scope)
 }
 

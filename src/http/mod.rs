@@ -115,10 +115,7 @@ pub fn router(state: AppState) -> Router {
             "/",
             get(|| async { axum::response::Redirect::to("/graphql") }),
         )
-        .route(
-            "/graphql",
-            get(graphql::get).post(graphql::post),
-        )
+        .route("/graphql", get(graphql::get).post(graphql::post))
         .route("/csrf/api/v1/token", get(browser::csrf_token))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))

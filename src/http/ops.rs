@@ -20,7 +20,10 @@ pub async fn healthz() -> &'static str {
 /// are all held by slow queries answers 503 `query slots exhausted`, so that a load balancer
 /// sends new clients elsewhere until they free up.
 pub async fn readyz(State(state): State<AppState>) -> Response {
-    let slot = tokio::time::timeout(READY_SLOT_WAIT, state.pipeline.query_slots().clone().acquire_owned());
+    let slot = tokio::time::timeout(
+        READY_SLOT_WAIT,
+        state.pipeline.query_slots().clone().acquire_owned(),
+    );
     match slot.await {
         Ok(Ok(slot)) => drop(slot),
         _ => {

@@ -49,10 +49,11 @@ pub fn admit(
     if mutation && scope.authenticated_by == Some(AuthSource::Cookie) {
         if !transport.carries_csrf_token() {
             return Err(AppError::Forbidden {
-                message: "a WebSocket authenticated by cookies alone is read-only (it cannot carry \
+                message:
+                    "a WebSocket authenticated by cookies alone is read-only (it cannot carry \
                           the CSRF token): send the token in connection_init's Authorization, or \
                           the mutation by POST"
-                    .into(),
+                        .into(),
             });
         }
         auth::csrf::check(&pipeline.config, receipt.headers(), receipt.host())?;

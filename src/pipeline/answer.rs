@@ -100,9 +100,8 @@ impl Answer {
     /// The answer as a GraphQL response for a socket, within the same budget.
     pub fn into_response(self, max_bytes: usize) -> async_graphql::Response {
         if let Some(kept) = &self.kept {
-            return serde_json::from_slice(&kept.body).unwrap_or_else(|_| {
-                internal("a kept answer could not be read back".to_owned())
-            });
+            return serde_json::from_slice(&kept.body)
+                .unwrap_or_else(|_| internal("a kept answer could not be read back".to_owned()));
         }
         if self.kind == Kind::Executed && !fits(&self.response, max_bytes) {
             return async_graphql::Response::from_errors(vec![
@@ -140,8 +139,10 @@ fn internal(what: String) -> async_graphql::Response {
 /// The body of an operation that never ran: its errors, no `data`.
 fn refused_body(response: &async_graphql::Response) -> Value {
     let mut value = serde_json::to_value(response).unwrap_or_else(|_| {
-        AppError::internal(anyhow::anyhow!("a GraphQL response could not be serialized"))
-            .errors_body()
+        AppError::internal(anyhow::anyhow!(
+            "a GraphQL response could not be serialized"
+        ))
+        .errors_body()
     });
     if let Value::Object(map) = &mut value {
         map.remove("data");
@@ -264,7 +265,10 @@ mod tests {
         let body = serde_json::to_vec(&response).unwrap_or_default();
         assert_eq!(code(&body), "RESPONSE_TOO_LARGE");
         let small = executed(json!({ "a": 1 }));
-        assert_eq!(small.to_json(100), (Bytes::from_static(b"{\"data\":{\"a\":1}}"), true));
+        assert_eq!(
+            small.to_json(100),
+            (Bytes::from_static(b"{\"data\":{\"a\":1}}"), true)
+        );
     }
 
     #[test]

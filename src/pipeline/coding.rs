@@ -150,12 +150,15 @@ mod tests {
 
     #[test]
     fn refusals_are_null_data_with_pathless_errors() {
-        let refused = async_graphql::Response::from_errors(vec![ServerError::new("Unknown field", None)]);
+        let refused =
+            async_graphql::Response::from_errors(vec![ServerError::new("Unknown field", None)]);
         assert!(!began(&refused));
 
         let mut root_failed = ServerError::new("boom", None);
         root_failed.path = vec![PathSegment::Field("organizations".into())];
-        assert!(began(&async_graphql::Response::from_errors(vec![root_failed])));
+        assert!(began(&async_graphql::Response::from_errors(vec![
+            root_failed
+        ])));
 
         let data = Value::from_json(serde_json::json!({ "a": null })).unwrap_or_default();
         let mut partial = async_graphql::Response::new(data);

@@ -57,8 +57,13 @@ impl Parsed {
         if let Some(verdict) = self.verdict(&name) {
             return verdict;
         }
-        let verdict =
-            validate(&self.validator, &self.document, name.as_deref(), &request.query).await;
+        let verdict = validate(
+            &self.validator,
+            &self.document,
+            name.as_deref(),
+            &request.query,
+        )
+        .await;
         if let Ok(mut verdicts) = self.verdicts.lock() {
             verdicts.insert(name, verdict.clone());
         }
@@ -204,7 +209,10 @@ mod tests {
         assert_eq!(documents.cache.len(), 1);
         let mut second = Request::new(text);
         let again = documents.parse(&mut second)?;
-        assert!(Arc::ptr_eq(&parsed, &again), "the second request hit the cache");
+        assert!(
+            Arc::ptr_eq(&parsed, &again),
+            "the second request hit the cache"
+        );
         assert!(again.verdict(&None).is_some(), "validated once, kept");
         assert!(second.parsed_query().is_ok());
         Ok(())

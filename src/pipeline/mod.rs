@@ -141,7 +141,9 @@ impl Pipeline {
         let started = std::time::Instant::now();
         let prepared = prepare::prepare(self, request).await;
         let operation = prepared.operation();
-        let answer = self.run_prepared(receipt, caller, prepared, transport).await;
+        let answer = self
+            .run_prepared(receipt, caller, prepared, transport)
+            .await;
         finish::record(&self.metrics, operation, &answer, started);
         answer
     }
@@ -160,7 +162,9 @@ impl Pipeline {
         let prepared = prepare::prepare(self, request).await;
         let operation = prepared.operation();
         if operation != Some(OperationType::Subscription) {
-            let answer = self.run_prepared(&receipt, caller, prepared, transport).await;
+            let answer = self
+                .run_prepared(&receipt, caller, prepared, transport)
+                .await;
             finish::record(&self.metrics, operation, &answer, started);
             if answer.kind == Kind::Refused {
                 return Err(answer);

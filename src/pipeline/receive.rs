@@ -290,7 +290,11 @@ mod tests {
         first.release();
         assert!(clients.receive(peer, headers).await.is_ok());
         assert!(
-            clients.clients.lock().map_err(|e| e.to_string())?.is_empty(),
+            clients
+                .clients
+                .lock()
+                .map_err(|e| e.to_string())?
+                .is_empty(),
             "every client forgotten once idle"
         );
         Ok(())

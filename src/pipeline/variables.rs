@@ -79,9 +79,10 @@ impl InputTypes {
         match &ty.base {
             // A single value where a list is expected is a list of one (input coercion).
             BaseType::List(item) => match value {
-                Value::List(items) => items.iter().enumerate().find_map(|(i, v)| {
-                    self.invalid(item, v).map(|why| format!("item {i}: {why}"))
-                }),
+                Value::List(items) => items
+                    .iter()
+                    .enumerate()
+                    .find_map(|(i, v)| self.invalid(item, v).map(|why| format!("item {i}: {why}"))),
                 other => self.invalid(item, other),
             },
             BaseType::Named(name) => self.invalid_named(name, value),
@@ -94,7 +95,9 @@ impl InputTypes {
             "Float" => matches!(value, Value::Number(_)),
             "String" => matches!(value, Value::String(_)),
             "Boolean" => matches!(value, Value::Boolean(_)),
-            "ID" => matches!(value, Value::String(_)) || matches!(value, Value::Number(n) if n.is_i64()),
+            "ID" => {
+                matches!(value, Value::String(_)) || matches!(value, Value::Number(n) if n.is_i64())
+            }
             other => match self.0.get(other) {
                 Some(Input::Custom) | None => true,
                 Some(Input::Enum(values)) => match value {
@@ -150,7 +153,8 @@ pub fn check(
             Some(value) => inputs.invalid(ty, value),
         };
         if let Some(why) = why {
-            let mut error = AppError::bad_input(format!("variable ${name}"), why).into_server_error();
+            let mut error =
+                AppError::bad_input(format!("variable ${name}"), why).into_server_error();
             error.locations = vec![definition.name.pos];
             return Err(error);
         }
@@ -179,8 +183,7 @@ mod tests {
     fn check_text(text: &str, variables: serde_json::Value) -> Result<(), String> {
         let inputs = InputTypes::from_sdl(&crate::graphql::sdl());
         let document = async_graphql::parser::parse_query(text).map_err(|e| e.to_string())?;
-        let request =
-            Request::new(text).variables(async_graphql::Variables::from_json(variables));
+        let request = Request::new(text).variables(async_graphql::Variables::from_json(variables));
         check(&inputs, &document, &request).map_err(|e| e.message)
     }
 
@@ -198,17 +201,37 @@ mod tests {
     fn values_must_fit_their_declared_types() {
         let lookup = "query($s: String!) { organization(shortName: $s) { name } }";
         assert!(check_text(lookup, serde_json::json!({"s": "MITx"})).is_ok());
-        for bad in [serde_json::json!({}), serde_json::json!({"s": null}), serde_json::json!({"s": 5})] {
+        for bad in [
+            serde_json::json!({}),
+            serde_json::json!({"s": null}),
+            serde_json::json!({"s": 5}),
+        ] {
             let err = check_text(lookup, bad.clone());
-            assert!(err.as_ref().is_err_and(|m| m.contains("$s")), "{bad}: {err:?}");
+            assert!(
+                err.as_ref().is_err_and(|m| m.contains("$s")),
+                "{bad}: {err:?}"
+            );
         }
         let paged = "query($n: Int, $e: [ChangeEntity!]) { changes(first: $n, entities: $e) { totalCount } }";
         assert!(check_text(paged, serde_json::json!({"n": 3, "e": "GRANT"})).is_ok());
         assert!(check_text(paged, serde_json::json!({"n": 1.5})).is_err());
         assert!(check_text(paged, serde_json::json!({"e": ["NOPE"]})).is_err());
-        let create = "mutation($i: CreateOrganizationInput!) { createOrganization(input: $i) { id } }";
-        assert!(check_text(create, serde_json::json!({"i": {"shortName": "A", "name": "A"}})).is_ok());
+        let create =
+            "mutation($i: CreateOrganizationInput!) { createOrganization(input: $i) { id } }";
+        assert!(
+            check_text(
+                create,
+                serde_json::json!({"i": {"shortName": "A", "name": "A"}})
+            )
+            .is_ok()
+        );
         assert!(check_text(create, serde_json::json!({"i": {"shortName": "A"}})).is_err());
-        assert!(check_text(create, serde_json::json!({"i": {"shortName": "A", "name": "A", "x": 1}})).is_err());
+        assert!(
+            check_text(
+                create,
+                serde_json::json!({"i": {"shortName": "A", "name": "A", "x": 1}})
+            )
+            .is_err()
+        );
     }
 }

@@ -89,7 +89,12 @@ pub async fn post(State(state): State<AppState>, req: Request) -> Response {
             let answer = pipeline
                 .run(&receipt, &Caller::Request, *req, Transport::Post)
                 .await;
-            reply::single(media, answer, limits.response_bytes, state.config.cache_max_age)
+            reply::single(
+                media,
+                answer,
+                limits.response_bytes,
+                state.config.cache_max_age,
+            )
         }
         Parsed::Batch(requests) => {
             // One after another: a batch takes no more of the database pool than one request.
@@ -171,7 +176,11 @@ pub async fn get(State(state): State<AppState>, req: Request) -> Response {
     let limits = &state.config.limits;
     caching::not_modified(
         receipt.headers(),
-        reply::single(media, answer, limits.response_bytes, state.config.cache_max_age),
+        reply::single(
+            media,
+            answer,
+            limits.response_bytes,
+            state.config.cache_max_age,
+        ),
     )
 }
-

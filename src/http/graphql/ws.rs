@@ -57,8 +57,9 @@ pub async fn upgrade(state: AppState, req: Request) -> Response {
         let origin = origin.to_str().unwrap_or_default();
         if !pipeline.socket_origin_allowed(&receipt, origin) {
             let error = AppError::Forbidden {
-                message: "a WebSocket from this origin is not allowed (TENANCY_CORS_ALLOWED_ORIGINS)"
-                    .into(),
+                message:
+                    "a WebSocket from this origin is not allowed (TENANCY_CORS_ALLOWED_ORIGINS)"
+                        .into(),
             };
             return (StatusCode::FORBIDDEN, axum::Json(error.errors_body())).into_response();
         }
