@@ -128,9 +128,10 @@ try {
   const overSocket = (base, protocol, query) => new Promise((resolve) => {
     const ws = new WebSocket(base.replace(/^http/, 'ws') + '/graphql', protocol);
     const legacy = protocol === 'graphql-ws';
-    const done = (what) => { try { ws.close(); } catch { /* closed */ } resolve(what); };
+    let opened = false;
+    const done = (what) => { try { ws.close(); } catch { /* closed */ } resolve({ ...what, opened }); };
     setTimeout(() => done({ timeout: true }), 10_000);
-    ws.onopen = () => ws.send(JSON.stringify({ type: 'connection_init', payload: {} }));
+    ws.onopen = () => { opened = true; ws.send(JSON.stringify({ type: 'connection_init', payload: {} })); };
     ws.onerror = () => done({ refused: true });
     ws.onclose = (event) => done({ closed: event.code });
     ws.onmessage = (event) => {
@@ -149,8 +150,10 @@ try {
       const overSocket = eval(`(${window.__overSocket})`);
       return { write: await overSocket(base, protocol, grant), read: await overSocket(base, protocol, '{ viewer { subject } }') };
     }, [service.base, protocol, grant]).catch((err) => ({ error: String(err) }));
-    check(`a foreign page's ${protocol} socket is refused (no write)`, foreign.write?.refused === true || foreign.write?.closed !== undefined, foreign);
-    check(`a foreign page's ${protocol} socket is refused (no read)`, foreign.read?.refused === true || foreign.read?.closed !== undefined, foreign);
+    // Refused at the upgrade: the socket never opens, so nothing is sent or answered.
+    const shut = (r) => r && r.opened === false && r.payload === undefined;
+    check(`a foreign page's ${protocol} socket is refused (no write)`, shut(foreign.write), foreign);
+    check(`a foreign page's ${protocol} socket is refused (no read)`, shut(foreign.read), foreign);
     const own = await page.evaluate(async ([base, protocol, grant]) => {
       const overSocket = eval(`(${window.__overSocket})`);
       return { write: await overSocket(base, protocol, grant), read: await overSocket(base, protocol, '{ viewer { subject authenticatedBy } }') };

@@ -1,7 +1,9 @@
 //! GraphQL over Server-Sent Events, the graphql-sse protocol's "distinct connections" mode: a
 //! request that accepts `text/event-stream` gets one `next` event per result and a `complete`
-//! event at the end, on its own connection. An operation refused before it ran is answered as
-//! plain JSON with the status of its refusal.
+//! event at the end, on its own connection. A document refused before it ran (unparsable,
+//! invalid, over a limit) is answered in the stream, as graphql-sse's own handler does; a caller
+//! or client refused (UNAUTHENTICATED, FORBIDDEN, TOO_MANY_REQUESTS, METHOD_NOT_ALLOWED) gets
+//! plain JSON with the status of its refusal, before any stream.
 
 use std::convert::Infallible;
 use std::time::Duration;
@@ -38,9 +40,20 @@ pub async fn stream(
         .await
     {
         Ok(answers) => events(answers, max_bytes).into_response(),
-        Err(refused) => reply::refused_json(refused, max_bytes),
+        Err(refused) if CALLER_REFUSALS.iter().any(|code| refused.refused_for(code)) => {
+            reply::refused_json(refused, max_bytes)
+        }
+        Err(refused) => events(futures::stream::iter([refused]), max_bytes).into_response(),
     }
 }
+
+/// Refusals of the caller or the client rather than of the document.
+const CALLER_REFUSALS: [&str; 4] = [
+    "UNAUTHENTICATED",
+    "FORBIDDEN",
+    "TOO_MANY_REQUESTS",
+    "METHOD_NOT_ALLOWED",
+];
 
 fn events(
     answers: impl Stream<Item = Answer> + Send + 'static,
