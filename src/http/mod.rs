@@ -126,10 +126,11 @@ pub fn router(state: AppState) -> Router {
     if state.config.metrics_listen.is_none() {
         routes = routes.route("/metrics", get(ops::metrics));
     }
-    let routes = layers::wrap(routes, &state).layer(axum::middleware::from_fn_with_state(
-        state.clone(),
-        browser::cors,
-    ));
+    let routes = layers::wrap(routes, &state);
+    let routes = match browser::cors(&state.config) {
+        Some(cors) => routes.layer(cors),
+        None => routes,
+    };
     routes.with_state(state)
 }
 
