@@ -8,13 +8,15 @@ use entity::role_grant::{self, Role};
 use entity::{change_log, organization, partner, partner_organization, site};
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, Query, SelectStatement};
 
+use super::names::Key;
+
 /// A caller, as far as visibility goes. Anonymous unless a valid token says otherwise.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Scope {
     pub subject: Option<String>,
     pub administrator: bool,
-    /// The token's `content_org:` filters, case-folded; `None` means unrestricted.
-    pub org_filter: Option<Vec<String>>,
+    /// The token's `content_org:` filters, folded; `None` means unrestricted.
+    pub org_filter: Option<Vec<Key>>,
     /// The token's `filters` claim as given (shown by `viewer`).
     pub filters: Vec<String>,
     /// When the token expires (seconds since the epoch): a subscription ends then.
@@ -55,8 +57,17 @@ impl Scope {
         }
     }
 
-    /// Whether the caller's token filters let it see or touch this organization.
-    pub fn allows_org(&self, short_name_key: &str) -> bool {
+    /// Whether the caller's token filters let it see or touch the organization of this key.
+    pub fn allows_org(&self, key: &Key) -> bool {
+        self.allows_stored(key.as_str())
+    }
+
+    /// The same for an organization read from the database.
+    pub fn allows_row(&self, org: &organization::Model) -> bool {
+        self.allows_stored(&org.short_name_key)
+    }
+
+    fn allows_stored(&self, short_name_key: &str) -> bool {
         self.org_filter
             .as_ref()
             .is_none_or(|keys| keys.iter().any(|k| k == short_name_key))

@@ -64,7 +64,7 @@ fn granted_subject_sees_covered_inactive_organizations_in_the_same_statement() {
 #[test]
 fn content_org_filters_restrict_even_the_public_directory() {
     let client = Scope {
-        org_filter: Some(vec!["mitx".into()]),
+        org_filter: Some(vec![crate::domain::short_name("f", "MITx").unwrap().key()]),
         ..Scope::default()
     };
     let (lite, _) = sql(organizations(&client, false));
@@ -178,7 +178,7 @@ fn a_subject_sees_the_changes_its_grants_cover_and_grants_only_as_an_admin() {
 fn an_organization_filter_keeps_its_organizations_and_no_partner_grant() {
     let filtered = Scope {
         administrator: true,
-        org_filter: Some(vec!["mitx".into()]),
+        org_filter: Some(vec![crate::domain::short_name("f", "MITx").unwrap().key()]),
         ..subject("catalog")
     };
     let (_, pg) = sql_on(change_log::Entity, changes(&filtered));
