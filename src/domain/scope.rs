@@ -6,7 +6,7 @@
 
 use entity::role_grant::{self, Role};
 use entity::{change_log, organization, partner, partner_organization, site};
-use sea_orm::sea_query::{Condition, Expr, ExprTrait, Query, SelectStatement};
+use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, IntoIden, Query, SelectStatement};
 
 use super::names::Key;
 
@@ -216,13 +216,16 @@ pub fn sites(scope: &Scope, include_inactive: bool) -> Condition {
 
 /// Changes the caller may see (on `change_log`): a change is visible when its record was
 /// visible to the caller before or after it (`public`, or covered by the caller's grants), and
-/// grant changes only to administrators and the admins covering them. Clients restricted by
-/// `content_org` see only their organizations' changes besides partners and sites, and no
+/// grant changes only to administrators and the admins covering them. A membership
+/// (`PARTNER_ORGANIZATION`, `SITE_ORGANIZATION`) is a record with two ends: beyond `public`, it
+/// is visible only when the caller sees both ends (by the same conditions as `organizations`,
+/// `partners` and `sites`), so a grant on one end never reveals the other. Clients restricted
+/// by `content_org` see only their organizations' changes besides partners and sites, and no
 /// partner grant.
 pub fn changes(scope: &Scope) -> Condition {
     use change_log::Column as C;
     let col = |c: C| Expr::col((change_log::Entity, c));
-    let is_grant = || col(C::Entity).eq("GRANT");
+    let entity_is = |e: &str| col(C::Entity).eq(e);
     let not_grant = || col(C::Entity).ne("GRANT");
     let mut cond = Condition::all();
     if !scope.administrator {
@@ -232,21 +235,46 @@ pub fn changes(scope: &Scope) -> Condition {
                 .add(not_grant()),
         );
         if let Some(subject) = scope.subject.as_deref() {
-            let partners = || administered_partner_ids(subject);
+            let administered = || administered_partner_ids(subject);
             let record = Condition::any()
                 .add(covered_organizations(
                     col(C::OrganizationId),
                     subject,
                     false,
                 ))
-                .add(col(C::PartnerId).in_subquery(partners()))
-                .add(col(C::OtherPartnerId).in_subquery(partners()));
+                .add(col(C::PartnerId).in_subquery(administered()))
+                .add(col(C::OtherPartnerId).in_subquery(administered()));
+            let single =
+                col(C::Entity).is_not_in(["GRANT", "PARTNER_ORGANIZATION", "SITE_ORGANIZATION"]);
+            let organization_end = || {
+                col(C::OrganizationId)
+                    .in_subquery(seen_ids(organization::Entity, organizations(scope, true)))
+            };
+            let memberships = Condition::any()
+                .add(
+                    Condition::all()
+                        .add(entity_is("PARTNER_ORGANIZATION"))
+                        .add(organization_end())
+                        .add(
+                            col(C::PartnerId)
+                                .in_subquery(seen_ids(partner::Entity, partners(scope, true))),
+                        ),
+                )
+                .add(
+                    Condition::all()
+                        .add(entity_is("SITE_ORGANIZATION"))
+                        .add(organization_end())
+                        .add(
+                            col(C::SiteId).in_subquery(seen_ids(site::Entity, sites(scope, true))),
+                        ),
+                );
             let grant = Condition::any()
                 .add(covered_organizations(col(C::OrganizationId), subject, true))
-                .add(col(C::PartnerId).in_subquery(partners()));
+                .add(col(C::PartnerId).in_subquery(administered()));
             seen = seen
-                .add(Condition::all().add(not_grant()).add(record))
-                .add(Condition::all().add(is_grant()).add(grant));
+                .add(Condition::all().add(single).add(record))
+                .add(memberships)
+                .add(Condition::all().add(entity_is("GRANT")).add(grant));
         }
         cond = cond.add(seen);
     }
@@ -267,6 +295,21 @@ pub fn changes(scope: &Scope) -> Condition {
         );
     }
     cond
+}
+
+/// `SELECT id FROM <table> WHERE <visible>`: the records of one kind the caller sees now.
+fn seen_ids<T: IntoIden + Clone>(table: T, visible: Condition) -> SelectStatement {
+    Query::select()
+        .column((table.clone(), Alias::new("id")))
+        .from(table)
+        .cond_where(visible)
+        .take()
+}
+
+/// Whether the caller may read who made a change: signed-in callers may, on the changes they
+/// see; anonymous callers may not (who wrote is not public).
+pub fn shows_actor(scope: &Scope) -> bool {
+    scope.subject.is_some()
 }
 
 #[cfg(test)]

@@ -3,7 +3,9 @@
 use chrono::Utc;
 use entity::change_log;
 use sea_orm::sea_query::{Expr, ExprTrait, IntoColumnRef};
-use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait, QueryFilter, QueryTrait};
+use sea_orm::{
+    ActiveValue::Set, ConnectionTrait, EntityTrait, Iterable, QueryFilter, QuerySelect, QueryTrait,
+};
 
 use super::page::PagedQuery;
 use crate::domain::change::{ChangeEntity, ChangeKind, NewChange};
@@ -94,9 +96,17 @@ fn paged(mut select: sea_orm::sea_query::SelectStatement, filter: &ChangeFilter)
     }
 }
 
+/// The changes the caller sees (`scope::changes`), each with its actor only where the caller
+/// may read it (`scope::shows_actor`): the one statement behind `changes`, the histories, replay
+/// and the live stream.
 fn visible(scope: &Scope) -> sea_orm::sea_query::SelectStatement {
-    change_log::Entity::find()
-        .filter(scope::changes(scope))
+    let find = change_log::Entity::find().filter(scope::changes(scope));
+    if scope::shows_actor(scope) {
+        return find.into_query();
+    }
+    find.select_only()
+        .columns(change_log::Column::iter().filter(|c| !matches!(c, change_log::Column::Actor)))
+        .column_as(Expr::cust("CAST(NULL AS TEXT)"), "actor")
         .into_query()
 }
 
@@ -130,7 +140,7 @@ pub fn history(scope: &Scope, of: HistoryOf, ids: &[i64], filter: &ChangeFilter)
 
 /// The id of the last change committed (0 when none).
 pub async fn last_id<C: ConnectionTrait>(db: &C) -> AppResult<i64> {
-    use sea_orm::{QuerySelect, sea_query::Func};
+    use sea_orm::sea_query::Func;
     let max: Option<Option<i64>> = change_log::Entity::find()
         .select_only()
         .expr(Func::max(Expr::col(change_log::Column::Id)))

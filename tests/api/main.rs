@@ -24,6 +24,7 @@ mod first_hour;
 mod flat;
 mod fuzz;
 mod history;
+mod history_visibility;
 mod hostile;
 mod http;
 mod identity;
