@@ -8,7 +8,7 @@ use sea_orm::{
 };
 
 use super::page::PagedQuery;
-use crate::domain::change::{ChangeEntity, ChangeKind, NewChange};
+use crate::domain::change::{ChangeEntity, NewChange};
 use crate::domain::page::SortKind;
 use crate::domain::scope::{self, Scope};
 use crate::error::AppResult;
@@ -16,7 +16,8 @@ use crate::error::AppResult;
 /// Rows per INSERT: 14 columns each, well under SQLite's 32,766 parameters.
 const ROWS_PER_INSERT: usize = 1000;
 
-/// Appends `changes` in order, all stamped `at` and with `actor`.
+/// Appends `changes` in order, all stamped `at` and with `actor`. The caller holds the change
+/// log's lock (`begin_logging`), so ids follow commit order.
 pub async fn append<C: ConnectionTrait>(
     db: &C,
     actor: Option<&str>,
@@ -25,19 +26,6 @@ pub async fn append<C: ConnectionTrait>(
 ) -> AppResult<()> {
     if changes.is_empty() {
         return Ok(());
-    }
-    begin_logging(db).await?;
-    // The links this transaction created, by (organization, course key), for their position.
-    let created: Vec<(i64, &str)> = changes
-        .iter()
-        .filter(|c| c.entity == ChangeEntity::CourseLink && c.kind == ChangeKind::Created)
-        .filter_map(|c| {
-            let key = c.after.as_ref()?.get("courseKey")?.as_str()?;
-            Some((c.organization_id?, key))
-        })
-        .collect();
-    if !created.is_empty() {
-        super::course::write::stamp_positions(db, Some(&created)).await?;
     }
     let json = |v: Option<serde_json::Value>| v.map(|v| v.to_string());
     let rows: Vec<change_log::ActiveModel> = changes

@@ -42,7 +42,7 @@ pub async fn link(
         authorize_foreign_key(write.txn(), actor, &key, &name).await?;
         let ensured = ensure_in(write, &name, None, actor.autocreate).await?;
         let org = ensured.organization;
-        let created = links::insert_if_absent(write.txn(), &key, org.id).await?;
+        let created = write.link(&key, org.id).await?;
         if created {
             write.log(NewChange::course_link(&org, key.as_str(), None, true));
         } else if links::set_active(write.txn(), &key, org.id, true).await? {

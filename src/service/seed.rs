@@ -132,8 +132,7 @@ pub async fn demo(actor: Actor<'_>) -> AppResult<SeedReport> {
             let key = CourseKey::parse_stored(key).map_err(|_| invalid(key))?;
             for org in *linked {
                 let organization = org_ids.get(org).ok_or_else(|| invalid(org))?;
-                if repo::course::write::insert_if_absent(write.txn(), &key, organization.id).await?
-                {
+                if write.link(&key, organization.id).await? {
                     report.course_links += 1;
                     write.log(NewChange::course_link(
                         organization,
