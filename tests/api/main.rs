@@ -50,5 +50,7 @@ mod rest;
 mod rest_differential;
 mod retries;
 mod schema;
+mod spellings;
 mod statements;
 mod tenancy;
+mod values;
