@@ -244,9 +244,10 @@ fn rest_cases() -> Vec<(&'static str, Value, &'static str)> {
 }
 
 /// Runs the binary's `backfill --apply` on `database` with `keys` on stdin.
-fn cli_backfill(database: &str, keys: &str) -> (i32, String) {
+fn cli_backfill(database: &str, keys: &str, args: &[&str]) -> (i32, String) {
     let mut child = Command::new(BIN)
         .args(["backfill", "--apply", "--database-url", database])
+        .args(args)
         .env("RUST_LOG", "warn")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -309,11 +310,15 @@ backend_tests! {
             json!({ "k": invalid }),
         ).await;
         assert_eq!(report["backfill"], json!({"organizationsCreated": 0, "linksCreated": 0, "invalidKeys": [{"line": 1}, {"line": 2}, {"line": 3}]}));
-        let (code, out) = cli_backfill(app.database_url(), &format!("{}\n", invalid.join("\n")));
+        let (code, out) = cli_backfill(app.database_url(), &format!("{}\n", invalid.join("\n")), &[]);
         assert_eq!(code, 2, "{out}");
         for line in ["line 1", "line 2", "line 3"] {
             assert!(out.contains(line), "{line}: {out}");
         }
+        // The actor the change log would name, as a subject is checked everywhere.
+        let (code, out) = cli_backfill(app.database_url(), "course-v1:ValX+A+1\n", &["--actor", &long(256)]);
+        assert_eq!(code, 2, "{out}");
+        assert!(out.contains("--actor") && out.contains("must be 1-255 characters"), "{out}");
         assert_eq!(app.snapshot().await, before, "the backfill stored nothing");
     }
 
