@@ -142,14 +142,7 @@ impl Plan {
         table: &str,
         by_key: &mut HashMap<Key, usize>,
     ) -> Option<usize> {
-        let name = match ShortName::parse(&row.short_name) {
-            Ok(name) => name,
-            Err(e) => {
-                self.row(table, &row.short_name)
-                    .note(format!("skipped: short name {e}"));
-                return None;
-            }
-        };
+        let name: ShortName = self.row(table, &row.short_name).identity("short name")?;
         if let Some(&i) = by_key.get(&name.key()) {
             // Fitted only to compare: what it would have noted is beside the point.
             let mut scratch = Vec::new();
@@ -211,14 +204,7 @@ impl Plan {
         by_key: &mut HashMap<Key, usize>,
     ) -> Option<usize> {
         let table = partner_table(source);
-        let code = match PartnerCode::parse(&row.short_code) {
-            Ok(code) => code,
-            Err(e) => {
-                self.row(table, &row.short_code)
-                    .note(format!("skipped: short code {e}"));
-                return None;
-            }
-        };
+        let code: PartnerCode = self.row(table, &row.short_code).identity("short code")?;
         let mut fit = self.row(table, &row.short_code);
         let name = fit.name(&row.name, code.as_str(), PartnerName::cut)?;
         let lms_url = fit.url("lms_url", row.lms_url.as_deref());
@@ -255,13 +241,7 @@ impl Plan {
         name: &str,
         by_key: &mut HashMap<Key, usize>,
     ) -> Option<usize> {
-        let domain = match Domain::parse(domain) {
-            Ok(d) => d,
-            Err(e) => {
-                self.row(SITES, domain).note(format!("skipped: domain {e}"));
-                return None;
-            }
-        };
+        let domain: Domain = self.row(SITES, domain).identity("domain")?;
         if let Some(&i) = by_key.get(&domain.key()) {
             return Some(i);
         }

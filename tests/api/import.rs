@@ -101,24 +101,14 @@ async fn filled(engine: &str) -> Option<(String, Option<tempfile::TempDir>)> {
 /// An LMS database (SQLite) whose organizations and links the real edx-organizations app saved
 /// from `rows` (tests/python/orgs_peer/fill_rows.py); `None`: skipped.
 pub async fn lms_with(rows: &Value) -> Option<(String, Option<tempfile::TempDir>)> {
-    use std::io::Write;
     let python = python()?;
     let (url, guard) = source_database("sqlite").await?;
-    let mut child = Command::new(python)
-        .arg(peer_script("fill_rows.py"))
-        .env("ORGS_PEER_DATABASE", django_url(&url))
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(rows.to_string().as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = crate::support::run_with_stdin(
+        Command::new(python)
+            .arg(peer_script("fill_rows.py"))
+            .env("ORGS_PEER_DATABASE", django_url(&url)),
+        rows.to_string().as_bytes(),
+    );
     assert!(
         out.status.success(),
         "fill_rows.py: {}",

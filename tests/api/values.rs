@@ -5,14 +5,13 @@
 //! real edx-organizations app filled (cut, left out or skipped, reported by table and key).
 //! Nothing refused is stored: the database's rows are compared, not counted.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::backend_tests;
-use crate::support::{TestApp, admin, error_code};
+use crate::support::{TestApp, admin, error_code, run_with_stdin};
 
 const BIN: &str = env!("CARGO_BIN_EXE_tenancy-gateway");
 const REST: &str = "/api/organizations/v0/organizations/";
@@ -245,22 +244,13 @@ fn rest_cases() -> Vec<(&'static str, Value, &'static str)> {
 
 /// Runs the binary's `backfill --apply` on `database` with `keys` on stdin.
 fn cli_backfill(database: &str, keys: &str, args: &[&str]) -> (i32, String) {
-    let mut child = Command::new(BIN)
-        .args(["backfill", "--apply", "--database-url", database])
-        .args(args)
-        .env("RUST_LOG", "warn")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(keys.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = run_with_stdin(
+        Command::new(BIN)
+            .args(["backfill", "--apply", "--database-url", database])
+            .args(args)
+            .env("RUST_LOG", "warn"),
+        keys.as_bytes(),
+    );
     let text = format!(
         "{}{}",
         String::from_utf8_lossy(&out.stdout),

@@ -23,6 +23,18 @@ impl Row<'_> {
             .push(format!("{} {:?}: {what}", self.table, self.key));
     }
 
+    /// The row's identity (its key) as a `T`; `None` when it cannot be one: the row is skipped,
+    /// reported as `what` breaking its rule.
+    pub fn identity<T: Parse>(&mut self, what: &str) -> Option<T> {
+        match T::parse(self.key) {
+            Ok(identity) => Some(identity),
+            Err(e) => {
+                self.note(format!("skipped: {what} {e}"));
+                None
+            }
+        }
+    }
+
     /// A required display name: cut to its limit; a blank one is `fallback`; `None` (the row
     /// is skipped, reported) when it cannot be held at all.
     pub fn name<T>(
