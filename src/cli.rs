@@ -78,7 +78,7 @@ enum Command {
         #[arg(long)]
         demo: bool,
         /// Who runs it, recorded in the change log as `seed (NAME)`.
-        #[arg(long)]
+        #[arg(long, value_parser = actor_name)]
         actor: Option<String>,
         #[command(flatten)]
         writes: Writes,
@@ -97,7 +97,7 @@ enum Command {
         #[arg(long)]
         inactive: bool,
         /// Who runs it, recorded in the change log as `backfill (NAME)`.
-        #[arg(long)]
+        #[arg(long, value_parser = actor_name)]
         actor: Option<String>,
         #[command(flatten)]
         writes: Writes,
@@ -133,7 +133,7 @@ enum Command {
         #[arg(long)]
         apply: bool,
         /// Who runs it, recorded in the change log as `import (NAME)`.
-        #[arg(long)]
+        #[arg(long, value_parser = actor_name)]
         actor: Option<String>,
         #[command(flatten)]
         writes: Writes,
@@ -308,6 +308,14 @@ fn operator<'a>(
 
 /// An error as an operator at the command line should see it: an internal error with its
 /// cause (the client of a server never sees that).
+/// `--actor`: a name as a grant's subject is one (1-255 characters, not blank, no NUL).
+fn actor_name(value: &str) -> Result<String, String> {
+    use crate::domain::names::{Parse, Subject};
+    Subject::parse(value)
+        .map(Subject::into_string)
+        .map_err(|e| e.0)
+}
+
 fn operator_error(err: crate::error::AppError) -> anyhow::Error {
     anyhow::anyhow!(err.for_operator())
 }

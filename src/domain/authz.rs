@@ -2,6 +2,9 @@
 //! which grants a caller holds and calls these inside the mutation's transaction, before
 //! anything is written.
 
+use entity::organization;
+
+use super::names::ShortName;
 use super::scope::Scope;
 use crate::error::{AppError, AppResult};
 
@@ -35,12 +38,17 @@ pub fn require_admin(scope: &Scope, what: &str) -> AppResult<()> {
 }
 
 /// The token's `content_org` filters must name the organization.
-pub fn require_filter_allows(
-    scope: &Scope,
-    short_name_key: &str,
-    short_name: &str,
-) -> AppResult<()> {
-    if scope.allows_org(short_name_key) {
+pub fn require_filter_allows(scope: &Scope, name: &ShortName) -> AppResult<()> {
+    filter_allows(scope.allows_org(&name.key()), name.as_str())
+}
+
+/// The same for an organization read from the database.
+pub fn require_filter_allows_row(scope: &Scope, org: &organization::Model) -> AppResult<()> {
+    filter_allows(scope.allows_row(org), &org.short_name)
+}
+
+fn filter_allows(allowed: bool, short_name: &str) -> AppResult<()> {
+    if allowed {
         Ok(())
     } else {
         Err(forbidden(format!(
@@ -89,6 +97,10 @@ pub fn partner_admin(scope: &Scope, what: &str, administers: bool) -> AppResult<
 mod tests {
     use super::*;
 
+    fn name(s: &str) -> ShortName {
+        crate::domain::names::Parse::parse(s).unwrap_or_else(|e| panic!("{e}"))
+    }
+
     fn subject(name: &str) -> Scope {
         Scope {
             subject: Some(name.into()),
@@ -128,11 +140,12 @@ mod tests {
     fn organization_filters_refuse_partner_and_site_writes() {
         let filtered = Scope {
             administrator: true,
-            org_filter: Some(vec!["mitx".into()]),
+            org_filter: Some(vec![name("MITx").key()]),
             ..subject("catalog")
         };
         assert!(require_unrestricted_by_organizations(&filtered, "creating a partner").is_err());
-        assert!(require_filter_allows(&filtered, "mitx", "MITx").is_ok());
-        assert!(require_filter_allows(&filtered, "harvardx", "HarvardX").is_err());
+        assert!(require_filter_allows(&filtered, &name("mitx")).is_ok());
+        assert!(require_filter_allows(&filtered, &name("ＭＩＴx")).is_ok());
+        assert!(require_filter_allows(&filtered, &name("HarvardX")).is_err());
     }
 }

@@ -6,15 +6,17 @@
 
 use entity::role_grant::{self, Role};
 use entity::{change_log, organization, partner, partner_organization, site};
-use sea_orm::sea_query::{Condition, Expr, ExprTrait, Query, SelectStatement};
+use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, IntoIden, Query, SelectStatement};
+
+use super::names::Key;
 
 /// A caller, as far as visibility goes. Anonymous unless a valid token says otherwise.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Scope {
     pub subject: Option<String>,
     pub administrator: bool,
-    /// The token's `content_org:` filters, case-folded; `None` means unrestricted.
-    pub org_filter: Option<Vec<String>>,
+    /// The token's `content_org:` filters, folded; `None` means unrestricted.
+    pub org_filter: Option<Vec<Key>>,
     /// The token's `filters` claim as given (shown by `viewer`).
     pub filters: Vec<String>,
     /// When the token stops being accepted (seconds since the epoch: its `exp` plus the clock
@@ -61,8 +63,17 @@ impl Scope {
         self.expires.is_some_and(|expires| now >= expires)
     }
 
-    /// Whether the caller's token filters let it see or touch this organization.
-    pub fn allows_org(&self, short_name_key: &str) -> bool {
+    /// Whether the caller's token filters let it see or touch the organization of this key.
+    pub fn allows_org(&self, key: &Key) -> bool {
+        self.allows_stored(key.as_str())
+    }
+
+    /// The same for an organization read from the database.
+    pub fn allows_row(&self, org: &organization::Model) -> bool {
+        self.allows_stored(&org.short_name_key)
+    }
+
+    fn allows_stored(&self, short_name_key: &str) -> bool {
         self.org_filter
             .as_ref()
             .is_none_or(|keys| keys.iter().any(|k| k == short_name_key))
@@ -211,13 +222,16 @@ pub fn sites(scope: &Scope, include_inactive: bool) -> Condition {
 
 /// Changes the caller may see (on `change_log`): a change is visible when its record was
 /// visible to the caller before or after it (`public`, or covered by the caller's grants), and
-/// grant changes only to administrators and the admins covering them. Clients restricted by
-/// `content_org` see only their organizations' changes besides partners and sites, and no
+/// grant changes only to administrators and the admins covering them. A membership
+/// (`PARTNER_ORGANIZATION`, `SITE_ORGANIZATION`) is a record with two ends: beyond `public`, it
+/// is visible only when the caller sees both ends (by the same conditions as `organizations`,
+/// `partners` and `sites`), so a grant on one end never reveals the other. Clients restricted
+/// by `content_org` see only their organizations' changes besides partners and sites, and no
 /// partner grant.
 pub fn changes(scope: &Scope) -> Condition {
     use change_log::Column as C;
     let col = |c: C| Expr::col((change_log::Entity, c));
-    let is_grant = || col(C::Entity).eq("GRANT");
+    let entity_is = |e: &str| col(C::Entity).eq(e);
     let not_grant = || col(C::Entity).ne("GRANT");
     let mut cond = Condition::all();
     if !scope.administrator {
@@ -227,21 +241,46 @@ pub fn changes(scope: &Scope) -> Condition {
                 .add(not_grant()),
         );
         if let Some(subject) = scope.subject.as_deref() {
-            let partners = || administered_partner_ids(subject);
+            let administered = || administered_partner_ids(subject);
             let record = Condition::any()
                 .add(covered_organizations(
                     col(C::OrganizationId),
                     subject,
                     false,
                 ))
-                .add(col(C::PartnerId).in_subquery(partners()))
-                .add(col(C::OtherPartnerId).in_subquery(partners()));
+                .add(col(C::PartnerId).in_subquery(administered()))
+                .add(col(C::OtherPartnerId).in_subquery(administered()));
+            let single =
+                col(C::Entity).is_not_in(["GRANT", "PARTNER_ORGANIZATION", "SITE_ORGANIZATION"]);
+            let organization_end = || {
+                col(C::OrganizationId)
+                    .in_subquery(seen_ids(organization::Entity, organizations(scope, true)))
+            };
+            let memberships = Condition::any()
+                .add(
+                    Condition::all()
+                        .add(entity_is("PARTNER_ORGANIZATION"))
+                        .add(organization_end())
+                        .add(
+                            col(C::PartnerId)
+                                .in_subquery(seen_ids(partner::Entity, partners(scope, true))),
+                        ),
+                )
+                .add(
+                    Condition::all()
+                        .add(entity_is("SITE_ORGANIZATION"))
+                        .add(organization_end())
+                        .add(
+                            col(C::SiteId).in_subquery(seen_ids(site::Entity, sites(scope, true))),
+                        ),
+                );
             let grant = Condition::any()
                 .add(covered_organizations(col(C::OrganizationId), subject, true))
-                .add(col(C::PartnerId).in_subquery(partners()));
+                .add(col(C::PartnerId).in_subquery(administered()));
             seen = seen
-                .add(Condition::all().add(not_grant()).add(record))
-                .add(Condition::all().add(is_grant()).add(grant));
+                .add(Condition::all().add(single).add(record))
+                .add(memberships)
+                .add(Condition::all().add(entity_is("GRANT")).add(grant));
         }
         cond = cond.add(seen);
     }
@@ -262,6 +301,21 @@ pub fn changes(scope: &Scope) -> Condition {
         );
     }
     cond
+}
+
+/// `SELECT id FROM <table> WHERE <visible>`: the records of one kind the caller sees now.
+fn seen_ids<T: IntoIden + Clone>(table: T, visible: Condition) -> SelectStatement {
+    Query::select()
+        .column((table.clone(), Alias::new("id")))
+        .from(table)
+        .cond_where(visible)
+        .take()
+}
+
+/// Whether the caller may read who made a change: signed-in callers may, on the changes they
+/// see; anonymous callers may not (who wrote is not public).
+pub fn shows_actor(scope: &Scope) -> bool {
+    scope.subject.is_some()
 }
 
 #[cfg(test)]

@@ -71,9 +71,14 @@ impl Key {
             + view.subject.as_ref().map_or(0, String::len)
             + [&view.filters, &view.scopes]
                 .into_iter()
-                .chain(view.org_filter.as_ref())
                 .flatten()
                 .map(|s| s.len() + 24)
+                .sum::<usize>()
+            + view
+                .org_filter
+                .iter()
+                .flatten()
+                .map(|k| k.as_str().len() + 24)
                 .sum::<usize>()
     }
 }

@@ -9,6 +9,7 @@ use sea_orm::{
     QuerySelect,
 };
 
+use crate::domain::names::Subject;
 use crate::error::AppResult;
 
 /// What a grant is on.
@@ -38,7 +39,7 @@ pub async fn find<C: ConnectionTrait>(
 /// `None` when it existed.
 pub async fn insert_if_absent<C: ConnectionTrait>(
     db: &C,
-    subject: &str,
+    subject: &Subject,
     role: Role,
     target: Target,
     through_partner: Option<i64>,
@@ -48,7 +49,7 @@ pub async fn insert_if_absent<C: ConnectionTrait>(
         Target::Organization(o) => (None, Some(o)),
     };
     let inserted = rg::Entity::insert(rg::ActiveModel {
-        subject: Set(subject.to_owned()),
+        subject: Set(subject.as_str().to_owned()),
         role: Set(role),
         partner_id: Set(partner_id),
         organization_id: Set(organization_id),
@@ -63,7 +64,7 @@ pub async fn insert_if_absent<C: ConnectionTrait>(
     if inserted == 0 {
         return Ok(None);
     }
-    find(db, subject, role, target).await
+    find(db, subject.as_str(), role, target).await
 }
 
 pub async fn delete<C: ConnectionTrait>(db: &C, id: i64) -> AppResult<()> {

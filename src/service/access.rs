@@ -33,7 +33,7 @@ pub async fn sees_organization<C: ConnectionTrait>(
     scope: &Scope,
     org: &organization::Model,
 ) -> AppResult<bool> {
-    if !scope.allows_org(&org.short_name_key) {
+    if !scope.allows_row(org) {
         return Ok(false);
     }
     if org.active || scope.administrator {
@@ -100,7 +100,7 @@ pub async fn require_org_admin<C: ConnectionTrait>(
     org: &organization::Model,
 ) -> AppResult<()> {
     let subject = authz::require_subject(scope)?;
-    authz::require_filter_allows(scope, &org.short_name_key, &org.short_name)?;
+    authz::require_filter_allows_row(scope, org)?;
     let administers =
         !scope.administrator && repo::grant::administers_organization(db, subject, org.id).await?;
     authz::org_admin(scope, &org.short_name, administers)

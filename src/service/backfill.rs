@@ -7,7 +7,7 @@ use super::Actor;
 use crate::domain::authz;
 use crate::domain::backfill::{self, BackfillOptions, BackfillReport, InvalidKey, Progress};
 use crate::domain::course_key::CourseKey;
-use crate::domain::names::ShortName;
+use crate::domain::names::{Parse, ShortName};
 use crate::domain::scope::Scope;
 use crate::error::{AppError, AppResult};
 use crate::repo;
@@ -101,7 +101,7 @@ mod tests {
         let scope = Scope {
             subject: Some("catalog".into()),
             administrator: true,
-            org_filter: Some(vec!["mitx".into()]),
+            org_filter: Some(vec![crate::domain::short_name("f", "MITx").unwrap().key()]),
             ..Scope::default()
         };
         let lines = vec![

@@ -42,7 +42,7 @@ pub async fn link(
         authorize_foreign_key(write.txn(), actor, &key, &name).await?;
         let ensured = ensure_in(write, &name, None, actor.autocreate).await?;
         let org = ensured.organization;
-        let created = links::insert_if_absent(write.txn(), &key, org.id).await?;
+        let created = write.link(&key, org.id).await?;
         if created {
             write.log(NewChange::course_link(&org, key.as_str(), None, true));
         } else if links::set_active(write.txn(), &key, org.id, true).await? {
@@ -71,14 +71,14 @@ async fn authorize_foreign_key<C: sea_orm::ConnectionTrait>(
     key: &CourseKey,
     name: &dom::names::ShortName,
 ) -> AppResult<()> {
-    let Ok(owner) = dom::names::ShortName::parse(key.org()) else {
+    let Ok(owner) = dom::short_name("courseKey", key.org()) else {
         return Ok(()); // a version-only key names no organization
     };
     if owner.key() == name.key() {
         return Ok(());
     }
     // Decided by the name alone, so it tells nothing of what exists.
-    authz::require_filter_allows(actor.scope, &owner.key(), owner.as_str())?;
+    authz::require_filter_allows(actor.scope, &owner)?;
     if actor.scope.administrator {
         return Ok(());
     }

@@ -7,7 +7,7 @@ use sea_orm::DatabaseConnection;
 use super::organization::set_active_in;
 use super::{Actor, transaction};
 use crate::domain::change::NewChange;
-use crate::domain::names::ShortName;
+use crate::domain::names::{Description, OrganizationName, Parse, ShortName};
 use crate::domain::scope::Scope;
 use crate::domain::{self as dom, authz, numbered};
 use crate::error::{AppError, AppResult};
@@ -53,10 +53,11 @@ pub async fn get(
     short_name: &str,
 ) -> AppResult<organization::Model> {
     signed_in(scope)?;
-    rest::one(db, scope, &short_name.to_lowercase())
-        .await?
-        // DRF (3.15+) answers Django's Http404 message, as edx-organizations does.
-        .ok_or_else(|| AppError::not_found("No Organization matches the given query."))
+    // DRF (3.15+) answers Django's Http404 message, as edx-organizations does; a path no short
+    // name could be names nothing.
+    let missing = || AppError::not_found("No Organization matches the given query.");
+    let name = ShortName::parse(short_name).map_err(|_| missing())?;
+    rest::one(db, scope, &name.key()).await?.ok_or_else(missing)
 }
 
 fn signed_in(scope: &Scope) -> AppResult<()> {
@@ -94,12 +95,16 @@ pub async fn put(
 ) -> AppResult<organization::Model> {
     authz::require_admin(actor.scope, "changing organizations")?;
     let name = dom::short_name("short_name", &input.short_name)?;
-    let display = dom::text("name", &input.name, 255)?;
+    let display: OrganizationName = dom::parse("name", &input.name)?;
     let logo_url = dom::url("logo_url", input.logo_url)?;
-    authz::require_filter_allows(actor.scope, &name.key(), name.as_str())?;
+    let description: Option<Option<Description>> = match &input.description {
+        Some(given) => Some(dom::parse_optional("description", given.as_deref())?),
+        None => None,
+    };
+    authz::require_filter_allows(actor.scope, &name)?;
     let current = ShortName::parse(path).ok();
     if let Some(current) = &current {
-        authz::require_filter_allows(actor.scope, &current.key(), current.as_str())?;
+        authz::require_filter_allows(actor.scope, current)?;
     }
     transaction!(actor, |write| {
         let existing = match &current {
@@ -111,7 +116,7 @@ pub async fn put(
                 let new = NewRow {
                     name: &name,
                     display_name: &display,
-                    description: input.description.clone().flatten(),
+                    description: description.clone().flatten(),
                     logo_url: logo_url.clone(),
                     active: true,
                 };
@@ -124,7 +129,7 @@ pub async fn put(
             Some(existing) => {
                 let mut row = existing.clone();
                 if name.as_str() != existing.short_name {
-                    if name.key() != existing.short_name_key
+                    if name.key() != *existing.short_name_key
                         && rows::find(write.txn(), &name).await?.is_some()
                     {
                         return Err(taken());
@@ -133,7 +138,7 @@ pub async fn put(
                 }
                 let details = Details {
                     name: Some(display.clone()),
-                    description: input.description.clone(),
+                    description: description.clone(),
                     logo_url: logo_url.clone().map(Some),
                 };
                 row = rows::update_details(write.txn(), &row, details).await?;

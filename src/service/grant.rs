@@ -11,6 +11,7 @@ use sea_orm::ConnectionTrait;
 
 use super::{Actor, access, transaction};
 use crate::domain::change::NewChange;
+use crate::domain::names::Subject;
 use crate::domain::{self as dom, authz};
 use crate::error::{AppError, AppResult};
 use crate::repo::grant::{self as rows, Target};
@@ -93,7 +94,7 @@ pub async fn grant(
     partner: Option<&str>,
     organization: Option<&str>,
 ) -> AppResult<role_grant::Model> {
-    let subject = dom::text("subject", subject, 255)?;
+    let subject: Subject = dom::parse("subject", subject)?;
     authz::require_subject(actor.scope)?;
     transaction!(actor, |write| {
         let (target, name, through) =
@@ -104,7 +105,7 @@ pub async fn grant(
                     write.log(Some(NewChange::grant(&created, &name, true)));
                     created
                 }
-                None => rows::find(write.txn(), &subject, role, target)
+                None => rows::find(write.txn(), subject.as_str(), role, target)
                     .await?
                     .ok_or_else(|| AppError::internal(anyhow::anyhow!("grant vanished")))?,
             };
@@ -120,10 +121,11 @@ pub async fn revoke(
     partner: Option<&str>,
     organization: Option<&str>,
 ) -> AppResult<bool> {
+    let subject: Subject = dom::parse("subject", subject)?;
     authz::require_subject(actor.scope)?;
     transaction!(actor, |write| {
         let (target, name, _) = target(write.txn(), actor, role, partner, organization).await?;
-        let Some(existing) = rows::find(write.txn(), subject, role, target).await? else {
+        let Some(existing) = rows::find(write.txn(), subject.as_str(), role, target).await? else {
             return Ok(false);
         };
         rows::delete(write.txn(), existing.id).await?;
