@@ -13,9 +13,9 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 use tracing_subscriber::EnvFilter;
 
+use crate::access::{Caller, Scope};
 use crate::app::{Server, shutdown_signal};
 use crate::config::{Config, DEFAULT_LISTEN};
-use crate::domain::scope::Scope;
 use database::{Database, Writes, connect, connect_for};
 use token::TokenArgs;
 
@@ -238,8 +238,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let config = writes.config();
             let db = connect(&config.database_url).await?;
             crate::db::migrate(&db).await?;
-            let scope = Scope::operator("seed", actor.as_deref());
-            let report = crate::service::seed::demo(operator(&db, &scope, &config))
+            let caller = Caller::operator("seed", actor.as_deref());
+            let scope = &*caller.scope;
+            let report = crate::service::seed::demo(operator(&db, scope, &config))
                 .await
                 .map_err(operator_error);
             crate::db::open::close(db).await;
@@ -257,8 +258,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             writes,
         } => {
             let opts = crate::domain::backfill::BackfillOptions { apply, inactive };
-            let scope = Scope::operator("backfill", actor.as_deref());
-            return backfill::run(&writes.config(), &scope, file, opts).await;
+            let caller = Caller::operator("backfill", actor.as_deref());
+            let scope = &*caller.scope;
+            return backfill::run(&writes.config(), scope, file, opts).await;
         }
         Command::Import {
             lms_database,
@@ -272,7 +274,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             actor,
             writes,
         } => {
-            let scope = Scope::operator("import", actor.as_deref());
+            let caller = Caller::operator("import", actor.as_deref());
+            let scope = &*caller.scope;
             let args = import::ImportArgs {
                 urls: crate::service::import::SourceUrls {
                     lms: lms_database,
@@ -285,7 +288,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ca_cert,
                 apply,
             };
-            import::run(&writes.config(), &scope, args).await?;
+            import::run(&writes.config(), scope, args).await?;
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -297,13 +300,7 @@ fn operator<'a>(
     scope: &'a Scope,
     config: &Config,
 ) -> crate::service::Actor<'a> {
-    crate::service::Actor {
-        db,
-        scope,
-        autocreate: config.organizations_autocreate,
-        retries: None,
-        committed: None,
-    }
+    crate::access::actor(scope, db, config.organizations_autocreate, None, None)
 }
 
 /// An error as an operator at the command line should see it: an internal error with its

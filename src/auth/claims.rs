@@ -2,8 +2,8 @@
 
 use serde_json::{Map, Value};
 
+use crate::access::{AuthSource, Scope};
 use crate::domain::names::{Key, Parse, ShortName};
-use crate::domain::scope::{AuthSource, Scope};
 
 const CONTENT_ORG: &str = "content_org";
 

@@ -18,8 +18,8 @@ use axum::http::HeaderMap;
 
 pub use self::mint::{Claims, mint, mint_rs512};
 pub use self::verify::Verifier;
+use crate::access::{AuthSource, Scope};
 use crate::config::Config;
-use crate::domain::scope::{AuthSource, Scope};
 use crate::error::AppError;
 use sources::Presented;
 

@@ -3,8 +3,8 @@
 
 use axum::http::{HeaderMap, header};
 
+use crate::access::AuthSource;
 use crate::config::Config;
-use crate::domain::scope::AuthSource;
 use crate::error::AppError;
 
 /// What the request carries.

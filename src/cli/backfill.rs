@@ -7,9 +7,9 @@ use std::process::ExitCode;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
+use crate::access::Scope;
 use crate::config::Config;
 use crate::domain::backfill::{BackfillOptions, BackfillReport, PlannedLink};
-use crate::domain::scope::Scope;
 use crate::service::backfill;
 
 /// Exit status when some keys were invalid (and skipped).

@@ -3,9 +3,9 @@
 
 use std::io::{IsTerminal, Write};
 
+use crate::access::Scope;
 use crate::config::Config;
 use crate::domain::backfill::Progress;
-use crate::domain::scope::Scope;
 use crate::repo::import::organizations_api;
 use crate::service::import::{self, ImportReport, SourceUrls};
 

@@ -5,7 +5,6 @@
 //! Layer rule: nothing here touches a database connection or runs a statement (checked by
 //! `tests/api/layers.rs`); `repo` runs the SQL, `service` decides when.
 
-pub mod authz;
 pub mod backfill;
 pub mod change;
 pub mod course_key;
@@ -16,7 +15,6 @@ pub mod numbered;
 pub mod page;
 pub mod pattern;
 pub mod progress;
-pub mod scope;
 pub mod tenant;
 
 use crate::error::{AppError, AppResult};

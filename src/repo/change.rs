@@ -8,9 +8,9 @@ use sea_orm::{
 };
 
 use super::page::PagedQuery;
+use crate::access::{Scope, visibility as scope};
 use crate::domain::change::{ChangeEntity, NewChange};
 use crate::domain::page::SortKind;
-use crate::domain::scope::{self, Scope};
 use crate::error::AppResult;
 
 /// Rows per INSERT: 14 columns each, well under SQLite's 32,766 parameters.

@@ -1,13 +1,14 @@
 //! All SQL: the scoped selects of the read side (lists, relations, lookups, pages) and every
 //! write (`*/write.rs`, `membership`, `grant`, `change`, `backfill`).
 //!
-//! Every read builder starts from the entity's visibility condition (`domain::scope`), so the
+//! Every read builder starts from the entity's visibility condition (`access::visibility`), so the
 //! caller's access rules are part of the one statement that loads the rows.
 //!
 //! Layer rule: SQL lives here and nowhere else; no rules (who may, what to log) live here. The
 //! services call these functions inside their transaction; the GraphQL loaders call the read
 //! side. Checked by `tests/api/layers.rs`.
 
+pub mod access;
 pub mod backfill;
 pub mod bulk;
 pub mod change;

@@ -6,10 +6,11 @@ use sea_orm::DatabaseConnection;
 
 use super::organization::set_active_in;
 use super::{Actor, transaction};
+use crate::access::Scope;
+use crate::access::decide as authz;
 use crate::domain::change::NewChange;
 use crate::domain::names::{Description, OrganizationName, Parse, ShortName};
-use crate::domain::scope::Scope;
-use crate::domain::{self as dom, authz, numbered};
+use crate::domain::{self as dom, numbered};
 use crate::error::{AppError, AppResult};
 use crate::repo::organization::rest;
 use crate::repo::organization::write::{self as rows, Details, NewRow};
@@ -30,7 +31,7 @@ pub async fn list(
     page: Option<&str>,
     page_size: Option<&str>,
 ) -> AppResult<NumberedPage> {
-    signed_in(scope)?;
+    authz::require_signed_in(scope)?;
     let size = numbered::size(page_size);
     let count = rest::count(db, scope).await?;
     let pages = numbered::pages(count, size);
@@ -52,21 +53,12 @@ pub async fn get(
     scope: &Scope,
     short_name: &str,
 ) -> AppResult<organization::Model> {
-    signed_in(scope)?;
+    authz::require_signed_in(scope)?;
     // DRF (3.15+) answers Django's Http404 message, as edx-organizations does; a path no short
     // name could be names nothing.
     let missing = || AppError::not_found("No Organization matches the given query.");
     let name = ShortName::parse(short_name).map_err(|_| missing())?;
     rest::one(db, scope, &name.key()).await?.ok_or_else(missing)
-}
-
-fn signed_in(scope: &Scope) -> AppResult<()> {
-    match scope.subject {
-        Some(_) => Ok(()),
-        None => Err(AppError::Unauthenticated {
-            message: "Authentication credentials were not provided.".into(),
-        }),
-    }
 }
 
 /// PUT's body, as edx-organizations' serializer takes it.

@@ -9,10 +9,12 @@
 use entity::role_grant::{self, Role};
 use sea_orm::ConnectionTrait;
 
-use super::{Actor, access, transaction};
+use super::{Actor, transaction};
+use crate::access::check as access;
+use crate::access::decide as authz;
+use crate::domain as dom;
 use crate::domain::change::NewChange;
 use crate::domain::names::Subject;
-use crate::domain::{self as dom, authz};
 use crate::error::{AppError, AppResult};
 use crate::repo::grant::{self as rows, Target};
 
@@ -42,7 +44,8 @@ async fn target<C: ConnectionTrait>(
             if role == Role::OrgAdmin {
                 access::require_partner_admin_over(txn, actor.scope, &organization).await?;
             }
-            let through = through_partner(txn, actor, role, organization.id).await?;
+            let through =
+                access::authority_through_partner(txn, actor.scope, role, organization.id).await?;
             Ok((
                 Target::Organization(organization.id),
                 organization.short_name,
@@ -57,32 +60,6 @@ async fn target<C: ConnectionTrait>(
             "organization",
             "ORG_ADMIN and ORG_STAFF are granted on an organization (and only an organization)",
         )),
-    }
-}
-
-/// The partner an organization grant's authority comes from: none for an administrator; the
-/// granter's own dependence for ORG_STAFF given by a direct ORG_ADMIN; else the partner whose
-/// PARTNER_ADMIN grant covers the organization.
-async fn through_partner<C: ConnectionTrait>(
-    txn: &C,
-    actor: Actor<'_>,
-    role: Role,
-    organization_id: i64,
-) -> AppResult<Option<i64>> {
-    if actor.scope.administrator {
-        return Ok(None);
-    }
-    let subject = authz::require_subject(actor.scope)?;
-    let own = rows::find(
-        txn,
-        subject,
-        Role::OrgAdmin,
-        Target::Organization(organization_id),
-    )
-    .await?;
-    match own {
-        Some(own) if role == Role::OrgStaff => Ok(own.through_partner_id),
-        _ => rows::partner_through(txn, subject, organization_id).await,
     }
 }
 

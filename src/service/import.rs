@@ -8,7 +8,7 @@ mod rows;
 use self::links::write_links;
 use self::rows::{write_organizations, write_partners, write_sites};
 use super::{Actor, transaction};
-use crate::domain::authz;
+use crate::access::decide as authz;
 use crate::domain::backfill::Progress;
 use crate::domain::change::NewChange;
 use crate::domain::import::{self as dom, Sources};

@@ -3,10 +3,12 @@
 use entity::organization;
 use sea_orm::ConnectionTrait;
 
-use super::{Actor, Write, access, transaction};
+use super::{Actor, Write, transaction};
+use crate::access::check as access;
+use crate::access::decide as authz;
+use crate::domain as dom;
 use crate::domain::change::NewChange;
 use crate::domain::names::{Description, OrganizationName, ShortName};
-use crate::domain::{self as dom, authz};
 use crate::error::{AppError, AppResult};
 use crate::repo::organization::write::{self as rows, Details, NewRow};
 use crate::repo::{self};

@@ -2,10 +2,12 @@
 
 use entity::partner;
 
-use super::{Actor, access, transaction};
+use super::{Actor, transaction};
+use crate::access::check as access;
+use crate::access::decide as authz;
+use crate::domain as dom;
 use crate::domain::change::NewChange;
 use crate::domain::names::{PartnerName, Url};
-use crate::domain::{self as dom, authz};
 use crate::error::{AppError, AppResult};
 use crate::repo::partner::write::{self as rows, Fields};
 use crate::repo::{self};

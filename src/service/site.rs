@@ -3,10 +3,12 @@
 use entity::site;
 use sea_orm::ConnectionTrait;
 
-use super::{Actor, access, transaction};
+use super::{Actor, transaction};
+use crate::access::check as access;
+use crate::access::decide as authz;
+use crate::domain as dom;
 use crate::domain::change::NewChange;
 use crate::domain::names::SiteName;
-use crate::domain::{self as dom, authz};
 use crate::error::{AppError, AppResult};
 use crate::repo::partner::write as partners;
 use crate::repo::site::write::{self as rows, Fields};
@@ -135,14 +137,8 @@ pub async fn set_presented(
         access::require_site_admin(write.txn(), actor.scope, &site).await?;
         authz::require_filter_allows_row(actor.scope, &organization)?;
         let changed = if presented {
-            if let (false, Some(partner_id)) = (actor.scope.administrator, site.partner_id)
-                && !repo::membership::is_member(write.txn(), partner_id, organization.id).await?
-            {
-                return Err(authz::forbidden(format!(
-                    "{:?} is not a member of this site's partner",
-                    organization.short_name
-                )));
-            }
+            access::require_member_of_site_partner(write.txn(), actor.scope, &site, &organization)
+                .await?;
             repo::membership::add_to_site(write.txn(), site.id, organization.id).await?
         } else {
             repo::membership::remove_from_site(write.txn(), site.id, organization.id).await?

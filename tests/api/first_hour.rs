@@ -167,9 +167,15 @@ fn zero_limits_are_refused_naming_the_setting() {
         &["serve"],
         &[("TENANCY_MAX_BATCH_SIZE", "0")],
     ));
-    assert_mentions(&line, &["TENANCY_MAX_BATCH_SIZE=0", "1 or more"]);
+    assert_mentions(&line, &["TENANCY_MAX_BATCH_SIZE=\"0\"", "1 or more"]);
     let line = one_error_line(&run(dir.path(), &["serve", "--max-connections", "0"], &[]));
-    assert_mentions(&line, &["--max-connections=0", "1 or more"]);
+    assert_mentions(&line, &["--max-connections=\"0\"", "1 or more"]);
+    let line = one_error_line(&run(
+        dir.path(),
+        &["serve", "--max-body-bytes", "0KiB"],
+        &[],
+    ));
+    assert_mentions(&line, &["--max-body-bytes=\"0KiB\"", "1 byte or more"]);
 }
 
 #[test]

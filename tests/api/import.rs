@@ -8,9 +8,9 @@ use std::process::Command;
 
 use sea_orm::{ConnectionTrait, Database};
 use serde_json::{Value, json};
+use tenancy_gateway::access::Scope;
 use tenancy_gateway::domain::backfill::Progress;
 use tenancy_gateway::domain::import::Sources;
-use tenancy_gateway::domain::scope::Scope;
 use tenancy_gateway::repo::import::organizations_api;
 use tenancy_gateway::service::{Actor, import};
 

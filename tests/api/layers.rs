@@ -94,11 +94,47 @@ const RULES: &[Rule] = &[
         forbidden: &["axum", "crate::http"],
     },
     Rule {
+        layer: "access (one place for who may see and change what)",
+        paths: &["src"],
+        // `auth` turns a token into a scope, `token` mints one, `viewer` shows the caller.
+        except: &[
+            "src/access",
+            "src/auth",
+            "src/cli/token.rs",
+            "src/graphql/query/viewer.rs",
+        ],
+        forbidden: ACCESS_DECISIONS,
+    },
+    Rule {
+        layer: "access runs no SQL itself (repo::access does)",
+        paths: &["src/access"],
+        except: &[],
+        forbidden: &[
+            "EntityTrait",
+            "query_all",
+            "query_one",
+            "execute_unprepared",
+            "find_by_statement",
+            "Statement::",
+        ],
+    },
+    Rule {
         layer: "identity (one folding rule, DESIGN 4.1)",
         paths: &["src"],
         except: &["src/domain/names.rs", "src/domain/names"],
         forbidden: FOLDING,
     },
+];
+
+/// Reading a caller's privileges (a decision), or handing a service an actor, anywhere but in
+/// `access`.
+const ACCESS_DECISIONS: &[&str] = &[
+    ".administrator",
+    ".org_filter",
+    ".restricted",
+    "allows_org(",
+    "allows_row(",
+    "Actor {",
 ];
 
 /// Ways to run a GraphQL operation on the schema.
@@ -202,6 +238,11 @@ fn the_check_finds_what_it_forbids() {
     );
     let door = "let answers = state.schema.execute_stream(request);";
     assert_eq!(violations("src/http/x.rs", door, SCHEMA_CALLS).len(), 2);
+    let decided = "if actor.scope.administrator { return Ok(()); }\nlet a = Actor { db, scope };\nauthz::require_filter_allows_row(scope, &org)?;";
+    assert_eq!(
+        violations("src/service/x.rs", decided, ACCESS_DECISIONS).len(),
+        2
+    );
     let iterator = "labels.iter().all(|l| ok(l))";
     assert!(violations("src/domain/x.rs", iterator, RULES[2].forbidden).is_empty());
     let folding = "let key = entity::keys::fold(name);\nlet k = name.to_lowercase(); // a comment: to_lowercase\nlet a = name.to_ascii_lowercase();";

@@ -7,8 +7,8 @@ use async_graphql::dataloader::Loader;
 use entity::{organization, partner, site};
 use sea_orm::{DatabaseConnection, FromQueryResult};
 
+use crate::access::Scope;
 use crate::domain::names::Key;
-use crate::domain::scope::Scope;
 use crate::error::AppError;
 use crate::repo;
 

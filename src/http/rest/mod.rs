@@ -15,10 +15,9 @@ use axum::routing::any;
 use serde_json::Value;
 
 use super::AppState;
-use crate::auth;
-use crate::domain::scope::{AuthSource, Scope};
+use crate::access::{self, Caller};
 use crate::error::AppError;
-use crate::service::{self, Actor, edx_organizations as api};
+use crate::service::{self, edx_organizations as api};
 
 const BASE: &str = "/api/organizations/v0/organizations/";
 
@@ -28,14 +27,11 @@ pub fn routes() -> Router<AppState> {
         .route(&format!("{BASE}{{short_name}}/"), any(member))
 }
 
-fn caller(state: &AppState, headers: &HeaderMap) -> Result<Scope, AppError> {
-    let scope = auth::authenticate(&state.verifier, &state.config, headers)?;
-    if scope.subject.is_none() {
-        return Err(AppError::Unauthenticated {
-            message: "Authentication credentials were not provided.".into(),
-        });
-    }
-    Ok(scope)
+/// The signed-in caller of a request (anonymous callers are refused first, as DRF does).
+fn caller(state: &AppState, headers: &HeaderMap) -> Result<Caller, AppError> {
+    let caller = Caller::of_request(&state.verifier, &state.config, headers, host(headers))?;
+    access::decide::require_signed_in(&caller.scope)?;
+    Ok(caller)
 }
 
 async fn collection(
@@ -44,11 +40,12 @@ async fn collection(
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
-    let scope = match caller(&state, &headers) {
-        Ok(scope) => scope,
+    let caller = match caller(&state, &headers) {
+        Ok(caller) => caller,
         Err(err) => return reply::error(err),
     };
-    if method == Method::PUT && !scope.administrator {
+    let scope = &caller.scope;
+    if method == Method::PUT && access::decide::require_admin(scope, "PUT").is_err() {
         return reply::not_permitted();
     }
     if method != Method::GET && method != Method::HEAD {
@@ -66,7 +63,7 @@ async fn collection(
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
     };
-    let page = api::list(&state.db, &scope, last("page"), last("page_size")).await;
+    let page = api::list(&state.db, scope, last("page"), last("page_size")).await;
     match page {
         Ok(page) => reply::page(&page, &link_base(&headers), &query),
         Err(err) => reply::error(err),
@@ -80,13 +77,13 @@ async fn member(
     Path(short_name): Path<String>,
     body: axum::body::Bytes,
 ) -> Response {
-    let scope = match caller(&state, &headers) {
-        Ok(scope) => scope,
+    let caller = match caller(&state, &headers) {
+        Ok(caller) => caller,
         Err(err) => return reply::error(err),
     };
     let answer = match method {
-        Method::GET | Method::HEAD => api::get(&state.db, &scope, &short_name).await,
-        Method::PUT => return put(&state, &scope, &headers, &short_name, &body).await,
+        Method::GET | Method::HEAD => api::get(&state.db, &caller.scope, &short_name).await,
+        Method::PUT => return put(&state, &caller, &short_name, &body).await,
         // edx-organizations answers PATCH itself, with an empty body.
         Method::PATCH => return StatusCode::METHOD_NOT_ALLOWED.into_response(),
         other => return reply::method_not_allowed(&other),
@@ -97,21 +94,13 @@ async fn member(
     }
 }
 
-async fn put(
-    state: &AppState,
-    scope: &Scope,
-    headers: &HeaderMap,
-    path: &str,
-    body: &[u8],
-) -> Response {
-    if !scope.administrator {
+async fn put(state: &AppState, caller: &Caller, path: &str, body: &[u8]) -> Response {
+    if access::decide::require_admin(&caller.scope, "PUT").is_err() {
         return reply::not_permitted();
     }
     // Cookies travel with any request to this host: a write they authenticate needs the CSRF
     // token, as on GraphQL.
-    if scope.authenticated_by == Some(AuthSource::Cookie)
-        && let Err(err) = auth::csrf::check(&state.config, headers, host(headers))
-    {
+    if let Err(err) = caller.may_write() {
         return reply::error(err);
     }
     let value: Value = match serde_json::from_slice(body) {
@@ -127,13 +116,13 @@ async fn put(
         Ok(input) => input,
         Err(refusal) => return (StatusCode::BAD_REQUEST, axum::Json(refusal)).into_response(),
     };
-    let actor = Actor {
-        db: &state.db,
-        scope,
-        autocreate: state.config.organizations_autocreate,
-        retries: Some(&state.metrics.write_retries),
-        committed: Some(state.responses.generation()),
-    };
+    let actor = access::actor(
+        &caller.scope,
+        &state.db,
+        state.config.organizations_autocreate,
+        Some(&state.metrics.write_retries),
+        Some(state.responses.generation()),
+    );
     match service::edx_organizations::put(actor, path, input).await {
         Ok(organization) => reply::object(&organization),
         Err(err) => reply::error(err),

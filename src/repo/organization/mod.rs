@@ -8,9 +8,9 @@ use sea_orm::sea_query::{Expr, ExprTrait, IntoColumnRef, SelectStatement};
 use sea_orm::{EntityTrait, QueryFilter, QueryTrait};
 
 use super::page::{Edge, PagedQuery, through};
+use crate::access::{Scope, visibility as scope};
 use crate::domain::names::{Key, Search};
 use crate::domain::page::SortKind;
-use crate::domain::scope::{self, Scope};
 
 /// `SELECT organization.* FROM organization WHERE <visible>`.
 pub fn visible(scope: &Scope, include_inactive: bool) -> SelectStatement {

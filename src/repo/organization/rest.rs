@@ -5,8 +5,8 @@ use sea_orm::sea_query::{Expr, ExprTrait, Order, Query};
 use sea_orm::{ConnectionTrait, FromQueryResult};
 
 use super::visible;
+use crate::access::Scope;
 use crate::domain::names::Key;
-use crate::domain::scope::Scope;
 use crate::error::AppResult;
 
 /// How many active organizations the caller sees.

@@ -5,10 +5,11 @@
 use entity::{organization, partner, site};
 
 use super::{TableCounts, count};
+use crate::access::{Scope, decide as authz};
+use crate::domain::backfill::Progress;
 use crate::domain::change::NewChange;
 use crate::domain::import::Plan;
 use crate::domain::names::{Description, Key, Parse, PartnerName, Url};
-use crate::domain::{authz, backfill::Progress, scope::Scope};
 use crate::error::{AppError, AppResult};
 use crate::repo::organization::write::{self as orgs, Details, NewRow};
 use crate::repo::partner::write as partners;

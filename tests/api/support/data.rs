@@ -8,7 +8,7 @@ use super::TestApp;
 
 impl TestApp {
     pub async fn seed_demo(&self) {
-        let scope = tenancy_gateway::domain::scope::Scope::operator("seed", None);
+        let scope = tenancy_gateway::access::Scope::operator("seed", None);
         let actor = tenancy_gateway::service::Actor {
             db: &self.db,
             scope: &scope,

@@ -1,11 +1,11 @@
-//! Who may change what (DESIGN section 5): decisions only. The service layer asks `repo::grant`
-//! which grants a caller holds and calls these inside the mutation's transaction, before
-//! anything is written.
+//! Who may change what (DESIGN section 5): decisions only, from what the caller's token says and
+//! what `check` found its grants cover. The services call these (through `check` where a grant
+//! matters) inside the mutation's transaction, before anything is written.
 
 use entity::organization;
 
-use super::names::ShortName;
-use super::scope::Scope;
+use super::Scope;
+use crate::domain::names::ShortName;
 use crate::error::{AppError, AppResult};
 
 pub fn forbidden(message: impl Into<String>) -> AppError {
@@ -54,6 +54,21 @@ fn filter_allows(allowed: bool, short_name: &str) -> AppResult<()> {
         Err(forbidden(format!(
             "this token is restricted to other organizations than {short_name:?}"
         )))
+    }
+}
+
+/// Whether the token's `content_org` filters restrict it to some organizations.
+pub fn restricted_to_organizations(scope: &Scope) -> bool {
+    scope.org_filter.is_some()
+}
+
+/// An authenticated caller (what the REST API asks before anything else, as DRF does).
+pub fn require_signed_in(scope: &Scope) -> AppResult<()> {
+    match scope.subject {
+        Some(_) => Ok(()),
+        None => Err(AppError::Unauthenticated {
+            message: "Authentication credentials were not provided.".into(),
+        }),
     }
 }
 
