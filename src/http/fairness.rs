@@ -5,22 +5,21 @@
 //! 429 only when the queue is full or its wait ends: a burst from one client is smoothed, not
 //! refused.
 //!
-//! The client is the peer address; for a peer inside `TENANCY_TRUSTED_PROXIES`, it is the
-//! `X-Forwarded-For` address nearest to it that is not itself a trusted proxy (the header is read
-//! from the right, as each proxy appends the address it saw, so a client cannot pick its own
-//! identity by sending the header itself).
+//! The client is the peer address, or behind trusted proxies the one they forward
+//! (`forwarded::client_ip`).
 
 use std::collections::HashMap;
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use super::forwarded;
 use crate::config::{Cidr, Config};
 use crate::error::AppError;
 use axum::Json;
-use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::extract::{Request, State};
+use axum::http::{StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use tokio::sync::Semaphore;
@@ -76,36 +75,6 @@ impl Fairness {
             clients.remove(&ip);
         }
     }
-
-    /// Who sent the request: the peer, or behind trusted proxies the address they name.
-    pub fn client_ip(&self, peer: IpAddr, headers: &HeaderMap) -> IpAddr {
-        if !self.trusted(peer) {
-            return peer;
-        }
-        let forwarded = headers
-            .get_all("x-forwarded-for")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .map(str::trim)
-            .collect::<Vec<_>>();
-        let mut client = peer;
-        for hop in forwarded.iter().rev() {
-            let Ok(ip) = hop.parse::<IpAddr>() else {
-                // An unparsable hop was not written by a proxy we trust: stop at what we know.
-                break;
-            };
-            client = ip;
-            if !self.trusted(ip) {
-                break;
-            }
-        }
-        client
-    }
-
-    fn trusted(&self, ip: IpAddr) -> bool {
-        self.trusted.iter().any(|net| net.contains(ip))
-    }
 }
 
 pub async fn limit_per_client(
@@ -114,14 +83,10 @@ pub async fn limit_per_client(
     next: Next,
 ) -> Response {
     // Without a peer address (in-process tests of the router) there is no client to count.
-    let Some(peer) = req
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip())
-    else {
+    let Some(peer) = forwarded::peer(req.extensions()) else {
         return next.run(req).await;
     };
-    let ip = fairness.client_ip(peer, req.headers());
+    let ip = forwarded::client_ip(&fairness.trusted, peer, req.headers());
     let Some(client) = fairness.client(ip) else {
         return next.run(req).await;
     };
@@ -173,41 +138,4 @@ fn too_many() -> Response {
         Json(body),
     )
         .into_response()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn behind_trusted_proxies_the_client_is_the_first_untrusted_forwarded_address()
-    -> Result<(), String> {
-        let mut config = Config::for_database("sqlite::memory:");
-        config.trusted_proxies = vec!["10.0.0.0/8".parse()?];
-        let fairness = Fairness::new(&config);
-        let ip = |s: &str| s.parse::<IpAddr>().map_err(|e| e.to_string());
-        let mut headers = HeaderMap::new();
-        headers.insert(
-            "x-forwarded-for",
-            "6.6.6.6, 192.0.2.7, 10.1.1.1"
-                .parse()
-                .map_err(|_| "header")?,
-        );
-        // A trusted router: the address before its own hops.
-        assert_eq!(
-            fairness.client_ip(ip("10.0.0.1")?, &headers),
-            ip("192.0.2.7")?
-        );
-        // Anyone else: the peer, whatever it claims.
-        assert_eq!(
-            fairness.client_ip(ip("192.0.2.9")?, &headers),
-            ip("192.0.2.9")?
-        );
-        // No header: the peer.
-        assert_eq!(
-            fairness.client_ip(ip("10.0.0.1")?, &HeaderMap::new()),
-            ip("10.0.0.1")?
-        );
-        Ok(())
-    }
 }

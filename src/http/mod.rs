@@ -6,6 +6,7 @@
 mod admin;
 mod browser;
 mod fairness;
+mod forwarded;
 mod graphiql;
 mod graphql;
 

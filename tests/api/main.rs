@@ -22,6 +22,7 @@ mod errors;
 mod faults;
 mod first_hour;
 mod flat;
+mod forwarded;
 mod fuzz;
 mod history;
 mod hostile;

@@ -52,11 +52,9 @@ pub fn context(state: &AppState, scope: Scope, host: Option<String>) -> RequestC
     }
 }
 
-pub fn host(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
+/// The host that names the site (`forwarded::host`: behind trusted proxies, the forwarded one).
+pub fn host(state: &AppState, peer: Option<IpAddr>, headers: &HeaderMap) -> Option<String> {
+    crate::http::forwarded::host(&state.config.trusted_proxies, peer, headers)
 }
 
 /// The request's peer address.

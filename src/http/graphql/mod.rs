@@ -86,7 +86,7 @@ pub async fn post(State(state): State<AppState>, req: Request) -> Response {
             let max_age = state.config.cache_max_age;
             reply::single(
                 media,
-                run(&state, headers, prepared).await,
+                run(&state, headers, peer, prepared).await,
                 max_bytes,
                 max_age,
             )
@@ -97,7 +97,7 @@ pub async fn post(State(state): State<AppState>, req: Request) -> Response {
             // operation asks for one: a batch never holds more than one slot.
             let mut parts = Vec::with_capacity(requests.len());
             for req in requests {
-                let answer = run(&state, headers, run::prepare(&state, req)).await;
+                let answer = run(&state, headers, peer, run::prepare(&state, req)).await;
                 parts.push(reply::part(answer, max_bytes));
             }
             reply::batch(media, parts)
@@ -148,7 +148,13 @@ pub async fn get(State(state): State<AppState>, req: Request) -> Response {
     }
     let max_bytes = state.config.limits.response_bytes;
     let max_age = state.config.cache_max_age;
-    let answer = run(&state, req.headers(), prepared).await;
+    let answer = run(
+        &state,
+        req.headers(),
+        live::peer(req.extensions()),
+        prepared,
+    )
+    .await;
     caching::not_modified(
         req.headers(),
         reply::single(media, answer, max_bytes, max_age),

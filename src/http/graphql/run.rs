@@ -1,11 +1,12 @@
 //! Running one GraphQL operation: the per-request context, the time limit and the metrics.
 
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
 use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType};
 use async_graphql::{ServerError, ServerResult};
-use axum::http::{HeaderMap, header};
+use axum::http::HeaderMap;
 use tokio::sync::OwnedSemaphorePermit;
 
 use super::cache::{Entry, Key, Lookup, Ticket};
@@ -123,10 +124,15 @@ fn check_limits(
 }
 
 /// Runs one operation and records it in the metrics.
-pub async fn run(state: &AppState, headers: &HeaderMap, prepared: Prepared) -> Answer {
+pub async fn run(
+    state: &AppState,
+    headers: &HeaderMap,
+    peer: Option<IpAddr>,
+    prepared: Prepared,
+) -> Answer {
     let started_at = Instant::now();
     let operation = prepared.operation;
-    let answer = execute(state, headers, prepared).await;
+    let answer = execute(state, headers, peer, prepared).await;
     let label = match operation {
         Some(OperationType::Query) => "query",
         Some(OperationType::Mutation) => "mutation",
@@ -166,7 +172,12 @@ fn operation_type(doc: &ExecutableDocument, name: Option<&str>) -> Option<Operat
 
 /// Builds the per-request context (caller, host, loaders), checks the limits and executes
 /// within the time limit; a query first waits for an execution slot, within that limit too.
-async fn execute(state: &AppState, headers: &HeaderMap, prepared: Prepared) -> Answer {
+async fn execute(
+    state: &AppState,
+    headers: &HeaderMap,
+    peer: Option<IpAddr>,
+    prepared: Prepared,
+) -> Answer {
     let Prepared {
         request: req,
         shape,
@@ -198,10 +209,7 @@ async fn execute(state: &AppState, headers: &HeaderMap, prepared: Prepared) -> A
         Some(OperationType::Query) => Cacheability::Public,
         _ => Cacheability::NoStore,
     };
-    let host = headers
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
+    let host = crate::http::forwarded::host(&state.config.trusted_proxies, peer, headers);
     let consistency = headers
         .get(crate::replicas::CONSISTENCY_HEADER)
         .and_then(|v| v.to_str().ok());

@@ -46,7 +46,7 @@ pub async fn stream(
         Ok(connection) => connection,
         Err(err) => return reply::refuse(StatusCode::TOO_MANY_REQUESTS, MediaType::Json, err),
     };
-    let ctx = live::context(state, scope, live::host(headers));
+    let ctx = live::context(state, scope, live::host(state, peer, headers));
     let request = prepared.into_request().data(ctx);
     // The connection is counted for as long as its stream lives.
     let results = state.schema.execute_stream(request).map(move |response| {

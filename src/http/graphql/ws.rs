@@ -64,7 +64,7 @@ pub async fn upgrade(state: AppState, req: Request) -> Response {
         })
         .unwrap_or(Protocols::GraphQLWS);
     let caller = live::scope(&state, &parts.headers);
-    let host = live::host(&parts.headers);
+    let host = live::host(&state, live::peer(&parts.extensions), &parts.headers);
     ws.protocols(ALL_WEBSOCKET_PROTOCOLS)
         .read_buffer_size(READ_BUFFER)
         .on_upgrade(move |socket| async move {

@@ -9,12 +9,12 @@ mod reply;
 
 use axum::Router;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::http::{Extensions, HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 use serde_json::Value;
 
-use super::AppState;
+use super::{AppState, forwarded};
 use crate::auth;
 use crate::domain::scope::{AuthSource, Scope};
 use crate::error::AppError;
@@ -42,6 +42,7 @@ async fn collection(
     State(state): State<AppState>,
     method: Method,
     headers: HeaderMap,
+    extensions: Extensions,
     RawQuery(query): RawQuery,
 ) -> Response {
     let scope = match caller(&state, &headers) {
@@ -68,7 +69,10 @@ async fn collection(
     };
     let page = api::list(&state.db, &scope, last("page"), last("page_size")).await;
     match page {
-        Ok(page) => reply::page(&page, &link_base(&headers), &query),
+        Ok(page) => {
+            let base = link_base(&state, forwarded::peer(&extensions), &headers);
+            reply::page(&page, &base, &query)
+        }
         Err(err) => reply::error(err),
     }
 }
@@ -140,15 +144,15 @@ async fn put(
     }
 }
 
-/// The absolute URL of the list as the client reached it (DRF's `build_absolute_uri`).
-fn link_base(headers: &HeaderMap) -> String {
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("localhost");
-    let scheme = headers
-        .get("x-forwarded-proto")
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("http");
-    format!("{scheme}://{host}{BASE}")
+/// The absolute URL of the list as the client reached it (DRF's `build_absolute_uri`):
+/// under `TENANCY_PUBLIC_URL` when set, else at the scheme and host trusted proxies forward, else
+/// at the request's `Host` over http.
+fn link_base(state: &AppState, peer: Option<std::net::IpAddr>, headers: &HeaderMap) -> String {
+    if let Some(public) = &state.config.public_url {
+        return public.join(BASE);
+    }
+    let proxies = &state.config.trusted_proxies;
+    let scheme = forwarded::scheme(proxies, peer, headers).unwrap_or(forwarded::Scheme::Http);
+    let host = forwarded::host(proxies, peer, headers).unwrap_or_else(|| "localhost".to_owned());
+    format!("{}://{host}{BASE}", scheme.as_str())
 }
