@@ -164,6 +164,33 @@ backend_tests! {
         // The site is still the forwarded host's: the public URL is only for links.
         assert_eq!(site_of(&app, |r| r.header("x-forwarded-host", "mitprofessionalx.mit.edu")).await, mitpe());
     }
+
+    async fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_subscription_connections(app: TestApp, config: loopback_trusted) {
+        let open = |client: &'static str| {
+            let app = &app;
+            async move {
+                app.client()
+                    .post(app.url("/graphql"))
+                    .header("accept", "text/event-stream")
+                    .header("x-forwarded-for", client)
+                    .json(&json!({ "query": "subscription { changes { id } }" }))
+                    .send()
+                    .await
+                    .unwrap()
+            }
+        };
+        let mut held = Vec::new();
+        for _ in 0..16 {
+            let response = open("192.0.2.1").await;
+            assert_eq!(response.status(), 200);
+            held.push(response);
+        }
+        assert_eq!(open("192.0.2.1").await.status(), 429, "the forwarded client is at its limit");
+        // Another client behind the same proxy is not (before, all shared the proxy's 16).
+        let other = open("192.0.2.2").await;
+        assert_eq!(other.status(), 200);
+        drop(held);
+    }
 }
 
 #[test]

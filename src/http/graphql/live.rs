@@ -57,6 +57,11 @@ pub fn host(state: &AppState, peer: Option<IpAddr>, headers: &HeaderMap) -> Opti
     crate::http::forwarded::host(&state.config.trusted_proxies, peer, headers)
 }
 
+/// The client a subscription connection counts against: behind trusted proxies, the forwarded one.
+pub fn client(state: &AppState, peer: Option<IpAddr>, headers: &HeaderMap) -> Option<IpAddr> {
+    peer.map(|peer| crate::http::forwarded::client_ip(&state.config.trusted_proxies, peer, headers))
+}
+
 /// The request's peer address.
 pub fn peer(extensions: &Extensions) -> Option<IpAddr> {
     extensions

@@ -42,7 +42,7 @@ pub async fn stream(
     if let Err(err) = prepared.check(&state.config.limits) {
         return refuse(err);
     }
-    let connection = match state.live_clients.enter(peer) {
+    let connection = match state.live_clients.enter(live::client(state, peer, headers)) {
         Ok(connection) => connection,
         Err(err) => return reply::refuse(StatusCode::TOO_MANY_REQUESTS, MediaType::Json, err),
     };

@@ -42,7 +42,11 @@ pub fn is_upgrade(headers: &HeaderMap) -> bool {
 }
 
 pub async fn upgrade(state: AppState, req: Request) -> Response {
-    let connection = match state.live_clients.enter(live::peer(req.extensions())) {
+    let connection = match state.live_clients.enter(live::client(
+        &state,
+        live::peer(req.extensions()),
+        req.headers(),
+    )) {
         Ok(connection) => connection,
         Err(err) => {
             let status = axum::http::StatusCode::TOO_MANY_REQUESTS;
