@@ -175,7 +175,6 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => {
             let mut config = *config;
             config.migrate = migrate && !no_migrate;
-            errors::check_config(&config)?;
             let database = crate::db::open::display(&config.database_url);
             let server = Server::bind(config, &listen).await?;
             let addr = server.local_addr()?;

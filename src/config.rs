@@ -196,43 +196,53 @@ pub struct Config {
     pub limits: Limits,
 }
 
-/// Parses `250ms`, `30s`, `2m` or a bare number of seconds.
+/// Parses a duration as humantime writes them (`250ms`, `30s`, `2m`, `1h 30m`) or a bare number
+/// of seconds; zero is refused (it would stop everything at once).
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let text = text.trim();
-    let split = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
-    let (digits, unit) = text.split_at(split);
-    let n: u64 = digits
-        .parse()
-        .map_err(|_| format!("{text:?} is not a duration such as 500ms, 30s or 2m"))?;
-    let duration = match unit.trim() {
-        "ms" => Duration::from_millis(n),
-        "" | "s" => Duration::from_secs(n),
-        "m" => Duration::from_secs(n.saturating_mul(60)),
-        other => {
-            return Err(format!(
-                "unknown unit {other:?} in {text:?} (use ms, s or m)"
-            ));
-        }
-    };
+    let duration = parse_any_duration(text)?;
     if duration.is_zero() {
         return Err("the time limit must be above zero".to_owned());
     }
     Ok(duration)
 }
 
+fn parse_any_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    if let Ok(seconds) = text.parse::<u64>() {
+        return Ok(Duration::from_secs(seconds));
+    }
+    humantime::parse_duration(text)
+        .map_err(|err| format!("{text:?} is not a duration such as 500ms, 30s or 2m ({err})"))
+}
+
 /// A leeway: like `parse_duration`, but zero is allowed.
 pub fn parse_leeway(text: &str) -> Result<Duration, String> {
-    if text
-        .trim()
-        .trim_end_matches(['s', 'm'])
-        .trim_matches('0')
-        .is_empty()
-    {
-        return Ok(Duration::ZERO);
+    parse_any_duration(text)
+}
+
+/// A size in bytes: a number, or with a unit as bytesize reads them (`2MiB`, `512 KiB`, `1MB`).
+pub fn parse_bytes(text: &str) -> Result<usize, String> {
+    let text = text.trim();
+    let bytes = match text.parse::<u64>() {
+        Ok(n) => n,
+        Err(_) => text
+            .parse::<bytesize::ByteSize>()
+            .map_err(|_| format!("{text:?} is not a size such as 2097152, 2MiB or 512KiB"))?
+            .as_u64(),
+    };
+    if bytes == 0 {
+        return Err("expected 1 byte or more (0 would refuse every request)".to_owned());
     }
-    parse_duration(text)
+    usize::try_from(bytes).map_err(|_| format!("{text:?} is too large"))
+}
+
+/// A count of 1 or more: a limit of zero would refuse every request.
+pub fn at_least_one(text: &str) -> Result<usize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(0) => Err("expected 1 or more (0 would refuse every request)".to_owned()),
+        Ok(n) => Ok(n),
+        Err(_) => Err("expected a whole number, 1 or more".to_owned()),
+    }
 }
 
 impl Config {

@@ -12,6 +12,7 @@ pub mod graphql;
 pub mod http;
 pub mod live;
 pub mod metrics;
+pub mod pipeline;
 pub mod replicas;
 pub mod repo;
 pub mod service;

@@ -63,9 +63,14 @@ pub fn scope_of(verifier: &Verifier, token: &str, source: AuthSource) -> Result<
         tracing::debug!(reason, "rejected token");
         unauthenticated(format!("invalid token: {reason}"))
     })?;
-    claims::scope(&payload, source).ok_or_else(|| {
+    let mut scope = claims::scope(&payload, source).ok_or_else(|| {
         unauthenticated("invalid token: no subject (preferred_username, username or sub)")
-    })
+    })?;
+    // Accepted until `exp` plus the leeway, as the verification itself has it.
+    scope.expires = scope
+        .expires
+        .map(|exp| exp.saturating_add(verifier.leeway()));
+    Ok(scope)
 }
 
 /// The scope of a header token under `config` (tests and tools; the service builds its

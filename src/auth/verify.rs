@@ -141,6 +141,11 @@ impl Verifier {
         Ok(payload)
     }
 
+    /// Seconds of clock leeway (`TENANCY_JWT_LEEWAY`).
+    pub fn leeway(&self) -> i64 {
+        i64::try_from(self.leeway).unwrap_or(i64::MAX)
+    }
+
     fn check_claims(
         &self,
         payload: &Map<String, Value>,

@@ -9,8 +9,6 @@ use std::process::ExitCode;
 use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::{CommandFactory, FromArgMatches};
 
-use crate::config::Config;
-
 /// Exit status of a usage error (clap's).
 const USAGE: u8 = 2;
 
@@ -138,63 +136,6 @@ pub fn parse_listen(text: &str) -> Result<String, String> {
         }
         _ => Err(form.to_owned()),
     }
-}
-
-/// Limits that, at zero, would make the service refuse every request: (value, flag, variable).
-fn zero_refusing(config: &Config) -> [(u64, &'static str, &'static str); 8] {
-    let l = &config.limits;
-    let n = |v: usize| v as u64;
-    [
-        (
-            n(l.query_depth),
-            "--max-query-depth",
-            "TENANCY_MAX_QUERY_DEPTH",
-        ),
-        (
-            n(l.query_complexity),
-            "--max-query-complexity",
-            "TENANCY_MAX_QUERY_COMPLEXITY",
-        ),
-        (
-            n(l.batch_size),
-            "--max-batch-size",
-            "TENANCY_MAX_BATCH_SIZE",
-        ),
-        (
-            n(l.body_bytes),
-            "--max-body-bytes",
-            "TENANCY_MAX_BODY_BYTES",
-        ),
-        (
-            n(l.inflight_per_client),
-            "--max-inflight-per-client",
-            "TENANCY_MAX_INFLIGHT_PER_CLIENT",
-        ),
-        (l.query_cost, "--max-query-cost", "TENANCY_MAX_QUERY_COST"),
-        (
-            n(l.response_bytes),
-            "--max-response-bytes",
-            "TENANCY_MAX_RESPONSE_BYTES",
-        ),
-        (
-            n(l.connections),
-            "--max-connections",
-            "TENANCY_MAX_CONNECTIONS",
-        ),
-    ]
-}
-
-/// Refuses settings that parse but cannot serve: a limit of zero.
-pub fn check_config(config: &Config) -> anyhow::Result<()> {
-    let argv: Vec<String> = std::env::args().collect();
-    if let Some((_, flag, env)) = zero_refusing(config).into_iter().find(|(v, ..)| *v == 0) {
-        let source = source(flag, Some(env), &argv);
-        anyhow::bail!(
-            "{source}=0 is not valid: expected 1 or more (0 would refuse every request); \
-             hint: leave it unset for the default, see `tenancy-gateway serve --help`"
-        );
-    }
-    Ok(())
 }
 
 #[cfg(test)]

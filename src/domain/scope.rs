@@ -17,7 +17,8 @@ pub struct Scope {
     pub org_filter: Option<Vec<String>>,
     /// The token's `filters` claim as given (shown by `viewer`).
     pub filters: Vec<String>,
-    /// When the token expires (seconds since the epoch): a subscription ends then.
+    /// When the token stops being accepted (seconds since the epoch: its `exp` plus the clock
+    /// leeway): a socket's operations are refused and its subscriptions end then.
     pub expires: Option<i64>,
     /// `is_restricted: true`: a read-only token; every mutation is refused.
     pub restricted: bool,
@@ -53,6 +54,11 @@ impl Scope {
             administrator: true,
             ..Scope::default()
         }
+    }
+
+    /// Whether the token has expired at `now` (seconds since the epoch).
+    pub fn expired(&self, now: i64) -> bool {
+        self.expires.is_some_and(|expires| now >= expires)
     }
 
     /// Whether the caller's token filters let it see or touch this organization.

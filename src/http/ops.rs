@@ -20,7 +20,10 @@ pub async fn healthz() -> &'static str {
 /// are all held by slow queries answers 503 `query slots exhausted`, so that a load balancer
 /// sends new clients elsewhere until they free up.
 pub async fn readyz(State(state): State<AppState>) -> Response {
-    let slot = tokio::time::timeout(READY_SLOT_WAIT, state.query_slots.clone().acquire_owned());
+    let slot = tokio::time::timeout(
+        READY_SLOT_WAIT,
+        state.pipeline.query_slots().clone().acquire_owned(),
+    );
     match slot.await {
         Ok(Ok(slot)) => drop(slot),
         _ => {
@@ -116,7 +119,7 @@ mod tests {
             Ok::<_, Box<dyn std::error::Error>>((status, String::from_utf8(body.to_vec())?))
         };
         assert_eq!(ready(app.clone()).await?.0, StatusCode::OK);
-        let held = state.query_slots.clone().acquire_owned().await?;
+        let held = state.pipeline.query_slots().clone().acquire_owned().await?;
         let (status, body) = ready(app.clone()).await?;
         assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
         assert!(body.contains("query slots exhausted"), "{body}");

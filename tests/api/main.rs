@@ -18,6 +18,7 @@ mod caching;
 mod courses;
 mod crash;
 mod descriptions;
+mod door;
 mod errors;
 mod faults;
 mod first_hour;

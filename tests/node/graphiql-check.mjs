@@ -85,6 +85,10 @@ try {
   });
   page.on('websocket', (ws) => foreign.push(ws.url()));
   page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+  // The page's Content-Security-Policy must allow everything GraphiQL does.
+  page.on('console', (msg) => {
+    if (msg.type() === 'error' && /Content Security Policy/i.test(msg.text())) problems.push(`CSP: ${msg.text()}`);
+  });
   page.on('response', (res) => {
     if (res.status() >= 400) problems.push(`HTTP ${res.status()} for ${res.url()}`);
   });

@@ -7,6 +7,8 @@
 mod body;
 mod reply;
 
+use std::net::IpAddr;
+
 use axum::Router;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{Extensions, HeaderMap, Method, StatusCode};
@@ -14,10 +16,12 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 use serde_json::Value;
 
-use super::{AppState, forwarded};
+use super::AppState;
+use super::graphql::peer;
 use crate::auth;
 use crate::domain::scope::{AuthSource, Scope};
 use crate::error::AppError;
+use crate::pipeline::forwarded;
 use crate::service::{self, Actor, edx_organizations as api};
 
 const BASE: &str = "/api/organizations/v0/organizations/";
@@ -70,7 +74,7 @@ async fn collection(
     let page = api::list(&state.db, &scope, last("page"), last("page_size")).await;
     match page {
         Ok(page) => {
-            let base = link_base(&state, forwarded::peer(&extensions), &headers);
+            let base = link_base(&state, peer(&extensions), &headers);
             reply::page(&page, &base, &query)
         }
         Err(err) => reply::error(err),
@@ -81,6 +85,7 @@ async fn member(
     State(state): State<AppState>,
     method: Method,
     headers: HeaderMap,
+    extensions: Extensions,
     Path(short_name): Path<String>,
     body: axum::body::Bytes,
 ) -> Response {
@@ -90,7 +95,18 @@ async fn member(
     };
     let answer = match method {
         Method::GET | Method::HEAD => api::get(&state.db, &scope, &short_name).await,
-        Method::PUT => return put(&state, &scope, &headers, &short_name, &body).await,
+        Method::PUT => {
+            let host = host(&state, peer(&extensions), &headers);
+            return put(
+                &state,
+                &scope,
+                &headers,
+                host.as_deref(),
+                &short_name,
+                &body,
+            )
+            .await;
+        }
         // edx-organizations answers PATCH itself, with an empty body.
         Method::PATCH => return StatusCode::METHOD_NOT_ALLOWED.into_response(),
         other => return reply::method_not_allowed(&other),
@@ -105,6 +121,7 @@ async fn put(
     state: &AppState,
     scope: &Scope,
     headers: &HeaderMap,
+    host: Option<&str>,
     path: &str,
     body: &[u8],
 ) -> Response {
@@ -114,7 +131,7 @@ async fn put(
     // Cookies travel with any request to this host: a write they authenticate needs the CSRF
     // token, as on GraphQL.
     if scope.authenticated_by == Some(AuthSource::Cookie)
-        && let Err(err) = auth::csrf::check(&state.config, headers)
+        && let Err(err) = auth::csrf::check(&state.config, headers, host)
     {
         return reply::error(err);
     }
@@ -144,15 +161,20 @@ async fn put(
     }
 }
 
+/// The host the client reached (forwarded by a trusted proxy, else `Host`).
+fn host(state: &AppState, peer: Option<IpAddr>, headers: &HeaderMap) -> Option<String> {
+    forwarded::host(&state.config.trusted_proxies, peer, headers)
+}
+
 /// The absolute URL of the list as the client reached it (DRF's `build_absolute_uri`):
 /// under `TENANCY_PUBLIC_URL` when set, else at the scheme and host trusted proxies forward, else
 /// at the request's `Host` over http.
-fn link_base(state: &AppState, peer: Option<std::net::IpAddr>, headers: &HeaderMap) -> String {
+fn link_base(state: &AppState, peer: Option<IpAddr>, headers: &HeaderMap) -> String {
     if let Some(public) = &state.config.public_url {
         return public.join(BASE);
     }
     let proxies = &state.config.trusted_proxies;
     let scheme = forwarded::scheme(proxies, peer, headers).unwrap_or(forwarded::Scheme::Http);
-    let host = forwarded::host(proxies, peer, headers).unwrap_or_else(|| "localhost".to_owned());
+    let host = host(state, peer, headers).unwrap_or_else(|| "localhost".to_owned());
     format!("{}://{host}{BASE}", scheme.as_str())
 }

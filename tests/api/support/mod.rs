@@ -4,6 +4,7 @@ mod auth;
 mod cluster;
 mod data;
 pub mod raw;
+pub mod socket;
 mod tokens;
 
 pub use auth::*;

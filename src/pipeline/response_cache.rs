@@ -1,4 +1,5 @@
-//! The response cache: whole answers to repeated queries, reused until anything changes.
+//! The response cache (the execute stage's): whole answers to repeated queries, reused until
+//! anything changes.
 //!
 //! An answer is keyed by everything it is computed from: the document's text, the operation
 //! name, the variables, the caller as far as its token goes (`Scope` without its expiry: the
@@ -23,8 +24,8 @@ use std::hash::Hash;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use axum::body::Bytes;
-use axum::http::HeaderValue;
+use bytes::Bytes;
+use http::HeaderValue;
 use prometheus::{IntCounter, IntGauge};
 use quick_cache::sync::Cache;
 use quick_cache::{DefaultHashBuilder, Lifecycle, OptionsBuilder, Weighter};

@@ -1,4 +1,5 @@
-//! Every error with a code, and each error once.
+//! Every error with a code, and each error once (the finish stage's coding, and the refusals'
+//! of every stage).
 //!
 //! Our resolvers answer with `AppError`, which always carries `extensions.code`. async-graphql's
 //! own errors carry none; they are given the codes Apollo Server uses:
@@ -16,16 +17,16 @@
 
 use async_graphql::{PathSegment, ServerError, Value};
 
-use super::limits;
 use crate::error::AppError;
+use crate::graphql::limits;
 
 /// Async-graphql's message prefixes for values that cannot be coerced to their input type.
 const COERCION_MESSAGES: [&str; 2] = ["Invalid value for argument", "Failed to parse"];
 
 /// Codes a response's errors as refusals or execution errors, judging by the response
-/// (`outcome::executed`); true when it executed.
+/// (`began`); true when it executed.
 pub fn response(response: &mut async_graphql::Response) -> bool {
-    let executed = super::outcome::executed(response);
+    let executed = began(response);
     let errors = std::mem::take(&mut response.errors);
     response.errors = if executed {
         self::executed(errors)
@@ -49,6 +50,22 @@ pub fn refused(errors: Vec<ServerError>) -> Vec<ServerError> {
 /// The errors of an executed operation, each with a code, each once.
 pub fn executed(errors: Vec<ServerError>) -> Vec<ServerError> {
     dedupe(errors.into_iter().map(|err| code(err, true)).collect())
+}
+
+/// Whether execution began, judging by the response.
+///
+/// async-graphql answers refusals and execution results alike with a `Response` whose `data`
+/// may be null, but the GraphQL-over-HTTP spec treats them differently: a request that never
+/// started executing (unparsable, invalid, an unknown operation) is answered without `data`.
+/// The response itself tells: execution always yields an object, unless a non-null root field
+/// failed, and then the error carries that field's path. A refusal is null data with errors
+/// that have no path. The one execution error without a path is async-graphql's own "Entity not
+/// found." for an `_entities` representation of a type this subgraph does not have, which is a
+/// request error in all but name. (An extension could flag the start of execution instead, but
+/// any extension makes async-graphql route every field through its chain, at a sixth of the
+/// CPU of a large list.)
+fn began(response: &async_graphql::Response) -> bool {
+    response.data != Value::Null || response.errors.iter().any(|e| !e.path.is_empty())
 }
 
 fn has_code(err: &ServerError) -> bool {
@@ -130,6 +147,24 @@ fn dedupe(errors: Vec<ServerError>) -> Vec<ServerError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn refusals_are_null_data_with_pathless_errors() {
+        let refused =
+            async_graphql::Response::from_errors(vec![ServerError::new("Unknown field", None)]);
+        assert!(!began(&refused));
+
+        let mut root_failed = ServerError::new("boom", None);
+        root_failed.path = vec![PathSegment::Field("organizations".into())];
+        assert!(began(&async_graphql::Response::from_errors(vec![
+            root_failed
+        ])));
+
+        let data = Value::from_json(serde_json::json!({ "a": null })).unwrap_or_default();
+        let mut partial = async_graphql::Response::new(data);
+        partial.errors.push(ServerError::new("field error", None));
+        assert!(began(&partial));
+    }
 
     fn code_of(err: &ServerError) -> String {
         err.extensions

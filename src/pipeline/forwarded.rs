@@ -15,10 +15,9 @@
 //! Every host, forwarded or not, must look like `name[:port]` or `[v6][:port]`: a value that
 //! could carry a path, a user or markup into a written link is ignored.
 
-use std::net::{IpAddr, Ipv6Addr, SocketAddr};
+use std::net::{IpAddr, Ipv6Addr};
 
-use axum::extract::ConnectInfo;
-use axum::http::{Extensions, HeaderMap, header};
+use http::{HeaderMap, header};
 
 use crate::config::Cidr;
 
@@ -47,13 +46,6 @@ impl Scheme {
             None
         }
     }
-}
-
-/// The request's peer address (none for in-process requests that did not come over TCP).
-pub fn peer(extensions: &Extensions) -> Option<IpAddr> {
-    extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|info| info.0.ip())
 }
 
 fn trusted(proxies: &[Cidr], ip: IpAddr) -> bool {
