@@ -7,9 +7,11 @@ use clap::Args;
 
 mod cidr;
 mod limits;
+mod public_url;
 
 pub use cidr::Cidr;
 pub use limits::Limits;
+pub use public_url::PublicUrl;
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://tenancy.db?mode=rwc";
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8000";
@@ -146,9 +148,11 @@ pub struct Config {
     )]
     pub cors_allowed_origins: Vec<String>,
 
-    /// Reverse proxies (CIDRs, comma-separated: `10.0.0.0/8,::1/128`) whose `X-Forwarded-For`
-    /// is believed: behind them the client is the last address of that header not itself in
-    /// these ranges. None by default: the client is the peer address.
+    /// Reverse proxies (CIDRs, comma-separated: `10.0.0.0/8,::1/128`) whose forwarded headers
+    /// are believed: behind them the client is the last address of `X-Forwarded-For` not itself
+    /// in these ranges, `X-Forwarded-Host` (or `Forwarded: host=`) names the site and
+    /// `X-Forwarded-Proto` (http or https) the scheme of written links. None by default: the
+    /// client is the peer address and the site its `Host`.
     #[arg(
         long,
         env = "TENANCY_TRUSTED_PROXIES",
@@ -156,6 +160,12 @@ pub struct Config {
         global = true
     )]
     pub trusted_proxies: Vec<Cidr>,
+
+    /// Where clients reach the service (`https://tenancy.example.com`, with a path prefix if a
+    /// proxy adds one): the scheme, host and prefix of the links it writes (REST `next`).
+    /// Unset: taken from trusted proxies' forwarded headers, else the request's `Host` and http.
+    #[arg(long, env = "TENANCY_PUBLIC_URL", global = true)]
+    pub public_url: Option<PublicUrl>,
 
     /// Serve `/metrics` on this address of its own (`127.0.0.1:9100`) instead of the API's.
     #[arg(long, env = "TENANCY_METRICS_LISTEN", global = true)]
@@ -255,6 +265,7 @@ impl Config {
             jwt_cookie_signature_name: "edx-jwt-cookie-signature".to_owned(),
             cors_allowed_origins: Vec::new(),
             trusted_proxies: Vec::new(),
+            public_url: None,
             metrics_listen: None,
             metrics_token: None,
             cache_max_age: 0,

@@ -28,6 +28,7 @@ mod context;
 pub mod documents;
 mod execute;
 mod finish;
+pub mod forwarded;
 pub mod live;
 mod prepare;
 pub mod receive;

@@ -23,6 +23,7 @@ mod errors;
 mod faults;
 mod first_hour;
 mod flat;
+mod forwarded;
 mod fuzz;
 mod history;
 mod history_visibility;

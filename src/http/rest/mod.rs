@@ -7,16 +7,20 @@
 mod body;
 mod reply;
 
+use std::net::IpAddr;
+
 use axum::Router;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::http::{Extensions, HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 use serde_json::Value;
 
 use super::AppState;
+use super::graphql::peer;
 use crate::access::{self, Caller};
 use crate::error::AppError;
+use crate::pipeline::forwarded;
 use crate::service::{self, edx_organizations as api};
 
 const BASE: &str = "/api/organizations/v0/organizations/";
@@ -28,8 +32,13 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// The signed-in caller of a request (anonymous callers are refused first, as DRF does).
-fn caller(state: &AppState, headers: &HeaderMap) -> Result<Caller, AppError> {
-    let caller = Caller::of_request(&state.verifier, &state.config, headers, host(headers))?;
+fn caller(
+    state: &AppState,
+    peer: Option<IpAddr>,
+    headers: &HeaderMap,
+) -> Result<Caller, AppError> {
+    let host = host(state, peer, headers);
+    let caller = Caller::of_request(&state.verifier, &state.config, headers, host.as_deref())?;
     access::decide::require_signed_in(&caller.scope)?;
     Ok(caller)
 }
@@ -38,9 +47,10 @@ async fn collection(
     State(state): State<AppState>,
     method: Method,
     headers: HeaderMap,
+    extensions: Extensions,
     RawQuery(query): RawQuery,
 ) -> Response {
-    let caller = match caller(&state, &headers) {
+    let caller = match caller(&state, peer(&extensions), &headers) {
         Ok(caller) => caller,
         Err(err) => return reply::error(err),
     };
@@ -65,7 +75,10 @@ async fn collection(
     };
     let page = api::list(&state.db, scope, last("page"), last("page_size")).await;
     match page {
-        Ok(page) => reply::page(&page, &link_base(&headers), &query),
+        Ok(page) => {
+            let base = link_base(&state, peer(&extensions), &headers);
+            reply::page(&page, &base, &query)
+        }
         Err(err) => reply::error(err),
     }
 }
@@ -74,10 +87,11 @@ async fn member(
     State(state): State<AppState>,
     method: Method,
     headers: HeaderMap,
+    extensions: Extensions,
     Path(short_name): Path<String>,
     body: axum::body::Bytes,
 ) -> Response {
-    let caller = match caller(&state, &headers) {
+    let caller = match caller(&state, peer(&extensions), &headers) {
         Ok(caller) => caller,
         Err(err) => return reply::error(err),
     };
@@ -129,20 +143,20 @@ async fn put(state: &AppState, caller: &Caller, path: &str, body: &[u8]) -> Resp
     }
 }
 
-/// The `Host` the request named.
-fn host(headers: &HeaderMap) -> Option<&str> {
-    headers.get(header::HOST).and_then(|h| h.to_str().ok())
+/// The host the client reached (forwarded by a trusted proxy, else `Host`).
+fn host(state: &AppState, peer: Option<IpAddr>, headers: &HeaderMap) -> Option<String> {
+    forwarded::host(&state.config.trusted_proxies, peer, headers)
 }
 
-/// The absolute URL of the list as the client reached it (DRF's `build_absolute_uri`).
-fn link_base(headers: &HeaderMap) -> String {
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("localhost");
-    let scheme = headers
-        .get("x-forwarded-proto")
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("http");
-    format!("{scheme}://{host}{BASE}")
+/// The absolute URL of the list as the client reached it (DRF's `build_absolute_uri`):
+/// under `TENANCY_PUBLIC_URL` when set, else at the scheme and host trusted proxies forward, else
+/// at the request's `Host` over http.
+fn link_base(state: &AppState, peer: Option<IpAddr>, headers: &HeaderMap) -> String {
+    if let Some(public) = &state.config.public_url {
+        return public.join(BASE);
+    }
+    let proxies = &state.config.trusted_proxies;
+    let scheme = forwarded::scheme(proxies, peer, headers).unwrap_or(forwarded::Scheme::Http);
+    let host = host(state, peer, headers).unwrap_or_else(|| "localhost".to_owned());
+    format!("{}://{host}{BASE}", scheme.as_str())
 }
