@@ -32,11 +32,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// The signed-in caller of a request (anonymous callers are refused first, as DRF does).
-fn caller(
-    state: &AppState,
-    peer: Option<IpAddr>,
-    headers: &HeaderMap,
-) -> Result<Caller, AppError> {
+fn caller(state: &AppState, peer: Option<IpAddr>, headers: &HeaderMap) -> Result<Caller, AppError> {
     let host = host(state, peer, headers);
     let caller = Caller::of_request(&state.verifier, &state.config, headers, host.as_deref())?;
     access::decide::require_signed_in(&caller.scope)?;
