@@ -44,6 +44,8 @@ pub struct AppState {
     pub responses: graphql::ResponseCache,
     /// The change feed subscriptions wait on (its receivers are the open subscriptions).
     pub feed: Option<Arc<crate::live::ChangeFeed>>,
+    /// Whether the database has every migration (`/readyz`), remembered once it has.
+    pub schema_state: crate::db::schema::SchemaState,
 }
 
 impl AppState {
@@ -68,6 +70,7 @@ impl AppState {
                 &metrics,
             ),
             feed: None,
+            schema_state: crate::db::schema::SchemaState::default(),
             metrics,
             config,
         }
