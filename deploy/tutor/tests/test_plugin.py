@@ -12,7 +12,13 @@ real consumers of what it renders, with no Docker daemon:
   and keeps /metrics behind the rendered token;
 * Caddy (Debian's) adapts the rendered Caddyfile: the tenancy host proxies to tenancy:8000 and
   answers /metrics with 404;
-* settings that cannot work are refused by `tutor config save`, with the reason.
+* settings that cannot work are refused by `tutor config save`, with the reason;
+* `tutor local do init --limit tenancy` hands its job script to `docker compose run
+  tenancy-job sh -e -c SCRIPT`; a stand-in for the `docker` command (there is no Docker
+  daemon) runs that script as the container would, with the rendered environment and the real
+  binary: it migrates and imports from an LMS database in MariaDB that the real
+  edx-organizations app filled (TENANCY_TEST_MARIADB_URL, TENANCY_TEST_PYTHON: scripts/test.sh
+  sets both).
 
 Run by scripts/tutor-check.sh (which makes the venv); the binary is TENANCY_BINARY.
 """
@@ -30,6 +36,7 @@ import tempfile
 import time
 import unittest
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -473,6 +480,121 @@ class Rendered(unittest.TestCase):
         preflight["Origin"] = "http://evil.example"
         _, headers, _ = request(f"{base}/graphql", "OPTIONS", headers=preflight)
         self.assertNotIn("access-control-allow-origin", {k.lower() for k in headers})
+
+
+# A stand-in for the `docker` command: Tutor's `local do` asks `compose ... ls` (answered: no
+# project runs) and `compose ... run ... tenancy-job sh -e -c SCRIPT` (run here, as the
+# container would: the rendered env file, with the local overrides in FAKE_JOB_OVERRIDES).
+FAKE_DOCKER = """#!{python}
+import json, os, subprocess, sys
+args = sys.argv[1:]
+if "ls" in args:
+    print("[]")
+    sys.exit(0)
+if "run" not in args:
+    sys.exit(0)
+with open(os.environ["FAKE_JOB_LOG"], "a") as log:
+    log.write(json.dumps(args) + "\\n")
+assert args[-4:-1] == ["sh", "-e", "-c"], args
+assert args[-5] == "tenancy-job", args
+env = dict(PATH=os.environ["FAKE_JOB_PATH"])
+with open(os.environ["FAKE_JOB_ENV_FILE"]) as env_file:
+    for line in env_file.read().splitlines():
+        if line and not line.startswith("#"):
+            key, _, value = line.partition("=")
+            env[key] = value
+env.update(json.loads(os.environ["FAKE_JOB_OVERRIDES"]))
+sys.exit(subprocess.run(["sh", "-e", "-c", args[-1]], env=env, cwd=os.environ["FAKE_JOB_DIR"]).returncode)
+"""
+
+
+class InitJob(unittest.TestCase):
+    def test_init_migrates_and_imports_from_the_lms_database(self):
+        admin = os.environ.get("TENANCY_TEST_MARIADB_URL")
+        python = os.environ.get("TENANCY_TEST_PYTHON")
+        if not (admin and python):
+            if os.environ.get("CI"):
+                self.fail("CI needs TENANCY_TEST_MARIADB_URL and TENANCY_TEST_PYTHON")
+            self.skipTest("TENANCY_TEST_MARIADB_URL / TENANCY_TEST_PYTHON unset (scripts/test.sh sets them)")
+        server = urllib.parse.urlparse(admin)
+        name = f"lms_init_{os.getpid()}"
+        user, password = "tutor_openedx", "Init5ecret"
+        create = (
+            "import pymysql; c = pymysql.connect(host={h!r}, port={p}, user={u!r}, password={w!r});"
+            "k = c.cursor();"
+            "k.execute('CREATE DATABASE {n} CHARACTER SET utf8mb4');"
+            "k.execute(\"CREATE USER IF NOT EXISTS '{user}'@'%' IDENTIFIED BY '{password}'\");"
+            "k.execute(\"GRANT ALL ON {n}.* TO '{user}'@'%'\")"
+        ).format(
+            h=server.hostname, p=server.port, u=server.username or "root",
+            w=server.password or "", n=name, user=user, password=password,
+        )
+        subprocess.run([python, "-c", create], check=True, timeout=60)
+        fill = subprocess.run(
+            [python, str(REPO / "tests/python/orgs_peer/fill.py")],
+            env=dict(os.environ, ORGS_PEER_DATABASE=f"mysql://{user}:{password}@{server.hostname}:{server.port}/{name}"),
+            capture_output=True, text=True, timeout=300,
+        )
+        self.assertEqual(fill.returncode, 0, fill.stderr)
+
+        with tempfile.TemporaryDirectory(prefix="tutor-tenancy-init-") as tmp:
+            tmp = Path(tmp)
+            root = tmp / "root"
+            tutor(root, "plugins", "enable", "tenancy")
+            tutor(
+                root, "config", "save",
+                "--set", f"MYSQL_HOST={server.hostname}", "--set", f"MYSQL_PORT={server.port}",
+                "--set", f"OPENEDX_MYSQL_USERNAME={user}", "--set", f"OPENEDX_MYSQL_PASSWORD={password}",
+                "--set", f"OPENEDX_MYSQL_DATABASE={name}",
+            )
+            bin_dir = tmp / "bin"
+            bin_dir.mkdir()
+            (bin_dir / "docker").write_text(FAKE_DOCKER.format(python=os.sys.executable))
+            (bin_dir / "docker").chmod(0o755)
+            (bin_dir / "tenancy-gateway").symlink_to(BINARY)
+            data = tmp / "data"
+            data.mkdir()
+            database = f"sqlite://{data}/tenancy.db?mode=rwc"
+            env = dict(
+                os.environ,
+                TUTOR_ROOT=str(root),
+                TUTOR_PLUGINS_ROOT=str(root / "plugins"),
+                PATH=f"{bin_dir}:{os.environ['PATH']}",
+                FAKE_JOB_LOG=str(tmp / "jobs.log"),
+                FAKE_JOB_PATH=f"{bin_dir}:/usr/bin:/bin",
+                FAKE_JOB_ENV_FILE=str(root / ENV_FILE),
+                FAKE_JOB_OVERRIDES=json.dumps({"TENANCY_DATABASE_URL": database, "RUST_LOG": "warn"}),
+                FAKE_JOB_DIR=str(data),
+            )
+            done = subprocess.run(
+                [TUTOR, "local", "do", "init", "--limit", "tenancy"],
+                env=env, capture_output=True, text=True, timeout=600,
+            )
+            self.assertEqual(done.returncode, 0, done.stdout + done.stderr)
+            jobs = [json.loads(line) for line in (tmp / "jobs.log").read_text().splitlines()]
+            self.assertEqual([job[-5] for job in jobs], ["tenancy-job"])
+            self.assertIn("migrations applied", done.stdout + done.stderr)
+
+            child = subprocess.Popen(
+                [BINARY, "serve", "--listen", "127.0.0.1:0", "--database-url", database],
+                env={"PATH": "/usr/bin:/bin", "RUST_LOG": "warn"},
+                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+            )
+            try:
+                base = child.stdout.readline().strip().removeprefix("listening on ")
+                status, _, body = request(
+                    f"{base}/graphql", "POST",
+                    {"query": "{ organizations(first: 10) { edges { node { shortName } } } sites(first: 10) { edges { node { domain } } } }"},
+                )
+                answer = json.loads(body)["data"]
+                # What an anonymous reader sees: the active organizations (Gone is inactive).
+                organizations = {e["node"]["shortName"] for e in answer["organizations"]["edges"]}
+                self.assertEqual(organizations, {"edX", "MITx"})
+                self.assertIn("mit.lms.test", {e["node"]["domain"] for e in answer["sites"]["edges"]})
+            finally:
+                child.terminate()
+                child.wait(timeout=30)
+                child.stdout.close()
 
 
 if __name__ == "__main__":
