@@ -13,8 +13,18 @@ use crate::support::{Backend, fresh_database, http_client, listening_on};
 
 const BIN: &str = env!("CARGO_BIN_EXE_tenancy-gateway");
 
-fn serve_without_migrating(url: &str) -> Child {
-    Command::new(BIN)
+/// A service that is stopped when the test ends, passed or failed.
+struct Served(Child);
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        self.0.kill().ok();
+        self.0.wait().ok();
+    }
+}
+
+fn serve_without_migrating(url: &str) -> Served {
+    let child = Command::new(BIN)
         .args(["serve", "--listen", "127.0.0.1:0", "--no-migrate"])
         .env_remove("TENANCY_DATABASE_URL")
         .env("DATABASE_URL", url)
@@ -22,7 +32,8 @@ fn serve_without_migrating(url: &str) -> Child {
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
-        .unwrap()
+        .unwrap();
+    Served(child)
 }
 
 async fn readyz(base: &str) -> (u16, String) {
@@ -59,8 +70,8 @@ async fn behind_until_migrated(backend: Backend) {
         return;
     };
     let known = Migrator::migrations().len();
-    let mut child = serve_without_migrating(&url);
-    let base = listening_on(&mut child);
+    let mut served = serve_without_migrating(&url);
+    let base = listening_on(&mut served.0);
 
     let before = statements(&base).await;
     let (status, body) = readyz(&base).await;
@@ -127,9 +138,6 @@ async fn behind_until_migrated(backend: Backend) {
         assert_eq!(readyz(&base).await.0, 200);
     }
     assert_eq!(statements(&base).await - before, 0, "no reads once ready");
-
-    child.kill().ok();
-    child.wait().ok();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
