@@ -10,8 +10,9 @@
 # BINARY: the binary to package; without it the `dist` profile is built
 # (`cargo build --profile dist --locked`, fat LTO: about ten minutes on two cores).
 # --tag: the image name (default localhost/tenancy-gateway:VERSION).
-# --archive: oci (default) writes target/image/tenancy-gateway-VERSION.oci.tar; docker writes
-# a docker-archive (…docker.tar), which keeps the HEALTHCHECK (the OCI image format has no
+# --archive: oci (default) writes target/image/NAME-TAG.oci.tar (tenancy-gateway-VERSION.oci.tar
+# for the default name; layers compressed); docker writes NAME-TAG.docker.tar, a docker-archive
+# (layers uncompressed) that keeps the HEALTHCHECK (the OCI image format has no
 # health check field; Kubernetes and the Tutor plugin declare their own probes); none writes
 # nothing and leaves the image in podman's local storage only.
 # Needs: podman (or buildah), busybox-static, ca-certificates; root, or rootless podman.
@@ -25,7 +26,7 @@ while [ $# -gt 0 ]; do
     case $1 in
         --tag) tag=$2; shift 2 ;;
         --archive) archive=$2; shift 2 ;;
-        -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         -*) echo "unknown option $1; see scripts/image.sh --help" >&2; exit 2 ;;
         *) binary=$1; shift ;;
     esac
@@ -87,15 +88,14 @@ fi
 size=$($builder image inspect --format '{{.Size}}' "$tag")
 echo "image $tag: $size bytes ($(( (size + 524288) / 1048576 )) MiB uncompressed)"
 
-case $archive in
-    oci) out=target/image/tenancy-gateway-$version.oci.tar ;;
-    docker) out=target/image/tenancy-gateway-$version.docker.tar ;;
-    none) exit 0 ;;
-esac
+# Named after the tag: localhost/tenancy-gateway:0.1.0 -> tenancy-gateway-0.1.0.oci.tar.
+[ "$archive" = none ] && exit 0
+base=${tag##*/}
+out=target/image/${base%%:*}-${base##*:}.$archive.tar
 rm -f "$out"
 if [ "$builder" = podman ]; then
     podman save --quiet --format "$archive-archive" --output "$out" "$tag"
 else
     buildah push --quiet "$tag" "$archive-archive:$out:$tag" >/dev/null
 fi
-echo "archive $out: $(stat -c %s "$out") bytes (layers compressed)"
+echo "archive $out: $(stat -c %s "$out") bytes"
