@@ -31,6 +31,12 @@ provide npm npm || [ -z "${CI:-}" ] || exit 1
 provide curl curl || [ -z "${CI:-}" ] || exit 1  # the README check runs its curl commands
 provide caddy caddy || [ -z "${CI:-}" ] || exit 1  # Tutor's web proxy, in front of the binary (tests/node/proxy.mjs)
 python3 -c 'import ensurepip, venv' 2>/dev/null || provide ensurepip python3-venv || [ -z "${CI:-}" ] || exit 1
+if [ $# -eq 0 ]; then
+    # The container image (podman, runc, a static busybox) and the Tutor plugin's consumers.
+    for pair in podman:podman runc:runc busybox:busybox-static docker-compose:docker-compose caddy:caddy; do
+        provide "${pair%%:*}" "${pair#*:}" || [ -z "${CI:-}" ] || exit 1
+    done
+fi
 
 # shellcheck source=scripts/pg.sh
 source scripts/pg.sh
@@ -85,6 +91,15 @@ if [ $# -eq 0 ]; then
     else
         echo "skipped the README check: install curl" >&2
     fi
+fi
+
+if [ $# -eq 0 ]; then
+    # The Tutor plugin rendered by Tutor 22 and read by Compose, kustomize, Caddy and the binary.
+    bash scripts/tutor-check.sh target/debug/tenancy-gateway
+    # The container image of the release binary, built, saved, loaded and run with podman
+    # (without podman the check says so in one line; in CI it fails).
+    if command -v podman >/dev/null; then cargo build --release --locked; fi
+    bash scripts/image-check.sh target/release/tenancy-gateway
 fi
 
 if [ $# -eq 0 ]; then

@@ -1,10 +1,11 @@
-//! The command line: `serve`, `migrate`, `schema`, `token`, `seed`, `backfill`, `import`. Each
-//! verb has only its own options (`serve` has every setting of the service).
+//! The command line: `serve`, `migrate`, `schema`, `token`, `seed`, `backfill`, `import`,
+//! `probe`. Each verb has only its own options (`serve` has every setting of the service).
 
 mod backfill;
 mod database;
 mod errors;
 mod import;
+mod probe;
 mod token;
 
 use std::io::Write;
@@ -137,6 +138,16 @@ enum Command {
         actor: Option<String>,
         #[command(flatten)]
         writes: Writes,
+    },
+    /// Ask a running service whether it is ready (a container's health check; the image has no
+    /// curl): exit 0 when URL answers with success, else 1 with one line saying why.
+    Probe {
+        /// What to ask.
+        #[arg(default_value = probe::DEFAULT_URL, value_parser = probe::parse_url)]
+        url: String,
+        /// How long to wait for the whole answer (`3s`, `500ms`).
+        #[arg(long, default_value = "3s", value_parser = crate::config::parse_duration)]
+        timeout: std::time::Duration,
     },
 }
 
@@ -290,6 +301,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             import::run(&writes.config(), scope, args).await?;
         }
+        Command::Probe { url, timeout } => return Ok(probe::run(&url, timeout).await),
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -16,6 +16,30 @@ pub use public_url::PublicUrl;
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://tenancy.db?mode=rwc";
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8000";
 
+/// The database URL's variable; `DATABASE_URL` (the conventional name) is read when it is
+/// unset or empty, so that a setting of our own prefix wins over a generic one (an image's
+/// default, a platform's).
+pub const DATABASE_URL_ENV: &str = "TENANCY_DATABASE_URL";
+
+/// The database URL when neither `--database-url` nor `TENANCY_DATABASE_URL` is given:
+/// `DATABASE_URL`, else the embedded default.
+pub fn default_database_url() -> String {
+    std::env::var("DATABASE_URL")
+        .ok()
+        .filter(|url| !url.is_empty())
+        .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned())
+}
+
+/// `--database-url` / `TENANCY_DATABASE_URL`: empty counts as unset (a rendered env file's
+/// `TENANCY_DATABASE_URL=`), so `DATABASE_URL` or the default applies.
+pub fn parse_database_url(text: &str) -> Result<String, String> {
+    Ok(if text.is_empty() {
+        default_database_url()
+    } else {
+        text.to_owned()
+    })
+}
+
 /// A secret that never prints.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(pub String);
@@ -41,8 +65,9 @@ pub struct Config {
     #[arg(skip = true)]
     pub migrate: bool,
 
-    /// Database URL: `sqlite://FILE?mode=rwc` (embedded default) or `postgres://...`.
-    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true, hide_env_values = true)]
+    /// Database URL: `sqlite://FILE?mode=rwc` (embedded default) or `postgres://...`. From
+    /// TENANCY_DATABASE_URL, else DATABASE_URL, else `sqlite://tenancy.db?mode=rwc`.
+    #[arg(long, env = DATABASE_URL_ENV, default_value_t = default_database_url(), value_parser = parse_database_url, hide_default_value = true, global = true, hide_env_values = true)]
     pub database_url: String,
 
     /// PostgreSQL streaming replicas that queries may read from (comma-separated URLs).

@@ -1,6 +1,7 @@
 //! Database connection: the engine is chosen by the URL; every statement is counted.
 
 pub mod open;
+pub mod schema;
 
 use std::time::Duration;
 
@@ -55,7 +56,7 @@ pub async fn connect_existing(
             "the database {} ({}) does not exist and a dry run never creates it; hint: run \
              `tenancy-gateway migrate` (or `seed --demo`, or `serve`) first, or pass --apply",
             path.display(),
-            open::SETTING
+            open::setting()
         );
     }
     let db = connect_with(url, Some(metrics), read_only, "primary").await?;

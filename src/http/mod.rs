@@ -35,6 +35,8 @@ pub struct AppState {
     pub responses: ResponseCache,
     /// The change feed subscriptions wait on (its receivers are the open subscriptions).
     pub feed: Option<Arc<crate::live::ChangeFeed>>,
+    /// Whether the database has every migration (`/readyz`), remembered once it has.
+    pub schema_state: crate::db::schema::SchemaState,
     /// The one door of every GraphQL operation, built from the fields above.
     pub pipeline: Arc<Pipeline>,
     schema: AppSchema,
@@ -69,6 +71,7 @@ impl AppState {
             verifier,
             responses,
             feed: None,
+            schema_state: crate::db::schema::SchemaState::default(),
             pipeline,
             metrics,
             config,
