@@ -21,6 +21,7 @@ command -v podman >/dev/null || unable "podman is not installed (apt-get install
 
 tag=localhost/tenancy-gateway:image-check
 start=$(date +%s)
+mkdir -p target/image
 bash scripts/image.sh "$binary" --tag "$tag" --archive oci | tee target/image/check.txt
 archive=$(sed -n 's/^archive \([^:]*\):.*/\1/p' target/image/check.txt)
 # The built image declares the health check (the OCI archive cannot carry it: its format has
