@@ -40,9 +40,16 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
     ),
 ];
 
-/// The GraphiQL page (HTML), for GET /graphql from a browser.
+/// The GraphiQL page (HTML), for GET /graphql from a browser: its comment shows the commands
+/// that work for this server (`hints`).
 pub async fn page() -> Html<&'static str> {
-    Html(PAGE)
+    static FILLED: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    Html(FILLED.get_or_init(|| fill(&super::hints::get())))
+}
+
+fn fill(hints: &super::hints::PageHints) -> String {
+    PAGE.replace("{{TOKEN_HINT}}", &super::hints::js_string(&hints.token))
+        .replace("{{SEED_HINT}}", &super::hints::js_string(&hints.seed))
 }
 
 /// Routes for the embedded assets under /graphiql/assets/{file}.
@@ -81,6 +88,18 @@ mod tests {
             .skip(1)
             .filter_map(|rest| rest.split('"').next())
             .collect()
+    }
+
+    #[test]
+    fn the_page_shows_the_hints_it_is_given_and_links_to_the_console() {
+        let page = fill(&super::super::hints::PageHints {
+            token: "cargo run --release -- token --subject ada --administrator".into(),
+            seed: "cargo run --release -- seed --demo".into(),
+        });
+        assert!(!page.contains("{{"), "a placeholder is left");
+        assert!(page.contains("'#   cargo run --release -- token --subject ada --administrator'"));
+        assert!(page.contains("'# No data? cargo run --release -- seed --demo'"));
+        assert!(page.contains("href: '/admin'"), "no link to the console");
     }
 
     #[test]

@@ -8,8 +8,10 @@ mod browser;
 mod fairness;
 mod graphiql;
 mod graphql;
+mod hints;
 
 pub use graphql::ResponseCache;
+pub use hints::{PageHints, set as set_page_hints};
 mod layers;
 mod ops;
 mod rest;
