@@ -6,12 +6,13 @@ mod database;
 mod errors;
 mod hints;
 mod import;
+mod reference;
 mod token;
 
 use std::io::Write;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use tracing_subscriber::EnvFilter;
 
 use crate::app::{Server, shutdown_signal};
@@ -140,6 +141,10 @@ enum Command {
         #[command(flatten)]
         writes: Writes,
     },
+    /// Print the configuration reference (docs/configuration.md), generated from these
+    /// definitions.
+    #[command(hide = true)]
+    Reference,
 }
 
 pub fn main() -> ExitCode {
@@ -246,6 +251,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Schema => {
             print!("{}", crate::graphql::sdl());
+        }
+        Command::Reference => {
+            print!("{}", reference::markdown(&Cli::command()));
         }
         Command::Token(args) => {
             println!("{}", token::mint(args)?);

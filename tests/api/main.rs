@@ -18,6 +18,7 @@ mod caching;
 mod courses;
 mod crash;
 mod descriptions;
+mod docs;
 mod errors;
 mod faults;
 mod first_hour;
