@@ -166,7 +166,8 @@ pub fn main() -> ExitCode {
     match runtime.block_on(run(cli)) {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("error: {err:#}");
+            // Hints name the binary as it was called (`cargo run --release --`, a path, ...).
+            eprintln!("error: {}", hints::as_invoked(&format!("{err:#}")));
             ExitCode::FAILURE
         }
     }

@@ -62,6 +62,16 @@ fn invocation_from(
     shell_word(typed)
 }
 
+/// `text` (a message whose hints name the binary as `` `tenancy-gateway VERB` ``) with the binary
+/// named as it was called this time, so that the hint runs as written.
+pub(super) fn as_invoked(text: &str) -> String {
+    let invocation = invocation();
+    if invocation == NAME {
+        return text.to_owned();
+    }
+    text.replace(&format!("`{NAME} "), &format!("`{invocation} "))
+}
+
 /// How tokens reach this server, for its hints.
 pub(super) enum Tokens<'a> {
     /// The local secret beside the SQLite database.

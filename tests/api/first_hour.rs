@@ -313,6 +313,15 @@ fn useless_tokens_are_not_minted() {
 }
 
 #[test]
+fn hints_name_the_binary_as_it_was_called() {
+    let dir = tempfile::tempdir().unwrap();
+    let line = one_error_line(&run(dir.path(), &["backfill"], &[]));
+    assert_mentions(&line, &[&format!("`{BIN} migrate`")]);
+    let line = one_error_line(&run(dir.path(), &["seed"], &[]));
+    assert_mentions(&line, &[&format!("`{BIN} seed --demo`")]);
+}
+
+#[test]
 fn a_missing_argument_is_named() {
     let dir = tempfile::tempdir().unwrap();
     let line = one_error_line(&run(dir.path(), &["token"], &[]));
