@@ -4,14 +4,16 @@
 mod backfill;
 mod database;
 mod errors;
+mod hints;
 mod import;
 mod probe;
+mod reference;
 mod token;
 
 use std::io::Write;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use tracing_subscriber::EnvFilter;
 
 use crate::access::{Caller, Scope};
@@ -70,12 +72,13 @@ enum Command {
     /// Print the federation SDL (what schema.graphql holds).
     Schema,
     /// Mint an Open edX-shaped token for local use: HS256 with TENANCY_JWT_SECRET (or the first
-    /// TENANCY_JWT_ISSUERS secret), or RS512 with `--private-jwk`.
+    /// TENANCY_JWT_ISSUERS secret, or else the local secret `serve` made beside the SQLite
+    /// database), or RS512 with `--private-jwk`.
     Token(TokenArgs),
     /// Load example data.
     Seed {
-        /// The example graph of the design notes: partners edx, mitpe and hxplus, their
-        /// organizations, sites and some course runs. Idempotent.
+        /// The example graph: partners edx, mitpe and hxplus, their organizations, sites and
+        /// some course runs. Idempotent.
         #[arg(long)]
         demo: bool,
         /// Who runs it, recorded in the change log as `seed (NAME)`.
@@ -149,6 +152,10 @@ enum Command {
         #[arg(long, default_value = "3s", value_parser = crate::config::parse_duration)]
         timeout: std::time::Duration,
     },
+    /// Print the configuration reference (docs/configuration.md), generated from these
+    /// definitions.
+    #[command(hide = true)]
+    Reference,
 }
 
 pub fn main() -> ExitCode {
@@ -170,7 +177,8 @@ pub fn main() -> ExitCode {
     match runtime.block_on(run(cli)) {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("error: {err:#}");
+            // Hints name the binary as it was called (`cargo run --release --`, a path, ...).
+            eprintln!("error: {}", hints::as_invoked(&format!("{err:#}")));
             ExitCode::FAILURE
         }
     }
@@ -187,23 +195,37 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let mut config = *config;
             config.migrate = migrate && !no_migrate;
             let database = crate::db::open::display(&config.database_url);
+            // No token setting on a SQLite file: the local secret verifies (made on first use).
+            let local = crate::auth::local::for_serve(&config)?;
+            let invocation = hints::invocation();
+            let tokens = hints::Tokens::of(&config, local.as_ref());
+            let token = hints::token(&invocation, &tokens, &config.database_url);
+            crate::http::set_page_hints(crate::http::PageHints {
+                token: token.clone(),
+                seed: hints::seed(&invocation, &config.database_url),
+            });
+            if let Some(local) = &local {
+                if local.created {
+                    tracing::info!(path = %local.path.display(), "made the local token secret");
+                }
+                config.jwt_secret = Some(crate::config::Secret(local.secret.clone()));
+            }
             let server = Server::bind(config, &listen).await?;
             let addr = server.local_addr()?;
+            // Before the lines that tell scripts the service is up: a stop right after them
+            // is then a clean one.
+            let shutdown = shutdown_signal();
             // Tests and scripts read the first line to find the port. One write, whose failure
             // is ignored: a reader that closes the pipe after that line must not stop the
             // service (println! would panic on the broken pipe).
+            let lines = hints::start_up(&format!("http://{addr}"), &database, &tokens, &token);
             let mut out = std::io::stdout().lock();
             let _ = out
-                .write_all(
-                    format!(
-                        "listening on http://{addr}\nGraphiQL: http://{addr}/graphql\ndatabase: {database}\n"
-                    )
-                    .as_bytes(),
-                )
+                .write_all(format!("listening on http://{addr}\n{lines}").as_bytes())
                 .and_then(|()| out.flush());
             drop(out);
             tracing::info!(%addr, "serving");
-            server.run(shutdown_signal()).await?;
+            server.run(shutdown).await?;
         }
         Command::Migrate {
             database,
@@ -226,12 +248,23 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             check: false,
         } => {
             let db = connect(&database.database_url).await?;
-            crate::db::migrate(&db).await?;
+            let applied = crate::db::migrate(&db).await;
             crate::db::open::close(db).await;
-            println!("migrations applied");
+            let applied = applied?;
+            if applied.is_empty() {
+                println!("database already up to date: no pending migrations");
+            } else {
+                for name in &applied {
+                    println!("applied: {name}");
+                }
+                println!("database migrated: {} migrations applied", applied.len());
+            }
         }
         Command::Schema => {
             print!("{}", crate::graphql::sdl());
+        }
+        Command::Reference => {
+            print!("{}", reference::markdown(&Cli::command()));
         }
         Command::Token(args) => {
             println!("{}", token::mint(args)?);

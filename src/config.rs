@@ -97,8 +97,10 @@ pub struct Config {
     )]
     pub organizations_autocreate: bool,
 
-    /// Shorthand for one HS256 issuer (local use): at least 32 bytes. With no token settings at
-    /// all every token is refused and anonymous reads work.
+    /// Shorthand for one HS256 issuer (local use): at least 32 bytes. With no token setting at
+    /// all, `serve` on a SQLite file makes a local secret once (`tenancy.secret` beside the
+    /// database, owner-only) that `token` finds; elsewhere every token is refused and only
+    /// anonymous reads work.
     #[arg(
         long,
         env = "TENANCY_JWT_SECRET",
@@ -121,7 +123,8 @@ pub struct Config {
     pub jwt_public_signing_jwk_set: Option<String>,
 
     /// The LMS's `JWT_AUTH["JWT_ISSUERS"]` as JSON: `[{"ISSUER": .., "AUDIENCE": .., "SECRET_KEY":
-    /// ..}]`. When set, every token's `iss` must be one of them and its `aud` that issuer's audience.
+    /// ..}]`. As edx-drf-extensions reads it, only the first entry verifies: its SECRET_KEY signs
+    /// HS256 and `aud` must hold its AUDIENCE; `iss` must name one of the entries.
     #[arg(
         long,
         env = "TENANCY_JWT_ISSUERS",

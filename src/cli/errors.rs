@@ -49,11 +49,25 @@ fn one_line(err: &clap::Error, command: &clap::Command, argv: &[OsString]) -> St
         .skip(1)
         .find(|a| command.find_subcommand(a.as_str()).is_some())
         .map_or(String::new(), |v| format!(" {v}"));
-    let hint = format!("hint: see `tenancy-gateway{verb} --help`");
+    let hint = format!("hint: see `{}{verb} --help`", super::hints::invocation());
     let text = |kind| match err.get(kind) {
         Some(ContextValue::String(s)) => Some(s.clone()),
         _ => None,
     };
+    // clap lists the missing arguments on lines of their own, after a first line without them.
+    if err.kind() == ErrorKind::MissingRequiredArgument
+        && let Some(ContextValue::Strings(missing)) = err.get(ContextKind::InvalidArg)
+    {
+        let (noun, verb_form) = if missing.len() == 1 {
+            ("argument", "was")
+        } else {
+            ("arguments", "were")
+        };
+        return format!(
+            "the required {noun} {} {verb_form} not given; {hint}",
+            missing.join(", ")
+        );
+    }
     let (Some(invalid_arg), Some(value)) = (
         text(ContextKind::InvalidArg),
         text(ContextKind::InvalidValue),

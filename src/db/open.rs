@@ -128,6 +128,13 @@ pub async fn require_migrated(db: &DatabaseConnection, url: &str) -> anyhow::Res
     Ok(())
 }
 
+/// Closes the pool of a run that wrote nothing (a dry run), without a checkpoint: a
+/// read-only connection cannot merge the write-ahead log (beside a running server SQLite
+/// answers "disk I/O error"), and there is nothing of its own to merge.
+pub async fn release(db: DatabaseConnection) {
+    let _ = db.close().await;
+}
+
 /// Merges SQLite's write-ahead log into the database file and closes the pool, so that a copy
 /// of the file taken after a clean stop holds every write.
 pub async fn close(db: DatabaseConnection) {

@@ -7,6 +7,9 @@ mod admin;
 mod browser;
 mod graphiql;
 mod graphql;
+mod hints;
+
+pub use hints::{PageHints, set as set_page_hints};
 mod layers;
 mod ops;
 mod rest;

@@ -19,6 +19,7 @@ mod courses;
 mod crash;
 mod database_url;
 mod descriptions;
+mod docs;
 mod door;
 mod errors;
 mod faults;
