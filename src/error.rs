@@ -45,6 +45,10 @@ pub enum AppError {
     BadRequest {
         message: String,
     },
+    /// The transport cannot carry this operation (a mutation sent by GET).
+    MethodNotAllowed {
+        message: String,
+    },
     /// The operation ran past `--request-timeout` and was stopped.
     Timeout {
         message: String,
@@ -86,6 +90,7 @@ impl AppError {
             AppError::Forbidden { .. } => "FORBIDDEN",
             AppError::QueryTooComplex { .. } => "QUERY_TOO_COMPLEX",
             AppError::BadRequest { .. } => "BAD_REQUEST",
+            AppError::MethodNotAllowed { .. } => "METHOD_NOT_ALLOWED",
             AppError::Timeout { .. } => "TIMEOUT",
             AppError::TooManyRequests { .. } => "TOO_MANY_REQUESTS",
             AppError::ParseFailed { .. } => "GRAPHQL_PARSE_FAILED",
@@ -114,6 +119,7 @@ impl AppError {
             | AppError::Forbidden { message }
             | AppError::QueryTooComplex { message }
             | AppError::BadRequest { message }
+            | AppError::MethodNotAllowed { message }
             | AppError::Timeout { message }
             | AppError::TooManyRequests { message }
             | AppError::ParseFailed { message }

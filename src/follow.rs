@@ -22,12 +22,11 @@ use sea_orm::DatabaseConnection;
 use serde_json::{Value, json};
 use tokio::task::JoinHandle;
 
+use crate::access::Scope;
 use crate::domain::follow::backoff;
-use crate::domain::scope::Scope;
 use crate::live::Generation;
 use crate::metrics::Metrics;
 use crate::repo::follow::Leader;
-use crate::service::Actor;
 use crate::service::follow::{Follower, Kind, Round, Settings};
 
 /// The follower of a running service: its state, and its task (stopped when dropped).
@@ -94,13 +93,13 @@ async fn run(
             continue;
         }
         counters.leader.set(1);
-        let actor = Actor {
-            db: &db,
-            scope: &options.scope,
-            autocreate: options.autocreate,
-            retries: options.retries.as_ref(),
-            committed: options.committed.as_ref(),
-        };
+        let actor = crate::access::actor(
+            &options.scope,
+            &db,
+            options.autocreate,
+            options.retries.as_ref(),
+            options.committed.as_ref(),
+        );
         let started = Instant::now();
         let outcome = follower.round(actor).await;
         let ok = counters.count(&outcome, started.elapsed());
@@ -308,16 +307,22 @@ fn round3(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
 }
 
-/// What kind of failure an error is, fit for a public page: the detail is in the log.
+/// What kind of failure an error is, fit for a public page: the detail is in the log. Drivers
+/// word a lost connection in either case ("Connection refused", "connection closed", "Broken
+/// pipe"), so both spellings are looked for.
 fn kind_of(err: &crate::error::AppError) -> String {
-    let detail = err.for_operator().to_lowercase();
-    let what = if detail.contains("cannot open")
-        || detail.contains("connect")
-        || detail.contains("pool timed out")
-        || detail.contains("broken pipe")
-        || detail.contains("reset")
-        || detail.contains("closed")
-    {
+    const LOST: [&str; 8] = [
+        "cannot open",
+        "onnect",
+        "pool timed out",
+        "Broken pipe",
+        "broken pipe",
+        "reset",
+        "Closed",
+        "closed",
+    ];
+    let detail = err.for_operator();
+    let what = if LOST.iter().any(|l| detail.contains(l)) {
         "cannot connect"
     } else if detail.contains("reading the source") {
         "a read failed"

@@ -1,6 +1,7 @@
 //! tenancy-gateway: one tenancy graph for Open edX (partners, sites, organizations, course
 //! links) served as an Apollo Federation v2 subgraph.
 
+pub mod access;
 pub mod app;
 pub mod auth;
 pub mod cli;
@@ -13,6 +14,7 @@ pub mod graphql;
 pub mod http;
 pub mod live;
 pub mod metrics;
+pub mod pipeline;
 pub mod replicas;
 pub mod repo;
 pub mod service;

@@ -31,6 +31,9 @@ pub struct Metrics {
     /// Response cache lookups by result (`hit`, `miss`), and answers evicted by its bound.
     pub response_cache: IntCounterVec,
     pub response_cache_evictions: IntCounter,
+    /// Documents looked up in the prepare stage's cache of parsed and validated documents, by
+    /// result (`hit`, `miss`).
+    pub documents: IntCounterVec,
     /// Bytes the response cache holds, read at each scrape.
     pub response_cache_bytes: IntGauge,
     /// The last change id the change feed has read (what subscriptions and the response
@@ -142,6 +145,17 @@ impl Metrics {
         for result in ["hit", "miss"] {
             response_cache.with_label_values(&[result]);
         }
+        let documents = IntCounterVec::new(
+            Opts::new(
+                "tenancy_document_cache_lookups_total",
+                "Documents looked up in the cache of parsed and validated documents, by result (hit or miss)",
+            ),
+            &["result"],
+        )
+        .unwrap_or_else(|_| unreachable!("static metric definition"));
+        for result in ["hit", "miss"] {
+            documents.with_label_values(&[result]);
+        }
         let response_cache_evictions = IntCounter::new(
             "tenancy_response_cache_evictions_total",
             "Answers the response cache dropped (or never admitted) to stay within its bytes",
@@ -175,7 +189,7 @@ impl Metrics {
             "The most database connections the pool may open",
         )
         .unwrap_or_else(|_| unreachable!("static metric definition"));
-        let collectors: [Box<dyn Collector>; 17] = [
+        let collectors: [Box<dyn Collector>; 18] = [
             Box::new(http_requests.clone()),
             Box::new(sql_statements.clone()),
             Box::new(sql_errors.clone()),
@@ -188,6 +202,7 @@ impl Metrics {
             Box::new(write_retries.clone()),
             Box::new(response_cache.clone()),
             Box::new(response_cache_evictions.clone()),
+            Box::new(documents.clone()),
             Box::new(response_cache_bytes.clone()),
             Box::new(change_feed_position.clone()),
             Box::new(live_subscriptions.clone()),
@@ -212,6 +227,7 @@ impl Metrics {
             write_retries,
             response_cache,
             response_cache_evictions,
+            documents,
             response_cache_bytes,
             change_feed_position,
             live_subscriptions,

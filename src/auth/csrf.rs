@@ -29,11 +29,12 @@ fn forbidden(message: &str) -> AppError {
     }
 }
 
-/// Checks a cookie-authenticated write.
-pub fn check(config: &Config, headers: &HeaderMap) -> Result<(), AppError> {
+/// Checks a cookie-authenticated write; `host` is the one the request named (the service's
+/// own origin is allowed).
+pub fn check(config: &Config, headers: &HeaderMap, host: Option<&str>) -> Result<(), AppError> {
     if let Some(origin) = headers.get(header::ORIGIN) {
         let origin = origin.to_str().unwrap_or_default();
-        if !origin_allowed(config, headers, origin) {
+        if !origin_allowed(config, host, origin) {
             return Err(forbidden(
                 "CSRF check failed: this origin is not allowed (TENANCY_CORS_ALLOWED_ORIGINS)",
             ));
@@ -52,12 +53,11 @@ pub fn check(config: &Config, headers: &HeaderMap) -> Result<(), AppError> {
     Ok(())
 }
 
-/// An allowed origin, or the service's own (a same-origin page such as GraphiQL).
-pub fn origin_allowed(config: &Config, headers: &HeaderMap, origin: &str) -> bool {
+/// An allowed origin, or the service's own at `host` (a same-origin page such as GraphiQL).
+pub fn origin_allowed(config: &Config, host: Option<&str>, origin: &str) -> bool {
     if config.cors_allowed_origins.iter().any(|o| o == origin) {
         return true;
     }
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
     host.is_some_and(|host| {
         origin.strip_prefix("http://") == Some(host)
             || origin.strip_prefix("https://") == Some(host)
@@ -87,15 +87,21 @@ mod tests {
         let mut config = Config::for_database("sqlite::memory:");
         config.cors_allowed_origins = vec!["http://mfe.test".into()];
         let mut headers = HeaderMap::new();
+        let host = Some("tenancy.test");
         headers.insert(header::COOKIE, HeaderValue::from_static("csrftoken=abc"));
-        assert!(check(&config, &headers).is_err(), "no header");
+        assert!(check(&config, &headers, host).is_err(), "no header");
         headers.insert(HEADER, HeaderValue::from_static("abd"));
-        assert!(check(&config, &headers).is_err(), "different");
+        assert!(check(&config, &headers, host).is_err(), "different");
         headers.insert(HEADER, HeaderValue::from_static("abc"));
-        assert!(check(&config, &headers).is_ok());
+        assert!(check(&config, &headers, host).is_ok());
         headers.insert(header::ORIGIN, HeaderValue::from_static("http://evil.test"));
-        assert!(check(&config, &headers).is_err(), "origin");
+        assert!(check(&config, &headers, host).is_err(), "origin");
         headers.insert(header::ORIGIN, HeaderValue::from_static("http://mfe.test"));
-        assert!(check(&config, &headers).is_ok());
+        assert!(check(&config, &headers, host).is_ok());
+        headers.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("https://tenancy.test"),
+        );
+        assert!(check(&config, &headers, host).is_ok(), "its own origin");
     }
 }

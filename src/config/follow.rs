@@ -89,10 +89,10 @@ impl Follow {
     }
 }
 
-/// A follow interval as humantime writes it (`10s`, `500ms`, `1m 30s`); at least 10 ms.
+/// A follow interval, read as every duration is (`super::parse_any_duration`: `10s`, `500ms`,
+/// `1m 30s`, or seconds); at least 10 ms.
 pub fn parse_interval(text: &str) -> Result<Duration, String> {
-    let interval = humantime::parse_duration(text.trim())
-        .map_err(|e| format!("{text:?} is not a duration such as 500ms, 10s or 1m: {e}"))?;
+    let interval = super::parse_any_duration(text)?;
     if interval < Duration::from_millis(10) {
         return Err(format!(
             "{text:?}: the follow interval must be at least 10ms"

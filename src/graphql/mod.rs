@@ -1,19 +1,15 @@
 //! The GraphQL API: schema, output types, queries, loaders. Independent of the web framework.
 
 pub mod batch;
-pub mod coded;
 pub mod connection;
 pub mod context;
-pub mod documents;
 pub mod flat;
 pub mod limits;
 pub mod loader;
 pub mod mutation;
 pub mod object;
 pub mod order;
-pub mod outcome;
 pub mod query;
-pub mod refine;
 pub mod schema;
 pub mod subscription;
 

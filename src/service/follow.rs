@@ -15,11 +15,12 @@ use sea_orm::DatabaseConnection;
 
 use super::import::{self, ImportReport};
 use super::{Actor, transaction};
-use crate::domain::authz;
+use crate::access::decide as authz;
 use crate::domain::backfill::Progress;
 use crate::domain::follow::round::{self, Directory, LmsRound};
 use crate::domain::follow::{GAP_TTL, Marks, origin};
 use crate::domain::import::{self as dom, SourceOrg, Sources};
+use crate::domain::names::Key;
 use crate::error::{AppError, AppResult};
 use crate::repo;
 use crate::repo::import::feed::{self, DISCOVERY_SMALL, ECOMMERCE_SMALL, LINKS, LMS_SMALL};
@@ -513,12 +514,13 @@ async fn held(
     round: &LmsRound,
     links: &[dom::SourceLink],
     others: &Sources,
-) -> AppResult<HashMap<String, SourceOrg>> {
-    let keys: Vec<String> = round::touched(round, links, others).into_iter().collect();
-    let rows = repo::organization::write::find_many(write.txn(), &keys).await?;
-    Ok(rows
+) -> AppResult<HashMap<Key, SourceOrg>> {
+    let keys: Vec<Key> = round::touched(round, links, others).into_iter().collect();
+    let mut rows = repo::organization::write::find_many(write.txn(), &keys).await?;
+    Ok(keys
         .into_iter()
-        .map(|(key, o)| {
+        .filter_map(|key| {
+            let o = rows.remove(key.as_str())?;
             let org = SourceOrg {
                 short_name: o.short_name,
                 name: o.name,
@@ -526,7 +528,7 @@ async fn held(
                 logo: o.logo_url,
                 active: o.active,
             };
-            (key, org)
+            Some((key, org))
         })
         .collect())
 }

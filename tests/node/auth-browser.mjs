@@ -1,8 +1,11 @@
 #!/usr/bin/env node
-// A micro-frontend in a real browser (DESIGN section 8.4): a page served from another origin
-// of 127.0.0.1 calls the service with credentials:"include" and the LMS's two JWT cookies,
-// fetches the CSRF token, runs a query and a mutation; a disallowed origin and a mutation
-// without X-CSRFToken are refused, and nothing is written by them.
+// A micro-frontend in a real browser (DESIGN sections 8.4 and 8.5): a page served from another
+// origin of 127.0.0.1 calls the service with credentials:"include" and the LMS's two JWT
+// cookies, fetches the CSRF token, runs a query and a mutation; a disallowed origin and a
+// mutation without X-CSRFToken are refused, and nothing is written by them. Over WebSocket
+// (which carries the cookies whatever page opens it): a page of a foreign origin can neither
+// read nor write as the user in either subprotocol, and the allowed page's cookie socket reads
+// but cannot write.
 //
 // Usage: node tests/node/auth-browser.mjs target/debug/tenancy-gateway
 // Needs Debian's Chromium at /usr/bin/chromium (or $CHROMIUM). Exit 0 on success, 1 otherwise.
@@ -120,6 +123,45 @@ try {
     }
   }, service.base);
   check('a disallowed origin is refused by the browser', refused.startsWith('refused'), refused);
+
+  // Cross-site WebSocket hijacking: the browser sends the LMS cookies with the upgrade.
+  const overSocket = (base, protocol, query) => new Promise((resolve) => {
+    const ws = new WebSocket(base.replace(/^http/, 'ws') + '/graphql', protocol);
+    const legacy = protocol === 'graphql-ws';
+    let opened = false;
+    const done = (what) => { try { ws.close(); } catch { /* closed */ } resolve({ ...what, opened }); };
+    setTimeout(() => done({ timeout: true }), 10_000);
+    ws.onopen = () => { opened = true; ws.send(JSON.stringify({ type: 'connection_init', payload: {} })); };
+    ws.onerror = () => done({ refused: true });
+    ws.onclose = (event) => done({ closed: event.code });
+    ws.onmessage = (event) => {
+      const message = JSON.parse(event.data);
+      if (message.type === 'connection_ack') {
+        ws.send(JSON.stringify({ id: '1', type: legacy ? 'start' : 'subscribe', payload: { query } }));
+      } else if (['next', 'data', 'error'].includes(message.type)) {
+        done({ payload: message.payload });
+      }
+    };
+  });
+  for (const p of [page, other]) await p.evaluate((src) => { window.__overSocket = src; }, overSocket.toString());
+  const grant = 'mutation { grantRole(subject: "mallory", role: PARTNER_ADMIN, partner: "edx") { subject } }';
+  for (const protocol of ['graphql-transport-ws', 'graphql-ws']) {
+    const foreign = await other.evaluate(async ([base, protocol, grant]) => {
+      const overSocket = eval(`(${window.__overSocket})`);
+      return { write: await overSocket(base, protocol, grant), read: await overSocket(base, protocol, '{ viewer { subject } }') };
+    }, [service.base, protocol, grant]).catch((err) => ({ error: String(err) }));
+    // Refused at the upgrade: the socket never opens, so nothing is sent or answered.
+    const shut = (r) => r && r.opened === false && r.payload === undefined;
+    check(`a foreign page's ${protocol} socket is refused (no write)`, shut(foreign.write), foreign);
+    check(`a foreign page's ${protocol} socket is refused (no read)`, shut(foreign.read), foreign);
+    const own = await page.evaluate(async ([base, protocol, grant]) => {
+      const overSocket = eval(`(${window.__overSocket})`);
+      return { write: await overSocket(base, protocol, grant), read: await overSocket(base, protocol, '{ viewer { subject authenticatedBy } }') };
+    }, [service.base, protocol, grant]).catch((err) => ({ error: String(err) }));
+    check(`the allowed page's ${protocol} cookie socket reads as the user`, own.read?.payload?.data?.viewer?.subject === 'ada', own);
+    const refusal = Array.isArray(own.write?.payload) ? own.write.payload[0] : own.write?.payload?.errors?.[0];
+    check(`the allowed page's ${protocol} cookie socket cannot write`, refusal?.extensions?.code === 'FORBIDDEN', own);
+  }
   const final = await page.evaluate(async (base) => {
     const res = await fetch(`${base}/graphql`, {
       method: 'POST', credentials: 'include', headers: { 'content-type': 'application/json' },
@@ -128,6 +170,14 @@ try {
     return (await res.json()).data.organizations.edges.map((e) => e.node.shortName);
   }, service.base);
   check('only BrowserX was written', JSON.stringify(final) === '["BrowserX"]', final);
+  const grants = await page.evaluate(async (base) => {
+    const res = await fetch(`${base}/graphql`, {
+      method: 'POST', credentials: 'include', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ changes(entities: [GRANT]) { totalCount } }' }),
+    });
+    return (await res.json()).data.changes.totalCount;
+  }, service.base);
+  check('no grant was written through any socket', grants === 0, grants);
 } catch (err) {
   check('the browser run', false, String(err));
 } finally {

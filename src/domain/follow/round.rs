@@ -13,20 +13,16 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+pub use crate::domain::import::org_key as key;
 use crate::domain::import::{SourceLink, SourceOrg, Sources};
-use crate::domain::names::ShortName;
-
-/// The identity of a short name (`None` for a name the plan skips anyway).
-pub fn key(short_name: &str) -> Option<String> {
-    ShortName::parse(short_name).ok().map(|name| name.key())
-}
+use crate::domain::names::Key;
 
 /// The LMS's organizations by id: the short name each holds, and which ids hold each
 /// identity.
 #[derive(Clone, Debug, Default)]
 pub struct Directory {
     names: HashMap<i64, String>,
-    by_key: HashMap<String, BTreeSet<i64>>,
+    by_key: HashMap<Key, BTreeSet<i64>>,
 }
 
 /// What one round's organization rows did to the directory.
@@ -55,7 +51,7 @@ impl Directory {
     }
 
     /// The first LMS organization holding this identity.
-    pub fn first(&self, key: &str) -> Option<i64> {
+    pub fn first(&self, key: &Key) -> Option<i64> {
         self.by_key.get(key).and_then(|ids| ids.first().copied())
     }
 
@@ -179,7 +175,7 @@ impl LmsRound {
 
 /// The identities a round touches: its organizations', its links', and those its other
 /// sources' memberships name.
-pub fn touched(round: &LmsRound, links: &[SourceLink], others: &Sources) -> BTreeSet<String> {
+pub fn touched(round: &LmsRound, links: &[SourceLink], others: &Sources) -> BTreeSet<Key> {
     let names = round
         .changed
         .values()
@@ -205,11 +201,11 @@ pub fn sources(
     directory: &Directory,
     round: &LmsRound,
     links: Vec<SourceLink>,
-    held: &HashMap<String, SourceOrg>,
+    held: &HashMap<Key, SourceOrg>,
     mut others: Sources,
 ) -> Sources {
     let touched = touched(round, &links, &others);
-    let vacated: BTreeSet<String> = round.moves.vacated.iter().filter_map(|n| key(n)).collect();
+    let vacated: BTreeSet<Key> = round.moves.vacated.iter().filter_map(|n| key(n)).collect();
     // In LMS id order, as import reads them.
     let mut lms: BTreeMap<i64, SourceOrg> = BTreeMap::new();
     let mut gone = Vec::new();

@@ -5,25 +5,15 @@
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-/// How an answer may be cached.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Cacheability {
-    /// Mutations, subscriptions and answers that never ran.
-    NoStore,
-    /// A query answered for an authenticated caller: only that caller's cache may keep it.
-    Private,
-    /// A query answered for an anonymous caller.
-    Public,
-}
+use crate::pipeline::Cacheability;
 
-impl Cacheability {
-    fn header(self, max_age: u32) -> HeaderValue {
-        match self {
-            Cacheability::NoStore => HeaderValue::from_static("no-store"),
-            Cacheability::Private => HeaderValue::from_static("private"),
-            Cacheability::Public => HeaderValue::from_str(&format!("public, max-age={max_age}"))
-                .unwrap_or_else(|_| HeaderValue::from_static("no-store")),
-        }
+/// The `Cache-Control` of an answer.
+fn cache_control(cache: Cacheability, max_age: u32) -> HeaderValue {
+    match cache {
+        Cacheability::NoStore => HeaderValue::from_static("no-store"),
+        Cacheability::Private => HeaderValue::from_static("private"),
+        Cacheability::Public => HeaderValue::from_str(&format!("public, max-age={max_age}"))
+            .unwrap_or_else(|_| HeaderValue::from_static("no-store")),
     }
 }
 
@@ -32,7 +22,7 @@ impl Cacheability {
 /// The tag is computed before the bytes move into the response.
 pub fn mark(response: &mut Response, cache: Cacheability, max_age: u32, tag: Option<HeaderValue>) {
     let headers = response.headers_mut();
-    headers.insert(header::CACHE_CONTROL, cache.header(max_age));
+    headers.insert(header::CACHE_CONTROL, cache_control(cache, max_age));
     if cache == Cacheability::NoStore {
         return;
     }

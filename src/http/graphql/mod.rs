@@ -1,35 +1,54 @@
 //! GraphQL over HTTP, as the GraphQL-over-HTTP spec has it: POST (JSON, single or batched) for
 //! every operation, GET for queries only, `application/graphql-response+json` or
-//! `application/json` as the client accepts, and GraphiQL for browsers.
+//! `application/json` as the client accepts, GraphiQL for browsers, and the two live transports
+//! (`ws`: WebSocket, `sse`: Server-Sent Events).
 //!
-//! `media` negotiates types, `parse` reads requests, `run` executes one operation in its
-//! per-request context and `reply` turns answers into status codes and bodies.
+//! Adapters only: `media` negotiates types, `parse` reads requests, `reply` turns answers into
+//! status codes and bodies, `caching` sets the HTTP caching headers. Every operation is handed to
+//! `pipeline`, the one door, which checks and runs it.
 
-mod cache;
 mod caching;
-
-pub use cache::ResponseCache;
-mod live;
-
-pub use live::LiveClients;
 mod media;
 mod parse;
 mod reply;
-mod run;
 mod sse;
 mod ws;
 
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+
 use axum::body::Bytes;
-use axum::extract::{FromRequest, Request, State};
-use axum::http::StatusCode;
+use axum::extract::{ConnectInfo, FromRequest, Request, State};
+use axum::http::{Extensions, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 
-use async_graphql::parser::types::OperationType;
-
 use self::parse::Parsed;
-use self::run::run;
 use super::AppState;
 use crate::error::AppError;
+use crate::pipeline::{Credentials, Receipt, Transport};
+
+/// The request's peer address (absent in in-process tests of the router).
+pub fn peer(extensions: &Extensions) -> Option<IpAddr> {
+    extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|info| info.0.ip())
+}
+
+/// Stage 1 for an HTTP request: its client's slot, taken before the body is read.
+fn receive(
+    state: &AppState,
+    req: &Request,
+) -> impl Future<Output = Result<Receipt, Response>> + Send + use<> {
+    let headers = Arc::new(req.headers().clone());
+    let peer = peer(req.extensions());
+    let pipeline = state.pipeline.clone();
+    async move {
+        pipeline
+            .receive(peer, headers)
+            .await
+            .map_err(reply::too_many)
+    }
+}
 
 pub async fn post(State(state): State<AppState>, req: Request) -> Response {
     let Some(media) = negotiate(req.headers()) else {
@@ -39,56 +58,42 @@ pub async fn post(State(state): State<AppState>, req: Request) -> Response {
         let error = AppError::bad_request(err.message());
         return reply::refuse(StatusCode::UNSUPPORTED_MEDIA_TYPE, media, error);
     }
-    let headers = req.headers().clone();
-    let peer = live::peer(req.extensions());
-    // A body dripped a byte at a time must not hold the connection (and this task) for ever.
-    let read_limit = state.config.limits.body_read_timeout;
-    let Ok(read) = tokio::time::timeout(read_limit, Bytes::from_request(req, &())).await else {
-        let error = AppError::bad_request(format!(
-            "the request body did not arrive within {} ms",
-            read_limit.as_millis()
-        ));
-        let mut response = reply::refuse(StatusCode::REQUEST_TIMEOUT, media, error);
-        response.headers_mut().insert(
-            axum::http::header::CONNECTION,
-            axum::http::HeaderValue::from_static("close"),
-        );
-        return response;
+    let receipt = match receive(&state, &req).await {
+        Ok(receipt) => receipt,
+        Err(refused) => return refused,
     };
-    let body = match read {
+    let body = match read_body(&state, req).await {
         Ok(body) => body,
-        Err(rejection) => {
-            // The body-limit layer cuts bodies without a Content-Length; others are 413'd there.
-            let status = rejection.status();
-            let error = if status == StatusCode::PAYLOAD_TOO_LARGE {
-                AppError::bad_request(format!(
-                    "the request body is larger than {} bytes",
-                    state.config.limits.body_bytes
-                ))
-            } else {
-                AppError::bad_request("the request body could not be read")
-            };
-            return reply::refuse(status, media, error);
+        Err((status, error)) => {
+            let mut response = reply::refuse(status, media, error);
+            if status == StatusCode::REQUEST_TIMEOUT {
+                response.headers_mut().insert(
+                    axum::http::header::CONNECTION,
+                    axum::http::HeaderValue::from_static("close"),
+                );
+            }
+            return response;
         }
     };
     let parsed = match parse::from_json_body(&body, state.config.limits.batch_size) {
         Ok(parsed) => parsed,
         Err(error) => return reply::refuse(StatusCode::BAD_REQUEST, media, error),
     };
-    let headers = &headers;
-    let max_bytes = state.config.limits.response_bytes;
+    let limits = &state.config.limits;
+    let pipeline = &state.pipeline;
     match parsed {
-        Parsed::Single(req) if sse::wanted(headers) => {
-            sse::stream(&state, headers, peer, run::prepare(&state, *req)).await
+        Parsed::Single(req) if sse::wanted(receipt.headers()) => {
+            sse::stream(&state, receipt, *req, Transport::Sse).await
         }
         Parsed::Single(req) => {
-            let prepared = run::prepare(&state, *req);
-            let max_age = state.config.cache_max_age;
+            let answer = pipeline
+                .run(&receipt, &Credentials::Request, *req, Transport::Post)
+                .await;
             reply::single(
                 media,
-                run(&state, headers, prepared).await,
-                max_bytes,
-                max_age,
+                answer,
+                limits.response_bytes,
+                state.config.cache_max_age,
             )
         }
         Parsed::Batch(requests) => {
@@ -97,16 +102,44 @@ pub async fn post(State(state): State<AppState>, req: Request) -> Response {
             // operation asks for one: a batch never holds more than one slot.
             let mut parts = Vec::with_capacity(requests.len());
             for req in requests {
-                let answer = run(&state, headers, run::prepare(&state, req)).await;
-                parts.push(reply::part(answer, max_bytes));
+                let answer = pipeline
+                    .run(&receipt, &Credentials::Request, req, Transport::Post)
+                    .await;
+                parts.push(reply::part(answer, limits.response_bytes));
             }
             reply::batch(media, parts)
         }
     }
 }
 
+/// The body, within `--body-read-timeout` (a body dripped a byte at a time must not hold the
+/// connection, and this task, for ever) and the size limit.
+async fn read_body(state: &AppState, req: Request) -> Result<Bytes, (StatusCode, AppError)> {
+    let read_limit = state.config.limits.body_read_timeout;
+    let Ok(read) = tokio::time::timeout(read_limit, Bytes::from_request(req, &())).await else {
+        let error = AppError::bad_request(format!(
+            "the request body did not arrive within {} ms",
+            read_limit.as_millis()
+        ));
+        return Err((StatusCode::REQUEST_TIMEOUT, error));
+    };
+    read.map_err(|rejection| {
+        // The body-limit layer cuts bodies without a Content-Length; others are 413'd there.
+        let status = rejection.status();
+        let error = if status == StatusCode::PAYLOAD_TOO_LARGE {
+            AppError::bad_request(format!(
+                "the request body is larger than {} bytes",
+                state.config.limits.body_bytes
+            ))
+        } else {
+            AppError::bad_request("the request body could not be read")
+        };
+        (status, error)
+    })
+}
+
 /// The type of JSON answers; an event-stream client gets refusals as plain JSON.
-fn negotiate(headers: &axum::http::HeaderMap) -> Option<media::MediaType> {
+fn negotiate(headers: &HeaderMap) -> Option<media::MediaType> {
     if sse::wanted(headers) {
         return Some(media::MediaType::Json);
     }
@@ -129,28 +162,25 @@ pub async fn get(State(state): State<AppState>, req: Request) -> Response {
         Ok(request) => request,
         Err(error) => return reply::refuse(StatusCode::BAD_REQUEST, media, error),
     };
-    // GET must not change anything (it may be cached, prefetched or sent cross-site).
-    let prepared = run::prepare(&state, request);
-    if sse::wanted(req.headers()) && prepared.operation == Some(OperationType::Subscription) {
-        return sse::stream(
-            &state,
-            req.headers(),
-            live::peer(req.extensions()),
-            prepared,
-        )
+    let receipt = match receive(&state, &req).await {
+        Ok(receipt) => receipt,
+        Err(refused) => return refused,
+    };
+    if sse::wanted(receipt.headers()) {
+        return sse::stream(&state, receipt, request, Transport::SseGet).await;
+    }
+    let answer = state
+        .pipeline
+        .run(&receipt, &Credentials::Request, request, Transport::Get)
         .await;
-    }
-    if prepared
-        .operation
-        .is_some_and(|op| op != OperationType::Query)
-    {
-        return reply::mutation_over_get(media);
-    }
-    let max_bytes = state.config.limits.response_bytes;
-    let max_age = state.config.cache_max_age;
-    let answer = run(&state, req.headers(), prepared).await;
+    let limits = &state.config.limits;
     caching::not_modified(
-        req.headers(),
-        reply::single(media, answer, max_bytes, max_age),
+        receipt.headers(),
+        reply::single(
+            media,
+            answer,
+            limits.response_bytes,
+            state.config.cache_max_age,
+        ),
     )
 }

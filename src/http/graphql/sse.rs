@@ -1,22 +1,20 @@
 //! GraphQL over Server-Sent Events, the graphql-sse protocol's "distinct connections" mode: a
 //! request that accepts `text/event-stream` gets one `next` event per result and a `complete`
-//! event at the end, on its own connection.
+//! event at the end, on its own connection. A document refused before it ran (unparsable,
+//! invalid, over a limit) is answered in the stream, as graphql-sse's own handler does; a caller
+//! or client refused (UNAUTHENTICATED, FORBIDDEN, TOO_MANY_REQUESTS, METHOD_NOT_ALLOWED) gets
+//! plain JSON with the status of its refusal, before any stream.
 
 use std::convert::Infallible;
-use std::net::IpAddr;
 use std::time::Duration;
 
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use futures::{Stream, StreamExt};
 
-use super::live;
-use super::media::MediaType;
-use super::reply;
-use super::run::Prepared;
-use crate::error::AppError;
-use crate::http::AppState;
+use super::{AppState, reply};
+use crate::pipeline::{Answer, Credentials, Receipt, Transport};
 
 /// Whether the client asks for an event stream.
 pub fn wanted(headers: &HeaderMap) -> bool {
@@ -28,48 +26,42 @@ pub fn wanted(headers: &HeaderMap) -> bool {
         .any(|t| t.trim().starts_with("text/event-stream"))
 }
 
-/// Streams the operation's results as events; refusals before execution are JSON answers.
+/// Streams the operation's results as events.
 pub async fn stream(
     state: &AppState,
-    headers: &HeaderMap,
-    peer: Option<IpAddr>,
-    prepared: Prepared,
+    receipt: Receipt,
+    request: async_graphql::Request,
+    transport: Transport,
 ) -> Response {
-    let scope = match live::scope(state, headers) {
-        Ok(scope) => scope,
-        Err(err) => return reply::refuse(StatusCode::UNAUTHORIZED, MediaType::Json, err),
-    };
-    if let Err(err) = prepared.check(&state.config.limits) {
-        return refuse(err);
+    let max_bytes = state.config.limits.response_bytes;
+    match state
+        .pipeline
+        .stream(receipt, &Credentials::Request, request, transport)
+        .await
+    {
+        Ok(answers) => events(answers, max_bytes).into_response(),
+        Err(refused) if CALLER_REFUSALS.iter().any(|code| refused.refused_for(code)) => {
+            reply::refused_json(refused, max_bytes)
+        }
+        Err(refused) => events(futures::stream::iter([refused]), max_bytes).into_response(),
     }
-    let connection = match state.live_clients.enter(peer) {
-        Ok(connection) => connection,
-        Err(err) => return reply::refuse(StatusCode::TOO_MANY_REQUESTS, MediaType::Json, err),
-    };
-    let ctx = live::context(state, scope, live::host(headers));
-    let request = prepared.into_request().data(ctx);
-    // The connection is counted for as long as its stream lives.
-    let results = state.schema.execute_stream(request).map(move |response| {
-        let _counted = &connection;
-        crate::graphql::coded::response(response)
-    });
-    events(results).into_response()
 }
 
-fn refuse(error: async_graphql::ServerError) -> Response {
-    let body = async_graphql::Response::from_errors(vec![error]);
-    (StatusCode::BAD_REQUEST, axum::Json(body)).into_response()
-}
+/// Refusals of the caller or the client rather than of the document.
+const CALLER_REFUSALS: [&str; 4] = [
+    "UNAUTHENTICATED",
+    "FORBIDDEN",
+    "TOO_MANY_REQUESTS",
+    "METHOD_NOT_ALLOWED",
+];
 
 fn events(
-    results: impl Stream<Item = async_graphql::Response> + Send + 'static,
+    answers: impl Stream<Item = Answer> + Send + 'static,
+    max_bytes: usize,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
-    let next = results.map(|response| {
-        let data = serde_json::to_string(&response).unwrap_or_else(|_| {
-            AppError::internal(anyhow::anyhow!("unserializable response"))
-                .errors_body()
-                .to_string()
-        });
+    let next = answers.map(move |answer| {
+        let (bytes, _) = answer.to_json(max_bytes);
+        let data = String::from_utf8_lossy(&bytes).into_owned();
         Ok(Event::default().event("next").data(data))
     });
     let complete = futures::stream::once(async { Ok(Event::default().event("complete").data("")) });

@@ -1,9 +1,14 @@
 //! GraphQL over WebSocket on `/graphql`: the `graphql-transport-ws` subprotocol (the graphql-ws
 //! library's, and what Apollo Router speaks to subgraphs), and the legacy `graphql-ws` one.
-//! The caller is the upgrade request's (header or cookies), or the one `connection_init`'s
-//! payload names with `{"Authorization": "JWT ..."}`.
+//!
+//! The upgrade is refused (403) for a browser page of another origin (the service's own, or one
+//! in `TENANCY_CORS_ALLOWED_ORIGINS`): a WebSocket carries the browser's cookies whatever page
+//! opens it. The caller is the upgrade request's (header or cookies), or the one
+//! `connection_init`'s payload names with `{"Authorization": "JWT ..."}`. Every `subscribe`
+//! message then goes through the pipeline (`pipeline::Door`) like any other operation.
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_graphql::Data;
@@ -13,15 +18,14 @@ use async_graphql::http::{
 use axum::extract::FromRequestParts;
 use axum::extract::Request;
 use axum::extract::ws::{CloseFrame, Message, WebSocket as Socket, WebSocketUpgrade};
-use axum::http::{HeaderMap, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures::{SinkExt, StreamExt};
 
-use super::live;
-use crate::domain::scope::Scope;
+use super::{AppState, peer, reply};
 use crate::error::AppError;
 use crate::graphql::subscription::SubscriptionBudget;
-use crate::http::AppState;
+use crate::pipeline::{Credentials, Door, Session, SocketProtocol, Transport};
 
 /// Bytes a connection reads at once. Clients send small messages (subscribe, ping, complete);
 /// a larger one is read in several steps. tungstenite's default (128 KiB) is zeroed and held by
@@ -42,13 +46,29 @@ pub fn is_upgrade(headers: &HeaderMap) -> bool {
 }
 
 pub async fn upgrade(state: AppState, req: Request) -> Response {
-    let connection = match state.live_clients.enter(live::peer(req.extensions())) {
-        Ok(connection) => connection,
-        Err(err) => {
-            let status = axum::http::StatusCode::TOO_MANY_REQUESTS;
-            return (status, axum::Json(err.errors_body())).into_response();
-        }
+    let peer = peer(req.extensions());
+    let headers = Arc::new(req.headers().clone());
+    let pipeline = state.pipeline.clone();
+    let receipt = match pipeline.receive(peer, headers.clone()).await {
+        Ok(receipt) => receipt,
+        Err(err) => return reply::too_many(err),
     };
+    if let Some(origin) = headers.get(header::ORIGIN) {
+        let origin = origin.to_str().unwrap_or_default();
+        if !pipeline.socket_origin_allowed(&receipt, origin) {
+            let error = AppError::Forbidden {
+                message:
+                    "a WebSocket from this origin is not allowed (TENANCY_CORS_ALLOWED_ORIGINS)"
+                        .into(),
+            };
+            return (StatusCode::FORBIDDEN, axum::Json(error.errors_body())).into_response();
+        }
+    }
+    let connection = match pipeline.enter_live(&receipt) {
+        Ok(connection) => connection,
+        Err(err) => return reply::too_many(err),
+    };
+    drop(receipt);
     let (mut parts, _) = req.into_parts();
     let ws = match WebSocketUpgrade::from_request_parts(&mut parts, &state).await {
         Ok(ws) => ws,
@@ -63,12 +83,14 @@ pub async fn upgrade(state: AppState, req: Request) -> Response {
                 .find_map(|p| Protocols::from_str(p.trim()).ok())
         })
         .unwrap_or(Protocols::GraphQLWS);
-    let caller = live::scope(&state, &parts.headers);
-    let host = live::host(&parts.headers);
+    // A message is a request body by another name: the same size limit.
+    let max_message = state.config.limits.body_bytes;
     ws.protocols(ALL_WEBSOCKET_PROTOCOLS)
         .read_buffer_size(READ_BUFFER)
+        .max_message_size(max_message)
+        .max_frame_size(max_message)
         .on_upgrade(move |socket| async move {
-            serve(state, socket, protocol, caller, host).await;
+            serve(state, socket, protocol, peer, headers).await;
             drop(connection);
         })
 }
@@ -77,8 +99,8 @@ async fn serve(
     state: AppState,
     socket: Socket,
     protocol: Protocols,
-    caller: Result<Scope, AppError>,
-    host: Option<String>,
+    peer: Option<std::net::IpAddr>,
+    headers: Arc<HeaderMap>,
 ) {
     let (mut sink, stream) = socket.split();
     let input = stream
@@ -90,21 +112,30 @@ async fn serve(
                 _ => None,
             })
         });
-    let init_state = state.clone();
-    let executor = crate::graphql::coded::Coded(state.schema.clone());
-    let mut output = WebSocket::new(executor, input, protocol).on_connection_init(
+    let pipeline = state.pipeline.clone();
+    let transport = Transport::Socket(match protocol {
+        Protocols::GraphQLWS => SocketProtocol::TransportWs,
+        Protocols::SubscriptionsTransportWS => SocketProtocol::LegacyWs,
+    });
+    let mut output = WebSocket::new(Door(pipeline.clone()), input, protocol).on_connection_init(
         move |payload: serde_json::Value| async move {
             let authorization = ["Authorization", "authorization"]
                 .iter()
                 .find_map(|k| payload.get(*k).and_then(|v| v.as_str()));
-            let scope = match authorization {
-                Some(value) => live::scope_from_authorization(&init_state, value),
-                None => caller,
-            }
-            .map_err(|err| async_graphql::Error::new(err.message()))?;
+            let caller = pipeline
+                .socket_caller(&headers, authorization)
+                .map_err(|err| async_graphql::Error::new(err.message()))?;
+            let session = Session {
+                peer,
+                headers,
+                credentials: Credentials::Socket {
+                    caller: Arc::new(caller),
+                    budget: SubscriptionBudget::default(),
+                },
+                transport,
+            };
             let mut data = Data::default();
-            data.insert(live::context(&init_state, scope, host));
-            data.insert(SubscriptionBudget::default());
+            data.insert(Arc::new(session));
             Ok(data)
         },
     );

@@ -4,6 +4,7 @@ mod auth;
 mod cluster;
 mod data;
 pub mod raw;
+pub mod socket;
 mod tokens;
 
 pub use auth::*;
@@ -254,6 +255,25 @@ macro_rules! backend_tests {
 /// The tests' HTTP client: the service's own (reqwest needs the crypto provider it installs).
 pub fn http_client() -> reqwest::Client {
     tenancy_gateway::repo::import::organizations_api::client(None).expect("an HTTP client")
+}
+
+/// Runs `command` with `input` on its stdin; its output (stdout and stderr captured).
+pub fn run_with_stdin(command: &mut std::process::Command, input: &[u8]) -> std::process::Output {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input)
+        .expect("write stdin");
+    child.wait_with_output().expect("wait")
 }
 
 /// The base URL a started server prints first (`listening on http://...`): the service's
