@@ -11,7 +11,7 @@
 # TENANCY_BENCH_POSTGRES_URL) runs after the HTTP scenarios and its figures are appended. Needs cargo, python3 (3.10+)
 # and wrk (installed with apt-get when missing and running as root).
 #
-# Then the scaling table of issue 18 (bench/scale.py): `first: 10` pages, top-level and nested,
+# Then the scaling table (bench/scale.py): `first: 10` pages, top-level and nested,
 # over 1,000 / 100,000 / 1,000,000 rows filled by bulk SQL, on SQLite and PostgreSQL.
 #
 # Environment: BENCH_DURATION (s, default 10), BENCH_CONNECTIONS (16), BENCH_THREADS (2),
