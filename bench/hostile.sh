@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Peak memory of hostile requests (issue 14), one fresh server per scenario so that each peak
+# Peak memory of hostile requests, one fresh server per scenario so that each peak
 # (VmHWM, the process's peak RSS) is that scenario's alone. Not a timed test: it prints figures.
 #
 #   bash bench/hostile.sh
@@ -7,7 +7,7 @@
 # Data: one organization (MITx) with 1,000 course runs, on SQLite. Scenarios:
 #   idle        the server after start-up and one small query (the baseline)
 #   refused     2,000 `_entities` representations of MITx, each asking `courses(first: 1000)`
-#               (96 KB; 124 MB of JSON before issue 14): refused by --max-query-cost
+#               (96 KB; 124 MB of JSON before the cost limit): refused by --max-query-cost
 #   admitted    490 representations: about the largest such request under the default cost limit
 #               (981,000 fields of the 1,000,000 allowed), answered in full
 #   capped      the same 490 with --max-response-bytes=8388608: answered RESPONSE_TOO_LARGE

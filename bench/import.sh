@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Import benchmark (issue 16): an LMS database with ORGS organizations and LINKS course links
+# Import benchmark: an LMS database with ORGS organizations and LINKS course links
 # (default 10,000 and 1,000,000), made by the real edx-organizations' migrations and filled in
 # bulk (tests/python/orgs_peer/fill_bulk.py), on MariaDB and on PostgreSQL started here; each
 # imported with the release binary into a fresh SQLite file and a fresh PostgreSQL database,

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Read throughput with 1 and with 2 service processes against one PostgreSQL primary plus one
-# streaming replica (issue 17), reported as a ratio. From the repo root:
+# streaming replica, reported as a ratio. From the repo root:
 #
 #   bash bench/replicas.sh
 #

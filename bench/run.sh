@@ -6,12 +6,12 @@
 # It builds the release binary, creates the peer's virtualenv (bench/out/venv: edx-organizations
 # 9.x, Django 5.2, gunicorn; from PyPI, once), loads the same data into both, drives both with wrk
 # on 127.0.0.1 and prints the table; results land in bench/out/ (results.csv, results.md,
-# results.svg). When the checkout has benches/backfill.rs, `cargo bench --bench backfill` (1,000,000
+# results.svg). When the checkout has bench/cargo/backfill.rs (benches/backfill.rs in older ones), `cargo bench --bench backfill` (1,000,000
 # keys, on SQLite and on a throwaway PostgreSQL cluster when PostgreSQL's binaries are found, or on
 # TENANCY_BENCH_POSTGRES_URL) runs after the HTTP scenarios and its figures are appended. Needs cargo, python3 (3.10+)
 # and wrk (installed with apt-get when missing and running as root).
 #
-# Then the scaling table of issue 18 (bench/scale.py): `first: 10` pages, top-level and nested,
+# Then the scaling table (bench/scale.py): `first: 10` pages, top-level and nested,
 # over 1,000 / 100,000 / 1,000,000 rows filled by bulk SQL, on SQLite and PostgreSQL.
 #
 # Environment: BENCH_DURATION (s, default 10), BENCH_CONNECTIONS (16), BENCH_THREADS (2),
@@ -78,7 +78,7 @@ fi
 # The backfill bench (when this checkout has one) runs after the HTTP scenarios; it is built first
 # so that compiling it does not load the machine during them.
 BACKFILL=0
-if [ "${BENCH_BACKFILL:-1}" = 1 ] && [ -f "$ROOT/benches/backfill.rs" ]; then
+if [ "${BENCH_BACKFILL:-1}" = 1 ] && { [ -f "$ROOT/bench/cargo/backfill.rs" ] || [ -f "$ROOT/benches/backfill.rs" ]; }; then
   BACKFILL=1
   if [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then
     say "cargo bench --no-run --bench backfill"

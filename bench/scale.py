@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Scaling table of issue 18 (driven by bench/run.sh): does a `first: 10` page cost the same over
+"""Scaling table (driven by bench/run.sh): does a `first: 10` page cost the same over
 1,000, 100,000 and 1,000,000 rows?
 
 For each engine (SQLite, PostgreSQL) and size N, a fresh database is migrated by the binary and
@@ -178,7 +178,7 @@ def report(results, sizes, args):
                             f"{sizes[-1]:,} rows at {slow:.2f}x the time of {sizes[0]:,} "
                             f"(req/s ratio; at most 2x)")
     loads = [r["load"] for by in results.values() for s in by.values() for r in s.values()]
-    lines = [f"Scaling (issue 18): wrk {args.threads} threads, {args.connections} connections, "
+    lines = [f"Scaling: wrk {args.threads} threads, {args.connections} connections, "
              f"{args.duration} s per cell after {args.warmup} s warm-up; 1-minute load "
              f"{min(loads):.2f} to {max(loads):.2f}", "", bench.table(rows, headers), "",
              "Targets:", *verdicts]

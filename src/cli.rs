@@ -3,12 +3,12 @@
 
 mod backfill;
 mod database;
-mod errors;
 mod hints;
 mod import;
 mod probe;
 mod reference;
 mod token;
+mod usage;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -49,7 +49,7 @@ enum Command {
     Serve {
         /// Address to listen on, HOST:PORT; port 0 picks a free port (the bound address is
         /// printed).
-        #[arg(long, env = "TENANCY_LISTEN", default_value = DEFAULT_LISTEN, value_parser = errors::parse_listen)]
+        #[arg(long, env = "TENANCY_LISTEN", default_value = DEFAULT_LISTEN, value_parser = usage::parse_listen)]
         listen: String,
         /// Do not migrate at start (leave it to `migrate`, run once per release).
         #[arg(long)]
@@ -168,7 +168,7 @@ enum Command {
 }
 
 pub fn main() -> ExitCode {
-    let cli = match errors::parse::<Cli>() {
+    let cli = match usage::parse::<Cli>() {
         Ok(cli) => cli,
         Err(code) => return code,
     };

@@ -343,73 +343,52 @@ struct Counters {
     source_statements: IntCounterVec,
 }
 
-fn counter_vec(name: &str, help: &str, labels: &[&str]) -> IntCounterVec {
-    IntCounterVec::new(Opts::new(name, help), labels)
-        .unwrap_or_else(|_| unreachable!("static metric definition"))
-}
-
 impl Counters {
     fn register(metrics: &Metrics, status: &Arc<Status>) -> Counters {
+        let r = metrics.registrar();
         let counters = Counters {
-            rounds: counter_vec(
+            rounds: r.counters(
                 "tenancy_follow_rounds_total",
                 "Follow rounds, by outcome (applied: wrote changes; idle: nothing had changed; \
                  failed: a source or the writes failed)",
                 &["outcome"],
             ),
-            duration: prometheus::HistogramVec::new(
-                prometheus::HistogramOpts::new(
-                    "tenancy_follow_round_duration_seconds",
-                    "Time a follow round took (reading the sources and writing), by outcome",
-                )
-                .buckets(vec![
+            duration: r.histograms(
+                "tenancy_follow_round_duration_seconds",
+                "Time a follow round took (reading the sources and writing), by outcome",
+                &["outcome"],
+                Some(&[
                     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
                     30.0, 60.0,
                 ]),
-                &["outcome"],
-            )
-            .unwrap_or_else(|_| unreachable!("static metric definition")),
-            rows_read: prometheus::IntCounter::new(
+            ),
+            rows_read: r.counter(
                 "tenancy_follow_rows_read_total",
                 "Rows the follower read from its sources because they changed",
-            )
-            .unwrap_or_else(|_| unreachable!("static metric definition")),
-            rows_applied: counter_vec(
+            ),
+            rows_applied: r.counters(
                 "tenancy_follow_rows_applied_total",
                 "Rows the follower created or changed here, by table",
                 &["table"],
             ),
-            errors: counter_vec(
+            errors: r.counters(
                 "tenancy_follow_errors_total",
                 "Follow rounds that failed, by what failed (a source's name, or target)",
                 &["source"],
             ),
-            leader: IntGauge::new(
+            leader: r.gauge(
                 "tenancy_follow_leader",
                 "1 while this process follows, 0 while another replica does",
-            )
-            .unwrap_or_else(|_| unreachable!("static metric definition")),
-            source_statements: counter_vec(
+            ),
+            source_statements: r.counters(
                 "tenancy_follow_source_statements_total",
                 "Statements the follower ran on each source database",
                 &["source"],
             ),
         };
+        r.add(Lag::new(status.clone()));
         for outcome in ["applied", "idle", "failed"] {
             counters.rounds.with_label_values(&[outcome]);
-        }
-        let collectors: [Box<dyn Collector>; 8] = [
-            Box::new(counters.rounds.clone()),
-            Box::new(counters.duration.clone()),
-            Box::new(counters.rows_read.clone()),
-            Box::new(counters.rows_applied.clone()),
-            Box::new(counters.errors.clone()),
-            Box::new(counters.leader.clone()),
-            Box::new(counters.source_statements.clone()),
-            Box::new(Lag::new(status.clone())),
-        ];
-        for collector in collectors {
-            metrics.register(collector);
         }
         counters
     }
@@ -454,13 +433,14 @@ impl Counters {
 }
 
 /// `tenancy_follow_lag_seconds`, computed when scraped.
+#[derive(Clone)]
 struct Lag {
     status: Arc<Status>,
     desc: Desc,
 }
 
 impl Lag {
-    fn new(status: Arc<Status>) -> Lag {
+    fn new(status: Arc<Status>) -> prometheus::Result<Lag> {
         let desc = Desc::new(
             "tenancy_follow_lag_seconds".to_owned(),
             "Seconds since the graph was last known in step with every followed source (the \
@@ -468,9 +448,8 @@ impl Lag {
                 .to_owned(),
             Vec::new(),
             std::collections::HashMap::new(),
-        )
-        .unwrap_or_else(|_| unreachable!("static metric definition"));
-        Lag { status, desc }
+        )?;
+        Ok(Lag { status, desc })
     }
 }
 

@@ -15,6 +15,7 @@ pub mod http;
 pub mod live;
 pub mod metrics;
 pub mod pipeline;
+pub mod progress;
 pub mod replicas;
 pub mod repo;
 pub mod service;

@@ -3,8 +3,8 @@
 
 use prometheus::core::Collector;
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts,
-    Registry, TextEncoder,
+    Encoder, GaugeVec, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge,
+    IntGaugeVec, Opts, Registry, TextEncoder,
 };
 
 #[derive(Clone)]
@@ -16,7 +16,7 @@ pub struct Metrics {
     /// Statements by connection pool (`primary`, `replica0`, ...).
     pub pool_statements: IntCounterVec,
     /// Each read replica's replay lag in seconds (-1 while it does not answer).
-    pub replica_lag: prometheus::GaugeVec,
+    pub replica_lag: GaugeVec,
     /// Queries a replica failed (an error on it) and the primary answered instead, by replica.
     pub replica_fallbacks: IntCounterVec,
     /// GraphQL operations by type (`query`, `mutation`, `unknown` when unparsable) and outcome
@@ -60,180 +60,98 @@ pub struct PoolUsage {
 
 impl Metrics {
     pub fn new() -> Self {
-        let registry = Registry::new();
-        let http_requests = IntCounterVec::new(
-            Opts::new(
+        let r = Registrar(Registry::new());
+        let metrics = Metrics {
+            http_requests: r.counters(
                 "tenancy_http_requests_total",
                 "HTTP requests answered, by route and status",
+                &["route", "status"],
             ),
-            &["route", "status"],
-        )
-        .unwrap_or_else(|_| unreachable!("static metric definition"));
-        let sql_statements = IntCounter::new(
-            "tenancy_sql_statements_total",
-            "SQL statements executed, counted at the database connection",
-        )
-        .unwrap_or_else(|_| unreachable!("static metric definition"));
-        let sql_errors = IntCounter::new("tenancy_sql_errors_total", "SQL statements that failed")
-            .unwrap_or_else(|_| unreachable!("static metric definition"));
-        let pool_statements = IntCounterVec::new(
-            Opts::new(
+            sql_statements: r.counter(
+                "tenancy_sql_statements_total",
+                "SQL statements executed, counted at the database connection",
+            ),
+            sql_errors: r.counter("tenancy_sql_errors_total", "SQL statements that failed"),
+            pool_statements: r.counters(
                 "tenancy_db_pool_statements_total",
                 "SQL statements executed, by connection pool (primary, replica0, ...)",
+                &["pool"],
             ),
-            &["pool"],
-        )
-        .unwrap_or_else(|_| unreachable!("static metric definition"));
-        let replica_lag = prometheus::GaugeVec::new(
-            Opts::new(
+            replica_lag: r.float_gauges(
                 "tenancy_replica_lag_seconds",
                 "Replay lag of each read replica as last measured (-1: it does not answer)",
+                &["pool"],
             ),
-            &["pool"],
-        )
-        .unwrap_or_else(|_| unreachable!("static metric definition"));
-        let graphql_requests = IntCounterVec::new(
-            Opts::new(
-                "tenancy_graphql_requests_total",
-                "GraphQL operations answered, by operation type and outcome",
-            ),
-            &["operation", "outcome"],
-        )
-        .unwrap_or_else(|_| unreachable!("static metric definition"));
-        let graphql_duration = HistogramVec::new(
-            HistogramOpts::new(
-                "tenancy_graphql_request_duration_seconds",
-                "Time to answer one GraphQL operation, by operation type",
-            ),
-            &["operation"],
-        )
-        .unwrap_or_else(|_| unreachable!("static metric definition"));
-        let loader_batch_size = HistogramVec::new(
-            HistogramOpts::new(
-                "tenancy_dataloader_batch_size",
-                "Keys loaded per dataloader batch (one statement each), by loader",
-            )
-            .buckets(BATCH_BUCKETS.to_vec()),
-            &["loader"],
-        )
-        .unwrap_or_else(|_| unreachable!("static metric definition"));
-        let replica_fallbacks = IntCounterVec::new(
-            Opts::new(
+            replica_fallbacks: r.counters(
                 "tenancy_replica_fallbacks_total",
                 "Queries that failed on a read replica and were run again on the primary, by replica",
+                &["pool"],
             ),
-            &["pool"],
-        )
-        .unwrap_or_else(|_| unreachable!("static metric definition"));
-        let write_retries = IntCounterVec::new(
-            Opts::new(
+            graphql_requests: r.counters(
+                "tenancy_graphql_requests_total",
+                "GraphQL operations answered, by operation type and outcome",
+                &["operation", "outcome"],
+            ),
+            graphql_duration: r.histograms(
+                "tenancy_graphql_request_duration_seconds",
+                "Time to answer one GraphQL operation, by operation type",
+                &["operation"],
+                None,
+            ),
+            loader_batch_size: r.histograms(
+                "tenancy_dataloader_batch_size",
+                "Keys loaded per dataloader batch (one statement each), by loader",
+                &["loader"],
+                Some(BATCH_BUCKETS),
+            ),
+            write_retries: r.counters(
                 "tenancy_write_retries_total",
                 "Write transactions retried, by reason (serialization_failure or deadlock)",
+                &["reason"],
             ),
-            &["reason"],
-        )
-        .unwrap_or_else(|_| unreachable!("static metric definition"));
-        let response_cache = IntCounterVec::new(
-            Opts::new(
+            response_cache: r.counters(
                 "tenancy_response_cache_lookups_total",
                 "Queries looked up in the response cache, by result (hit or miss)",
+                &["result"],
             ),
-            &["result"],
-        )
-        .unwrap_or_else(|_| unreachable!("static metric definition"));
-        // Both series exist from the start, so a dashboard's hit ratio is defined at once.
-        for result in ["hit", "miss"] {
-            response_cache.with_label_values(&[result]);
-        }
-        let documents = IntCounterVec::new(
-            Opts::new(
+            response_cache_evictions: r.counter(
+                "tenancy_response_cache_evictions_total",
+                "Answers the response cache dropped (or never admitted) to stay within its bytes",
+            ),
+            documents: r.counters(
                 "tenancy_document_cache_lookups_total",
                 "Documents looked up in the cache of parsed and validated documents, by result (hit or miss)",
+                &["result"],
             ),
-            &["result"],
-        )
-        .unwrap_or_else(|_| unreachable!("static metric definition"));
-        for result in ["hit", "miss"] {
-            documents.with_label_values(&[result]);
-        }
-        let response_cache_evictions = IntCounter::new(
-            "tenancy_response_cache_evictions_total",
-            "Answers the response cache dropped (or never admitted) to stay within its bytes",
-        )
-        .unwrap_or_else(|_| unreachable!("static metric definition"));
-        let response_cache_bytes = IntGauge::new(
-            "tenancy_response_cache_bytes",
-            "Bytes of answers and keys the response cache holds",
-        )
-        .unwrap_or_else(|_| unreachable!("static metric definition"));
-        let change_feed_position = IntGauge::new(
-            "tenancy_change_feed_position",
-            "The last change log id the change feed has read (any process's writes)",
-        )
-        .unwrap_or_else(|_| unreachable!("static metric definition"));
-        let live_subscriptions = IntGauge::new(
-            "tenancy_live_subscriptions",
-            "Subscriptions open now, over WebSocket and server-sent events",
-        )
-        .unwrap_or_else(|_| unreachable!("static metric definition"));
-        let pool_connections = IntGaugeVec::new(
-            Opts::new(
+            response_cache_bytes: r.gauge(
+                "tenancy_response_cache_bytes",
+                "Bytes of answers and keys the response cache holds",
+            ),
+            change_feed_position: r.gauge(
+                "tenancy_change_feed_position",
+                "The last change log id the change feed has read (any process's writes)",
+            ),
+            live_subscriptions: r.gauge(
+                "tenancy_live_subscriptions",
+                "Subscriptions open now, over WebSocket and server-sent events",
+            ),
+            pool_connections: r.gauges(
                 "tenancy_db_pool_connections",
                 "Open database connections, by state (idle or in_use)",
+                &["state"],
             ),
-            &["state"],
-        )
-        .unwrap_or_else(|_| unreachable!("static metric definition"));
-        let pool_max = IntGauge::new(
-            "tenancy_db_pool_max_connections",
-            "The most database connections the pool may open",
-        )
-        .unwrap_or_else(|_| unreachable!("static metric definition"));
-        let collectors: [Box<dyn Collector>; 18] = [
-            Box::new(http_requests.clone()),
-            Box::new(sql_statements.clone()),
-            Box::new(sql_errors.clone()),
-            Box::new(pool_statements.clone()),
-            Box::new(replica_lag.clone()),
-            Box::new(replica_fallbacks.clone()),
-            Box::new(graphql_requests.clone()),
-            Box::new(graphql_duration.clone()),
-            Box::new(loader_batch_size.clone()),
-            Box::new(write_retries.clone()),
-            Box::new(response_cache.clone()),
-            Box::new(response_cache_evictions.clone()),
-            Box::new(documents.clone()),
-            Box::new(response_cache_bytes.clone()),
-            Box::new(change_feed_position.clone()),
-            Box::new(live_subscriptions.clone()),
-            Box::new(pool_connections.clone()),
-            Box::new(pool_max.clone()),
-        ];
-        for collector in collectors {
-            // Registration only fails on duplicate names, which a fresh registry cannot have.
-            let _ = registry.register(collector);
+            pool_max: r.gauge(
+                "tenancy_db_pool_max_connections",
+                "The most database connections the pool may open",
+            ),
+            registry: r.0,
+        };
+        // Both series exist from the start, so a dashboard's hit ratio is defined at once.
+        for result in ["hit", "miss"] {
+            metrics.response_cache.with_label_values(&[result]);
+            metrics.documents.with_label_values(&[result]);
         }
-        Metrics {
-            registry,
-            http_requests,
-            sql_statements,
-            sql_errors,
-            pool_statements,
-            replica_lag,
-            replica_fallbacks,
-            graphql_requests,
-            graphql_duration,
-            loader_batch_size,
-            write_retries,
-            response_cache,
-            response_cache_evictions,
-            documents,
-            response_cache_bytes,
-            change_feed_position,
-            live_subscriptions,
-            pool_connections,
-            pool_max,
-        }
+        metrics
     }
 
     /// Records the pool's state; called at each scrape, since the pool keeps no history.
@@ -247,12 +165,9 @@ impl Metrics {
         self.pool_max.set(i64::from(usage.max));
     }
 
-    /// Adds series kept by another module (the follower's). Registering a name twice is a
-    /// programming error, logged and ignored.
-    pub fn register(&self, collector: Box<dyn Collector>) {
-        if let Err(err) = self.registry.register(collector) {
-            tracing::error!(error = %err, "a metric could not be registered");
-        }
+    /// Registers the series another module keeps (the follower's), as these are.
+    pub fn registrar(&self) -> Registrar {
+        Registrar(self.registry.clone())
     }
 
     /// The Prometheus text exposition of every series.
@@ -264,8 +179,88 @@ impl Metrics {
     }
 }
 
+/// Makes each series and registers it in one step, so a field cannot be left out of the
+/// registry. The definitions are static: a bad name or a duplicate is a programming error the
+/// unit test below catches.
+pub struct Registrar(Registry);
+
+impl Registrar {
+    pub fn add<M: Collector + Clone + 'static>(&self, made: prometheus::Result<M>) -> M {
+        let metric = made.unwrap_or_else(|err| unreachable!("static metric definition: {err}"));
+        if let Err(err) = self.0.register(Box::new(metric.clone())) {
+            unreachable!("metric registered twice: {err}");
+        }
+        metric
+    }
+
+    pub fn counter(&self, name: &str, help: &str) -> IntCounter {
+        self.add(IntCounter::new(name, help))
+    }
+
+    pub fn counters(&self, name: &str, help: &str, labels: &[&str]) -> IntCounterVec {
+        self.add(IntCounterVec::new(Opts::new(name, help), labels))
+    }
+
+    pub fn gauge(&self, name: &str, help: &str) -> IntGauge {
+        self.add(IntGauge::new(name, help))
+    }
+
+    pub fn gauges(&self, name: &str, help: &str, labels: &[&str]) -> IntGaugeVec {
+        self.add(IntGaugeVec::new(Opts::new(name, help), labels))
+    }
+
+    pub fn float_gauges(&self, name: &str, help: &str, labels: &[&str]) -> GaugeVec {
+        self.add(GaugeVec::new(Opts::new(name, help), labels))
+    }
+
+    pub fn histograms(
+        &self,
+        name: &str,
+        help: &str,
+        labels: &[&str],
+        buckets: Option<&[f64]>,
+    ) -> HistogramVec {
+        let mut opts = HistogramOpts::new(name, help);
+        if let Some(buckets) = buckets {
+            opts = opts.buckets(buckets.to_vec());
+        }
+        self.add(HistogramVec::new(opts, labels))
+    }
+}
+
 impl Default for Metrics {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_series_is_registered_and_rendered() {
+        let metrics = Metrics::new();
+        metrics
+            .http_requests
+            .with_label_values(&["/graphql", "200"])
+            .inc();
+        metrics.set_pool_usage(PoolUsage {
+            open: 3,
+            idle: 1,
+            max: 8,
+        });
+        let text = metrics.render();
+        for name in [
+            "tenancy_http_requests_total",
+            "tenancy_sql_statements_total",
+            "tenancy_response_cache_lookups_total{result=\"hit\"} 0",
+            "tenancy_document_cache_lookups_total{result=\"miss\"} 0",
+            "tenancy_db_pool_connections{state=\"in_use\"} 2",
+            "tenancy_db_pool_max_connections 8",
+            "tenancy_live_subscriptions 0",
+        ] {
+            assert!(text.contains(name), "{name} missing from\n{text}");
+        }
     }
 }

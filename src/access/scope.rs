@@ -25,7 +25,7 @@ pub struct Scope {
     pub authenticated_by: Option<AuthSource>,
 }
 
-/// Where a caller's token came from (DESIGN section 8.1).
+/// Where a caller's token came from (docs/design.md).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum AuthSource {
     /// The `Authorization` header (`JWT` or `Bearer`).

@@ -1,4 +1,4 @@
-//! What the claims of a verified token mean (DESIGN section 8.3).
+//! What the claims of a verified token mean (docs/design.md).
 
 use serde_json::{Map, Value};
 

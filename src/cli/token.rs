@@ -47,7 +47,7 @@ pub struct TokenArgs {
     #[arg(long, value_name = "FILE")]
     private_jwk: Option<PathBuf>,
     /// Lifetime in seconds (1 or more).
-    #[arg(long, default_value_t = 3600, value_parser = super::errors::positive)]
+    #[arg(long, default_value_t = 3600, value_parser = super::usage::positive)]
     ttl: u64,
     /// With no token setting: the database whose local secret (`tenancy.secret` beside a
     /// SQLite file, made by `serve`) signs the token; give the value `serve` was given.

@@ -29,7 +29,7 @@ use std::collections::HashMap;
 use crate::domain::course_key::CourseKey;
 use crate::domain::names::{Key, Parse, ShortName};
 // Long-running operations (backfill, import) share it; it was born here.
-pub use crate::domain::progress::Progress;
+pub use crate::progress::Progress;
 
 /// Below this many lines one thread parses everything (threads cost more than they save).
 const PARALLEL_THRESHOLD: usize = 20_000;

@@ -1,4 +1,4 @@
-//! The example graph of the design notes (`seed --demo`): partners edx, mitpe and hxplus, their
+//! The example graph of docs/design.md (`seed --demo`): partners edx, mitpe and hxplus, their
 //! organizations, sites and some course runs.
 
 pub struct DemoPartner {

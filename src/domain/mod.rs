@@ -15,7 +15,6 @@ pub mod names;
 pub mod numbered;
 pub mod page;
 pub mod pattern;
-pub mod progress;
 pub mod tenant;
 
 use crate::error::{AppError, AppResult};

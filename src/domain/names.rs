@@ -1,6 +1,6 @@
 //! The identity module: every value that names a record or is stored in one, parsed once at
 //! the edge with its limits, and the one folding rule that decides when two spellings name the
-//! same record (DESIGN 4.1).
+//! same record (docs/design.md).
 //!
 //! * `Key` is an identity folded by Unicode compatibility caseless matching
 //!   (`entity::keys::fold`, shared with the migrations). Only the names of this module make one,

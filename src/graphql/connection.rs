@@ -9,8 +9,8 @@ use async_graphql::{
 };
 use chrono::{DateTime, Utc};
 
-use super::flat::{self, Edges, Plain};
 use super::object::{Change, Course, Organization, Partner, Site};
+use super::plain::{self, Edges, Plain};
 use crate::domain::page::{Page, SortKey};
 
 /// Shareable: other subgraphs of the supergraph (the catalog) define Relay `PageInfo` too.
@@ -63,8 +63,8 @@ macro_rules! connection {
             fn plain(&self, name: &str, set: &SelectionSet) -> Option<Value> {
                 match name {
                     "cursor" => Some(self.cursor.value()),
-                    "node" => flat::object(&self.node, set),
-                    "since" => Some(self.since.as_ref().map_or(Value::Null, flat::scalar)),
+                    "node" => plain::object(&self.node, set),
+                    "since" => Some(self.since.as_ref().map_or(Value::Null, plain::scalar)),
                     $(stringify!($extra) => Some(Value::from(self.$extra)),)*
                     _ => None,
                 }

@@ -3,12 +3,12 @@
 pub mod batch;
 pub mod connection;
 pub mod context;
-pub mod flat;
 pub mod limits;
 pub mod loader;
 pub mod mutation;
 pub mod object;
 pub mod order;
+pub mod plain;
 pub mod query;
 pub mod schema;
 pub mod subscription;

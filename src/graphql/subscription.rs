@@ -1,4 +1,4 @@
-//! `Subscription.changes`: the change log, replayed from a cursor and then live (DESIGN 9).
+//! `Subscription.changes`: the change log, replayed from a cursor and then live (docs/design.md).
 //!
 //! A subscription reads what its caller may see after its cursor (one statement, visibility in
 //! the SQL as everywhere), then waits for the change feed to move. Change ids are drawn in

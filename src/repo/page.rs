@@ -2,7 +2,7 @@
 //!
 //! A page is an index seek to the cursor plus `first + 1` rows (the extra row tells whether there
 //! is a next page), so it costs the same over a thousand rows as over a million. Many parents'
-//! pages are still one statement (DESIGN section 7): the parents are a `VALUES` list, and each
+//! pages are still one statement (docs/design.md): the parents are a `VALUES` list, and each
 //! parent's page is a correlated subquery on it:
 //! * PostgreSQL: `JOIN LATERAL (<page of pg_ps.pg_pid> ORDER BY sort LIMIT first + 1)`;
 //! * SQLite (no LATERAL): the CTE also finds, per parent, the sort key just past its page (an

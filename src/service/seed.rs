@@ -1,4 +1,4 @@
-//! `seed --demo`: the example graph of the design notes, loaded idempotently through the same
+//! `seed --demo`: the example graph of docs/design.md, loaded idempotently through the same
 //! writes (and change log) as every other entry point.
 
 use std::collections::HashMap;

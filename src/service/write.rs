@@ -152,7 +152,7 @@ impl Write {
     }
 
     /// Inserts an active course link unless one exists; true if inserted. Its position (link
-    /// order, DESIGN 4.1: `courseOrganization` is the first linked) is the second step of the
+    /// order, docs/design.md: `courseOrganization` is the first linked) is the second step of the
     /// same write, taken under the change log's lock when the changes are appended, so
     /// positions follow commit order.
     pub async fn link(&mut self, key: &CourseKey, organization_id: i64) -> AppResult<bool> {

@@ -1,4 +1,4 @@
-//! DESIGN section 8.1-8.3 over HTTP: token sources, verification rules and claim meanings.
+//! docs/design.md-8.3 over HTTP: token sources, verification rules and claim meanings.
 
 use serde_json::{Value, json};
 use tenancy_gateway::config::Secret;

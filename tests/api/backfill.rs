@@ -1,4 +1,4 @@
-//! Backfill (DESIGN 4.3): the domain operation on both engines and its statement budget (the
+//! Backfill (docs/design.md): the domain operation on both engines and its statement budget (the
 //! CLI verb and the mutation: `backfill_cli.rs`).
 
 use entity::{course_link, organization};

@@ -1,4 +1,4 @@
-//! DESIGN section 8.4: CORS for the allowed origins and CSRF for cookie-authenticated writes.
+//! docs/design.md: CORS for the allowed origins and CSRF for cookie-authenticated writes.
 
 use serde_json::{Value, json};
 

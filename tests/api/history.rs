@@ -1,4 +1,4 @@
-//! The change log (DESIGN 9): every write through every entry point leaves exactly its change
+//! The change log (docs/design.md): every write through every entry point leaves exactly its change
 //! rows, in its own transaction, and each caller sees the changes of what it could see.
 
 use std::process::Command;
@@ -220,7 +220,7 @@ backend_tests! {
     }
 }
 
-/// What each kind of caller sees of the log (DESIGN 9): the changes of records it could see
+/// What each kind of caller sees of the log (docs/design.md): the changes of records it could see
 /// before or after them; grant changes only for administrators and covering admins.
 mod visibility {
     use super::*;

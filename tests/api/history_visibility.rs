@@ -1,4 +1,4 @@
-//! History visibility per caller kind (DESIGN 9): no change a caller reads, in `changes`, a
+//! History visibility per caller kind (docs/design.md): no change a caller reads, in `changes`, a
 //! record's `history` or the replay of a subscription, names a record it never could see; a
 //! membership change needs both of its ends in sight; `actor` is null for anonymous callers.
 

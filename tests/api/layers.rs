@@ -119,7 +119,7 @@ const RULES: &[Rule] = &[
         ],
     },
     Rule {
-        layer: "identity (one folding rule, DESIGN 4.1)",
+        layer: "identity (one folding rule, docs/design.md)",
         paths: &["src"],
         except: &["src/domain/names.rs", "src/domain/names"],
         forbidden: FOLDING,

@@ -1,4 +1,4 @@
-//! Live changes (DESIGN 9) over Server-Sent Events: replay from a cursor then live, with no gap
+//! Live changes (docs/design.md) over Server-Sent Events: replay from a cursor then live, with no gap
 //! and no duplicate, filtered by visibility, ended when the token expires, and reaching the
 //! subscribers of another replica. (The WebSocket transport is driven by the npm `graphql-ws`
 //! client in `tests/node/subscriptions.mjs`, SSE also by `graphql-sse` there.)

@@ -1,5 +1,5 @@
 //! Organizations: ensure in both modes, create, update, soft delete and reactivation, and who
-//! may do it (edx-organizations' test checklist plus the deliberate differences of DESIGN 4.1).
+//! may do it (edx-organizations' test checklist plus the deliberate differences of docs/design.md).
 
 use serde_json::{Value, json};
 

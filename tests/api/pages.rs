@@ -1,4 +1,4 @@
-//! Keyset pages (DESIGN section 12): a page costs what it holds. Counted, not timed: the
+//! Keyset pages (docs/design.md): a page costs what it holds. Counted, not timed: the
 //! statements a request issues (from `/metrics`) and, from each engine's own plan, the rows a
 //! page reads, at a small size and after the collections grew to 20,000 rows.
 

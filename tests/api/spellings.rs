@@ -1,4 +1,4 @@
-//! One identity, many spellings (DESIGN 4.1): Unicode compatibility caseless matching on every
+//! One identity, many spellings (docs/design.md): Unicode compatibility caseless matching on every
 //! path that names an organization. Each row of the table is one organization, created with
 //! its first spelling and then named by the others through GraphQL lookups and writes, the
 //! edx-organizations REST API, grants, `content_org` filters, backfill and import from an LMS

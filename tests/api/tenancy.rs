@@ -1,4 +1,4 @@
-//! Partners, sites and the membership edges (DESIGN 1, 4.1).
+//! Partners, sites and the membership edges (docs/design.md).
 
 use serde_json::json;
 

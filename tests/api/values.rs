@@ -1,4 +1,4 @@
-//! One table of values past a limit or holding a NUL (DESIGN 4.1, 10.2), through every entry
+//! One table of values past a limit or holding a NUL (docs/design.md), through every entry
 //! point: GraphQL arguments and inputs (`BAD_USER_INPUT` with the field, `INVALID_COURSE_KEY`
 //! for keys), the edx-organizations REST API (400 naming the field, 404 for a lookup), the
 //! backfill (mutation and CLI: invalid keys, exit status 2) and import from an LMS database the

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// A micro-frontend in a real browser (DESIGN sections 8.4 and 8.5): a page served from another
+// A micro-frontend in a real browser (docs/openedx.md): a page served from another
 // origin of 127.0.0.1 calls the service with credentials:"include" and the LMS's two JWT
 // cookies, fetches the CSRF token, runs a query and a mutation; a disallowed origin and a
 // mutation without X-CSRFToken are refused, and nothing is written by them. Over WebSocket

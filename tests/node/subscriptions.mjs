@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Live changes (DESIGN section 9) driven by the real clients: the npm `graphql-ws` client over
+// Live changes (docs/design.md) driven by the real clients: the npm `graphql-ws` client over
 // WebSocket (graphql-transport-ws) and the npm `graphql-sse` client over Server-Sent Events.
 // Replay from a cursor then live with no gap and no duplicate, visibility per caller,
 // authentication by connection_init, a subscription ending with UNAUTHENTICATED when its token

@@ -165,7 +165,7 @@ fn urls() {
     assert!(Url::parse(&longest).is_ok());
 }
 
-/// The spellings DESIGN 4.1 names: each row is one identity.
+/// The spellings docs/design.md names: each row is one identity.
 pub(crate) const SPELLINGS: &[&[&str]] = &[
     &["Straße", "STRASSE", "strasse", "STRAẞE"],
     &["MITx", "ＭＩＴx", "ＭＩＴｘ", "mitx"],

@@ -110,7 +110,7 @@ impl Change {
 
 /// History pages always go through async-graphql (their enums and JSON are not worth a second
 /// way of writing them).
-impl crate::graphql::flat::Plain for Change {
+impl crate::graphql::plain::Plain for Change {
     fn plain(
         &self,
         _: &str,

@@ -4,7 +4,7 @@ use entity::course_link;
 
 use super::Organization;
 use crate::graphql::context::ContextExt;
-use crate::graphql::flat::Plain;
+use crate::graphql::plain::Plain;
 
 /// A course run or content library. The catalog owns the rest of it; this service contributes the organizations it is linked to.
 #[derive(Clone, Debug)]

@@ -9,7 +9,7 @@ use crate::graphql::connection::{
     ChangeConnection, CourseConnection, PartnerConnection, SiteConnection,
 };
 use crate::graphql::context::ContextExt;
-use crate::graphql::flat::{self, Plain};
+use crate::graphql::plain::{self, Plain};
 
 /// An institution that owns courses (edx-organizations' Organization).
 #[derive(Clone, Debug)]
@@ -146,7 +146,7 @@ impl Organization {
 }
 
 /// The fields above that read only the row, for pages built by `flat` (same values, same order
-/// of concerns: `tests/api/flat.rs` compares both ways).
+/// of concerns: `tests/api/plain.rs` compares both ways).
 impl Plain for Organization {
     fn plain(&self, name: &str, _: &SelectionSet) -> Option<Value> {
         let o = &self.0;
@@ -157,8 +157,8 @@ impl Plain for Organization {
             "description" => Value::from(o.description.clone()),
             "logoUrl" => Value::from(o.logo_url.clone()),
             "active" => Value::Boolean(o.active),
-            "created" => flat::scalar(&o.created),
-            "modified" => flat::scalar(&o.modified),
+            "created" => plain::scalar(&o.created),
+            "modified" => plain::scalar(&o.modified),
             _ => return None,
         })
     }

@@ -7,7 +7,7 @@ use super::{Organization, Site, children};
 use crate::domain::page::SortKind;
 use crate::graphql::connection::{ChangeConnection, OrganizationConnection, SiteConnection};
 use crate::graphql::context::ContextExt;
-use crate::graphql::flat::{self, Plain};
+use crate::graphql::plain::{self, Plain};
 
 /// A business partner across sites and back-office systems, identified by its short code.
 #[derive(Clone, Debug)]
@@ -137,8 +137,8 @@ impl Plain for Partner {
             "lmsUrl" => Value::from(p.lms_url.clone()),
             "studioUrl" => Value::from(p.studio_url.clone()),
             "marketingSiteUrl" => Value::from(p.marketing_site_url.clone()),
-            "created" => flat::scalar(&p.created),
-            "modified" => flat::scalar(&p.modified),
+            "created" => plain::scalar(&p.created),
+            "modified" => plain::scalar(&p.modified),
             _ => return None,
         })
     }

@@ -7,7 +7,7 @@ use super::{Organization, Partner, children};
 use crate::domain::page::SortKind;
 use crate::graphql::connection::{ChangeConnection, OrganizationConnection};
 use crate::graphql::context::ContextExt;
-use crate::graphql::flat::{self, Plain};
+use crate::graphql::plain::{self, Plain};
 
 /// A web site (Django Sites), identified by its domain, configured for at most one partner.
 #[derive(Clone, Debug)]
@@ -107,8 +107,8 @@ impl Plain for Site {
             "domain" => Value::String(s.domain.clone()),
             "name" => Value::String(s.name.clone()),
             "active" => Value::Boolean(s.active),
-            "created" => flat::scalar(&s.created),
-            "modified" => flat::scalar(&s.modified),
+            "created" => plain::scalar(&s.created),
+            "modified" => plain::scalar(&s.modified),
             _ => return None,
         })
     }

@@ -2,7 +2,7 @@
 
 mod change;
 mod course;
-mod entity;
+mod federation;
 mod lookup;
 mod organization;
 mod partner;
@@ -11,7 +11,7 @@ mod viewer;
 
 pub use change::ChangeQuery;
 pub use course::CourseQuery;
-pub use entity::EntityQuery;
+pub use federation::EntityQuery;
 pub use organization::OrganizationQuery;
 pub use partner::PartnerQuery;
 pub use site::SiteQuery;

@@ -1,4 +1,4 @@
-// The admin console (DESIGN section 13): hash routes, the signed-in caller, the live feed.
+// The admin console (docs/design.md): hash routes, the signed-in caller, the live feed.
 // Built on the public GraphQL API only; see README "Admin console".
 
 import { render, useState, useEffect, useRef } from './htm-preact-3.1.1.standalone.mjs';

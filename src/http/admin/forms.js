@@ -1,5 +1,5 @@
 // Create and edit forms for organizations, partners and sites. Each field shows its rule
-// (DESIGN section 4) and, once touched, whether the value keeps it; the service's refusals are
+// (docs/design.md) and, once touched, whether the value keeps it; the service's refusals are
 // shown on the field they name (`extensions.field`) or above the buttons.
 
 import { useState, useEffect, useRef } from './htm-preact-3.1.1.standalone.mjs';

@@ -1,5 +1,5 @@
 //! Pages whose edges ask only for plain fields are built without async-graphql's per-field
-//! resolvers (`src/graphql/flat.rs`). The answer must be byte for byte what async-graphql
+//! resolvers (`src/graphql/plain.rs`). The answer must be byte for byte what async-graphql
 //! answers: each query is sent as written and again with its edges' selections wrapped in an
 //! inline fragment (`edges { ... { node { .. } } }`, the same selection), which `flat` leaves to
 //! async-graphql. (`@include(if: true)` would not do: async-graphql strips it before executing.)

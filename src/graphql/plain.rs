@@ -7,7 +7,7 @@
 //! struct field. `Edges` answers the same `Value` tree in one synchronous pass when every
 //! selection under `edges` is a plain field (no arguments, directives or fragments) that `Plain`
 //! knows; any other selection (a relation, `@include`, a fragment) goes through async-graphql
-//! exactly as before. `tests/api/flat.rs` checks both ways answer the same bytes.
+//! exactly as before. `tests/api/plain.rs` checks both ways answer the same bytes.
 
 use std::borrow::Cow;
 

@@ -1,4 +1,4 @@
-//! A progress bar for long operations, phase by phase (nothing when not on a terminal).
+//! A progress bar for long operations (backfill, import), phase by phase; nothing when not on a terminal.
 
 use indicatif::ProgressBar;
 

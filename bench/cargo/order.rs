@@ -1,4 +1,4 @@
-//! What putting response keys back in selection order costs (issue 14), next to serializing
+//! What putting response keys back in selection order costs, next to serializing
 //! the same answer, on the shape of the list benchmark (`bench/bench.py`'s 1,000-organization
 //! list). Prints figures; not a criterion bench:
 //!
