@@ -36,6 +36,31 @@ async fn shows(app: &TestApp, short_name: &str, want: Org, since: std::time::Ins
     since.elapsed()
 }
 
+/// The name changes of an organization in the change log, oldest first: `(actor, before,
+/// after)`.
+async fn renames(app: &TestApp, short_name: &str) -> Vec<(String, String, String)> {
+    let data = app
+        .admin_data(
+            r#"{ changes(first: 1000, entities: [ORGANIZATION]) {
+                 edges { node { actor kind key before after } } } }"#,
+            json!({}),
+        )
+        .await;
+    let name = |v: &serde_json::Value| v["name"].as_str().unwrap_or_default().to_owned();
+    data["changes"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| &e["node"])
+        .filter(|n| n["key"] == short_name && n["kind"] == "UPDATED")
+        .filter(|n| name(&n["before"]) != name(&n["after"]))
+        .map(|n| {
+            let actor = n["actor"].as_str().unwrap_or_default().to_owned();
+            (actor, name(&n["before"]), name(&n["after"]))
+        })
+        .collect()
+}
+
 const C1: &str = "course-v1:FollowX+F1+2024";
 const C2: &str = "course-v1:FollowX+F2+2024";
 const C3: &str = "course-v1:LateX+L1+2025";
@@ -97,6 +122,17 @@ async fn scenario(lms: &mut Lms, engine: &str, backend: Backend) {
     let t = lms.run(json!({"op": "rename", "short_name": "FollowX", "name": "Follow X 3"}));
     let overwritten = org("Follow X 3", true, &[(C1, false), (C2, true)]);
     took.insert("rename again", shows(&app, "FollowX", overwritten, t).await);
+    // The history shows both: the local edit by its author, then the LMS's overwrite of it.
+    assert_eq!(
+        renames(&app, "FollowX").await,
+        [
+            ("follow", "Follow X", "Follow X 2"),
+            ("admin", "Follow X 2", "Ours"),
+            ("follow", "Ours", "Follow X 3"),
+        ]
+        .map(|(a, b, c)| (a.to_owned(), b.to_owned(), c.to_owned())),
+        "{engine} -> {backend:?}: the organization's history"
+    );
     let t = lms.run(json!({"op": "deactivate", "short_name": "FollowX"}));
     let deactivated = org("Follow X 3", false, &[(C1, false), (C2, false)]);
     took.insert("deactivate", shows(&app, "FollowX", deactivated, t).await);
