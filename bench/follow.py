@@ -46,11 +46,11 @@ def metric(series):
     return 0.0
 
 
-def wait(what, check, limit=1800):
+def wait(what, check, limit=1800, detail=lambda: ""):
     start = time.time()
     while not check():
         if time.time() - start > limit:
-            sys.exit(f"{what}: not within {limit} s")
+            sys.exit(f"{what}: not within {limit} s{detail()}")
         time.sleep(0.2)
     return time.time() - start
 
@@ -93,7 +93,8 @@ for i in range(changes):
         made.append(("CREATED", "COURSE_LINK", f"{course}/Org{n}", time.time()))
         linked.append((data, course, n, time.time()))
     elif kind == 7:
-        org.name = f"Organization {n} renamed {i}"
+        # A name of this run's own: a rename to the name a previous run gave is no change.
+        org.name = f"Organization {n} renamed {run}x{i}"
         org.save()
         made.append(("UPDATED", "ORGANIZATION", f"Org{n}", time.time()))
     elif kind == 8:
@@ -119,7 +120,12 @@ def all_applied():
     return wanted <= {(k, e, key) for k, e, key, _ in rows}
 
 
-waited = wait("every change applied", all_applied, limit=600)
+def missing():
+    never = sorted(wanted - {(k, e, key) for k, e, key, _ in rows})
+    return f"; {len(never)} never applied, such as {never[:5]}"
+
+
+waited = wait("every change applied", all_applied, limit=600, detail=missing)
 seen = {}
 for k, e, key, at in rows:
     seen.setdefault((k, e, key), []).append(at.timestamp())
