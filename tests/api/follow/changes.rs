@@ -180,33 +180,37 @@ async fn scenario(lms: &mut Lms, engine: &str, backend: Backend) {
     let deactivated = org("Follow X 3", false, &[(c1, false), (c2, false)]);
     took.insert("deactivate", shows(&app, follow_x, deactivated, t).await);
 
-    let mut seen: Vec<(String, String, String)> = live
+    let mut seen: Vec<(String, String, String, String)> = live
         .changes(11)
         .await
         .iter()
         .map(|c| {
             let text = |f: &str| c[f].as_str().unwrap().to_owned();
-            (text("kind"), text("entity"), text("key"))
+            (text("actor"), text("kind"), text("entity"), text("key"))
         })
         .collect();
     seen.sort();
-    let change = |kind: &str, entity: &str, key: &str| (kind.into(), entity.into(), key.into());
+    let change = |actor: &str, kind: &str, entity: &str, key: &str| {
+        (actor.into(), kind.into(), entity.into(), key.into())
+    };
+    let follow = |kind: &str, entity: &str, key: &str| change("follow", kind, entity, key);
     let mut want = vec![
-        change("CREATED", "PARTNER", "ours"),
+        change("admin", "CREATED", "PARTNER", "ours"),
         change(
+            "admin",
             "CREATED",
             "PARTNER_ORGANIZATION",
             &format!("ours/{}", n.edx),
         ),
-        change("CREATED", "ORGANIZATION", follow_x),
-        change("CREATED", "COURSE_LINK", &format!("{c1}/{follow_x}")),
-        change("UPDATED", "ORGANIZATION", follow_x),
-        change("DEACTIVATED", "COURSE_LINK", &format!("{c1}/{follow_x}")),
-        change("UPDATED", "ORGANIZATION", follow_x),
-        change("CREATED", "COURSE_LINK", &format!("{c2}/{follow_x}")),
-        change("UPDATED", "ORGANIZATION", follow_x),
-        change("DEACTIVATED", "ORGANIZATION", follow_x),
-        change("DEACTIVATED", "COURSE_LINK", &format!("{c2}/{follow_x}")),
+        follow("CREATED", "ORGANIZATION", follow_x),
+        follow("CREATED", "COURSE_LINK", &format!("{c1}/{follow_x}")),
+        follow("UPDATED", "ORGANIZATION", follow_x),
+        follow("DEACTIVATED", "COURSE_LINK", &format!("{c1}/{follow_x}")),
+        change("admin", "UPDATED", "ORGANIZATION", follow_x),
+        follow("CREATED", "COURSE_LINK", &format!("{c2}/{follow_x}")),
+        follow("UPDATED", "ORGANIZATION", follow_x),
+        follow("DEACTIVATED", "ORGANIZATION", follow_x),
+        follow("DEACTIVATED", "COURSE_LINK", &format!("{c2}/{follow_x}")),
     ];
     want.sort();
     assert_eq!(
