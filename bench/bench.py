@@ -562,8 +562,8 @@ def write_svg(path, results):
     plot_w = width - left - 120
     for s, who, v in groups:
         bar = max(2, plot_w * math.log10(max(v, 1)) / lmax)
-        ours = who.startswith("ours")
-        label = f"{s} ({who[5:]})" if ours else ""
+        ours = who.startswith(("ours", "before"))
+        label = f"{s} ({who.replace('ours ', '')})" if ours else ""
         out.append(f'<text x="10" y="{y + 21}">{label}</text>')
         out.append(f'<rect x="{left}" y="{y + 6}" width="{bar:.1f}" height="{row_h - 12}" '
                    f'fill="{colors["ours" if ours else "peer"]}"/>')
@@ -599,6 +599,9 @@ def main():
     ap.add_argument("--warmup", type=int, default=2)
     ap.add_argument("--connections", type=int, default=16)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--baseline", default="",
+                    help="another tenancy-gateway binary (an earlier build) measured beside --binary "
+                         "in the same run: its rows are labelled 'before'")
     ap.add_argument("--backfill-report", default="", help="output of cargo bench --bench backfill")
     ap.add_argument("--backfill-after", action="store_true",
                     help="run.sh runs the backfill bench after this script and appends its figures")
@@ -620,6 +623,14 @@ def run(args, workdir):
     ours_how = ours.load()
     ours_load_s = time.perf_counter() - t
     log(f"  {ours_how}: {ours_load_s:.1f} s")
+    # The earlier build, on its own copy of the same data (it may not know later migrations).
+    baseline = None
+    if args.baseline:
+        base_dir = os.path.join(workdir, "baseline")
+        os.makedirs(base_dir, exist_ok=True)
+        baseline = Ours(args.baseline, base_dir)
+        log("loading the baseline build ...")
+        baseline.load()
     log("loading edx-organizations ...")
     t = time.perf_counter()
     peer_how = peer.load()
@@ -635,10 +646,15 @@ def run(args, workdir):
     for scenario, servers in scenario_requests(workdir).items():
         results[scenario] = {}
         for who, (method, path, body, check) in servers.items():
-            runs = [(ours_key(m), env) for m, env in OURS_MODES] if who == "ours" else [(who, {})]
-            for key, env in runs:
-                server = ours if who == "ours" else peer
-                ours.mode_env = env
+            if who == "ours":
+                # The two builds alternate mode by mode, so a drift in the machine's load
+                # touches both alike.
+                runs = [(f"{label} {m}", env, server) for m, env in OURS_MODES
+                        for label, server in (("ours", ours), ("before", baseline)) if server]
+            else:
+                runs = [(who, {}, peer)]
+            for key, env, server in runs:
+                server.mode_env = env
                 log(f"{scenario}: {server.name}, {key} ({args.duration} s, "
                     f"{args.connections} connections)")
                 tag = re.sub(r"\W+", "-", f"{scenario}-{key}")
@@ -665,13 +681,14 @@ def run(args, workdir):
     rows, csv_rows = [], []
     for scenario, by in results.items():
         for who, r in by.items():
-            is_ours = who.startswith("ours")
+            is_ours = who.startswith(("ours", "before"))
             ratio = p99_ratio = None
             if is_ours and "peer" in by:
                 ratio = r["req_per_s"] / by["peer"]["req_per_s"]
                 p99_ratio = by["peer"]["p99_ms"] / r["p99_ms"]
-            name = ours.name if is_ours else peer.name
-            cache = who[5:] if is_ours else ""
+            name = (ours.name if who.startswith("ours") else f"{ours.name} (before)") if is_ours \
+                else peer.name
+            cache = who.split(" ", 1)[1] if is_ours else ""
             rows.append([scenario, name, cache, fmt(r["req_per_s"], 0), fmt(r["p50_ms"], 2),
                          fmt(r["p99_ms"], 2), fmt(r["peak_rss_mib"], 1),
                          fmt(r["sql_per_request"], 2) + (

@@ -24,7 +24,8 @@
 # BENCH_SCALE_DURATION (s per cell, default 5), TENANCY_BENCH_POSTGRES_URL (an existing
 # PostgreSQL for the scaling table and the backfill bench instead of a throwaway cluster; its
 # user must be allowed to create databases), CARGO_TARGET_DIR (as cargo), BENCH_BINARY (a binary
-# to measure instead, e.g. one built with --profile profiling).
+# to measure instead, e.g. one built with --profile profiling), BENCH_BASELINE (an earlier build,
+# measured beside it in the same run: rows labelled "before").
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -114,6 +115,7 @@ fi
 if [ "$PEER" = 1 ]; then
   AFTER=()
   [ "$BACKFILL" = 1 ] && AFTER=(--backfill-after)
+  [ -n "${BENCH_BASELINE:-}" ] && AFTER+=(--baseline "$BENCH_BASELINE")
   "$VENV/bin/python" "$BENCH/bench.py" \
     --binary "$BINARY" --python "$VENV/bin/python" --out "$OUT" \
     --duration "${BENCH_DURATION:-10}" --warmup "${BENCH_WARMUP:-2}" \

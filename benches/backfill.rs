@@ -10,8 +10,8 @@ use std::process::{Command, ExitCode};
 use std::time::Instant;
 
 use sea_orm::ConnectionTrait;
+use tenancy_gateway::access::Scope;
 use tenancy_gateway::domain::backfill::{BackfillOptions, BackfillReport};
-use tenancy_gateway::domain::scope::Scope;
 use tenancy_gateway::metrics::Metrics;
 use tenancy_gateway::service::{Actor, backfill};
 

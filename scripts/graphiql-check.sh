@@ -10,4 +10,6 @@ source scripts/serve-temp.sh
 bin=${1:-target/release/tenancy-gateway}
 serve_temp "$bin"
 "$bin" seed --demo --database-url "sqlite://$SERVE_WORK/tenancy.db?mode=rwc" >/dev/null
-node tests/node/graphiql-check.mjs "$BASE" "${2:-target/graphiql.png}"
+# The token command it printed is the one the page must show.
+TOKEN_COMMAND=$(sed -n 's/^mint a token: //p' "$SERVE_WORK/out") \
+    node tests/node/graphiql-check.mjs "$BASE" "${2:-target/graphiql.png}"

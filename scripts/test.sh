@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The test suite: one compiled test binary runs every integration test against SQLite and
 # against a throwaway PostgreSQL cluster started here (and removed on exit); then GraphiQL is
-# checked in headless Chromium (and a micro-frontend's cookie login, CORS and CSRF, and the admin console), the subgraph is composed and queried with Apollo's tools, and
+# checked in headless Chromium (and a micro-frontend's cookie login, CORS and CSRF, and the admin console), the subgraph is composed and routed by Apollo's and The Guild's tools (subscriptions too), and
 # GraphQL-over-HTTP compliance is audited with graphql-http's own suite.
 # Extra arguments go to `cargo test` (for example a name filter) and skip the Node checks.
 set -euo pipefail
@@ -29,7 +29,14 @@ provide mariadb-install-db mariadb-server || [ -z "${CI:-}" ] || exit 1
 provide chromium chromium || [ -z "${CI:-}" ] || exit 1
 provide npm npm || [ -z "${CI:-}" ] || exit 1
 provide curl curl || [ -z "${CI:-}" ] || exit 1  # the README check runs its curl commands
+provide caddy caddy || [ -z "${CI:-}" ] || exit 1  # Tutor's web proxy, in front of the binary (tests/node/proxy.mjs)
 python3 -c 'import ensurepip, venv' 2>/dev/null || provide ensurepip python3-venv || [ -z "${CI:-}" ] || exit 1
+if [ $# -eq 0 ]; then
+    # The container image (podman, runc, a static busybox) and the Tutor plugin's consumers.
+    for pair in podman:podman runc:runc busybox:busybox-static docker-compose:docker-compose caddy:caddy; do
+        provide "${pair%%:*}" "${pair#*:}" || [ -z "${CI:-}" ] || exit 1
+    done
+fi
 
 # shellcheck source=scripts/pg.sh
 source scripts/pg.sh
@@ -87,6 +94,18 @@ if [ $# -eq 0 ]; then
 fi
 
 if [ $# -eq 0 ]; then
+    # The container image is made of the release binary: built meanwhile (the checks below spend
+    # much of their time waiting on browsers, servers and the network), checked at the end.
+    release_build=
+    if command -v podman >/dev/null; then
+        cargo build --release --locked > target/release-build.log 2>&1 &
+        release_build=$!
+    fi
+    # The Tutor plugin rendered by Tutor 22 and read by Compose, kustomize, Caddy and the binary.
+    bash scripts/tutor-check.sh target/debug/tenancy-gateway
+fi
+
+if [ $# -eq 0 ]; then
     if command -v chromium >/dev/null && command -v npm >/dev/null; then
         { [ -d tests/node/node_modules/playwright-core ] && [ -d tests/node/node_modules/axe-core ]; } \
             || (cd tests/node && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --ignore-scripts --no-audit --no-fund >/dev/null)
@@ -95,8 +114,6 @@ if [ $# -eq 0 ]; then
         node tests/node/admin.mjs target/debug/tenancy-gateway target/admin-screens
         # A micro-frontend on another origin: JWT cookies, CORS and CSRF in a real browser.
         node tests/node/auth-browser.mjs target/debug/tenancy-gateway
-        # Apollo composition + gateway over our subgraph and a catalog subgraph.
-        APOLLO_TELEMETRY_DISABLED=true node tests/node/federation.mjs target/debug/tenancy-gateway
     elif [ -n "${CI:-}" ]; then
         echo "CI needs chromium and npm for the GraphiQL check" >&2
         exit 1
@@ -104,15 +121,34 @@ if [ $# -eq 0 ]; then
         echo "skipped the GraphiQL browser check: install chromium (apt-get install -y chromium) and npm" >&2
     fi
     if command -v node >/dev/null && command -v npm >/dev/null; then
-        [ -d tests/node/node_modules/graphql-ws ] \
+        { [ -d tests/node/node_modules/graphql-ws ] && [ -d tests/node/node_modules/@graphql-hive/gateway ]; } \
             || (cd tests/node && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --ignore-scripts --no-audit --no-fund >/dev/null)
         scripts/http-audit.sh target/debug/tenancy-gateway
         # Live changes through the npm graphql-ws and graphql-sse clients, two replicas on PostgreSQL.
         PG_URL="${PG_URL:-}" node tests/node/subscriptions.mjs target/debug/tenancy-gateway
+        # Our subgraph and a catalog subgraph composed by Apollo and The Guild, queried through
+        # @apollo/gateway and Hive Gateway; subscriptions routed by Hive Gateway (SSE and WebSocket).
+        APOLLO_TELEMETRY_DISABLED=true node tests/node/federation.mjs target/debug/tenancy-gateway
+        # Behind Caddy as Tutor routes it: queries, SSE and WebSocket subscriptions, forwarded host.
+        if command -v caddy >/dev/null; then
+            node tests/node/proxy.mjs target/debug/tenancy-gateway
+        else
+            echo "skipped the Caddy check: install caddy (apt-get install -y caddy)" >&2
+        fi
     elif [ -n "${CI:-}" ]; then
         echo "CI needs node and npm for the GraphQL-over-HTTP audit" >&2
         exit 1
     else
         echo "skipped the GraphQL-over-HTTP audit: install node and npm" >&2
     fi
+fi
+
+if [ $# -eq 0 ]; then
+    # The container image of the release binary, built, saved, loaded and run with podman
+    # (without podman the check says so in one line; in CI it fails).
+    if [ -n "$release_build" ] && ! wait "$release_build"; then
+        cat target/release-build.log >&2
+        exit 1
+    fi
+    bash scripts/image-check.sh target/release/tenancy-gateway
 fi

@@ -1,21 +1,24 @@
-//! The command line: `serve`, `migrate`, `schema`, `token`, `seed`, `backfill`, `import`. Each
-//! verb has only its own options (`serve` has every setting of the service).
+//! The command line: `serve`, `migrate`, `schema`, `token`, `seed`, `backfill`, `import`,
+//! `probe`. Each verb has only its own options (`serve` has every setting of the service).
 
 mod backfill;
 mod database;
 mod errors;
+mod hints;
 mod import;
+mod probe;
+mod reference;
 mod token;
 
 use std::io::Write;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use tracing_subscriber::EnvFilter;
 
+use crate::access::{Caller, Scope};
 use crate::app::{Server, shutdown_signal};
 use crate::config::{Config, DEFAULT_LISTEN};
-use crate::domain::scope::Scope;
 use database::{Database, Writes, connect, connect_for};
 use token::TokenArgs;
 
@@ -69,16 +72,17 @@ enum Command {
     /// Print the federation SDL (what schema.graphql holds).
     Schema,
     /// Mint an Open edX-shaped token for local use: HS256 with TENANCY_JWT_SECRET (or the first
-    /// TENANCY_JWT_ISSUERS secret), or RS512 with `--private-jwk`.
+    /// TENANCY_JWT_ISSUERS secret, or else the local secret `serve` made beside the SQLite
+    /// database), or RS512 with `--private-jwk`.
     Token(TokenArgs),
     /// Load example data.
     Seed {
-        /// The example graph of the design notes: partners edx, mitpe and hxplus, their
-        /// organizations, sites and some course runs. Idempotent.
+        /// The example graph: partners edx, mitpe and hxplus, their organizations, sites and
+        /// some course runs. Idempotent.
         #[arg(long)]
         demo: bool,
         /// Who runs it, recorded in the change log as `seed (NAME)`.
-        #[arg(long)]
+        #[arg(long, value_parser = actor_name)]
         actor: Option<String>,
         #[command(flatten)]
         writes: Writes,
@@ -97,7 +101,7 @@ enum Command {
         #[arg(long)]
         inactive: bool,
         /// Who runs it, recorded in the change log as `backfill (NAME)`.
-        #[arg(long)]
+        #[arg(long, value_parser = actor_name)]
         actor: Option<String>,
         #[command(flatten)]
         writes: Writes,
@@ -133,11 +137,25 @@ enum Command {
         #[arg(long)]
         apply: bool,
         /// Who runs it, recorded in the change log as `import (NAME)`.
-        #[arg(long)]
+        #[arg(long, value_parser = actor_name)]
         actor: Option<String>,
         #[command(flatten)]
         writes: Writes,
     },
+    /// Ask a running service whether it is ready (a container's health check; the image has no
+    /// curl): exit 0 when URL answers with success, else 1 with one line saying why.
+    Probe {
+        /// What to ask.
+        #[arg(default_value = probe::DEFAULT_URL, value_parser = probe::parse_url)]
+        url: String,
+        /// How long to wait for the whole answer (`3s`, `500ms`).
+        #[arg(long, default_value = "3s", value_parser = crate::config::parse_duration)]
+        timeout: std::time::Duration,
+    },
+    /// Print the configuration reference (docs/configuration.md), generated from these
+    /// definitions.
+    #[command(hide = true)]
+    Reference,
 }
 
 pub fn main() -> ExitCode {
@@ -159,7 +177,8 @@ pub fn main() -> ExitCode {
     match runtime.block_on(run(cli)) {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("error: {err:#}");
+            // Hints name the binary as it was called (`cargo run --release --`, a path, ...).
+            eprintln!("error: {}", hints::as_invoked(&format!("{err:#}")));
             ExitCode::FAILURE
         }
     }
@@ -175,25 +194,38 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => {
             let mut config = *config;
             config.migrate = migrate && !no_migrate;
-            errors::check_config(&config)?;
             let database = crate::db::open::display(&config.database_url);
+            // No token setting on a SQLite file: the local secret verifies (made on first use).
+            let local = crate::auth::local::for_serve(&config)?;
+            let invocation = hints::invocation();
+            let tokens = hints::Tokens::of(&config, local.as_ref());
+            let token = hints::token(&invocation, &tokens, &config.database_url);
+            crate::http::set_page_hints(crate::http::PageHints {
+                token: token.clone(),
+                seed: hints::seed(&invocation, &config.database_url),
+            });
+            if let Some(local) = &local {
+                if local.created {
+                    tracing::info!(path = %local.path.display(), "made the local token secret");
+                }
+                config.jwt_secret = Some(crate::config::Secret(local.secret.clone()));
+            }
             let server = Server::bind(config, &listen).await?;
             let addr = server.local_addr()?;
+            // Before the lines that tell scripts the service is up: a stop right after them
+            // is then a clean one.
+            let shutdown = shutdown_signal();
             // Tests and scripts read the first line to find the port. One write, whose failure
             // is ignored: a reader that closes the pipe after that line must not stop the
             // service (println! would panic on the broken pipe).
+            let lines = hints::start_up(&format!("http://{addr}"), &database, &tokens, &token);
             let mut out = std::io::stdout().lock();
             let _ = out
-                .write_all(
-                    format!(
-                        "listening on http://{addr}\nGraphiQL: http://{addr}/graphql\ndatabase: {database}\n"
-                    )
-                    .as_bytes(),
-                )
+                .write_all(format!("listening on http://{addr}\n{lines}").as_bytes())
                 .and_then(|()| out.flush());
             drop(out);
             tracing::info!(%addr, "serving");
-            server.run(shutdown_signal()).await?;
+            server.run(shutdown).await?;
         }
         Command::Migrate {
             database,
@@ -216,12 +248,23 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             check: false,
         } => {
             let db = connect(&database.database_url).await?;
-            crate::db::migrate(&db).await?;
+            let applied = crate::db::migrate(&db).await;
             crate::db::open::close(db).await;
-            println!("migrations applied");
+            let applied = applied?;
+            if applied.is_empty() {
+                println!("database already up to date: no pending migrations");
+            } else {
+                for name in &applied {
+                    println!("applied: {name}");
+                }
+                println!("database migrated: {} migrations applied", applied.len());
+            }
         }
         Command::Schema => {
             print!("{}", crate::graphql::sdl());
+        }
+        Command::Reference => {
+            print!("{}", reference::markdown(&Cli::command()));
         }
         Command::Token(args) => {
             println!("{}", token::mint(args)?);
@@ -239,8 +282,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let config = writes.config();
             let db = connect(&config.database_url).await?;
             crate::db::migrate(&db).await?;
-            let scope = Scope::operator("seed", actor.as_deref());
-            let report = crate::service::seed::demo(operator(&db, &scope, &config))
+            let caller = Caller::operator("seed", actor.as_deref());
+            let scope = &*caller.scope;
+            let report = crate::service::seed::demo(operator(&db, scope, &config))
                 .await
                 .map_err(operator_error);
             crate::db::open::close(db).await;
@@ -258,8 +302,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             writes,
         } => {
             let opts = crate::domain::backfill::BackfillOptions { apply, inactive };
-            let scope = Scope::operator("backfill", actor.as_deref());
-            return backfill::run(&writes.config(), &scope, file, opts).await;
+            let caller = Caller::operator("backfill", actor.as_deref());
+            let scope = &*caller.scope;
+            return backfill::run(&writes.config(), scope, file, opts).await;
         }
         Command::Import {
             lms_database,
@@ -273,7 +318,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             actor,
             writes,
         } => {
-            let scope = Scope::operator("import", actor.as_deref());
+            let caller = Caller::operator("import", actor.as_deref());
+            let scope = &*caller.scope;
             let args = import::ImportArgs {
                 urls: crate::service::import::SourceUrls {
                     lms: lms_database,
@@ -286,8 +332,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ca_cert,
                 apply,
             };
-            import::run(&writes.config(), &scope, args).await?;
+            import::run(&writes.config(), scope, args).await?;
         }
+        Command::Probe { url, timeout } => return Ok(probe::run(&url, timeout).await),
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -298,17 +345,19 @@ fn operator<'a>(
     scope: &'a Scope,
     config: &Config,
 ) -> crate::service::Actor<'a> {
-    crate::service::Actor {
-        db,
-        scope,
-        autocreate: config.organizations_autocreate,
-        retries: None,
-        committed: None,
-    }
+    crate::access::actor(scope, db, config.organizations_autocreate, None, None)
 }
 
 /// An error as an operator at the command line should see it: an internal error with its
 /// cause (the client of a server never sees that).
+/// `--actor`: a name as a grant's subject is one (1-255 characters, not blank, no NUL).
+fn actor_name(value: &str) -> Result<String, String> {
+    use crate::domain::names::{Parse, Subject};
+    Subject::parse(value)
+        .map(Subject::into_string)
+        .map_err(|e| e.0)
+}
+
 fn operator_error(err: crate::error::AppError) -> anyhow::Error {
     anyhow::anyhow!(err.for_operator())
 }

@@ -7,12 +7,38 @@ use clap::Args;
 
 mod cidr;
 mod limits;
+mod public_url;
 
 pub use cidr::Cidr;
 pub use limits::Limits;
+pub use public_url::PublicUrl;
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://tenancy.db?mode=rwc";
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8000";
+
+/// The database URL's variable; `DATABASE_URL` (the conventional name) is read when it is
+/// unset or empty, so that a setting of our own prefix wins over a generic one (an image's
+/// default, a platform's).
+pub const DATABASE_URL_ENV: &str = "TENANCY_DATABASE_URL";
+
+/// The database URL when neither `--database-url` nor `TENANCY_DATABASE_URL` is given:
+/// `DATABASE_URL`, else the embedded default.
+pub fn default_database_url() -> String {
+    std::env::var("DATABASE_URL")
+        .ok()
+        .filter(|url| !url.is_empty())
+        .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned())
+}
+
+/// `--database-url` / `TENANCY_DATABASE_URL`: empty counts as unset (a rendered env file's
+/// `TENANCY_DATABASE_URL=`), so `DATABASE_URL` or the default applies.
+pub fn parse_database_url(text: &str) -> Result<String, String> {
+    Ok(if text.is_empty() {
+        default_database_url()
+    } else {
+        text.to_owned()
+    })
+}
 
 /// A secret that never prints.
 #[derive(Clone, PartialEq, Eq)]
@@ -39,8 +65,9 @@ pub struct Config {
     #[arg(skip = true)]
     pub migrate: bool,
 
-    /// Database URL: `sqlite://FILE?mode=rwc` (embedded default) or `postgres://...`.
-    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true, hide_env_values = true)]
+    /// Database URL: `sqlite://FILE?mode=rwc` (embedded default) or `postgres://...`. From
+    /// TENANCY_DATABASE_URL, else DATABASE_URL, else `sqlite://tenancy.db?mode=rwc`.
+    #[arg(long, env = DATABASE_URL_ENV, default_value_t = default_database_url(), value_parser = parse_database_url, hide_default_value = true, global = true, hide_env_values = true)]
     pub database_url: String,
 
     /// PostgreSQL streaming replicas that queries may read from (comma-separated URLs).
@@ -70,8 +97,10 @@ pub struct Config {
     )]
     pub organizations_autocreate: bool,
 
-    /// Shorthand for one HS256 issuer (local use): at least 32 bytes. With no token settings at
-    /// all every token is refused and anonymous reads work.
+    /// Shorthand for one HS256 issuer (local use): at least 32 bytes. With no token setting at
+    /// all, `serve` on a SQLite file makes a local secret once (`tenancy.secret` beside the
+    /// database, owner-only) that `token` finds; elsewhere every token is refused and only
+    /// anonymous reads work.
     #[arg(
         long,
         env = "TENANCY_JWT_SECRET",
@@ -94,7 +123,8 @@ pub struct Config {
     pub jwt_public_signing_jwk_set: Option<String>,
 
     /// The LMS's `JWT_AUTH["JWT_ISSUERS"]` as JSON: `[{"ISSUER": .., "AUDIENCE": .., "SECRET_KEY":
-    /// ..}]`. When set, every token's `iss` must be one of them and its `aud` that issuer's audience.
+    /// ..}]`. As edx-drf-extensions reads it, only the first entry verifies: its SECRET_KEY signs
+    /// HS256 and `aud` must hold its AUDIENCE; `iss` must name one of the entries.
     #[arg(
         long,
         env = "TENANCY_JWT_ISSUERS",
@@ -146,9 +176,11 @@ pub struct Config {
     )]
     pub cors_allowed_origins: Vec<String>,
 
-    /// Reverse proxies (CIDRs, comma-separated: `10.0.0.0/8,::1/128`) whose `X-Forwarded-For`
-    /// is believed: behind them the client is the last address of that header not itself in
-    /// these ranges. None by default: the client is the peer address.
+    /// Reverse proxies (CIDRs, comma-separated: `10.0.0.0/8,::1/128`) whose forwarded headers
+    /// are believed: behind them the client is the last address of `X-Forwarded-For` not itself
+    /// in these ranges, `X-Forwarded-Host` (or `Forwarded: host=`) names the site and
+    /// `X-Forwarded-Proto` (http or https) the scheme of written links. None by default: the
+    /// client is the peer address and the site its `Host`.
     #[arg(
         long,
         env = "TENANCY_TRUSTED_PROXIES",
@@ -156,6 +188,12 @@ pub struct Config {
         global = true
     )]
     pub trusted_proxies: Vec<Cidr>,
+
+    /// Where clients reach the service (`https://tenancy.example.com`, with a path prefix if a
+    /// proxy adds one): the scheme, host and prefix of the links it writes (REST `next`).
+    /// Unset: taken from trusted proxies' forwarded headers, else the request's `Host` and http.
+    #[arg(long, env = "TENANCY_PUBLIC_URL", global = true)]
+    pub public_url: Option<PublicUrl>,
 
     /// Serve `/metrics` on this address of its own (`127.0.0.1:9100`) instead of the API's.
     #[arg(long, env = "TENANCY_METRICS_LISTEN", global = true)]
@@ -186,43 +224,53 @@ pub struct Config {
     pub limits: Limits,
 }
 
-/// Parses `250ms`, `30s`, `2m` or a bare number of seconds.
+/// Parses a duration as humantime writes them (`250ms`, `30s`, `2m`, `1h 30m`) or a bare number
+/// of seconds; zero is refused (it would stop everything at once).
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let text = text.trim();
-    let split = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
-    let (digits, unit) = text.split_at(split);
-    let n: u64 = digits
-        .parse()
-        .map_err(|_| format!("{text:?} is not a duration such as 500ms, 30s or 2m"))?;
-    let duration = match unit.trim() {
-        "ms" => Duration::from_millis(n),
-        "" | "s" => Duration::from_secs(n),
-        "m" => Duration::from_secs(n.saturating_mul(60)),
-        other => {
-            return Err(format!(
-                "unknown unit {other:?} in {text:?} (use ms, s or m)"
-            ));
-        }
-    };
+    let duration = parse_any_duration(text)?;
     if duration.is_zero() {
         return Err("the time limit must be above zero".to_owned());
     }
     Ok(duration)
 }
 
+fn parse_any_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    if let Ok(seconds) = text.parse::<u64>() {
+        return Ok(Duration::from_secs(seconds));
+    }
+    humantime::parse_duration(text)
+        .map_err(|err| format!("{text:?} is not a duration such as 500ms, 30s or 2m ({err})"))
+}
+
 /// A leeway: like `parse_duration`, but zero is allowed.
 pub fn parse_leeway(text: &str) -> Result<Duration, String> {
-    if text
-        .trim()
-        .trim_end_matches(['s', 'm'])
-        .trim_matches('0')
-        .is_empty()
-    {
-        return Ok(Duration::ZERO);
+    parse_any_duration(text)
+}
+
+/// A size in bytes: a number, or with a unit as bytesize reads them (`2MiB`, `512 KiB`, `1MB`).
+pub fn parse_bytes(text: &str) -> Result<usize, String> {
+    let text = text.trim();
+    let bytes = match text.parse::<u64>() {
+        Ok(n) => n,
+        Err(_) => text
+            .parse::<bytesize::ByteSize>()
+            .map_err(|_| format!("{text:?} is not a size such as 2097152, 2MiB or 512KiB"))?
+            .as_u64(),
+    };
+    if bytes == 0 {
+        return Err("expected 1 byte or more (0 would refuse every request)".to_owned());
     }
-    parse_duration(text)
+    usize::try_from(bytes).map_err(|_| format!("{text:?} is too large"))
+}
+
+/// A count of 1 or more: a limit of zero would refuse every request.
+pub fn at_least_one(text: &str) -> Result<usize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(0) => Err("expected 1 or more (0 would refuse every request)".to_owned()),
+        Ok(n) => Ok(n),
+        Err(_) => Err("expected a whole number, 1 or more".to_owned()),
+    }
 }
 
 impl Config {
@@ -245,6 +293,7 @@ impl Config {
             jwt_cookie_signature_name: "edx-jwt-cookie-signature".to_owned(),
             cors_allowed_origins: Vec::new(),
             trusted_proxies: Vec::new(),
+            public_url: None,
             metrics_listen: None,
             metrics_token: None,
             cache_max_age: 0,

@@ -1,6 +1,7 @@
 //! Database connection: the engine is chosen by the URL; every statement is counted.
 
 pub mod open;
+pub mod schema;
 
 use std::time::Duration;
 
@@ -55,7 +56,7 @@ pub async fn connect_existing(
             "the database {} ({}) does not exist and a dry run never creates it; hint: run \
              `tenancy-gateway migrate` (or `seed --demo`, or `serve`) first, or pass --apply",
             path.display(),
-            open::SETTING
+            open::setting()
         );
     }
     let db = connect_with(url, Some(metrics), read_only, "primary").await?;
@@ -134,22 +135,35 @@ async fn connect_with(
     Ok(db)
 }
 
-/// Applies pending migrations. On PostgreSQL under an advisory lock held by a transaction for
-/// the whole run, so replicas starting together migrate once and the others wait, then find
-/// nothing to do (SQLite serializes writers by itself).
-pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
+/// Applies pending migrations and returns their names (none when the schema is up to date).
+/// On PostgreSQL under an advisory lock held by a transaction for the whole run, so replicas
+/// starting together migrate once and the others wait, then find nothing to do (SQLite
+/// serializes writers by itself). Logs only what it applies: sea-orm-migration's own lines
+/// ("Applying all pending migrations") come only when something is pending.
+pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<Vec<String>> {
     use sea_orm::TransactionTrait;
     if db.get_database_backend() != DbBackend::Postgres {
-        Migrator::up(db, None).await?;
-        return Ok(());
+        return apply_pending(db).await;
     }
     let lock = db.begin().await?;
     lock.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({MIGRATION_LOCK})"))
         .await?;
-    let result = Migrator::up(db, None).await;
+    let result = apply_pending(db).await;
     lock.commit().await?;
-    result?;
-    Ok(())
+    result
+}
+
+async fn apply_pending(db: &DatabaseConnection) -> anyhow::Result<Vec<String>> {
+    let pending: Vec<String> = Migrator::get_pending_migrations(db)
+        .await?
+        .iter()
+        .map(|m| m.name().to_owned())
+        .collect();
+    if !pending.is_empty() {
+        Migrator::up(db, None).await?;
+        tracing::info!(count = pending.len(), "database migrated");
+    }
+    Ok(pending)
 }
 
 /// The migrations not applied yet (`migrate --check`).

@@ -1,6 +1,7 @@
 //! tenancy-gateway: one tenancy graph for Open edX (partners, sites, organizations, course
 //! links) served as an Apollo Federation v2 subgraph.
 
+pub mod access;
 pub mod app;
 pub mod auth;
 pub mod cli;

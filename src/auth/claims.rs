@@ -2,7 +2,8 @@
 
 use serde_json::{Map, Value};
 
-use crate::domain::scope::{AuthSource, Scope};
+use crate::access::{AuthSource, Scope};
+use crate::domain::names::{Key, Parse, ShortName};
 
 const CONTENT_ORG: &str = "content_org";
 
@@ -55,7 +56,7 @@ fn expiry(exp: Option<&Value>) -> Option<i64> {
 /// restrict (case-folded), other `type:value` entries do not, and anything else (an entry that
 /// is not `type:value`, an empty `content_org:`, a claim that is not a list of strings)
 /// restricts to nothing.
-pub fn filters(claim: Option<&Value>) -> (Vec<String>, Option<Vec<String>>) {
+pub fn filters(claim: Option<&Value>) -> (Vec<String>, Option<Vec<Key>>) {
     let items = match claim {
         None | Some(Value::Null) => return (Vec::new(), None),
         Some(Value::Array(items)) => items,
@@ -74,7 +75,7 @@ pub fn filters(claim: Option<&Value>) -> (Vec<String>, Option<Vec<String>>) {
         match parse_filter(entry) {
             // Compared as short names are: by their key. A value no short name could have
             // (a space, a NUL) matches nothing, so it restricts to nothing.
-            Some((CONTENT_ORG, org)) => match crate::domain::names::ShortName::parse(org) {
+            Some((CONTENT_ORG, org)) => match ShortName::parse(org) {
                 Ok(name) => orgs.push(name.key()),
                 Err(_) => malformed = true,
             },
@@ -137,7 +138,13 @@ mod tests {
 
     #[test]
     fn filters_fail_closed() {
-        let orgs = |v: Value| filters(Some(&v)).1;
+        let orgs = |v: Value| {
+            filters(Some(&v)).1.map(|keys| {
+                keys.iter()
+                    .map(|k| k.as_str().to_owned())
+                    .collect::<Vec<_>>()
+            })
+        };
         assert_eq!(orgs(json!(["user:me"])), None);
         assert_eq!(orgs(json!([])), None);
         assert_eq!(

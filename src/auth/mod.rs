@@ -3,12 +3,14 @@
 //! `sources` finds the token (the `Authorization` header, `JWT` or `Bearer`, else the two
 //! micro-frontend cookies), `verify` checks it as edx-drf-extensions does (JWK sets with RS256
 //! and RS512, issuers with HS256 secrets, `exp`/`iat`/`nbf`, `version`), `claims` says what it
-//! means and `mint` makes tokens for local use. A header token that fails verification is
+//! means, `mint` makes tokens for local use and `local` keeps the secret that gives a new
+//! SQLite installation its first token with no setup. A header token that fails verification is
 //! `UNAUTHENTICATED`, never anonymous; a cookie token that fails makes the request anonymous,
 //! so that the frontend can refresh its cookies.
 
 pub mod claims;
 pub mod csrf;
+pub mod local;
 pub mod mint;
 mod settings;
 pub mod sources;
@@ -18,8 +20,8 @@ use axum::http::HeaderMap;
 
 pub use self::mint::{Claims, mint, mint_rs512};
 pub use self::verify::Verifier;
+use crate::access::{AuthSource, Scope};
 use crate::config::Config;
-use crate::domain::scope::{AuthSource, Scope};
 use crate::error::AppError;
 use sources::Presented;
 

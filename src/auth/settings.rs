@@ -33,7 +33,8 @@ pub fn rsa_keys(text: &str) -> anyhow::Result<Vec<Key>> {
     Ok(keys)
 }
 
-/// `JWT_ISSUERS` entries: ISSUER (required), AUDIENCE and SECRET_KEY, names in any case.
+/// `JWT_ISSUERS` entries: ISSUER (required), AUDIENCE and SECRET_KEY, names in any case. Only
+/// the first entry's SECRET_KEY is ever used (`verify`), so only it must be long enough.
 pub fn issuers(text: &str) -> anyhow::Result<Vec<(Issuer, Option<String>)>> {
     let bad = |why: &str| anyhow::anyhow!("TENANCY_JWT_ISSUERS: {why}");
     let list: Vec<Map<String, Value>> = serde_json::from_str(text).map_err(|_| {
@@ -50,9 +51,9 @@ pub fn issuers(text: &str) -> anyhow::Result<Vec<(Issuer, Option<String>)>> {
         };
         let issuer = field("ISSUER")?.ok_or_else(|| bad("every entry needs an ISSUER"))?;
         let secret = field("SECRET_KEY")?;
-        if secret.as_ref().is_some_and(|s| s.len() < MIN_SECRET_BYTES) {
+        if out.is_empty() && secret.as_ref().is_some_and(|s| s.len() < MIN_SECRET_BYTES) {
             return Err(bad(&format!(
-                "a SECRET_KEY is empty or shorter than {MIN_SECRET_BYTES} bytes"
+                "the first entry's SECRET_KEY is empty or shorter than {MIN_SECRET_BYTES} bytes"
             )));
         }
         out.push((

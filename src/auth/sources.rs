@@ -3,8 +3,8 @@
 
 use axum::http::{HeaderMap, header};
 
+use crate::access::AuthSource;
 use crate::config::Config;
-use crate::domain::scope::AuthSource;
 use crate::error::AppError;
 
 /// What the request carries.
@@ -48,16 +48,45 @@ pub fn presented(config: &Config, headers: &HeaderMap) -> Result<Presented, AppE
     })
 }
 
-/// The token of `JWT <token>` or `Bearer <token>` (the scheme in any case).
+/// The token of `JWT <token>` or `Bearer <token>` (the scheme in any case). Anything else is
+/// refused with what was wrong and what to send, never read as anonymous.
 fn bearer(value: Option<&str>) -> Result<String, AppError> {
-    let refused =
-        || unauthenticated("the Authorization header must be `JWT <token>` or `Bearer <token>`");
-    let value = value.ok_or_else(refused)?.trim();
-    let (scheme, token) = value.split_once(' ').ok_or_else(refused)?;
+    const FORM: &str = "expected `JWT <token>` or `Bearer <token>`";
+    let refused = |what: &str, hint: &str| {
+        unauthenticated(&format!(
+            "the Authorization header {what}: {FORM}; hint: {hint}"
+        ))
+    };
+    let value = value
+        .ok_or_else(|| refused("is not text", "send the token as ASCII text"))?
+        .trim();
+    let Some((scheme, token)) = value.split_once(' ') else {
+        return Err(if value.is_empty() {
+            refused(
+                "is empty",
+                "send a token, or no Authorization header to read anonymously",
+            )
+        } else if value.matches('.').count() == 2 {
+            refused(
+                "has no scheme",
+                "put `JWT ` before the token: {\"Authorization\": \"JWT <the token>\"}",
+            )
+        } else {
+            refused("has no token", "send `JWT ` followed by the token")
+        });
+    };
     let token = token.trim();
-    let known = scheme.eq_ignore_ascii_case("jwt") || scheme.eq_ignore_ascii_case("bearer");
-    if !known || token.is_empty() || token.contains(' ') {
-        return Err(refused());
+    if !scheme.eq_ignore_ascii_case("jwt") && !scheme.eq_ignore_ascii_case("bearer") {
+        return Err(refused(
+            &format!("has the scheme {scheme:?}"),
+            "Open edX tokens go as `JWT <token>` (or `Bearer <token>`)",
+        ));
+    }
+    if token.is_empty() || token.contains(' ') {
+        return Err(refused(
+            "does not hold one token",
+            "send the scheme, one space and the token",
+        ));
     }
     Ok(token.to_owned())
 }
@@ -68,10 +97,10 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(n, _)| n.trim() == name)
-        .map(|(_, v)| v.trim().trim_matches('"').to_owned())
+        .flat_map(cookie::Cookie::split_parse)
+        .filter_map(Result::ok)
+        .find(|c| c.name() == name)
+        .map(|c| c.value_trimmed().to_owned())
 }
 
 #[cfg(test)]
@@ -101,10 +130,19 @@ mod tests {
                 "{value}"
             );
         }
-        for value in ["Basic a.b.c", "Bearer", "Bearer ", "a.b.c", "JWT a b"] {
+        for value in ["Basic a.b.c", "Bearer", "Bearer ", "a.b.c", "JWT a b", ""] {
             let got = presented(&config(), &headers(&[("authorization", value)]));
-            assert!(got.is_err(), "{value}");
+            let message = got.err().map(|e| e.message()).unwrap_or_default();
+            assert!(
+                message.contains("JWT <token>") && message.contains("hint: "),
+                "{value:?}: {message}"
+            );
         }
+        let message = presented(&config(), &headers(&[("authorization", "a.b.c")]))
+            .err()
+            .map(|e| e.message())
+            .unwrap_or_default();
+        assert!(message.contains("has no scheme"), "{message}");
         let two = headers(&[
             ("authorization", "JWT a.b.c"),
             ("authorization", "JWT a.b.c"),

@@ -1,7 +1,10 @@
-//! Verification (DESIGN section 8.2), as edx-drf-extensions' `jwt_decode_handler` does it:
-//! RSA keys of a JWK set verify RS256 and RS512, each issuer's `SECRET_KEY` verifies HS256,
-//! `exp` and `iat` are required, `nbf` is honoured, `iss` must name a configured issuer and `aud`
-//! must hold its audience, and a `version` above major 1 is refused.
+//! Verification (DESIGN section 8.2), as edx-drf-extensions 10.x's `jwt_decode_handler` does it:
+//! RSA keys of a JWK set verify RS256 and RS512; of `JWT_ISSUERS` only the **first** entry
+//! verifies (`get_first_jwt_issuer()`): its `SECRET_KEY` is the one HS256 key and `aud` must hold
+//! its `AUDIENCE`, while `iss` must name the first entry or a later one (edx's
+//! "matches-later-issuer": a later entry's `ISSUER` is accepted, never its secret or audience).
+//! `exp` and `iat` are required, `nbf` is honoured, and a `version` above major 1 is refused.
+//! tests/api/auth_differential.rs checks all of it against edx-drf-extensions' own decoder.
 
 use std::time::Duration;
 
@@ -26,8 +29,8 @@ pub struct Issuer {
 pub struct Key {
     pub kid: Option<String>,
     pub key: DecodingKey,
-    /// `Some(i)`: the shorthand secret, checked against `issuers[i]` only; `None`: the
-    /// `TENANCY_JWT_ISSUERS` list (or nothing when there is none).
+    /// `Some(i)`: the shorthand secret, checked against `issuers[i]` only; `None`: the first
+    /// `TENANCY_JWT_ISSUERS` entry (or nothing when there is none).
     pub owner: Option<usize>,
 }
 
@@ -36,8 +39,11 @@ pub struct Verifier {
     rsa: Vec<Key>,
     hmac: Vec<Key>,
     issuers: Vec<Issuer>,
-    /// How many leading `issuers` come from `TENANCY_JWT_ISSUERS`.
-    listed: usize,
+    /// Whether `issuers[0]` is the first `TENANCY_JWT_ISSUERS` entry.
+    listed: bool,
+    /// The `ISSUER` of each later `TENANCY_JWT_ISSUERS` entry: accepted as `iss` on a token
+    /// that the first entry's key and audience let in, and for nothing else.
+    later_issuers: Vec<String>,
     verify_audience: bool,
     leeway: u64,
 }
@@ -52,7 +58,8 @@ impl Verifier {
             rsa: Vec::new(),
             hmac: Vec::new(),
             issuers: Vec::new(),
-            listed: 0,
+            listed: false,
+            later_issuers: Vec::new(),
             verify_audience: true,
             leeway: 0,
         }
@@ -69,7 +76,8 @@ impl Verifier {
             verifier.rsa = rsa_keys(text)?;
         }
         if let Some(text) = &config.jwt_issuers {
-            for (issuer, secret) in issuers(&text.0)? {
+            let mut entries = issuers(&text.0)?.into_iter();
+            if let Some((first, secret)) = entries.next() {
                 if let Some(secret) = secret {
                     verifier.hmac.push(Key {
                         kid: None,
@@ -77,9 +85,17 @@ impl Verifier {
                         owner: None,
                     });
                 }
-                verifier.issuers.push(issuer);
+                verifier.issuers.push(first);
+                verifier.listed = true;
             }
-            verifier.listed = verifier.issuers.len();
+            verifier.later_issuers = entries.filter_map(|(later, _)| later.issuer).collect();
+            if !verifier.later_issuers.is_empty() {
+                tracing::info!(
+                    later = verifier.later_issuers.len(),
+                    "TENANCY_JWT_ISSUERS: only the first entry's SECRET_KEY and AUDIENCE verify \
+                     tokens; later entries count only as an accepted iss (as edx-drf-extensions)"
+                );
+            }
         }
         if let Some(secret) = &config.jwt_secret {
             if secret.0.len() < MIN_SECRET_BYTES {
@@ -171,26 +187,38 @@ impl Verifier {
             }
         }
         check_version(payload.get("version"))?;
-        let rules: &[Issuer] = match owner {
-            // The shorthand secret's token: the shorthand's own iss/aud.
-            Some(i) => self.issuers.get(i..=i).unwrap_or_default(),
-            None if self.listed > 0 => self.issuers.get(..self.listed).unwrap_or_default(),
-            // An RSA token with no issuer list: the shorthand's iss/aud, when there is one.
-            None => match self.issuers.get(..1) {
-                Some(shorthand) if !shorthand.is_empty() => shorthand,
-                _ => return Ok(()),
+        // The shorthand secret's token: the shorthand's own iss/aud. Any other (an RSA token,
+        // or one of the first listed entry's secret): the first listed entry's, else the
+        // shorthand's when there is one, else none.
+        let (issuer, also): (&Issuer, &[String]) = match owner {
+            Some(i) => match self.issuers.get(i) {
+                Some(issuer) => (issuer, &[]),
+                None => return Ok(()),
+            },
+            None => match self.issuers.first() {
+                Some(first) if self.listed => (first, &self.later_issuers),
+                Some(shorthand) => (shorthand, &[]),
+                None => return Ok(()),
             },
         };
-        self.check_issuer(payload, rules)
+        self.check_issuer(payload, issuer, also)
     }
 
-    /// `iss` must equal one of `rules` (that set one) and `aud` must hold its audience.
-    fn check_issuer(&self, payload: &Map<String, Value>, rules: &[Issuer]) -> Result<(), Refusal> {
+    /// `iss` must equal the issuer's (when it sets one) or one of `also`, and `aud` must hold
+    /// the issuer's audience.
+    fn check_issuer(
+        &self,
+        payload: &Map<String, Value>,
+        issuer: &Issuer,
+        also: &[String],
+    ) -> Result<(), Refusal> {
         let iss = payload.get("iss").and_then(Value::as_str);
-        let issuer = rules
-            .iter()
-            .find(|r| r.issuer.is_none() || r.issuer.as_deref() == iss)
-            .ok_or("wrong issuer")?;
+        if let Some(expected) = &issuer.issuer
+            && iss != Some(expected.as_str())
+            && !iss.is_some_and(|iss| also.iter().any(|later| later == iss))
+        {
+            return Err("wrong issuer");
+        }
         match (&issuer.audience, self.verify_audience) {
             (Some(audience), true) => match payload.get("aud") {
                 None => Err("missing aud"),
@@ -279,6 +307,64 @@ mod tests {
         ] {
             assert!(check_version(Some(&bad)).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn only_the_first_listed_issuer_verifies() {
+        let (secret_a, secret_b) = ("a".repeat(32), "b".repeat(32));
+        let issuers = json!([
+            {"ISSUER": "https://a.test", "AUDIENCE": "aud-a", "SECRET_KEY": secret_a},
+            {"issuer": "https://b.test", "audience": "aud-b", "secret_key": secret_b},
+        ]);
+        let config = Config {
+            jwt_issuers: Some(crate::config::Secret(issuers.to_string())),
+            ..Config::for_database("sqlite::memory:")
+        };
+        let verifier = Verifier::from_config(&config).unwrap_or_else(|e| panic!("{e}"));
+        let now = 1_000_000;
+        let token = |secret: &str, iss: &str, aud: &str| {
+            let claims = crate::auth::Claims {
+                preferred_username: Some("ada".into()),
+                iat: Some(now),
+                exp: now + 60,
+                iss: Some(iss.into()),
+                aud: Some(json!(aud)),
+                ..Default::default()
+            };
+            crate::auth::mint(secret, &claims).unwrap_or_else(|e| panic!("{}", e.message()))
+        };
+        let verdict = |t: String| verifier.verify(&t, now).map(|_| ());
+        assert_eq!(verdict(token(&secret_a, "https://a.test", "aud-a")), Ok(()));
+        // A later entry's iss on a token the first entry's key and audience let in: as edx.
+        assert_eq!(verdict(token(&secret_a, "https://b.test", "aud-a")), Ok(()));
+        for (secret, iss, aud, why) in [
+            (&secret_b, "https://a.test", "aud-a", "bad signature"),
+            (&secret_b, "https://b.test", "aud-b", "bad signature"),
+            (&secret_a, "https://b.test", "aud-b", "wrong audience"),
+            (&secret_a, "https://a.test", "aud-b", "wrong audience"),
+            (&secret_a, "https://c.test", "aud-a", "wrong issuer"),
+        ] {
+            assert_eq!(verdict(token(secret, iss, aud)), Err(why), "{iss} {aud}");
+        }
+    }
+
+    #[test]
+    fn a_later_issuers_short_secret_is_never_used_so_never_refused() {
+        let issuers = json!([
+            {"ISSUER": "https://a.test", "SECRET_KEY": "a".repeat(32)},
+            {"ISSUER": "https://b.test", "SECRET_KEY": "short"},
+        ]);
+        let config = Config {
+            jwt_issuers: Some(crate::config::Secret(issuers.to_string())),
+            ..Config::for_database("sqlite::memory:")
+        };
+        assert!(Verifier::from_config(&config).is_ok());
+        let first_short = json!([{"ISSUER": "https://a.test", "SECRET_KEY": "short"}]);
+        let config = Config {
+            jwt_issuers: Some(crate::config::Secret(first_short.to_string())),
+            ..Config::for_database("sqlite::memory:")
+        };
+        assert!(Verifier::from_config(&config).is_err());
     }
 
     #[test]

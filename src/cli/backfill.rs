@@ -7,9 +7,9 @@ use std::process::ExitCode;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
+use crate::access::Scope;
 use crate::config::Config;
 use crate::domain::backfill::{BackfillOptions, BackfillReport, PlannedLink};
-use crate::domain::scope::Scope;
 use crate::service::backfill;
 
 /// Exit status when some keys were invalid (and skipped).
@@ -29,7 +29,11 @@ pub async fn run(
     let report = backfill::run(actor, lines, opts, bar.as_ref())
         .await
         .map_err(super::operator_error);
-    crate::db::open::close(db).await;
+    if opts.apply {
+        crate::db::open::close(db).await;
+    } else {
+        crate::db::open::release(db).await;
+    }
     let report = report?;
     let mut out = std::io::stdout().lock();
     print_report(&mut out, &report)?;

@@ -3,13 +3,14 @@
 
 use clap::Args;
 
-use crate::config::{Config, DEFAULT_DATABASE_URL};
+use crate::config::{Config, DATABASE_URL_ENV, default_database_url, parse_database_url};
 
 /// The database, for the verbs that use one but do not serve.
 #[derive(Args, Debug)]
 pub(super) struct Database {
-    /// Database URL: `sqlite://FILE?mode=rwc` (embedded default) or `postgres://...`.
-    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, hide_env_values = true)]
+    /// Database URL: `sqlite://FILE?mode=rwc` (embedded default) or `postgres://...`. From
+    /// TENANCY_DATABASE_URL, else DATABASE_URL, else `sqlite://tenancy.db?mode=rwc`.
+    #[arg(long, env = DATABASE_URL_ENV, default_value_t = default_database_url(), value_parser = parse_database_url, hide_default_value = true, hide_env_values = true)]
     pub(super) database_url: String,
 }
 

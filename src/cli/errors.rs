@@ -9,8 +9,6 @@ use std::process::ExitCode;
 use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::{CommandFactory, FromArgMatches};
 
-use crate::config::Config;
-
 /// Exit status of a usage error (clap's).
 const USAGE: u8 = 2;
 
@@ -51,11 +49,25 @@ fn one_line(err: &clap::Error, command: &clap::Command, argv: &[OsString]) -> St
         .skip(1)
         .find(|a| command.find_subcommand(a.as_str()).is_some())
         .map_or(String::new(), |v| format!(" {v}"));
-    let hint = format!("hint: see `tenancy-gateway{verb} --help`");
+    let hint = format!("hint: see `{}{verb} --help`", super::hints::invocation());
     let text = |kind| match err.get(kind) {
         Some(ContextValue::String(s)) => Some(s.clone()),
         _ => None,
     };
+    // clap lists the missing arguments on lines of their own, after a first line without them.
+    if err.kind() == ErrorKind::MissingRequiredArgument
+        && let Some(ContextValue::Strings(missing)) = err.get(ContextKind::InvalidArg)
+    {
+        let (noun, verb_form) = if missing.len() == 1 {
+            ("argument", "was")
+        } else {
+            ("arguments", "were")
+        };
+        return format!(
+            "the required {noun} {} {verb_form} not given; {hint}",
+            missing.join(", ")
+        );
+    }
     let (Some(invalid_arg), Some(value)) = (
         text(ContextKind::InvalidArg),
         text(ContextKind::InvalidValue),
@@ -138,63 +150,6 @@ pub fn parse_listen(text: &str) -> Result<String, String> {
         }
         _ => Err(form.to_owned()),
     }
-}
-
-/// Limits that, at zero, would make the service refuse every request: (value, flag, variable).
-fn zero_refusing(config: &Config) -> [(u64, &'static str, &'static str); 8] {
-    let l = &config.limits;
-    let n = |v: usize| v as u64;
-    [
-        (
-            n(l.query_depth),
-            "--max-query-depth",
-            "TENANCY_MAX_QUERY_DEPTH",
-        ),
-        (
-            n(l.query_complexity),
-            "--max-query-complexity",
-            "TENANCY_MAX_QUERY_COMPLEXITY",
-        ),
-        (
-            n(l.batch_size),
-            "--max-batch-size",
-            "TENANCY_MAX_BATCH_SIZE",
-        ),
-        (
-            n(l.body_bytes),
-            "--max-body-bytes",
-            "TENANCY_MAX_BODY_BYTES",
-        ),
-        (
-            n(l.inflight_per_client),
-            "--max-inflight-per-client",
-            "TENANCY_MAX_INFLIGHT_PER_CLIENT",
-        ),
-        (l.query_cost, "--max-query-cost", "TENANCY_MAX_QUERY_COST"),
-        (
-            n(l.response_bytes),
-            "--max-response-bytes",
-            "TENANCY_MAX_RESPONSE_BYTES",
-        ),
-        (
-            n(l.connections),
-            "--max-connections",
-            "TENANCY_MAX_CONNECTIONS",
-        ),
-    ]
-}
-
-/// Refuses settings that parse but cannot serve: a limit of zero.
-pub fn check_config(config: &Config) -> anyhow::Result<()> {
-    let argv: Vec<String> = std::env::args().collect();
-    if let Some((_, flag, env)) = zero_refusing(config).into_iter().find(|(v, ..)| *v == 0) {
-        let source = source(flag, Some(env), &argv);
-        anyhow::bail!(
-            "{source}=0 is not valid: expected 1 or more (0 would refuse every request); \
-             hint: leave it unset for the default, see `tenancy-gateway serve --help`"
-        );
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -3,9 +3,9 @@
 
 use std::io::{IsTerminal, Write};
 
+use crate::access::Scope;
 use crate::config::Config;
 use crate::domain::backfill::Progress;
-use crate::domain::scope::Scope;
 use crate::repo::import::organizations_api;
 use crate::service::import::{self, ImportReport, SourceUrls};
 
@@ -67,7 +67,11 @@ pub async fn run(config: &Config, scope: &Scope, args: ImportArgs) -> anyhow::Re
     )
     .await
     .map_err(super::operator_error);
-    crate::db::open::close(db).await;
+    if args.apply {
+        crate::db::open::close(db).await;
+    } else {
+        crate::db::open::release(db).await;
+    }
     let report = report?;
     let mut out = std::io::stdout().lock();
     print_report(&mut out, &report)?;

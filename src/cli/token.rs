@@ -1,4 +1,6 @@
 //! The `token` verb: mints the tokens an Open edX LMS would issue, for local use and tests.
+//! HS256 with TENANCY_JWT_SECRET, else the first TENANCY_JWT_ISSUERS secret, else the local
+//! secret `serve` made beside the SQLite database (`auth::local`); RS512 with `--private-jwk`.
 
 use std::path::PathBuf;
 
@@ -6,7 +8,7 @@ use clap::Args;
 use serde_json::Value;
 
 use crate::auth::{Claims, claims::parse_filter};
-use crate::config::Secret;
+use crate::config::{DEFAULT_DATABASE_URL, Secret};
 
 /// Open edX's current token version (`JWT_SUPPORTED_VERSION`).
 const VERSION: &str = "1.2.0";
@@ -47,6 +49,10 @@ pub struct TokenArgs {
     /// Lifetime in seconds (1 or more).
     #[arg(long, default_value_t = 3600, value_parser = super::errors::positive)]
     ttl: u64,
+    /// With no token setting: the database whose local secret (`tenancy.secret` beside a
+    /// SQLite file, made by `serve`) signs the token; give the value `serve` was given.
+    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, hide_env_values = true)]
+    database_url: String,
 }
 
 fn non_empty(text: &str) -> Result<String, String> {
@@ -97,17 +103,19 @@ pub fn mint(args: TokenArgs) -> anyhow::Result<String> {
             .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
         return crate::auth::mint_rs512(&jwk, &claims);
     }
-    let secret = args
+    let configured = args
         .jwt_secret
         .as_ref()
         .map(|s| s.0.clone())
-        .or_else(|| first_issuer_field(issuers, "SECRET_KEY"))
-        .ok_or_else(|| {
-            anyhow::anyhow!(
-                "no key to sign with; hint: set TENANCY_JWT_SECRET (32 bytes or more, the \
-                 service's own), or TENANCY_JWT_ISSUERS with a SECRET_KEY, or pass --private-jwk FILE"
-            )
-        })?;
+        .or_else(|| first_issuer_field(issuers, "SECRET_KEY"));
+    let secret = match configured {
+        Some(secret) => secret,
+        None if args.jwt_secret.is_some() || issuers.is_some() => anyhow::bail!(
+            "no key to sign with: the first TENANCY_JWT_ISSUERS entry has no SECRET_KEY; hint: \
+             sign as the LMS does with --private-jwk FILE, or set TENANCY_JWT_SECRET"
+        ),
+        None => local_secret(&args.database_url)?,
+    };
     if secret.len() < crate::auth::verify::MIN_SECRET_BYTES {
         anyhow::bail!(
             "TENANCY_JWT_SECRET is {} bytes: expected 32 bytes or more; hint: the service \
@@ -116,4 +124,28 @@ pub fn mint(args: TokenArgs) -> anyhow::Result<String> {
         );
     }
     crate::auth::mint(&secret, &claims).map_err(|e| anyhow::anyhow!(e.message()))
+}
+
+/// The local secret of the database (`serve` makes it on SQLite when no token setting is
+/// given), or an error saying where it was looked for and what to do instead.
+fn local_secret(database_url: &str) -> anyhow::Result<String> {
+    if let Some(local) = crate::auth::local::for_token(database_url)? {
+        return Ok(local.secret);
+    }
+    let place = match crate::auth::local::path(database_url) {
+        Some(path) => format!(
+            "no local secret at {} (`serve` makes it there at its first start on this \
+             database when no token setting is given)",
+            path.display()
+        ),
+        None => format!(
+            "{} keeps no local secret (only a SQLite file does)",
+            crate::db::open::display(database_url)
+        ),
+    };
+    anyhow::bail!(
+        "no key to sign with: no TENANCY_JWT_SECRET, no TENANCY_JWT_ISSUERS and {place}; hint: \
+         start `serve` once with the same --database-url, or set TENANCY_JWT_SECRET (32 bytes or \
+         more) for both, or pass --private-jwk FILE"
+    )
 }

@@ -1,34 +1,20 @@
-//! Address ranges, for `--trusted-proxies`.
+//! Address ranges, for `--trusted-proxies` (ipnet's, plus single addresses and IPv4 peers seen
+//! as IPv4-mapped IPv6 addresses).
+
+use ipnet::IpNet;
 
 /// An address range: `10.0.0.0/8`, `::1/128`, or a single address.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Cidr {
-    addr: std::net::IpAddr,
-    prefix: u8,
-}
+pub struct Cidr(IpNet);
 
 impl Cidr {
     pub fn contains(&self, ip: std::net::IpAddr) -> bool {
-        use std::net::IpAddr;
+        // A dual-stack listener sees an IPv4 peer as ::ffff:a.b.c.d.
         let ip = match ip {
-            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+            std::net::IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, std::net::IpAddr::V4),
             v4 => v4,
         };
-        match (self.addr, ip) {
-            (IpAddr::V4(net), IpAddr::V4(ip)) => {
-                let mask = u32::MAX
-                    .checked_shl(32 - u32::from(self.prefix))
-                    .unwrap_or(0);
-                u32::from(net) & mask == u32::from(ip) & mask
-            }
-            (IpAddr::V6(net), IpAddr::V6(ip)) => {
-                let mask = u128::MAX
-                    .checked_shl(128 - u32::from(self.prefix))
-                    .unwrap_or(0);
-                u128::from(net) & mask == u128::from(ip) & mask
-            }
-            _ => false,
-        }
+        self.0.contains(&ip)
     }
 }
 
@@ -36,20 +22,11 @@ impl std::str::FromStr for Cidr {
     type Err = String;
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         let text = text.trim();
-        let (addr, prefix) = text.split_once('/').unwrap_or((text, ""));
-        let addr: std::net::IpAddr = addr
-            .parse()
-            .map_err(|_| format!("{text:?} is not an address range such as 10.0.0.0/8"))?;
-        let max = if addr.is_ipv4() { 32 } else { 128 };
-        let prefix = if prefix.is_empty() {
-            max
-        } else {
-            prefix
-                .parse::<u8>()
-                .ok()
-                .filter(|p| *p <= max)
-                .ok_or_else(|| format!("{text:?}: the prefix length must be 0 to {max}"))?
-        };
-        Ok(Cidr { addr, prefix })
+        if let Ok(addr) = text.parse::<std::net::IpAddr>() {
+            return Ok(Cidr(IpNet::from(addr)));
+        }
+        text.parse::<IpNet>().map(Cidr).map_err(|_| {
+            format!("{text:?} is not an address range such as 10.0.0.0/8 (prefix 0 to 32, or 128 for IPv6)")
+        })
     }
 }

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use clap::Args;
 
-use super::parse_duration;
+use super::{at_least_one, parse_bytes, parse_duration};
 
 /// Limits that stop hostile or runaway requests before they reach the database. The defaults
 /// admit every query the API's own clients send (GraphiQL's introspection, the federation
@@ -12,20 +12,20 @@ use super::parse_duration;
 #[derive(Args, Clone, Debug, PartialEq, Eq)]
 pub struct Limits {
     /// Deepest field nesting a query may have (fragments count where they are spread).
-    #[arg(long = "max-query-depth", env = "TENANCY_MAX_QUERY_DEPTH", default_value_t = Limits::DEFAULT.query_depth, global = true)]
+    #[arg(long = "max-query-depth", env = "TENANCY_MAX_QUERY_DEPTH", value_parser = at_least_one, default_value_t = Limits::DEFAULT.query_depth, global = true)]
     pub query_depth: usize,
 
     /// Most fields a request's document may select once fragments are expanded; every alias
     /// counts as a field of its own.
-    #[arg(long = "max-query-complexity", env = "TENANCY_MAX_QUERY_COMPLEXITY", default_value_t = Limits::DEFAULT.query_complexity, global = true)]
+    #[arg(long = "max-query-complexity", env = "TENANCY_MAX_QUERY_COMPLEXITY", value_parser = at_least_one, default_value_t = Limits::DEFAULT.query_complexity, global = true)]
     pub query_complexity: usize,
 
     /// Most operations in one batched (JSON array) POST.
-    #[arg(long = "max-batch-size", env = "TENANCY_MAX_BATCH_SIZE", default_value_t = Limits::DEFAULT.batch_size, global = true)]
+    #[arg(long = "max-batch-size", env = "TENANCY_MAX_BATCH_SIZE", value_parser = at_least_one, default_value_t = Limits::DEFAULT.batch_size, global = true)]
     pub batch_size: usize,
 
-    /// Largest request body in bytes; larger ones are answered 413.
-    #[arg(long = "max-body-bytes", env = "TENANCY_MAX_BODY_BYTES", default_value_t = Limits::DEFAULT.body_bytes, global = true)]
+    /// Largest request body in bytes (`2097152`, or `2MiB`); larger ones are answered 413.
+    #[arg(long = "max-body-bytes", env = "TENANCY_MAX_BODY_BYTES", value_parser = parse_bytes, default_value_t = Limits::DEFAULT.body_bytes, global = true)]
     pub body_bytes: usize,
 
     /// Time one GraphQL operation may run (`500ms`, `30s`, `2m`); past it, it is stopped and
@@ -41,7 +41,7 @@ pub struct Limits {
 
     /// GraphQL requests one client (peer address) may have in flight; more are answered 429.
     /// Keeps one client from holding every database connection.
-    #[arg(long = "max-inflight-per-client", env = "TENANCY_MAX_INFLIGHT_PER_CLIENT", default_value_t = Limits::DEFAULT.inflight_per_client, global = true)]
+    #[arg(long = "max-inflight-per-client", env = "TENANCY_MAX_INFLIGHT_PER_CLIENT", value_parser = at_least_one, default_value_t = Limits::DEFAULT.inflight_per_client, global = true)]
     pub inflight_per_client: usize,
 
     /// Queries executed at the same time; more wait (within the time limit) for a slot. 0, the
@@ -56,12 +56,12 @@ pub struct Limits {
     /// Most fields an answer could hold, counted before anything runs: each connection's
     /// `edges` count `first` times (100 without it), each `_entities` representation counts its
     /// selection again, aliases and fragments count where used.
-    #[arg(long = "max-query-cost", env = "TENANCY_MAX_QUERY_COST", default_value_t = Limits::DEFAULT.query_cost, global = true)]
+    #[arg(long = "max-query-cost", env = "TENANCY_MAX_QUERY_COST", value_parser = clap::value_parser!(u64).range(1..), default_value_t = Limits::DEFAULT.query_cost, global = true)]
     pub query_cost: u64,
 
     /// Largest JSON answer to one operation, in bytes; a larger one is replaced by the error
     /// RESPONSE_TOO_LARGE (the answer is cut while it is written, never buffered in full).
-    #[arg(long = "max-response-bytes", env = "TENANCY_MAX_RESPONSE_BYTES", default_value_t = Limits::DEFAULT.response_bytes, global = true)]
+    #[arg(long = "max-response-bytes", env = "TENANCY_MAX_RESPONSE_BYTES", value_parser = parse_bytes, default_value_t = Limits::DEFAULT.response_bytes, global = true)]
     pub response_bytes: usize,
 
     /// Time a client has to send a request's headers, counted from when the connection opens or
@@ -76,7 +76,7 @@ pub struct Limits {
 
     /// Open HTTP connections at most (SSE streams included; a WebSocket leaves the count once
     /// upgraded); further clients wait in the listen backlog until one closes.
-    #[arg(long = "max-connections", env = "TENANCY_MAX_CONNECTIONS", default_value_t = Limits::DEFAULT.connections, global = true)]
+    #[arg(long = "max-connections", env = "TENANCY_MAX_CONNECTIONS", value_parser = at_least_one, default_value_t = Limits::DEFAULT.connections, global = true)]
     pub connections: usize,
 
     /// How long a client over `--max-inflight-per-client` waits for one of its requests to end

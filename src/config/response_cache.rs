@@ -1,4 +1,4 @@
-//! The response cache's settings (`src/http/graphql/cache.rs`).
+//! The response cache's settings (`src/pipeline/response_cache.rs`).
 
 use clap::Args;
 

@@ -76,9 +76,25 @@ fn durations_parse_with_units() {
     assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
     assert_eq!(parse_duration("45"), Ok(Duration::from_secs(45)));
     assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
-    for bad in ["", "s", "0s", "1h", "-1s", "1.5s"] {
+    assert_eq!(parse_duration("1h 30m"), Ok(Duration::from_secs(5400)));
+    assert_eq!(parse_duration("1.5s"), Ok(Duration::from_millis(1500)));
+    for bad in ["", "s", "0s", "0", "-1s", "soon"] {
         assert!(parse_duration(bad).is_err(), "{bad:?}");
     }
+    assert_eq!(parse_leeway("0s"), Ok(Duration::ZERO));
+    assert_eq!(parse_leeway("0"), Ok(Duration::ZERO));
+}
+
+#[test]
+fn sizes_and_counts_refuse_zero() {
+    assert_eq!(parse_bytes("2097152"), Ok(2 * 1024 * 1024));
+    assert_eq!(parse_bytes("2MiB"), Ok(2 * 1024 * 1024));
+    assert_eq!(parse_bytes("512 KiB"), Ok(512 * 1024));
+    for bad in ["0", "0KiB", "lots", "-1"] {
+        assert!(parse_bytes(bad).is_err(), "{bad:?}");
+    }
+    assert_eq!(at_least_one("3"), Ok(3));
+    assert!(at_least_one("0").is_err_and(|e| e.contains("1 or more")));
 }
 
 #[test]

@@ -3,11 +3,17 @@
 
 use std::path::PathBuf;
 
-use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend};
 
-/// Where the setting comes from, for messages.
-pub const SETTING: &str = "--database-url / DATABASE_URL";
+/// Where the setting comes from, for messages: the flag, and the variable that holds it
+/// (`TENANCY_DATABASE_URL` wins over `DATABASE_URL`).
+pub fn setting() -> &'static str {
+    if std::env::var_os(crate::config::DATABASE_URL_ENV).is_some_and(|v| !v.is_empty()) {
+        "--database-url / TENANCY_DATABASE_URL"
+    } else {
+        "--database-url / DATABASE_URL"
+    }
+}
 
 /// The SQLite file a `sqlite:` URL names, made absolute; `None` for other engines and for
 /// in-memory databases.
@@ -81,8 +87,9 @@ pub fn connect_error(url: &str, err: &sea_orm::DbErr) -> anyhow::Error {
             .to_owned()
     };
     anyhow::anyhow!(
-        "cannot open the database {} ({SETTING}): {cause}; hint: {hint}",
-        display(url)
+        "cannot open the database {} ({}): {cause}; hint: {hint}",
+        display(url),
+        setting()
     )
 }
 
@@ -107,34 +114,25 @@ pub async fn direct_attempt(url: &str) -> Option<sea_orm::DbErr> {
     }
 }
 
-/// Refuses a database that a read-only verb cannot use: missing, or not migrated. Reads
-/// `seaql_migrations` itself because sea-orm-migration's check creates that table.
+/// Refuses a database that a read-only verb cannot use: missing, or not migrated.
 pub async fn require_migrated(db: &DatabaseConnection, url: &str) -> anyhow::Result<()> {
-    let applied: Vec<String> = match db
-        .query_all_raw(sea_orm::Statement::from_string(
-            db.get_database_backend(),
-            "SELECT version FROM seaql_migrations",
-        ))
-        .await
-    {
-        Ok(rows) => rows
-            .iter()
-            .filter_map(|row| row.try_get::<String>("", "version").ok())
-            .collect(),
-        Err(_) => Vec::new(),
-    };
-    let pending = Migrator::migrations()
-        .iter()
-        .filter(|m| !applied.iter().any(|a| a == m.name()))
-        .count();
+    let pending = super::schema::pending(db).await.len();
     if pending > 0 {
         anyhow::bail!(
-            "the database {} ({SETTING}) is not migrated ({pending} migrations pending) and a \
+            "the database {} ({}) is not migrated ({pending} migrations pending) and a \
              dry run never changes it; hint: run `tenancy-gateway migrate` first, or pass --apply",
-            display(url)
+            display(url),
+            setting()
         );
     }
     Ok(())
+}
+
+/// Closes the pool of a run that wrote nothing (a dry run), without a checkpoint: a
+/// read-only connection cannot merge the write-ahead log (beside a running server SQLite
+/// answers "disk I/O error"), and there is nothing of its own to merge.
+pub async fn release(db: DatabaseConnection) {
+    let _ = db.close().await;
 }
 
 /// Merges SQLite's write-ahead log into the database file and closes the pool, so that a copy

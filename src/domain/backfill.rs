@@ -27,7 +27,7 @@
 use std::collections::HashMap;
 
 use crate::domain::course_key::CourseKey;
-use crate::domain::names::ShortName;
+use crate::domain::names::{Key, Parse, ShortName};
 // Long-running operations (backfill, import) share it; it was born here.
 pub use crate::domain::progress::Progress;
 
@@ -38,10 +38,10 @@ const PROGRESS_STEP: usize = 10_000;
 
 /// Organizations that differ only in case, as one.
 pub struct OrgGroup {
-    /// `ShortName::key()`: the case-folded short name, unique in the organization table.
-    pub key: String,
+    /// The folded short name, unique in the organization table.
+    pub key: Key,
     /// The spelling a new organization gets: the smallest one seen (`edX` before `edx`).
-    pub spelling: String,
+    pub spelling: ShortName,
 }
 
 pub struct Parsed {
@@ -56,7 +56,7 @@ pub struct Parsed {
 /// One thread's share: spellings in first-seen order and keys pointing at them.
 #[derive(Default)]
 struct Chunk {
-    spellings: Vec<String>,
+    spellings: Vec<ShortName>,
     keys: Vec<(u32, String)>,
     invalid: Vec<InvalidKey>,
 }
@@ -114,24 +114,20 @@ fn parse_chunk(lines: Vec<(usize, String)>, progress: &Progress) -> Chunk {
         if text.is_empty() || text.starts_with('#') {
             continue;
         }
-        let key = match CourseKey::parse(text) {
+        let key = match CourseKey::parse_stored(text) {
             Ok(key) => key,
             Err(e) => {
                 chunk.invalid.push(invalid(line, text, e.reason));
                 continue;
             }
         };
-        if let Some(reason) = crate::domain::course_key::too_long(key.as_str()) {
-            chunk.invalid.push(invalid(line, text, reason));
-            continue;
-        }
         let org = key.org();
         let slot = match seen.get(org) {
             Some(slot) => slot.clone(),
             None => {
                 let slot = match ShortName::parse(org) {
-                    Ok(_) => {
-                        chunk.spellings.push(org.to_owned());
+                    Ok(name) => {
+                        chunk.spellings.push(name);
                         Ok((chunk.spellings.len() - 1) as u32)
                     }
                     Err(e) => Err(format!("invalid organization {org:?}: {e}")),
@@ -166,7 +162,7 @@ fn invalid(line: usize, key: &str, reason: String) -> InvalidKey {
 }
 
 fn merge(chunks: Vec<Chunk>) -> Parsed {
-    let mut by_key: HashMap<String, usize> = HashMap::new();
+    let mut by_key: HashMap<Key, usize> = HashMap::new();
     let mut groups: Vec<OrgGroup> = Vec::new();
     let mut keys: Vec<Vec<String>> = Vec::new();
     let mut invalid = Vec::new();
@@ -176,10 +172,10 @@ fn merge(chunks: Vec<Chunk>) -> Parsed {
             .spellings
             .into_iter()
             .map(|spelling| {
-                let folded = fold(&spelling);
+                let folded = spelling.key();
                 match by_key.get(&folded) {
                     Some(&g) => {
-                        if spelling < groups[g].spelling {
+                        if spelling.as_str() < groups[g].spelling.as_str() {
                             groups[g].spelling = spelling;
                         }
                         g
@@ -203,7 +199,7 @@ fn merge(chunks: Vec<Chunk>) -> Parsed {
         invalid.extend(chunk.invalid);
     }
     let mut order: Vec<usize> = (0..groups.len()).collect();
-    order.sort_by(|&a, &b| groups[a].spelling.cmp(&groups[b].spelling));
+    order.sort_by(|&a, &b| groups[a].spelling.as_str().cmp(groups[b].spelling.as_str()));
     let mut groups: Vec<Option<OrgGroup>> = groups.into_iter().map(Some).collect();
     let mut keys: Vec<Option<Vec<String>>> = keys.into_iter().map(Some).collect();
     let mut sorted_groups = Vec::with_capacity(order.len());
@@ -219,11 +215,6 @@ fn merge(chunks: Vec<Chunk>) -> Parsed {
         invalid,
         keys_read,
     }
-}
-
-/// The case-folded short name, exactly as `ShortName::key` computes it.
-fn fold(spelling: &str) -> String {
-    ShortName::parse(spelling).map_or_else(|_| spelling.to_lowercase(), |name| name.key())
 }
 
 /// Sorts and dedups every group's keys, on two threads when there is enough to do.

@@ -145,10 +145,20 @@ impl CourseKey {
 /// The longest course key stored (Open edX's `CourseKeyField(max_length=255)`).
 pub const MAX_STORED_LEN: usize = 255;
 
-/// Why a valid key cannot be stored, if it cannot.
-pub fn too_long(key: &str) -> Option<String> {
-    (key.chars().count() > MAX_STORED_LEN)
-        .then(|| format!("longer than {MAX_STORED_LEN} characters, the most Open edX stores"))
+impl CourseKey {
+    /// A key as this service stores it, whatever the entry point: `parse`, and then at most
+    /// `MAX_STORED_LEN` characters of its canonical form.
+    pub fn parse_stored(s: &str) -> Result<CourseKey, CourseKeyError> {
+        let key = Self::parse(s)?;
+        if key.as_str().chars().count() > MAX_STORED_LEN {
+            return Err(CourseKeyError {
+                reason: format!(
+                    "longer than {MAX_STORED_LEN} characters, the most Open edX stores"
+                ),
+            });
+        }
+        Ok(key)
+    }
 }
 
 fn parse_deprecated(s: &str) -> Result<CourseKey, CourseKeyError> {

@@ -5,7 +5,6 @@
 //! Layer rule: nothing here touches a database connection or runs a statement (checked by
 //! `tests/api/layers.rs`); `repo` runs the SQL, `service` decides when.
 
-pub mod authz;
 pub mod backfill;
 pub mod change;
 pub mod course_key;
@@ -16,12 +15,11 @@ pub mod numbered;
 pub mod page;
 pub mod pattern;
 pub mod progress;
-pub mod scope;
 pub mod tenant;
 
 use crate::error::{AppError, AppResult};
 use course_key::CourseKey;
-use names::{Domain, PartnerCode, ShortName};
+use names::{Domain, Parse, PartnerCode, Search, ShortName, Url};
 
 /// Compiles every validation pattern of the domain, so that a broken one stops the service at
 /// start instead of refusing every value that needs it.
@@ -30,84 +28,50 @@ pub fn check_patterns() -> Result<(), regex::Error> {
     course_key::check_patterns()
 }
 
+/// Parses `value`, given in argument `field`, as a `T` (its rules in `names`).
+pub fn parse<T: Parse>(field: &str, value: &str) -> AppResult<T> {
+    T::parse(value).map_err(|e| AppError::bad_input(field, e.0))
+}
+
+/// An optional value: absent stays absent.
+pub fn parse_optional<T: Parse>(field: &str, value: Option<&str>) -> AppResult<Option<T>> {
+    value.map(|v| parse(field, v)).transpose()
+}
+
 /// Parses an organization short name given in argument `field`.
 pub fn short_name(field: &str, value: &str) -> AppResult<ShortName> {
-    ShortName::parse(value).map_err(|e| AppError::bad_input(field, e.0))
+    parse(field, value)
 }
 
 pub fn partner_code(field: &str, value: &str) -> AppResult<PartnerCode> {
-    PartnerCode::parse(value).map_err(|e| AppError::bad_input(field, e.0))
+    parse(field, value)
 }
 
 pub fn domain(field: &str, value: &str) -> AppResult<Domain> {
-    Domain::parse(value).map_err(|e| AppError::bad_input(field, e.0))
+    parse(field, value)
 }
 
-/// A course key as stored: edx-opaque-keys' grammar, and at most 255 characters (the column
-/// Open edX stores it in, `CourseKeyField(max_length=255)`).
+/// A course key as stored: edx-opaque-keys' grammar within Open edX's column
+/// (`CourseKey::parse_stored`).
 pub fn course_key(value: &str) -> AppResult<CourseKey> {
-    let key = CourseKey::parse(value).map_err(|e| AppError::InvalidCourseKey {
+    CourseKey::parse_stored(value).map_err(|e| AppError::InvalidCourseKey {
         key: value.to_owned(),
         reason: e.reason,
-    })?;
-    if let Some(reason) = course_key::too_long(key.as_str()) {
-        return Err(AppError::InvalidCourseKey {
-            key: value.to_owned(),
-            reason,
-        });
-    }
-    Ok(key)
+    })
 }
 
-/// A `search` argument: at most 255 characters, no NUL.
-pub fn search(field: &str, value: Option<String>) -> AppResult<Option<String>> {
-    match value {
-        Some(v) if v.chars().nth(255).is_some() || v.contains('\0') => Err(AppError::bad_input(
-            field,
-            "must be at most 255 characters, without NUL",
-        )),
-        Some(v) if v.is_empty() => Ok(None),
-        other => Ok(other),
+/// A `search` argument; an empty one searches nothing.
+pub fn search(field: &str, value: Option<String>) -> AppResult<Option<Search>> {
+    match value.as_deref() {
+        None | Some("") => Ok(None),
+        Some(v) => parse(field, v).map(Some),
     }
-}
-
-/// An optional free text (a description) of at most `max` characters, without NUL.
-pub fn optional_text(field: &str, value: Option<String>, max: usize) -> AppResult<Option<String>> {
-    match value {
-        Some(v) if v.chars().nth(max).is_some() || v.contains('\0') => Err(AppError::bad_input(
-            field,
-            format!("must be at most {max} characters, without NUL"),
-        )),
-        other => Ok(other),
-    }
-}
-
-/// A required text of `1..=max` characters, not blank.
-pub fn text(field: &str, value: &str, max: usize) -> AppResult<String> {
-    let len = value.chars().count();
-    if value.trim().is_empty() || len > max || value.contains('\0') {
-        return Err(AppError::bad_input(
-            field,
-            format!("must be 1-{max} characters, not blank, without NUL"),
-        ));
-    }
-    Ok(value.to_owned())
 }
 
 /// An optional http(s) URL; an empty string clears it.
-pub fn url(field: &str, value: Option<String>) -> AppResult<Option<String>> {
-    match value {
-        None => Ok(None),
-        Some(v) if v.is_empty() => Ok(None),
-        // 255: Open edX's URL and image fields.
-        Some(v) => match url::Url::parse(&v) {
-            Ok(u) if matches!(u.scheme(), "http" | "https") && u.has_host() && v.len() <= 255 => {
-                Ok(Some(v))
-            }
-            _ => Err(AppError::bad_input(
-                field,
-                "must be an http(s) URL of at most 255 characters",
-            )),
-        },
+pub fn url(field: &str, value: Option<String>) -> AppResult<Option<Url>> {
+    match value.as_deref() {
+        None | Some("") => Ok(None),
+        Some(v) => parse(field, v).map(Some),
     }
 }

@@ -2,20 +2,15 @@
 //! given, else the partner of the site named by the request's `Host` header (matched
 //! case-insensitively, then retried without the port, as Django's `get_current_site` does).
 
-use super::names::{Domain, PartnerCode};
+use super::names::{Domain, Key, Parse, PartnerCode};
 use crate::error::{AppError, AppResult};
 
 /// The site keys to look a `Host` header up by, in the order to try them; none for a header
 /// that is not a domain.
-pub fn host_keys(host: &str) -> Vec<String> {
-    let Ok(domain) = Domain::parse(host) else {
-        return Vec::new();
-    };
-    let mut keys = vec![domain.key()];
-    if let Some(bare) = domain.without_port() {
-        keys.push(entity::keys::fold(bare));
-    }
-    keys
+pub fn host_keys(host: &str) -> Vec<Key> {
+    Domain::parse(host)
+        .map(|domain| domain.lookup_keys())
+        .unwrap_or_default()
 }
 
 /// The partner a list is filtered to: the one named by the argument (which must exist: an
@@ -47,8 +42,15 @@ mod tests {
 
     #[test]
     fn the_host_is_tried_as_given_then_without_its_port() {
-        assert_eq!(host_keys("Edx.org:8000"), ["edx.org:8000", "edx.org"]);
-        assert_eq!(host_keys("edx.org"), ["edx.org"]);
+        let keys = |host: &str| -> Vec<String> {
+            host_keys(host)
+                .iter()
+                .map(|k| k.as_str().to_owned())
+                .collect()
+        };
+        assert_eq!(keys("Edx.org:8000"), ["edx.org:8000", "edx.org"]);
+        assert_eq!(keys("ＥＤＸ.org"), Vec::<String>::new(), "not a host name");
+        assert_eq!(keys("edx.org"), ["edx.org"]);
         assert!(host_keys("not a host").is_empty());
     }
 

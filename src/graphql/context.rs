@@ -6,8 +6,8 @@ use async_graphql::Context;
 use sea_orm::DatabaseConnection;
 
 use super::loader::Loaders;
+use crate::access::Scope;
 use crate::config::Config;
-use crate::domain::scope::Scope;
 
 pub struct RequestCtx {
     pub scope: Arc<Scope>,

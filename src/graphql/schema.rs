@@ -46,6 +46,9 @@ fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot> {
         SubscriptionRoot,
     )
     .enable_federation()
+    // Routers route `subscription { changes }` to this subgraph (over WebSocket or SSE) only
+    // when the federation SDL declares the type; async-graphql leaves it out by default.
+    .enable_subscription_in_federation()
 }
 
 /// The executable schema; per-request data (`RequestCtx`) is added by the pipeline, which also

@@ -19,8 +19,8 @@ use tokio::time::Instant;
 
 use super::context::ContextExt;
 use super::object::{Change, ChangeEntity};
+use crate::access::Scope;
 use crate::domain::page::{PageArgs, SortKey, SortKind};
-use crate::domain::scope::Scope;
 use crate::error::AppError;
 use crate::live::{ChangeFeed, Readers};
 use crate::repo::change::{self, ChangeFilter};

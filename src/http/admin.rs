@@ -51,8 +51,16 @@ pub fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
         .route("/admin/{file}", get(asset))
 }
 
+/// The page, with the token command that works for this server (`hints`) in a meta tag that
+/// the sign-in screen reads.
 async fn page() -> Response {
-    respond(HTML, PAGE.as_bytes())
+    static FILLED: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let page = FILLED.get_or_init(|| fill(&super::hints::get().token));
+    respond(HTML, page.as_bytes())
+}
+
+fn fill(token_hint: &str) -> String {
+    PAGE.replace("{{TOKEN_HINT}}", &super::hints::html_attribute(token_hint))
 }
 
 async fn asset(Path(file): Path<String>) -> Response {
@@ -117,6 +125,15 @@ mod tests {
         for (name, ..) in ASSETS {
             assert!(names.iter().any(|n| n == name), "{name} is never used");
         }
+    }
+
+    #[test]
+    fn the_page_carries_the_token_hint_it_is_given() {
+        let page = fill("cargo run -- token --subject ada --administrator --database-url 'a\"b'");
+        assert!(!page.contains("{{"), "a placeholder is left");
+        assert!(page.contains(
+            "content=\"cargo run -- token --subject ada --administrator --database-url 'a&quot;b'\""
+        ));
     }
 
     #[test]

@@ -1,68 +1,51 @@
 //! What browsers need (DESIGN section 8.4): CORS for the origins in
-//! `TENANCY_CORS_ALLOWED_ORIGINS` (credentials allowed, every other origin gets no CORS headers)
-//! and the CSRF token endpoint frontend-platform calls before a write.
+//! `TENANCY_CORS_ALLOWED_ORIGINS` (tower-http's layer: credentials allowed, every other origin
+//! gets no CORS headers) and the CSRF token endpoint frontend-platform calls before a write.
+
+use std::time::Duration;
 
 use axum::Json;
-use axum::extract::{Request, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
-use axum::middleware::Next;
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
+use tower_http::cors::{AllowCredentials, AllowOrigin, CorsLayer};
 
-use super::AppState;
 use crate::auth::csrf;
+use crate::config::Config;
 
-const ALLOW_METHODS: &str = "GET, POST, OPTIONS";
-const ALLOW_HEADERS: &str = "authorization, content-type, use-jwt-cookie, x-csrftoken, \
-     x-requested-with, apollographql-client-name, apollographql-client-version";
-/// How long a browser may cache a preflight (a day, as django-cors-headers).
-const MAX_AGE: &str = "86400";
+/// The headers frontend-platform and Apollo clients send.
+const ALLOW_HEADERS: [&str; 7] = [
+    "authorization",
+    "content-type",
+    "use-jwt-cookie",
+    "x-csrftoken",
+    "x-requested-with",
+    "apollographql-client-name",
+    "apollographql-client-version",
+];
 
-/// Answers preflights from allowed origins and marks their responses; leaves others alone.
-pub async fn cors(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let origins = &state.config.cors_allowed_origins;
-    let allowed = req
-        .headers()
-        .get(header::ORIGIN)
-        .filter(|o| origins.iter().any(|a| a.as_bytes() == o.as_bytes()))
-        .cloned();
-    let preflight = req.method() == Method::OPTIONS
-        && req
-            .headers()
-            .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
-    let mut response = match (&allowed, preflight) {
-        (Some(_), true) => {
-            let mut response = StatusCode::NO_CONTENT.into_response();
-            let headers = response.headers_mut();
-            headers.insert(
-                header::ACCESS_CONTROL_ALLOW_METHODS,
-                HeaderValue::from_static(ALLOW_METHODS),
-            );
-            headers.insert(
-                header::ACCESS_CONTROL_ALLOW_HEADERS,
-                HeaderValue::from_static(ALLOW_HEADERS),
-            );
-            headers.insert(
-                header::ACCESS_CONTROL_MAX_AGE,
-                HeaderValue::from_static(MAX_AGE),
-            );
-            response
-        }
-        _ => next.run(req).await,
-    };
-    let headers = response.headers_mut();
-    if !origins.is_empty() {
-        // The answer depends on the Origin: caches must keep one per origin.
-        headers.append(header::VARY, HeaderValue::from_static("Origin"));
+/// CORS for the configured origins; none when the list is empty.
+pub fn cors(config: &Config) -> Option<CorsLayer> {
+    if config.cors_allowed_origins.is_empty() {
+        return None;
     }
-    if let Some(origin) = allowed {
-        headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
-        headers.insert(
-            header::ACCESS_CONTROL_ALLOW_CREDENTIALS,
-            HeaderValue::from_static("true"),
-        );
-    }
-    response
+    let origins: Vec<HeaderValue> = config
+        .cors_allowed_origins
+        .iter()
+        .filter_map(|o| HeaderValue::from_str(o).ok())
+        .collect();
+    // Credentials only with an allowed origin: any other origin gets no CORS header at all.
+    let allowed = origins.clone();
+    let credentials = AllowCredentials::predicate(move |origin, _| allowed.contains(origin));
+    Some(
+        CorsLayer::new()
+            .allow_origin(AllowOrigin::list(origins))
+            .allow_credentials(credentials)
+            .allow_methods([Method::GET, Method::POST, Method::OPTIONS])
+            .allow_headers(ALLOW_HEADERS.map(HeaderName::from_static))
+            // A day, as django-cors-headers.
+            .max_age(Duration::from_secs(86400)),
+    )
 }
 
 /// `GET /csrf/api/v1/token`: `{"csrfToken": ...}`, also set as the `csrftoken` cookie (the

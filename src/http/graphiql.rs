@@ -2,8 +2,6 @@
 //! no internet, so the page must never reach for a CDN. The vendored files and
 //! their licenses are listed in `graphiql/NOTICE.md`.
 
-use std::sync::LazyLock;
-
 use axum::{
     Router,
     extract::Path,
@@ -21,8 +19,8 @@ const PAGE: &str = include_str!("graphiql/index.html");
 /// fonts and images as data: URLs (the CSS inlines them), requests to this origin only, and
 /// never framed (`frame-ancestors 'none'`: a framed GraphiQL could be clicked into running a
 /// mutation with the user's cookies).
-static CSP: LazyLock<String> = LazyLock::new(|| {
-    let hashes: Vec<String> = inline_scripts(PAGE)
+fn policy(page: &str) -> String {
+    let hashes: Vec<String> = inline_scripts(page)
         .map(|script| {
             let digest = Sha256::digest(script.as_bytes());
             let hash = base64::engine::general_purpose::STANDARD.encode(digest);
@@ -35,7 +33,7 @@ static CSP: LazyLock<String> = LazyLock::new(|| {
          form-action 'none'; frame-ancestors 'none'",
         hashes.join(" ")
     )
-});
+}
 
 /// The text of each `<script>` element without a `src`, as the browser hashes it.
 fn inline_scripts(page: &str) -> impl Iterator<Item = &str> {
@@ -72,19 +70,31 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
     ),
 ];
 
-/// The GraphiQL page (HTML), for GET /graphql from a browser.
+/// The GraphiQL page (HTML), for GET /graphql from a browser: its comment shows the commands
+/// that work for this server (`hints`), and its policy names the filled script's hash.
 pub async fn page() -> Response {
+    static FILLED: std::sync::OnceLock<(String, String)> = std::sync::OnceLock::new();
+    let (html, csp) = FILLED.get_or_init(|| {
+        let html = fill(&super::hints::get());
+        let csp = policy(&html);
+        (html, csp)
+    });
     (
         [
             (header::CONTENT_TYPE, "text/html; charset=utf-8"),
-            (header::CONTENT_SECURITY_POLICY, CSP.as_str()),
+            (header::CONTENT_SECURITY_POLICY, csp.as_str()),
             (header::X_FRAME_OPTIONS, "DENY"),
             (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
             (header::REFERRER_POLICY, "no-referrer"),
         ],
-        PAGE,
+        html.as_str(),
     )
         .into_response()
+}
+
+fn fill(hints: &super::hints::PageHints) -> String {
+    PAGE.replace("{{TOKEN_HINT}}", &super::hints::js_string(&hints.token))
+        .replace("{{SEED_HINT}}", &super::hints::js_string(&hints.seed))
 }
 
 /// Routes for the embedded assets under /graphiql/assets/{file}.
@@ -127,10 +137,28 @@ mod tests {
 
     #[test]
     fn the_policy_allows_exactly_the_inline_script() {
-        assert_eq!(inline_scripts(PAGE).count(), 1);
-        assert_eq!(CSP.matches("'sha256-").count(), 1);
-        assert!(CSP.contains("frame-ancestors 'none'"), "{}", *CSP);
-        assert!(!CSP.contains("unsafe-eval"));
+        let page = fill(&super::super::hints::PageHints {
+            token: "tenancy-gateway token --subject ada --administrator".into(),
+            seed: "tenancy-gateway seed --demo".into(),
+        });
+        let csp = policy(&page);
+        assert_eq!(inline_scripts(&page).count(), 1);
+        assert_eq!(csp.matches("'sha256-").count(), 1);
+        assert_ne!(csp, policy(PAGE), "the hash is of the filled script");
+        assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+        assert!(!csp.contains("unsafe-eval"));
+    }
+
+    #[test]
+    fn the_page_shows_the_hints_it_is_given_and_links_to_the_console() {
+        let page = fill(&super::super::hints::PageHints {
+            token: "cargo run --release -- token --subject ada --administrator".into(),
+            seed: "cargo run --release -- seed --demo".into(),
+        });
+        assert!(!page.contains("{{"), "a placeholder is left");
+        assert!(page.contains("'#   cargo run --release -- token --subject ada --administrator'"));
+        assert!(page.contains("'# No data? cargo run --release -- seed --demo'"));
+        assert!(page.contains("href: '/admin'"), "no link to the console");
     }
 
     #[test]

@@ -7,6 +7,9 @@ mod admin;
 mod browser;
 mod graphiql;
 mod graphql;
+mod hints;
+
+pub use hints::{PageHints, set as set_page_hints};
 mod layers;
 mod ops;
 mod rest;
@@ -35,6 +38,8 @@ pub struct AppState {
     pub responses: ResponseCache,
     /// The change feed subscriptions wait on (its receivers are the open subscriptions).
     pub feed: Option<Arc<crate::live::ChangeFeed>>,
+    /// Whether the database has every migration (`/readyz`), remembered once it has.
+    pub schema_state: crate::db::schema::SchemaState,
     /// The one door of every GraphQL operation, built from the fields above.
     pub pipeline: Arc<Pipeline>,
     schema: AppSchema,
@@ -69,6 +74,7 @@ impl AppState {
             verifier,
             responses,
             feed: None,
+            schema_state: crate::db::schema::SchemaState::default(),
             pipeline,
             metrics,
             config,
@@ -126,10 +132,11 @@ pub fn router(state: AppState) -> Router {
     if state.config.metrics_listen.is_none() {
         routes = routes.route("/metrics", get(ops::metrics));
     }
-    let routes = layers::wrap(routes, &state).layer(axum::middleware::from_fn_with_state(
-        state.clone(),
-        browser::cors,
-    ));
+    let routes = layers::wrap(routes, &state);
+    let routes = match browser::cors(&state.config) {
+        Some(cors) => routes.layer(cors),
+        None => routes,
+    };
     routes.with_state(state)
 }
 

@@ -15,11 +15,14 @@ pub async fn healthz() -> &'static str {
     "ok"
 }
 
-/// Ready when the database answers and a query could run: an execution slot
-/// (`--max-concurrent-queries`) is free now or within `READY_SLOT_WAIT`. A service whose slots
-/// are all held by slow queries answers 503 `query slots exhausted`, so that a load balancer
-/// sends new clients elsewhere until they free up.
+/// Ready when the database answers, has every migration of this binary, and a query could
+/// run: an execution slot (`--max-concurrent-queries`) is free now or within `READY_SLOT_WAIT`.
+/// A service whose slots are all held by slow queries answers 503 `query slots exhausted`, so
+/// that a load balancer sends new clients elsewhere until they free up. A database behind the
+/// binary (`serve --no-migrate` before the `migrate` job ran) answers 503 and names what is
+/// pending; the service becomes ready once `migrate` has run, and the answer is remembered.
 pub async fn readyz(State(state): State<AppState>) -> Response {
+    let unready = |why: String| (StatusCode::SERVICE_UNAVAILABLE, why).into_response();
     let slot = tokio::time::timeout(
         READY_SLOT_WAIT,
         state.pipeline.query_slots().clone().acquire_owned(),
@@ -27,32 +30,38 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
     match slot.await {
         Ok(Ok(slot)) => drop(slot),
         _ => {
-            return (
-                StatusCode::SERVICE_UNAVAILABLE,
-                "query slots exhausted: every execution slot stayed busy for 1 s",
-            )
-                .into_response();
+            return unready(
+                "query slots exhausted: every execution slot stayed busy for 1 s".to_owned(),
+            );
         }
     }
-    if crate::db::ping(&state.db).await {
-        // Replicas are reported, not required: queries fall back to the primary.
-        let mut body = "ready".to_owned();
-        for (name, health, usable) in state.replicas.report() {
-            let lag = health
-                .lag
-                .map_or("unknown".to_owned(), |l| format!("{l:.3}s"));
-            let state = match (health.up, health.schema, usable) {
-                (false, _, _) => "down".to_owned(),
-                (true, false, _) => "behind the schema (not read from)".to_owned(),
-                (true, true, true) => format!("ok, lag {lag}"),
-                (true, true, false) => format!("lagging, lag {lag} (not read from)"),
-            };
-            body.push_str(&format!("\n{name}: {state}"));
-        }
-        body.into_response()
-    } else {
-        (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
+    if !crate::db::ping(&state.db).await {
+        return unready("database unavailable".to_owned());
     }
+    if let Err(behind) = state.schema_state.check(&state.db).await {
+        return unready(format!(
+            "database schema behind this binary: {} of {} migrations pending (first: {}); \
+             hint: run `tenancy-gateway migrate`, this service becomes ready once it has run",
+            behind.pending.len(),
+            behind.known,
+            behind.pending.first().map_or("", String::as_str)
+        ));
+    }
+    // Replicas are reported, not required: queries fall back to the primary.
+    let mut body = "ready".to_owned();
+    for (name, health, usable) in state.replicas.report() {
+        let lag = health
+            .lag
+            .map_or("unknown".to_owned(), |l| format!("{l:.3}s"));
+        let state = match (health.up, health.schema, usable) {
+            (false, _, _) => "down".to_owned(),
+            (true, false, _) => "behind the schema (not read from)".to_owned(),
+            (true, true, true) => format!("ok, lag {lag}"),
+            (true, true, false) => format!("lagging, lag {lag} (not read from)"),
+        };
+        body.push_str(&format!("\n{name}: {state}"));
+    }
+    body.into_response()
 }
 
 /// Prometheus metrics; with `TENANCY_METRICS_TOKEN`, only for `Authorization: Bearer <token>`.
@@ -106,6 +115,7 @@ mod tests {
         config.limits.concurrent_queries = 1;
         let config = std::sync::Arc::new(config);
         let db = sea_orm::Database::connect("sqlite::memory:").await?;
+        crate::db::migrate(&db).await?;
         let feed = std::sync::Arc::new(crate::live::ChangeFeed::idle());
         let schema = crate::graphql::build_schema(db.clone(), config.clone(), feed);
         let state = AppState::new(db, schema, crate::metrics::Metrics::new(), config);

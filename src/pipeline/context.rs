@@ -6,7 +6,7 @@ use std::sync::Arc;
 use async_graphql::parser::types::ExecutableDocument;
 
 use super::Pipeline;
-use crate::domain::scope::Scope;
+use crate::access::Scope;
 use crate::graphql::batch::BatchQueue;
 use crate::graphql::context::RequestCtx;
 use crate::graphql::loader::Loaders;

@@ -5,7 +5,7 @@
 //! requests get a copy of the parsed document (async-graphql consumes it), its measured shape
 //! and its validation verdict. The cache is bounded by the total length of the texts it holds;
 //! texts longer than `MAX_CACHED_TEXT` are handled afresh every time, so a client sending endless
-//! distinct documents costs bounded memory. `tenancy_documents_total{result}` counts hits.
+//! distinct documents costs bounded memory. `tenancy_document_cache_lookups_total{result}` counts hits.
 //!
 //! Validation is split the way the GraphQL spec splits it: the document's own rules (fields,
 //! arguments, fragments, variable positions, literal values) depend on the text alone and run

@@ -20,7 +20,7 @@ use super::context::{copy, failed_internally, request_ctx};
 use super::prepare::Checked;
 use super::response_cache::{Key, Lookup};
 use super::{Pipeline, Receipt, finish};
-use crate::domain::scope::Scope;
+use crate::access::Scope;
 use crate::error::AppError;
 use crate::graphql::batch::BatchQueue;
 use crate::graphql::subscription::SubscriptionBudget;

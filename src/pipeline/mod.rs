@@ -28,6 +28,7 @@ mod context;
 pub mod documents;
 mod execute;
 mod finish;
+pub mod forwarded;
 pub mod live;
 mod prepare;
 pub mod receive;
@@ -49,25 +50,26 @@ pub use response_cache::ResponseCache;
 pub use socket::{Door, Session};
 pub use transport::{SocketProtocol, Transport};
 
+use crate::access;
+use crate::access::Scope;
 use crate::auth::Verifier;
 use crate::config::Config;
-use crate::domain::scope::Scope;
 use crate::error::AppError;
 use crate::graphql::AppSchema;
 use crate::graphql::subscription::SubscriptionBudget;
 use crate::metrics::Metrics;
 use crate::replicas::Replicas;
 
-/// Who the operation runs for.
+/// What says who the operation runs for.
 #[derive(Clone)]
-pub enum Caller {
+pub enum Credentials {
     /// An HTTP request: its `Authorization` header or JWT cookies (the receipt's headers).
     Request,
-    /// A socket's caller, authenticated when it connected (the upgrade request or
-    /// `connection_init`); its token's expiry is checked again at every operation. `budget`
-    /// bounds the socket's subscriptions.
+    /// A socket's caller, made when it connected (the upgrade request or `connection_init`);
+    /// its token's expiry is checked again at every operation. `budget` bounds the socket's
+    /// subscriptions.
     Socket {
-        scope: Arc<Scope>,
+        caller: Arc<access::Caller>,
         budget: SubscriptionBudget,
     },
 }
@@ -134,7 +136,7 @@ impl Pipeline {
     pub async fn run(
         &self,
         receipt: &Receipt,
-        caller: &Caller,
+        credentials: &Credentials,
         request: async_graphql::Request,
         transport: Transport,
     ) -> Answer {
@@ -142,7 +144,7 @@ impl Pipeline {
         let prepared = prepare::prepare(self, request).await;
         let operation = prepared.operation();
         let answer = self
-            .run_prepared(receipt, caller, prepared, transport)
+            .run_prepared(receipt, credentials, prepared, transport)
             .await;
         finish::record(&self.metrics, operation, &answer, started);
         answer
@@ -153,7 +155,7 @@ impl Pipeline {
     pub async fn stream(
         &self,
         receipt: Receipt,
-        caller: &Caller,
+        credentials: &Credentials,
         request: async_graphql::Request,
         transport: Transport,
     ) -> Result<BoxStream<'static, Answer>, Answer> {
@@ -163,7 +165,7 @@ impl Pipeline {
         let operation = prepared.operation();
         if operation != Some(OperationType::Subscription) {
             let answer = self
-                .run_prepared(&receipt, caller, prepared, transport)
+                .run_prepared(&receipt, credentials, prepared, transport)
                 .await;
             finish::record(&self.metrics, operation, &answer, started);
             if answer.kind == Kind::Refused {
@@ -172,7 +174,7 @@ impl Pipeline {
             return Ok(futures::stream::iter([answer]).boxed());
         }
         let admitted = self
-            .admitted(&receipt, caller, prepared, transport)
+            .admitted(&receipt, credentials, prepared, transport)
             .and_then(|(checked, scope)| {
                 // An SSE request is one subscription connection; a socket was counted when
                 // it opened.
@@ -196,9 +198,9 @@ impl Pipeline {
         // The client's slot is for starting: a subscription's life is bounded by the live
         // limits (`live`), not by the in-flight ones.
         receipt.release();
-        let budget = match caller {
-            Caller::Socket { budget, .. } => Some(budget.clone()),
-            Caller::Request => None,
+        let budget = match credentials {
+            Credentials::Socket { budget, .. } => Some(budget.clone()),
+            Credentials::Request => None,
         };
         let events = execute::subscribe(self, &receipt, &scope, checked, budget);
         Ok(events
@@ -212,11 +214,11 @@ impl Pipeline {
     async fn run_prepared(
         &self,
         receipt: &Receipt,
-        caller: &Caller,
+        credentials: &Credentials,
         prepared: prepare::Prepared,
         transport: Transport,
     ) -> Answer {
-        match self.admitted(receipt, caller, prepared, transport) {
+        match self.admitted(receipt, credentials, prepared, transport) {
             Ok((prepared, scope)) => execute::run(self, receipt, &scope, prepared).await,
             Err(errors) => Answer::refused(errors),
         }
@@ -226,24 +228,24 @@ impl Pipeline {
     fn admitted(
         &self,
         receipt: &Receipt,
-        caller: &Caller,
+        credentials: &Credentials,
         prepared: prepare::Prepared,
         transport: Transport,
     ) -> Result<(prepare::Checked, Arc<Scope>), Vec<async_graphql::ServerError>> {
         let checked = prepared.checked()?;
-        let scope = admit::admit(self, receipt, caller, checked.operation, transport)
+        let scope = admit::admit(self, receipt, credentials, checked.operation, transport)
             .map_err(|err| vec![err.into_server_error()])?;
         Ok((checked, scope))
     }
 
     /// The caller of a socket, from its upgrade request's headers or, when `connection_init`
     /// names one, from that `Authorization` value.
-    pub fn connection_caller(
+    pub fn socket_caller(
         &self,
         headers: &http::HeaderMap,
         authorization: Option<&str>,
-    ) -> Result<Scope, AppError> {
-        admit::connection_caller(self, headers, authorization)
+    ) -> Result<access::Caller, AppError> {
+        access::Caller::of_socket(&self.verifier, &self.config, headers, authorization)
     }
 
     /// The query execution slots (`--max-concurrent-queries`), for readiness.

@@ -1,9 +1,7 @@
 //! Stage 1, receive: who sent the operation, and its share of the service (DESIGN 11).
 //!
-//! The client is the peer address; for a peer inside `TENANCY_TRUSTED_PROXIES`, it is the
-//! `X-Forwarded-For` address nearest to it that is not itself a trusted proxy (the header is
-//! read from the right, as each proxy appends the address it saw, so a client cannot pick its
-//! own identity by sending the header itself).
+//! The client is the peer address, or behind trusted proxies the client they forward; the site
+//! is the request's `Host`, or behind trusted proxies the host they forward (`forwarded`).
 //!
 //! One client may have at most `--max-inflight-per-client` operations in flight, so that it
 //! cannot take every database connection of the pool and starve the others. An operation over
@@ -22,6 +20,7 @@ use std::time::Duration;
 use http::HeaderMap;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
+use super::forwarded;
 use crate::config::{Cidr, Config};
 use crate::error::AppError;
 
@@ -91,7 +90,7 @@ impl Receipt {
     pub fn detached(headers: HeaderMap) -> Receipt {
         Receipt {
             client: None,
-            host: host_of(&headers),
+            host: forwarded::host(&[], None, &headers),
             headers: Arc::new(headers),
             slot: Mutex::new(None),
         }
@@ -124,7 +123,7 @@ impl Clients {
         };
         Ok(Receipt {
             client,
-            host: host_of(&headers),
+            host: forwarded::host(&self.trusted, peer, &headers),
             headers,
             slot: Mutex::new(slot),
         })
@@ -194,41 +193,8 @@ impl Clients {
 
     /// Who sent the request: the peer, or behind trusted proxies the address they name.
     pub fn client_ip(&self, peer: IpAddr, headers: &HeaderMap) -> IpAddr {
-        if !self.trusted(peer) {
-            return peer;
-        }
-        let forwarded = headers
-            .get_all("x-forwarded-for")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .map(str::trim)
-            .collect::<Vec<_>>();
-        let mut client = peer;
-        for hop in forwarded.iter().rev() {
-            let Ok(ip) = hop.parse::<IpAddr>() else {
-                // An unparsable hop was not written by a proxy we trust: stop at what we know.
-                break;
-            };
-            client = ip;
-            if !self.trusted(ip) {
-                break;
-            }
-        }
-        client
+        forwarded::client_ip(&self.trusted, peer, headers)
     }
-
-    fn trusted(&self, ip: IpAddr) -> bool {
-        self.trusted.iter().any(|net| net.contains(ip))
-    }
-}
-
-/// The `Host` the request named.
-fn host_of(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get(http::header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
 }
 
 #[cfg(test)]

@@ -30,8 +30,8 @@ use prometheus::{IntCounter, IntGauge};
 use quick_cache::sync::Cache;
 use quick_cache::{DefaultHashBuilder, Lifecycle, OptionsBuilder, Weighter};
 
+use crate::access::Scope;
 use crate::config;
-use crate::domain::scope::Scope;
 use crate::live::Generation;
 use crate::metrics::Metrics;
 
@@ -63,18 +63,11 @@ impl Key {
 
     /// Bytes the key holds, roughly.
     fn bytes(&self) -> usize {
-        let view = &self.view;
         self.document.len()
             + self.operation.as_ref().map_or(0, String::len)
             + self.variables.len()
             + self.host.as_ref().map_or(0, String::len)
-            + view.subject.as_ref().map_or(0, String::len)
-            + [&view.filters, &view.scopes]
-                .into_iter()
-                .chain(view.org_filter.as_ref())
-                .flatten()
-                .map(|s| s.len() + 24)
-                .sum::<usize>()
+            + self.view.weight()
     }
 }
 

@@ -13,7 +13,7 @@ use futures::StreamExt;
 use futures::stream::BoxStream;
 use http::HeaderMap;
 
-use super::{Answer, Caller, Pipeline, Transport};
+use super::{Answer, Credentials, Pipeline, Transport};
 use crate::error::AppError;
 
 /// What every operation of one socket shares: who connected, from where, with what caller.
@@ -21,7 +21,7 @@ pub struct Session {
     pub peer: Option<IpAddr>,
     /// The upgrade request's headers (its `Host`, forwarded headers and cookies).
     pub headers: Arc<HeaderMap>,
-    pub caller: Caller,
+    pub credentials: Credentials,
     pub transport: Transport,
 }
 
@@ -66,7 +66,7 @@ impl Executor for Door {
                 Err(err) => return futures::stream::iter([Answer::refused_with(err)]).boxed(),
             };
             match pipeline
-                .stream(receipt, &session.caller, request, session.transport)
+                .stream(receipt, &session.credentials, request, session.transport)
                 .await
             {
                 Ok(answers) => answers,

@@ -1,6 +1,6 @@
 //! How an operation reached the service. The stages treat every transport alike except where
 //! the transport itself changes what is true: a GET may not write (it can be prefetched or sent
-//! cross-site), and a socket carries no CSRF token.
+//! cross-site); a socket carries no CSRF token, which its caller knows (`access::Caller`).
 
 /// The WebSocket subprotocols spoken on `/graphql`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -32,12 +32,6 @@ impl Transport {
         Transport::Socket(SocketProtocol::TransportWs),
         Transport::Socket(SocketProtocol::LegacyWs),
     ];
-
-    /// Whether the request can carry the CSRF token (a header): every HTTP request can, a
-    /// socket's messages cannot.
-    pub fn carries_csrf_token(self) -> bool {
-        !matches!(self, Transport::Socket(_))
-    }
 
     /// Whether operations of this transport may write.
     pub fn may_write(self) -> bool {

@@ -3,18 +3,21 @@
 use chrono::Utc;
 use entity::change_log;
 use sea_orm::sea_query::{Expr, ExprTrait, IntoColumnRef};
-use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait, QueryFilter, QueryTrait};
+use sea_orm::{
+    ActiveValue::Set, ConnectionTrait, EntityTrait, Iterable, QueryFilter, QuerySelect, QueryTrait,
+};
 
 use super::page::PagedQuery;
-use crate::domain::change::{ChangeEntity, ChangeKind, NewChange};
+use crate::access::{Scope, visibility as scope};
+use crate::domain::change::{ChangeEntity, NewChange};
 use crate::domain::page::SortKind;
-use crate::domain::scope::{self, Scope};
 use crate::error::AppResult;
 
 /// Rows per INSERT: 14 columns each, well under SQLite's 32,766 parameters.
 const ROWS_PER_INSERT: usize = 1000;
 
-/// Appends `changes` in order, all stamped `at` and with `actor`.
+/// Appends `changes` in order, all stamped `at` and with `actor`. The caller holds the change
+/// log's lock (`begin_logging`), so ids follow commit order.
 pub async fn append<C: ConnectionTrait>(
     db: &C,
     actor: Option<&str>,
@@ -23,19 +26,6 @@ pub async fn append<C: ConnectionTrait>(
 ) -> AppResult<()> {
     if changes.is_empty() {
         return Ok(());
-    }
-    begin_logging(db).await?;
-    // The links this transaction created, by (organization, course key), for their position.
-    let created: Vec<(i64, &str)> = changes
-        .iter()
-        .filter(|c| c.entity == ChangeEntity::CourseLink && c.kind == ChangeKind::Created)
-        .filter_map(|c| {
-            let key = c.after.as_ref()?.get("courseKey")?.as_str()?;
-            Some((c.organization_id?, key))
-        })
-        .collect();
-    if !created.is_empty() {
-        super::course::write::stamp_positions(db, Some(&created)).await?;
     }
     let json = |v: Option<serde_json::Value>| v.map(|v| v.to_string());
     let rows: Vec<change_log::ActiveModel> = changes
@@ -94,9 +84,17 @@ fn paged(mut select: sea_orm::sea_query::SelectStatement, filter: &ChangeFilter)
     }
 }
 
+/// The changes the caller sees (`scope::changes`), each with its actor only where the caller
+/// may read it (`scope::shows_actor`): the one statement behind `changes`, the histories, replay
+/// and the live stream.
 fn visible(scope: &Scope) -> sea_orm::sea_query::SelectStatement {
-    change_log::Entity::find()
-        .filter(scope::changes(scope))
+    let find = change_log::Entity::find().filter(scope::changes(scope));
+    if scope::shows_actor(scope) {
+        return find.into_query();
+    }
+    find.select_only()
+        .columns(change_log::Column::iter().filter(|c| !matches!(c, change_log::Column::Actor)))
+        .column_as(Expr::cust("CAST(NULL AS TEXT)"), "actor")
         .into_query()
 }
 
@@ -130,7 +128,7 @@ pub fn history(scope: &Scope, of: HistoryOf, ids: &[i64], filter: &ChangeFilter)
 
 /// The id of the last change committed (0 when none).
 pub async fn last_id<C: ConnectionTrait>(db: &C) -> AppResult<i64> {
-    use sea_orm::{QuerySelect, sea_query::Func};
+    use sea_orm::sea_query::Func;
     let max: Option<Option<i64>> = change_log::Entity::find()
         .select_only()
         .expr(Func::max(Expr::col(change_log::Column::Id)))

@@ -1,14 +1,16 @@
-//! Grant rows, and the questions authorization asks of them.
+//! Grant rows. (The questions authorization asks of them are conditions of
+//! `access::visibility`, run by `repo::access`.)
 
 use chrono::Utc;
 use entity::role_grant::{self, Role};
 use entity::{partner_organization, role_grant as rg};
-use sea_orm::sea_query::{Condition, Expr, ExprTrait, OnConflict, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect,
 };
 
+use crate::domain::names::Subject;
 use crate::error::AppResult;
 
 /// What a grant is on.
@@ -38,7 +40,7 @@ pub async fn find<C: ConnectionTrait>(
 /// `None` when it existed.
 pub async fn insert_if_absent<C: ConnectionTrait>(
     db: &C,
-    subject: &str,
+    subject: &Subject,
     role: Role,
     target: Target,
     through_partner: Option<i64>,
@@ -48,7 +50,7 @@ pub async fn insert_if_absent<C: ConnectionTrait>(
         Target::Organization(o) => (None, Some(o)),
     };
     let inserted = rg::Entity::insert(rg::ActiveModel {
-        subject: Set(subject.to_owned()),
+        subject: Set(subject.as_str().to_owned()),
         role: Set(role),
         partner_id: Set(partner_id),
         organization_id: Set(organization_id),
@@ -63,7 +65,7 @@ pub async fn insert_if_absent<C: ConnectionTrait>(
     if inserted == 0 {
         return Ok(None);
     }
-    find(db, subject, role, target).await
+    find(db, subject.as_str(), role, target).await
 }
 
 pub async fn delete<C: ConnectionTrait>(db: &C, id: i64) -> AppResult<()> {
@@ -125,67 +127,6 @@ pub async fn of_subject<C: ConnectionTrait>(
         .await?)
 }
 
-/// Whether the subject holds ORG_ADMIN on the organization or PARTNER_ADMIN on a partner it
-/// belongs to.
-pub async fn administers_organization<C: ConnectionTrait>(
-    db: &C,
-    subject: &str,
-    organization_id: i64,
-) -> AppResult<bool> {
-    let partners_of_org = partners_of(organization_id);
-    let covering = Condition::any()
-        .add(
-            Condition::all()
-                .add(Expr::col(rg::Column::Role).eq(Role::OrgAdmin))
-                .add(Expr::col(rg::Column::OrganizationId).eq(organization_id)),
-        )
-        .add(
-            Condition::all()
-                .add(Expr::col(rg::Column::Role).eq(Role::PartnerAdmin))
-                .add(Expr::col(rg::Column::PartnerId).in_subquery(partners_of_org)),
-        );
-    holds(db, subject, covering).await
-}
-
-/// Whether any grant of the subject covers the organization: one on it (any role), or
-/// PARTNER_ADMIN on a partner it belongs to.
-pub async fn covers_organization<C: ConnectionTrait>(
-    db: &C,
-    subject: &str,
-    organization_id: i64,
-) -> AppResult<bool> {
-    let partners_of_org = partners_of(organization_id);
-    let covering = Condition::any()
-        .add(Expr::col(rg::Column::OrganizationId).eq(organization_id))
-        .add(Expr::col(rg::Column::PartnerId).in_subquery(partners_of_org));
-    holds(db, subject, covering).await
-}
-
-/// Whether the subject holds PARTNER_ADMIN on a partner the organization belongs to.
-pub async fn administers_member<C: ConnectionTrait>(
-    db: &C,
-    subject: &str,
-    organization_id: i64,
-) -> AppResult<bool> {
-    let partners_of_org = partners_of(organization_id);
-    let covering = Condition::all()
-        .add(Expr::col(rg::Column::Role).eq(Role::PartnerAdmin))
-        .add(Expr::col(rg::Column::PartnerId).in_subquery(partners_of_org));
-    holds(db, subject, covering).await
-}
-
-/// Whether the subject holds PARTNER_ADMIN on the partner.
-pub async fn administers_partner<C: ConnectionTrait>(
-    db: &C,
-    subject: &str,
-    partner_id: i64,
-) -> AppResult<bool> {
-    let covering = Condition::all()
-        .add(Expr::col(rg::Column::Role).eq(Role::PartnerAdmin))
-        .add(Expr::col(rg::Column::PartnerId).eq(partner_id));
-    holds(db, subject, covering).await
-}
-
 /// The ids of the partners the organization belongs to.
 fn partners_of(organization_id: i64) -> sea_orm::sea_query::SelectStatement {
     Query::select()
@@ -193,17 +134,4 @@ fn partners_of(organization_id: i64) -> sea_orm::sea_query::SelectStatement {
         .from(partner_organization::Entity)
         .and_where(Expr::col(partner_organization::Column::OrganizationId).eq(organization_id))
         .take()
-}
-
-async fn holds<C: ConnectionTrait>(db: &C, subject: &str, cond: Condition) -> AppResult<bool> {
-    let found = rg::Entity::find()
-        .select_only()
-        .column(rg::Column::Id)
-        .filter(rg::Column::Subject.eq(subject))
-        .filter(cond)
-        .limit(1)
-        .into_tuple::<i64>()
-        .one(db)
-        .await?;
-    Ok(found.is_some())
 }

@@ -1,13 +1,14 @@
 //! All SQL: the scoped selects of the read side (lists, relations, lookups, pages) and every
 //! write (`*/write.rs`, `membership`, `grant`, `change`, `backfill`).
 //!
-//! Every read builder starts from the entity's visibility condition (`domain::scope`), so the
+//! Every read builder starts from the entity's visibility condition (`access::visibility`), so the
 //! caller's access rules are part of the one statement that loads the rows.
 //!
 //! Layer rule: SQL lives here and nowhere else; no rules (who may, what to log) live here. The
 //! services call these functions inside their transaction; the GraphQL loaders call the read
 //! side. Checked by `tests/api/layers.rs`.
 
+pub mod access;
 pub mod backfill;
 pub mod bulk;
 pub mod change;
@@ -23,6 +24,7 @@ pub mod site;
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, SelectStatement};
 use sea_orm::{ConnectionTrait, FromQueryResult};
 
+use crate::domain::names::Search;
 use crate::error::AppResult;
 
 /// A select built here, run by `rows`.
@@ -47,7 +49,7 @@ pub fn is_unique_violation(err: &sea_orm::DbErr) -> bool {
 
 /// A case-insensitive substring match of `needle` on either expression (`%` and `_` taken
 /// literally): the identity key folded as keys are, the name lower-cased by the database.
-pub fn search(needle: &str, key_col: Expr, name_col: Expr) -> sea_orm::sea_query::Condition {
+pub fn search(needle: &Search, key_col: Expr, name_col: Expr) -> sea_orm::sea_query::Condition {
     let pattern = |text: String| {
         let escaped: String = text
             .chars()
@@ -59,6 +61,6 @@ pub fn search(needle: &str, key_col: Expr, name_col: Expr) -> sea_orm::sea_query
         LikeExpr::new(format!("%{escaped}%")).escape('\\')
     };
     sea_orm::sea_query::Condition::any()
-        .add(key_col.like(pattern(entity::keys::fold(needle))))
-        .add(Expr::from(Func::lower(name_col)).like(pattern(needle.to_lowercase())))
+        .add(key_col.like(pattern(needle.key().into_string())))
+        .add(Expr::from(Func::lower(name_col)).like(pattern(needle.lowered())))
 }

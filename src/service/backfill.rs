@@ -4,11 +4,11 @@
 use indicatif::ProgressBar;
 
 use super::Actor;
-use crate::domain::authz;
+use crate::access::Scope;
+use crate::access::decide as authz;
 use crate::domain::backfill::{self, BackfillOptions, BackfillReport, InvalidKey, Progress};
 use crate::domain::course_key::CourseKey;
-use crate::domain::names::ShortName;
-use crate::domain::scope::Scope;
+use crate::domain::names::{Parse, ShortName};
 use crate::error::{AppError, AppResult};
 use crate::repo;
 
@@ -68,7 +68,7 @@ fn within_filter(
     scope: &Scope,
     lines: Vec<(usize, String)>,
 ) -> (Vec<(usize, String)>, Vec<InvalidKey>) {
-    if scope.org_filter.is_none() {
+    if !authz::restricted_to_organizations(scope) {
         return (lines, Vec::new());
     }
     let mut refused = Vec::new();
@@ -78,7 +78,8 @@ fn within_filter(
             let Ok(key) = CourseKey::parse(raw.trim()) else {
                 return true; // reported as invalid by the parser
             };
-            let allowed = ShortName::parse(key.org()).is_ok_and(|n| scope.allows_org(&n.key()));
+            let allowed = ShortName::parse(key.org())
+                .is_ok_and(|name| authz::require_filter_allows(scope, &name).is_ok());
             if !allowed {
                 refused.push(InvalidKey {
                     line: *line,
@@ -101,7 +102,7 @@ mod tests {
         let scope = Scope {
             subject: Some("catalog".into()),
             administrator: true,
-            org_filter: Some(vec!["mitx".into()]),
+            org_filter: Some(vec![crate::domain::short_name("f", "MITx").unwrap().key()]),
             ..Scope::default()
         };
         let lines = vec![
@@ -120,13 +121,7 @@ mod tests {
     #[allow(dead_code)]
     fn run_is_send(db: &sea_orm::DatabaseConnection, scope: &Scope) {
         fn send<T: Send>(_: T) {}
-        let actor = Actor {
-            db,
-            scope,
-            autocreate: true,
-            retries: None,
-            committed: None,
-        };
+        let actor = crate::access::actor(scope, db, true, None, None);
         send(run(actor, Vec::new(), BackfillOptions::default(), None));
     }
 }

@@ -3,10 +3,11 @@
 use entity::organization;
 
 use super::organization::{authorize_ensure, ensure_in, find_for_write};
-use super::{Actor, access, transaction};
+use super::{Actor, transaction};
+use crate::access::check as access;
+use crate::domain as dom;
 use crate::domain::change::NewChange;
 use crate::domain::course_key::CourseKey;
-use crate::domain::{self as dom, authz};
 use crate::error::{AppError, AppResult};
 use crate::repo::course::write as links;
 use crate::repo::organization::write as orgs;
@@ -42,7 +43,7 @@ pub async fn link(
         authorize_foreign_key(write.txn(), actor, &key, &name).await?;
         let ensured = ensure_in(write, &name, None, actor.autocreate).await?;
         let org = ensured.organization;
-        let created = links::insert_if_absent(write.txn(), &key, org.id).await?;
+        let created = write.link(&key, org.id).await?;
         if created {
             write.log(NewChange::course_link(&org, key.as_str(), None, true));
         } else if links::set_active(write.txn(), &key, org.id, true).await? {
@@ -71,23 +72,14 @@ async fn authorize_foreign_key<C: sea_orm::ConnectionTrait>(
     key: &CourseKey,
     name: &dom::names::ShortName,
 ) -> AppResult<()> {
-    let Ok(owner) = dom::names::ShortName::parse(key.org()) else {
+    let Ok(owner) = dom::short_name("courseKey", key.org()) else {
         return Ok(()); // a version-only key names no organization
     };
     if owner.key() == name.key() {
         return Ok(());
     }
-    // Decided by the name alone, so it tells nothing of what exists.
-    authz::require_filter_allows(actor.scope, &owner.key(), owner.as_str())?;
-    if actor.scope.administrator {
-        return Ok(());
-    }
-    match orgs::find(txn, &owner).await? {
-        Some(org) if access::sees_organization(txn, actor.scope, &org).await? => {
-            access::require_org_admin(txn, actor.scope, &org).await
-        }
-        _ => authz::require_admin(actor.scope, "linking a course of an unknown organization"),
-    }
+    let found = orgs::find(txn, &owner).await?;
+    access::require_course_owner_admin(txn, actor.scope, &owner, found).await
 }
 
 /// Deactivates the link between a course and an organization.

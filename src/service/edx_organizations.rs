@@ -6,10 +6,11 @@ use sea_orm::DatabaseConnection;
 
 use super::organization::set_active_in;
 use super::{Actor, transaction};
+use crate::access::Scope;
+use crate::access::decide as authz;
 use crate::domain::change::NewChange;
-use crate::domain::names::ShortName;
-use crate::domain::scope::Scope;
-use crate::domain::{self as dom, authz, numbered};
+use crate::domain::names::{Description, OrganizationName, Parse, ShortName};
+use crate::domain::{self as dom, numbered};
 use crate::error::{AppError, AppResult};
 use crate::repo::organization::rest;
 use crate::repo::organization::write::{self as rows, Details, NewRow};
@@ -30,7 +31,7 @@ pub async fn list(
     page: Option<&str>,
     page_size: Option<&str>,
 ) -> AppResult<NumberedPage> {
-    signed_in(scope)?;
+    authz::require_signed_in(scope)?;
     let size = numbered::size(page_size);
     let count = rest::count(db, scope).await?;
     let pages = numbered::pages(count, size);
@@ -52,20 +53,12 @@ pub async fn get(
     scope: &Scope,
     short_name: &str,
 ) -> AppResult<organization::Model> {
-    signed_in(scope)?;
-    rest::one(db, scope, &short_name.to_lowercase())
-        .await?
-        // DRF (3.15+) answers Django's Http404 message, as edx-organizations does.
-        .ok_or_else(|| AppError::not_found("No Organization matches the given query."))
-}
-
-fn signed_in(scope: &Scope) -> AppResult<()> {
-    match scope.subject {
-        Some(_) => Ok(()),
-        None => Err(AppError::Unauthenticated {
-            message: "Authentication credentials were not provided.".into(),
-        }),
-    }
+    authz::require_signed_in(scope)?;
+    // DRF (3.15+) answers Django's Http404 message, as edx-organizations does; a path no short
+    // name could be names nothing.
+    let missing = || AppError::not_found("No Organization matches the given query.");
+    let name = ShortName::parse(short_name).map_err(|_| missing())?;
+    rest::one(db, scope, &name.key()).await?.ok_or_else(missing)
 }
 
 /// PUT's body, as edx-organizations' serializer takes it.
@@ -94,12 +87,16 @@ pub async fn put(
 ) -> AppResult<organization::Model> {
     authz::require_admin(actor.scope, "changing organizations")?;
     let name = dom::short_name("short_name", &input.short_name)?;
-    let display = dom::text("name", &input.name, 255)?;
+    let display: OrganizationName = dom::parse("name", &input.name)?;
     let logo_url = dom::url("logo_url", input.logo_url)?;
-    authz::require_filter_allows(actor.scope, &name.key(), name.as_str())?;
+    let description: Option<Option<Description>> = match &input.description {
+        Some(given) => Some(dom::parse_optional("description", given.as_deref())?),
+        None => None,
+    };
+    authz::require_filter_allows(actor.scope, &name)?;
     let current = ShortName::parse(path).ok();
     if let Some(current) = &current {
-        authz::require_filter_allows(actor.scope, &current.key(), current.as_str())?;
+        authz::require_filter_allows(actor.scope, current)?;
     }
     transaction!(actor, |write| {
         let existing = match &current {
@@ -111,7 +108,7 @@ pub async fn put(
                 let new = NewRow {
                     name: &name,
                     display_name: &display,
-                    description: input.description.clone().flatten(),
+                    description: description.clone().flatten(),
                     logo_url: logo_url.clone(),
                     active: true,
                 };
@@ -124,7 +121,7 @@ pub async fn put(
             Some(existing) => {
                 let mut row = existing.clone();
                 if name.as_str() != existing.short_name {
-                    if name.key() != existing.short_name_key
+                    if name.key() != *existing.short_name_key
                         && rows::find(write.txn(), &name).await?.is_some()
                     {
                         return Err(taken());
@@ -133,7 +130,7 @@ pub async fn put(
                 }
                 let details = Details {
                     name: Some(display.clone()),
-                    description: input.description.clone(),
+                    description: description.clone(),
                     logo_url: logo_url.clone().map(Some),
                 };
                 row = rows::update_details(write.txn(), &row, details).await?;

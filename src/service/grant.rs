@@ -9,9 +9,12 @@
 use entity::role_grant::{self, Role};
 use sea_orm::ConnectionTrait;
 
-use super::{Actor, access, transaction};
+use super::{Actor, transaction};
+use crate::access::check as access;
+use crate::access::decide as authz;
+use crate::domain as dom;
 use crate::domain::change::NewChange;
-use crate::domain::{self as dom, authz};
+use crate::domain::names::Subject;
 use crate::error::{AppError, AppResult};
 use crate::repo::grant::{self as rows, Target};
 
@@ -41,7 +44,8 @@ async fn target<C: ConnectionTrait>(
             if role == Role::OrgAdmin {
                 access::require_partner_admin_over(txn, actor.scope, &organization).await?;
             }
-            let through = through_partner(txn, actor, role, organization.id).await?;
+            let through =
+                access::authority_through_partner(txn, actor.scope, role, organization.id).await?;
             Ok((
                 Target::Organization(organization.id),
                 organization.short_name,
@@ -59,32 +63,6 @@ async fn target<C: ConnectionTrait>(
     }
 }
 
-/// The partner an organization grant's authority comes from: none for an administrator; the
-/// granter's own dependence for ORG_STAFF given by a direct ORG_ADMIN; else the partner whose
-/// PARTNER_ADMIN grant covers the organization.
-async fn through_partner<C: ConnectionTrait>(
-    txn: &C,
-    actor: Actor<'_>,
-    role: Role,
-    organization_id: i64,
-) -> AppResult<Option<i64>> {
-    if actor.scope.administrator {
-        return Ok(None);
-    }
-    let subject = authz::require_subject(actor.scope)?;
-    let own = rows::find(
-        txn,
-        subject,
-        Role::OrgAdmin,
-        Target::Organization(organization_id),
-    )
-    .await?;
-    match own {
-        Some(own) if role == Role::OrgStaff => Ok(own.through_partner_id),
-        _ => rows::partner_through(txn, subject, organization_id).await,
-    }
-}
-
 /// Grants `role`; granting what is already granted returns the existing grant unchanged.
 pub async fn grant(
     actor: Actor<'_>,
@@ -93,7 +71,7 @@ pub async fn grant(
     partner: Option<&str>,
     organization: Option<&str>,
 ) -> AppResult<role_grant::Model> {
-    let subject = dom::text("subject", subject, 255)?;
+    let subject: Subject = dom::parse("subject", subject)?;
     authz::require_subject(actor.scope)?;
     transaction!(actor, |write| {
         let (target, name, through) =
@@ -104,7 +82,7 @@ pub async fn grant(
                     write.log(Some(NewChange::grant(&created, &name, true)));
                     created
                 }
-                None => rows::find(write.txn(), &subject, role, target)
+                None => rows::find(write.txn(), subject.as_str(), role, target)
                     .await?
                     .ok_or_else(|| AppError::internal(anyhow::anyhow!("grant vanished")))?,
             };
@@ -120,10 +98,11 @@ pub async fn revoke(
     partner: Option<&str>,
     organization: Option<&str>,
 ) -> AppResult<bool> {
+    let subject: Subject = dom::parse("subject", subject)?;
     authz::require_subject(actor.scope)?;
     transaction!(actor, |write| {
         let (target, name, _) = target(write.txn(), actor, role, partner, organization).await?;
-        let Some(existing) = rows::find(write.txn(), subject, role, target).await? else {
+        let Some(existing) = rows::find(write.txn(), subject.as_str(), role, target).await? else {
             return Ok(false);
         };
         rows::delete(write.txn(), existing.id).await?;

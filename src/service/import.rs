@@ -8,11 +8,11 @@ mod rows;
 use self::links::write_links;
 use self::rows::{write_organizations, write_partners, write_sites};
 use super::{Actor, transaction};
-use crate::domain::authz;
+use crate::access::decide as authz;
 use crate::domain::backfill::Progress;
 use crate::domain::change::NewChange;
 use crate::domain::import::{self as dom, Sources};
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::repo;
 use crate::repo::import::{self as source, discovery, ecommerce, lms};
 
@@ -41,6 +41,51 @@ pub struct ImportReport {
     pub conflicts: Vec<String>,
 }
 
+/// A source database as the person gave it: the setting and what it must be.
+struct Source {
+    setting: &'static str,
+    expected: &'static str,
+}
+
+const LMS: Source = Source {
+    setting: "--lms-database",
+    expected: "the LMS's database (edx-platform's, with edx-organizations' tables)",
+};
+const DISCOVERY: Source = Source {
+    setting: "--discovery-database",
+    expected: "course-discovery's database",
+};
+const ECOMMERCE: Source = Source {
+    setting: "--ecommerce-database",
+    expected: "ecommerce's database",
+};
+
+impl Source {
+    /// A user's mistake about this source (`repo::import::SourceProblem`) as `BAD_USER_INPUT`
+    /// naming the setting, the value, what was expected and a hint; any other error unchanged.
+    fn blame(&self, url: &str) -> impl Fn(AppError) -> AppError {
+        move |err| {
+            let found = match &err {
+                AppError::Internal(inner) => inner.downcast_ref::<source::SourceProblem>(),
+                _ => None,
+            };
+            match found {
+                Some(p) => AppError::bad_input(
+                    self.setting,
+                    format!(
+                        "{}: {}: expected {}; hint: {}",
+                        crate::db::open::display(url),
+                        p.problem,
+                        self.expected,
+                        p.hint
+                    ),
+                ),
+                None => err,
+            }
+        }
+    }
+}
+
 /// Reads every source given; `organizations` (from the REST API) replaces the LMS's tables.
 pub async fn read(
     urls: &SourceUrls,
@@ -51,41 +96,60 @@ pub async fn read(
         organizations: organizations.unwrap_or_default(),
         ..Sources::default()
     };
-    let mut clock = Clock::start();
     if let Some(url) = &urls.lms {
-        let db = source::connect(url).await?;
-        if sources.organizations.is_empty() {
-            sources.organizations = lms::organizations(&db).await?;
-        }
-        clock.lap("read lms organizations");
-        sources.links = lms::links(&db).await?;
-        clock.lap("read lms links");
-        sources.sites.extend(lms::site_list(&db).await?);
-        sources.site_orgs = lms::site_orgs(&db).await?;
+        read_lms(url, &mut sources).await.map_err(LMS.blame(url))?;
     }
     if let Some(url) = &urls.discovery {
-        let db = source::connect(url).await?;
-        for (partner, domain) in discovery::partners(&db).await? {
-            if let Some(domain) = domain {
-                sources
-                    .site_partners
-                    .push((domain, partner.short_code.clone()));
-            }
-            sources.partners.push(("discovery", partner));
-        }
-        sources.partner_orgs = discovery::organizations(&db).await?;
+        read_discovery(url, &mut sources)
+            .await
+            .map_err(DISCOVERY.blame(url))?;
     }
     if let Some(url) = &urls.ecommerce {
-        let db = source::connect(url).await?;
-        for partner in ecommerce::partners(&db).await? {
-            sources.partners.push(("ecommerce", partner));
-        }
-        for (domain, name, code) in ecommerce::site_partners(&db).await? {
-            sources.sites.push((domain.clone(), name));
-            sources.site_partners.push((domain, code));
-        }
+        read_ecommerce(url, &mut sources)
+            .await
+            .map_err(ECOMMERCE.blame(url))?;
     }
     Ok(sources)
+}
+
+async fn read_lms(url: &str, sources: &mut Sources) -> AppResult<()> {
+    let mut clock = Clock::start();
+    let db = source::connect(url).await?;
+    if sources.organizations.is_empty() {
+        sources.organizations = lms::organizations(&db).await?;
+    }
+    clock.lap("read lms organizations");
+    sources.links = lms::links(&db).await?;
+    clock.lap("read lms links");
+    sources.sites.extend(lms::site_list(&db).await?);
+    sources.site_orgs = lms::site_orgs(&db).await?;
+    Ok(())
+}
+
+async fn read_discovery(url: &str, sources: &mut Sources) -> AppResult<()> {
+    let db = source::connect(url).await?;
+    for (partner, domain) in discovery::partners(&db).await? {
+        if let Some(domain) = domain {
+            sources
+                .site_partners
+                .push((domain, partner.short_code.clone()));
+        }
+        sources.partners.push(("discovery", partner));
+    }
+    sources.partner_orgs = discovery::organizations(&db).await?;
+    Ok(())
+}
+
+async fn read_ecommerce(url: &str, sources: &mut Sources) -> AppResult<()> {
+    let db = source::connect(url).await?;
+    for partner in ecommerce::partners(&db).await? {
+        sources.partners.push(("ecommerce", partner));
+    }
+    for (domain, name, code) in ecommerce::site_partners(&db).await? {
+        sources.sites.push((domain.clone(), name));
+        sources.site_partners.push((domain, code));
+    }
+    Ok(())
 }
 
 /// Logs (at debug level) how long each phase took: the import benchmark's profile

@@ -7,7 +7,6 @@
 //! Layer rule: no SQL here (no entity queries, no statements); that is `repo`'s. Checked by
 //! `tests/api/layers.rs`.
 
-pub mod access;
 pub mod backfill;
 pub mod course;
 pub mod edx_organizations;
@@ -26,9 +25,9 @@ pub(crate) use write::transaction;
 
 use sea_orm::DatabaseConnection;
 
-use crate::domain::scope::Scope;
+use crate::access::Scope;
 
-/// Who acts, on what database, in which mode.
+/// Who acts, on what database, in which mode (made by `access::actor`).
 #[derive(Clone, Copy)]
 pub struct Actor<'a> {
     pub db: &'a DatabaseConnection,

@@ -3,17 +3,15 @@
 use entity::organization;
 use sea_orm::ConnectionTrait;
 
-use super::{Actor, Write, access, transaction};
+use super::{Actor, Write, transaction};
+use crate::access::check as access;
+use crate::access::decide as authz;
+use crate::domain as dom;
 use crate::domain::change::NewChange;
-use crate::domain::names::ShortName;
-use crate::domain::{self as dom, authz};
+use crate::domain::names::{Description, OrganizationName, ShortName};
 use crate::error::{AppError, AppResult};
 use crate::repo::organization::write::{self as rows, Details, NewRow};
 use crate::repo::{self};
-
-/// The longest description stored (edx-organizations' is an unbounded text; a bound keeps a
-/// response's size in reach of the limits).
-pub const DESCRIPTION: usize = 10_000;
 
 /// What `ensure` did.
 #[derive(Clone, Debug)]
@@ -32,7 +30,7 @@ pub(super) async fn authorize_ensure<C: ConnectionTrait>(
     name: &ShortName,
 ) -> AppResult<()> {
     authz::require_subject(actor.scope)?;
-    authz::require_filter_allows(actor.scope, &name.key(), name.as_str())?;
+    authz::require_filter_allows(actor.scope, name)?;
     // An organization the caller may not see is answered as a missing one.
     let existing = match rows::find(txn, name).await? {
         Some(org) if access::sees_organization(txn, actor.scope, &org).await? => Some(org),
@@ -61,13 +59,17 @@ fn not_in_validate_mode(name: &ShortName) -> AppError {
 pub(super) async fn ensure_in(
     write: &mut Write,
     name: &ShortName,
-    display_name: Option<&str>,
+    display_name: Option<&OrganizationName>,
     autocreate: bool,
 ) -> AppResult<Ensured> {
     if autocreate {
+        let display_name = match display_name {
+            Some(given) => given.clone(),
+            None => OrganizationName::from(name),
+        };
         let new = NewRow {
             name,
-            display_name: display_name.unwrap_or(name.as_str()),
+            display_name: &display_name,
             description: None,
             logo_url: None,
             active: true,
@@ -129,12 +131,10 @@ pub async fn ensure(
     name: &ShortName,
     display_name: Option<&str>,
 ) -> AppResult<Ensured> {
-    let display_name = display_name
-        .map(|n| dom::text("name", n, 255))
-        .transpose()?;
+    let display_name: Option<OrganizationName> = dom::parse_optional("name", display_name)?;
     transaction!(actor, |write| {
         authorize_ensure(write.txn(), actor, name).await?;
-        let ensured = ensure_in(write, name, display_name.as_deref(), actor.autocreate).await?;
+        let ensured = ensure_in(write, name, display_name.as_ref(), actor.autocreate).await?;
         Ok(ensured)
     })
 }
@@ -150,11 +150,12 @@ pub struct NewOrganization {
 /// (unchanged, as edx-organizations does); an active one is ALREADY_EXISTS.
 pub async fn create(actor: Actor<'_>, input: NewOrganization) -> AppResult<organization::Model> {
     let name = dom::short_name("input.shortName", &input.short_name)?;
-    let display = dom::text("input.name", &input.name, 255)?;
+    let display: OrganizationName = dom::parse("input.name", &input.name)?;
     let logo_url = dom::url("input.logoUrl", input.logo_url)?;
-    let description = dom::optional_text("input.description", input.description, DESCRIPTION)?;
+    let description: Option<Description> =
+        dom::parse_optional("input.description", input.description.as_deref())?;
     authz::require_admin(actor.scope, "creating an organization")?;
-    authz::require_filter_allows(actor.scope, &name.key(), name.as_str())?;
+    authz::require_filter_allows(actor.scope, &name)?;
     transaction!(actor, |write| {
         let created = match rows::find(write.txn(), &name).await? {
             Some(existing) if existing.active => return Err(already_exists(&name)),
@@ -196,12 +197,9 @@ pub async fn update(
 ) -> AppResult<organization::Model> {
     let name = dom::short_name("shortName", short_name)?;
     let details = Details {
-        name: changes
-            .name
-            .map(|n| dom::text("input.name", &n, 255))
-            .transpose()?,
+        name: dom::parse_optional("input.name", changes.name.as_deref())?,
         description: match changes.description {
-            Some(v) => Some(dom::optional_text("input.description", v, DESCRIPTION)?),
+            Some(v) => Some(dom::parse_optional("input.description", v.as_deref())?),
             None => None,
         },
         logo_url: match changes.logo_url {

@@ -2,9 +2,12 @@
 
 use entity::partner;
 
-use super::{Actor, access, transaction};
+use super::{Actor, transaction};
+use crate::access::check as access;
+use crate::access::decide as authz;
+use crate::domain as dom;
 use crate::domain::change::NewChange;
-use crate::domain::{self as dom, authz};
+use crate::domain::names::{PartnerName, Url};
 use crate::error::{AppError, AppResult};
 use crate::repo::partner::write::{self as rows, Fields};
 use crate::repo::{self};
@@ -20,16 +23,15 @@ pub struct PartnerFields {
 
 /// Validated fields; `name_required` for a new partner.
 fn fields(input: PartnerFields, name_required: bool) -> AppResult<Fields> {
-    let check = |field: &str, v: Option<Option<String>>| -> AppResult<Option<Option<String>>> {
+    let check = |field: &str, v: Option<Option<String>>| -> AppResult<Option<Option<Url>>> {
         v.map(|inner| dom::url(field, inner)).transpose()
     };
-    let name = match (input.name, name_required) {
-        (Some(n), _) => Some(dom::text("input.name", &n, 128)?),
-        (None, true) => Some(dom::text("input.name", "", 128)?),
-        (None, false) => None,
+    let name = match (input.name.as_deref(), name_required) {
+        (None, true) => Some(""),
+        (given, _) => given,
     };
     Ok(Fields {
-        name,
+        name: dom::parse_optional("input.name", name)?,
         lms_url: check("input.lmsUrl", input.lms_url)?,
         studio_url: check("input.studioUrl", input.studio_url)?,
         marketing_site_url: check("input.marketingSiteUrl", input.marketing_site_url)?,
@@ -37,8 +39,8 @@ fn fields(input: PartnerFields, name_required: bool) -> AppResult<Fields> {
     })
 }
 
-fn name_taken(name: &str) -> AppError {
-    AppError::already_exists(format!("a partner is already named {name:?}"))
+fn name_taken(name: &PartnerName) -> AppError {
+    AppError::already_exists(format!("a partner is already named {:?}", name.as_str()))
 }
 
 pub async fn create(
@@ -50,12 +52,15 @@ pub async fn create(
     let fields = fields(input, true)?;
     authz::require_admin(actor.scope, "creating a partner")?;
     authz::require_unrestricted_by_organizations(actor.scope, "creating a partner")?;
+    let name = fields
+        .name
+        .clone()
+        .ok_or_else(|| AppError::bad_input("input.name", "required"))?;
     transaction!(actor, |write| {
-        let name = fields.name.clone().unwrap_or_default();
         if rows::name_taken(write.txn(), &name, None).await? {
             return Err(name_taken(&name));
         }
-        let created = match rows::insert(write.txn(), &code, fields.clone()).await {
+        let created = match rows::insert(write.txn(), &code, &name, fields.clone()).await {
             Ok(Some(created)) => created,
             Ok(None) => {
                 return Err(AppError::already_exists(format!(
@@ -133,11 +138,7 @@ pub async fn set_membership(
             access::require_org_admin(write.txn(), actor.scope, &organization).await?;
             repo::membership::add_to_partner(write.txn(), partner.id, organization.id).await?
         } else {
-            authz::require_filter_allows(
-                actor.scope,
-                &organization.short_name_key,
-                &organization.short_name,
-            )?;
+            authz::require_filter_allows_row(actor.scope, &organization)?;
             repo::membership::remove_from_partner(write.txn(), partner.id, organization.id).await?
         };
         if changed {

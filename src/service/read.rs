@@ -3,7 +3,7 @@
 use entity::role_grant;
 use sea_orm::DatabaseConnection;
 
-use crate::domain::scope::Scope;
+use crate::access::Scope;
 use crate::error::AppResult;
 use crate::repo;
 

@@ -9,7 +9,9 @@ use super::{Actor, transaction};
 use crate::domain::change::NewChange;
 use crate::domain::course_key::CourseKey;
 use crate::domain::demo::{COURSES, ORGANIZATIONS, PARTNERS, SITES};
-use crate::domain::names::{Domain, PartnerCode, ShortName};
+use crate::domain::names::{
+    Description, Domain, Parse, PartnerCode, PartnerName, ShortName, SiteName, Url,
+};
 use crate::error::{AppError, AppResult};
 use crate::repo::organization::write::{self as orgs, Details};
 use crate::repo::{self, partner::write as partners, site::write as sites};
@@ -36,19 +38,24 @@ fn invalid(what: &str) -> AppError {
     AppError::internal(anyhow::anyhow!("invalid demo value {what}"))
 }
 
+/// A demo value, which must hold its type's rules like any other.
+fn value<T: Parse>(text: &str) -> AppResult<T> {
+    T::parse(text).map_err(|_| invalid(text))
+}
+
 /// Loads the demo graph in one transaction; running it again adds nothing.
 pub async fn demo(actor: Actor<'_>) -> AppResult<SeedReport> {
     transaction!(actor, |write| {
         let mut report = SeedReport::default();
         let mut org_ids = HashMap::new();
         for (short, name, description) in ORGANIZATIONS {
-            let short_name = ShortName::parse(short).map_err(|_| invalid(short))?;
-            let ensured = ensure_in(write, &short_name, Some(name), true).await?;
+            let short_name: ShortName = value(short)?;
+            let ensured = ensure_in(write, &short_name, Some(&value(name)?), true).await?;
             let mut organization = ensured.organization;
             if ensured.created {
                 report.organizations += 1;
                 let details = Details {
-                    description: Some(Some(description.to_string())),
+                    description: Some(Some(value::<Description>(description)?)),
                     ..Details::default()
                 };
                 let before = organization.clone();
@@ -60,15 +67,16 @@ pub async fn demo(actor: Actor<'_>) -> AppResult<SeedReport> {
         }
         let mut partner_rows = HashMap::new();
         for p in PARTNERS {
-            let code = PartnerCode::parse(p.code).map_err(|_| invalid(p.code))?;
+            let code: PartnerCode = value(p.code)?;
+            let name: PartnerName = value(p.name)?;
             let fields = partners::Fields {
-                name: Some(p.name.to_owned()),
-                lms_url: Some(Some(p.lms.to_owned())),
-                studio_url: Some(Some(p.studio.to_owned())),
-                marketing_site_url: Some(Some(p.marketing.to_owned())),
+                name: None,
+                lms_url: Some(Some(value::<Url>(p.lms)?)),
+                studio_url: Some(Some(value::<Url>(p.studio)?)),
+                marketing_site_url: Some(Some(value::<Url>(p.marketing)?)),
                 active: Some(true),
             };
-            let partner = match partners::insert(write.txn(), &code, fields).await? {
+            let partner = match partners::insert(write.txn(), &code, &name, fields).await? {
                 Some(created) => {
                     report.partners += 1;
                     write.log(NewChange::partner(None, &created));
@@ -93,16 +101,17 @@ pub async fn demo(actor: Actor<'_>) -> AppResult<SeedReport> {
             partner_rows.insert(p.code, partner);
         }
         for (domain, name, partner_code, presented) in SITES {
-            let domain = Domain::parse(domain).map_err(|_| invalid(domain))?;
+            let domain: Domain = value(domain)?;
+            let name: SiteName = value(name)?;
             let partner = partner_rows
                 .get(partner_code)
                 .ok_or_else(|| invalid(partner_code))?;
             let fields = sites::Fields {
-                name: Some((*name).to_owned()),
+                name: None,
                 partner_id: Some(Some(partner.id)),
                 active: Some(true),
             };
-            let site = match sites::insert(write.txn(), &domain, fields).await? {
+            let site = match sites::insert(write.txn(), &domain, &name, fields).await? {
                 Some(created) => {
                     report.sites += 1;
                     write.log(NewChange::site(None, (&created, Some(&partner.short_code))));
@@ -120,11 +129,10 @@ pub async fn demo(actor: Actor<'_>) -> AppResult<SeedReport> {
             }
         }
         for (key, linked) in COURSES {
-            let key = CourseKey::parse(key).map_err(|_| invalid(key))?;
+            let key = CourseKey::parse_stored(key).map_err(|_| invalid(key))?;
             for org in *linked {
                 let organization = org_ids.get(org).ok_or_else(|| invalid(org))?;
-                if repo::course::write::insert_if_absent(write.txn(), &key, organization.id).await?
-                {
+                if write.link(&key, organization.id).await? {
                     report.course_links += 1;
                     write.log(NewChange::course_link(
                         organization,

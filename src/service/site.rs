@@ -3,9 +3,12 @@
 use entity::site;
 use sea_orm::ConnectionTrait;
 
-use super::{Actor, access, transaction};
+use super::{Actor, transaction};
+use crate::access::check as access;
+use crate::access::decide as authz;
+use crate::domain as dom;
 use crate::domain::change::NewChange;
-use crate::domain::{self as dom, authz};
+use crate::domain::names::SiteName;
 use crate::error::{AppError, AppResult};
 use crate::repo::partner::write as partners;
 use crate::repo::site::write::{self as rows, Fields};
@@ -46,17 +49,17 @@ async fn partner_code_of<C: ConnectionTrait>(
 
 pub async fn create(actor: Actor<'_>, domain: &str, fields: SiteFields) -> AppResult<site::Model> {
     let domain = dom::domain("input.domain", domain)?;
-    let name = dom::text("input.name", fields.name.as_deref().unwrap_or_default(), 50)?;
+    let name: SiteName = dom::parse("input.name", fields.name.as_deref().unwrap_or_default())?;
     authz::require_admin(actor.scope, "creating a site")?;
     authz::require_unrestricted_by_organizations(actor.scope, "creating a site")?;
     transaction!(actor, |write| {
         let partner = partner_ref(write.txn(), fields.partner.clone().flatten().as_deref()).await?;
         let row = Fields {
-            name: Some(name.clone()),
+            name: None,
             partner_id: Some(partner.as_ref().map(|p| p.0)),
             active: fields.active,
         };
-        let created = rows::insert(write.txn(), &domain, row)
+        let created = rows::insert(write.txn(), &domain, &name, row)
             .await?
             .ok_or_else(|| {
                 AppError::already_exists(format!("site {:?} already exists", domain.as_str()))
@@ -71,11 +74,7 @@ pub async fn create(actor: Actor<'_>, domain: &str, fields: SiteFields) -> AppRe
 /// another partner or clearing its partner needs an administrator.
 pub async fn update(actor: Actor<'_>, domain: &str, fields: SiteFields) -> AppResult<site::Model> {
     let domain = dom::domain("domain", domain)?;
-    let name = fields
-        .name
-        .as_deref()
-        .map(|n| dom::text("input.name", n, 50))
-        .transpose()?;
+    let name: Option<SiteName> = dom::parse_optional("input.name", fields.name.as_deref())?;
     authz::require_subject(actor.scope)?;
     transaction!(actor, |write| {
         let existing = site_or_not_found(write.txn(), actor, &domain).await?;
@@ -136,20 +135,10 @@ pub async fn set_presented(
         let site = site_or_not_found(write.txn(), actor, &domain).await?;
         let organization = super::organization::visible(write.txn(), actor, &name).await?;
         access::require_site_admin(write.txn(), actor.scope, &site).await?;
-        authz::require_filter_allows(
-            actor.scope,
-            &organization.short_name_key,
-            &organization.short_name,
-        )?;
+        authz::require_filter_allows_row(actor.scope, &organization)?;
         let changed = if presented {
-            if let (false, Some(partner_id)) = (actor.scope.administrator, site.partner_id)
-                && !repo::membership::is_member(write.txn(), partner_id, organization.id).await?
-            {
-                return Err(authz::forbidden(format!(
-                    "{:?} is not a member of this site's partner",
-                    organization.short_name
-                )));
-            }
+            access::require_member_of_site_partner(write.txn(), actor.scope, &site, &organization)
+                .await?;
             repo::membership::add_to_site(write.txn(), site.id, organization.id).await?
         } else {
             repo::membership::remove_from_site(write.txn(), site.id, organization.id).await?

@@ -15,6 +15,7 @@ use sea_orm::DatabaseTransaction;
 
 use super::Actor;
 use crate::domain::change::NewChange;
+use crate::domain::course_key::CourseKey;
 use crate::error::{AppError, AppResult};
 use crate::repo;
 
@@ -37,6 +38,8 @@ pub struct Write {
     /// When the changes are logged: set by the first `log_now`, so that every change row of
     /// the transaction carries one time.
     logged_at: Option<DateTime<Utc>>,
+    /// Links inserted by `link` whose position is still to stamp: (organization, course key).
+    unstamped: Vec<(i64, String)>,
 }
 
 /// Runs a block as one write transaction of `actor`, committed with its change log, and runs
@@ -135,6 +138,7 @@ impl Write {
             roll_back: false,
             committed: actor.committed.cloned(),
             logged_at: None,
+            unstamped: Vec::new(),
         })
     }
 
@@ -145,6 +149,20 @@ impl Write {
     /// Makes this a dry run: the transaction is rolled back at the end of the body.
     pub fn roll_back(&mut self) {
         self.roll_back = true;
+    }
+
+    /// Inserts an active course link unless one exists; true if inserted. Its position (link
+    /// order, DESIGN 4.1: `courseOrganization` is the first linked) is the second step of the
+    /// same write, taken under the change log's lock when the changes are appended, so
+    /// positions follow commit order.
+    pub async fn link(&mut self, key: &CourseKey, organization_id: i64) -> AppResult<bool> {
+        let inserted =
+            repo::course::write::insert_if_absent(&self.txn, key, organization_id).await?;
+        if inserted {
+            self.unstamped
+                .push((organization_id, key.as_str().to_owned()));
+        }
+        Ok(inserted)
     }
 
     /// Records a change (`None`: the write changed nothing).
@@ -174,9 +192,24 @@ impl Write {
     pub async fn log_now(&mut self) -> AppResult<DateTime<Utc>> {
         let at = *self.logged_at.get_or_insert_with(Utc::now);
         repo::change::begin_logging(&self.txn).await?;
-        let changes = self.take_changes();
-        repo::change::append(&self.txn, self.actor.as_deref(), at, changes).await?;
+        self.append(at).await?;
         Ok(at)
+    }
+
+    /// Under the change log's lock: stamps the positions of the links `link` inserted, then
+    /// appends the changes recorded so far.
+    async fn append(&mut self, at: DateTime<Utc>) -> AppResult<()> {
+        if !self.unstamped.is_empty() {
+            let created: Vec<(i64, &str)> = self
+                .unstamped
+                .iter()
+                .map(|(organization_id, key)| (*organization_id, key.as_str()))
+                .collect();
+            repo::course::write::stamp_positions(&self.txn, Some(&created)).await?;
+            self.unstamped.clear();
+        }
+        let changes = self.take_changes();
+        repo::change::append(&self.txn, self.actor.as_deref(), at, changes).await
     }
 
     /// Who the changes are logged as.
@@ -185,9 +218,12 @@ impl Write {
     }
 
     /// Appends the change log and commits, as one transaction.
-    async fn commit(self) -> AppResult<()> {
+    async fn commit(mut self) -> AppResult<()> {
         let at = self.logged_at.unwrap_or_else(Utc::now);
-        repo::change::append(&self.txn, self.actor.as_deref(), at, self.changes).await?;
+        if !self.changes.is_empty() || !self.unstamped.is_empty() {
+            repo::change::begin_logging(&self.txn).await?;
+            self.append(at).await?;
+        }
         let committed = self.txn.commit().await;
         // Moved whatever the outcome: a commit that failed on the way back may have applied.
         if let Some(generation) = &self.committed {

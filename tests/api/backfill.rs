@@ -3,8 +3,8 @@
 
 use entity::{course_link, organization};
 use sea_orm::{EntityTrait, QueryOrder};
+use tenancy_gateway::access::Scope;
 use tenancy_gateway::domain::backfill::{BackfillOptions, BackfillReport};
-use tenancy_gateway::domain::scope::Scope;
 use tenancy_gateway::service::{Actor, backfill};
 
 use crate::backend_tests;

@@ -1,31 +1,21 @@
 //! The backfill's two front doors: the `backfill` CLI verb (the binary, on an SQLite file) and
 //! the `backfill` mutation (both engines).
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 const BIN: &str = env!("CARGO_BIN_EXE_tenancy-gateway");
 
 /// Runs the binary's `backfill` with `args` on the SQLite file in `dir`, feeding `stdin`.
 fn cli(dir: &std::path::Path, args: &[&str], stdin: &str) -> (i32, String, String) {
     let url = format!("sqlite://{}?mode=rwc", dir.join("tenancy.db").display());
-    let mut child = Command::new(BIN)
-        .arg("backfill")
-        .args(args)
-        .env("DATABASE_URL", url)
-        .current_dir(dir)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(stdin.as_bytes())
-        .expect("write stdin");
-    let out = child.wait_with_output().expect("wait");
+    let out = crate::support::run_with_stdin(
+        Command::new(BIN)
+            .arg("backfill")
+            .args(args)
+            .env("DATABASE_URL", url)
+            .current_dir(dir),
+        stdin.as_bytes(),
+    );
     (
         out.status.code().expect("exit code"),
         String::from_utf8_lossy(&out.stdout).into_owned(),

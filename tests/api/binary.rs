@@ -125,7 +125,11 @@ fn token_verb_mints_a_token_the_server_accepts() {
         .unwrap();
     assert_eq!(scope.subject.as_deref(), Some("ada"));
     assert!(scope.administrator);
-    assert_eq!(scope.org_filter, Some(vec!["mitx".to_owned()]));
+    let keys: Option<Vec<&str>> = scope
+        .org_filter
+        .as_ref()
+        .map(|keys| keys.iter().map(|k| k.as_str()).collect());
+    assert_eq!(keys, Some(vec!["mitx"]));
     let missing = Command::new(BIN)
         .args(["token", "--subject", "ada"])
         .env_remove("TENANCY_JWT_SECRET")

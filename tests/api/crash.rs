@@ -85,7 +85,7 @@ async fn client(addr: String, n: usize, acked: Arc<AtomicUsize>) -> Outcome {
             format!("Client{n}")
         };
         let key = format!("course-v1:{org}+C{n}x{i}+R");
-        let link = (key.clone(), org.to_lowercase());
+        let link = (key.clone(), entity::keys::fold(&org));
         let (query, vars) = match i % 5 {
             0 => (ENSURE, json!({ "s": org })),
             1..=3 => (LINK, json!({ "k": key })),
@@ -95,7 +95,7 @@ async fn client(addr: String, n: usize, acked: Arc<AtomicUsize>) -> Outcome {
             Ok(body) => body,
             Err(err) => {
                 out.transport_errors.push(err);
-                out.doubtful_organizations.insert(org.to_lowercase());
+                out.doubtful_organizations.insert(entity::keys::fold(&org));
                 if i % 5 != 0 {
                     out.doubtful_links.insert(link);
                 }
@@ -108,15 +108,15 @@ async fn client(addr: String, n: usize, acked: Arc<AtomicUsize>) -> Outcome {
         }
         match i % 5 {
             0 => {
-                out.organizations.insert(org.to_lowercase());
+                out.organizations.insert(entity::keys::fold(&org));
             }
             1 | 2 => {
-                out.organizations.insert(org.to_lowercase());
+                out.organizations.insert(entity::keys::fold(&org));
                 out.active.insert(link);
             }
             3 => {
                 // Linked; now unlinked: the link ends inactive.
-                out.organizations.insert(org.to_lowercase());
+                out.organizations.insert(entity::keys::fold(&org));
                 let vars = json!({ "k": key, "o": org });
                 match send(&http, &addr, UNLINK, vars).await {
                     Ok(body) if body.get("errors").is_none() => {

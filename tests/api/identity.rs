@@ -60,7 +60,7 @@ mod migration_keys {
         let sql = format!(
             "INSERT INTO organization (short_name, short_name_key, name, active, created, modified) \
              VALUES ('{name}', '{}', '{name}', TRUE, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
-            name.to_lowercase()
+            name.to_ascii_lowercase()
         );
         db.execute_unprepared(&sql).await.unwrap();
     }

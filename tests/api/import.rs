@@ -8,9 +8,9 @@ use std::process::Command;
 
 use sea_orm::{ConnectionTrait, Database};
 use serde_json::{Value, json};
+use tenancy_gateway::access::Scope;
 use tenancy_gateway::domain::backfill::Progress;
 use tenancy_gateway::domain::import::Sources;
-use tenancy_gateway::domain::scope::Scope;
 use tenancy_gateway::repo::import::organizations_api;
 use tenancy_gateway::service::{Actor, import};
 
@@ -96,6 +96,37 @@ async fn filled(engine: &str) -> Option<(String, Option<tempfile::TempDir>)> {
         String::from_utf8_lossy(&out.stderr)
     );
     Some((url, guard))
+}
+
+/// An LMS database (SQLite) whose organizations and links the real edx-organizations app saved
+/// from `rows` (tests/python/orgs_peer/fill_rows.py); `None`: skipped.
+pub async fn lms_with(rows: &Value) -> Option<(String, Option<tempfile::TempDir>)> {
+    let python = python()?;
+    let (url, guard) = source_database("sqlite").await?;
+    let out = crate::support::run_with_stdin(
+        Command::new(python)
+            .arg(peer_script("fill_rows.py"))
+            .env("ORGS_PEER_DATABASE", django_url(&url)),
+        rows.to_string().as_bytes(),
+    );
+    assert!(
+        out.status.success(),
+        "fill_rows.py: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some((url, guard))
+}
+
+/// Imports the LMS database at `url` (its organizations and links) into `app`, applied.
+pub async fn import_lms(app: &TestApp, url: &str) -> import::ImportReport {
+    let urls = import::SourceUrls {
+        lms: Some(url.to_owned()),
+        ..import::SourceUrls::default()
+    };
+    let sources = import::read(&urls, None)
+        .await
+        .unwrap_or_else(|e| panic!("{}", e.for_operator()));
+    run_sources(app, &sources, true).await
 }
 
 const GRAPH: &str = r#"{

@@ -2,9 +2,15 @@
 //! flips, as the rest of the service logs them (`domain::change`), organizations first, then
 //! links, then partners and sites; positions stamped on every new link; a dry run writes none.
 //! Sources are given as rows here, so this runs without Python or a source database.
+//!
+//! The change rows of bulk writes (import's links, the backfill's organizations and links) are
+//! built by SQL (`repo::bulk::log`); each is compared with the row `domain::change::NewChange`
+//! makes in Rust for the same write, so the two can never drift apart.
 
-use sea_orm::ConnectionTrait;
+use entity::organization;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
+use tenancy_gateway::domain::change::NewChange;
 use tenancy_gateway::domain::import::{SourceLink, SourceOrg, Sources};
 use tenancy_gateway::service::import;
 
@@ -83,26 +89,55 @@ async fn last_change(app: &TestApp) -> i64 {
     r[0].try_get::<i64>("", "n").unwrap()
 }
 
-fn link_change(
-    kind: &str,
+/// A change as `changes_after` reads it, made in Rust by `domain::change`.
+fn rust_row(change: NewChange, organization: &organization::Model, actor: &str) -> Value {
+    assert_eq!(change.organization_id, Some(organization.id));
+    json!([
+        change.entity.as_str(),
+        change.kind.as_str(),
+        change.key,
+        change.before,
+        change.after,
+        change.public,
+        organization.short_name,
+        actor
+    ])
+}
+
+async fn organization_row(app: &TestApp, short_name: &str) -> organization::Model {
+    organization::Entity::find()
+        .filter(organization::Column::ShortNameKey.eq(entity::keys::fold(short_name)))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+/// The change row `NewChange::course_link` makes for a link of `org` (as stored) whose flag
+/// went from `before` to `after`, logged by `actor`.
+async fn link_change(
+    app: &TestApp,
+    key: &str,
+    org: &str,
+    before: Option<bool>,
+    after: bool,
+    actor: &str,
+) -> Value {
+    let organization = organization_row(app, org).await;
+    let change = NewChange::course_link(&organization, key, before, after).unwrap();
+    rust_row(change, &organization, actor)
+}
+
+/// An import link's change (`course-v1:{org}+{run}+2024`, logged by `import (ci)`).
+async fn import_link(
+    app: &TestApp,
     run: &str,
     org: &str,
     before: Option<bool>,
     after: bool,
-    public: bool,
 ) -> Value {
     let key = format!("course-v1:{org}+{run}+2024");
-    let record = |active: bool| json!({"courseKey": key, "organization": org, "active": active});
-    json!([
-        "COURSE_LINK",
-        kind,
-        format!("{key}/{org}"),
-        before.map_or(Value::Null, record),
-        record(after),
-        public,
-        org,
-        "import (ci)"
-    ])
+    link_change(app, &key, org, before, after, "import (ci)").await
 }
 
 /// Links of the change rows, sorted (their order among themselves is not part of the contract).
@@ -168,11 +203,14 @@ backend_tests! {
         let changes = changes_after(&app, start).await;
         assert_eq!(entity_runs(&changes), ["ORGANIZATION", "COURSE_LINK", "SITE"], "{changes:#?}");
         assert_eq!(sorted_links(&changes), [
-            link_change("CREATED", "C1", "ImpA", None, true, true),
-            link_change("CREATED", "C2", "ImpA", None, false, false),
+            import_link(&app, "C1", "ImpA", None, true).await,
+            import_link(&app, "C2", "ImpA", None, false).await,
             // An inactive organization's links are not public, whatever their own flag.
-            link_change("CREATED", "C3", "ImpB", None, true, false),
+            import_link(&app, "C3", "ImpB", None, true).await,
         ]);
+        // What the Rust rows say, for the record: created; public only with an active organization.
+        let kinds: Vec<(Value, Value)> = sorted_links(&changes).iter().map(|c| (c[1].clone(), c[5].clone())).collect();
+        assert_eq!(kinds, [(json!("CREATED"), json!(true)), (json!("CREATED"), json!(false)), (json!("CREATED"), json!(false))]);
         assert_eq!(positions_missing(&app).await, 0, "every new link has its position");
 
         // C1 deactivated, C2 reactivated, C4 new, C3 as it was.
@@ -182,10 +220,12 @@ backend_tests! {
         assert_eq!((report.tables[1].created, report.tables[1].updated, report.tables[1].unchanged), (1, 2, 1));
         let changes = changes_after(&app, start).await;
         assert_eq!(sorted_links(&changes), [
-            link_change("DEACTIVATED", "C1", "ImpA", Some(true), false, true),
-            link_change("REACTIVATED", "C2", "ImpA", Some(false), true, true),
-            link_change("CREATED", "C4", "ImpA", None, true, true),
+            import_link(&app, "C1", "ImpA", Some(true), false).await,
+            import_link(&app, "C2", "ImpA", Some(false), true).await,
+            import_link(&app, "C4", "ImpA", None, true).await,
         ]);
+        let kinds: Vec<Value> = sorted_links(&changes).iter().map(|c| c[1].clone()).collect();
+        assert_eq!(kinds, [json!("DEACTIVATED"), json!("REACTIVATED"), json!("CREATED")]);
         assert_eq!(changes.len(), 3, "nothing else changed: {changes:#?}");
         assert_eq!(positions_missing(&app).await, 0);
         // The new link comes last in link order.
@@ -219,7 +259,7 @@ backend_tests! {
         let logged: Vec<&Value> = changes.iter().filter(|c| c[0] == "COURSE_LINK").collect();
         assert_eq!(logged.len(), n);
         let sample = logged.iter().find(|c| c[2] == "course-v1:ImpA+R1+2024/ImpA").unwrap();
-        assert_eq!(**sample, link_change("CREATED", "R1", "ImpA", None, true, true));
+        assert_eq!(**sample, import_link(&app, "R1", "ImpA", None, true).await);
         let by_id = rows(&app, "SELECT cl.course_key || '/' || o.short_name AS k FROM course_link cl \
                                 JOIN organization o ON o.id = cl.organization_id ORDER BY cl.id").await;
         let keys: Vec<String> = by_id.iter().map(|r| r.try_get("", "k").unwrap()).collect();
@@ -235,5 +275,45 @@ backend_tests! {
         let report = run(&app, &sources(more), true).await;
         assert_eq!((report.tables[1].created, report.tables[1].unchanged), (1, n as u64));
         assert_eq!(link_schema(&app).await, (schema, oids_after));
+    }
+
+    async fn backfill_logs_its_bulk_rows_as_the_service_does(app: TestApp) {
+        let backfill = |keys: &'static str| app.admin_data(
+            "mutation($k: [String!]!) { backfill(courseKeys: $k, apply: true) { linksCreated } }",
+            json!({ "k": keys.split(' ').collect::<Vec<_>>() }),
+        );
+        let start = last_change(&app).await;
+        backfill("course-v1:BfA+X+1 lib:BfA:y course-v1:BfB+Z+1").await;
+        let mut logged = changes_after(&app, start).await;
+        let (bfa, bfb) = (organization_row(&app, "BfA").await, organization_row(&app, "BfB").await);
+        let mut expected = vec![
+            rust_row(NewChange::organization(None, &bfa).unwrap(), &bfa, "admin"),
+            rust_row(NewChange::organization(None, &bfb).unwrap(), &bfb, "admin"),
+            link_change(&app, "course-v1:BfA+X+1", "BfA", None, true, "admin").await,
+            link_change(&app, "lib:BfA:y", "BfA", None, true, "admin").await,
+            link_change(&app, "course-v1:BfB+Z+1", "BfB", None, true, "admin").await,
+        ];
+        let key = |c: &Value| (c[0].to_string(), c[2].to_string());
+        logged.sort_by_key(key);
+        expected.sort_by_key(key);
+        assert_eq!(logged, expected);
+
+        // Deactivated through GraphQL (logged in Rust), reactivated with its links by the
+        // backfill (logged by SQL): the flips must read as the service's own would.
+        app.admin_data(r#"mutation { deactivateOrganization(shortName: "BfA") { active } }"#, json!({})).await;
+        let inactive = organization_row(&app, "BfA").await;
+        let start = last_change(&app).await;
+        backfill("course-v1:BfA+X+1").await;
+        let mut logged = changes_after(&app, start).await;
+        let active = organization_row(&app, "BfA").await;
+        let mut expected = vec![
+            rust_row(NewChange::organization(Some(&inactive), &active).unwrap(), &active, "admin"),
+            link_change(&app, "course-v1:BfA+X+1", "BfA", Some(false), true, "admin").await,
+            link_change(&app, "lib:BfA:y", "BfA", Some(false), true, "admin").await,
+        ];
+        logged.sort_by_key(key);
+        expected.sort_by_key(key);
+        assert_eq!(logged, expected);
+        assert_eq!(logged[0][1], "REACTIVATED");
     }
 }

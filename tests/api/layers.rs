@@ -1,6 +1,7 @@
 //! The layer rules of README's "How it is built", checked on the source: adapters hold no SQL,
-//! services hold no SQL, the domain never touches a connection, repo holds no rules, and no
-//! GraphQL operation reaches the schema except through the pipeline (the one door).
+//! services hold no SQL, the domain never touches a connection, repo holds no rules, no
+//! GraphQL operation reaches the schema except through the pipeline (the one door), and
+//! nothing but the identity module folds a name.
 
 use std::path::{Path, PathBuf};
 
@@ -8,7 +9,7 @@ struct Rule {
     layer: &'static str,
     /// Paths under the crate root that belong to the layer.
     paths: &'static [&'static str],
-    /// Paths under those that do not.
+    /// Paths under those that the rule does not cover.
     except: &'static [&'static str],
     /// Text that may not appear in the layer's code (comments excluded).
     forbidden: &'static [&'static str],
@@ -92,6 +93,48 @@ const RULES: &[Rule] = &[
         except: &[],
         forbidden: &["axum", "crate::http"],
     },
+    Rule {
+        layer: "access (one place for who may see and change what)",
+        paths: &["src"],
+        // `auth` turns a token into a scope, `token` mints one, `viewer` shows the caller.
+        except: &[
+            "src/access",
+            "src/auth",
+            "src/cli/token.rs",
+            "src/graphql/query/viewer.rs",
+        ],
+        forbidden: ACCESS_DECISIONS,
+    },
+    Rule {
+        layer: "access runs no SQL itself (repo::access does)",
+        paths: &["src/access"],
+        except: &[],
+        forbidden: &[
+            "EntityTrait",
+            "query_all",
+            "query_one",
+            "execute_unprepared",
+            "find_by_statement",
+            "Statement::",
+        ],
+    },
+    Rule {
+        layer: "identity (one folding rule, DESIGN 4.1)",
+        paths: &["src"],
+        except: &["src/domain/names.rs", "src/domain/names"],
+        forbidden: FOLDING,
+    },
+];
+
+/// Reading a caller's privileges (a decision), or handing a service an actor, anywhere but in
+/// `access`.
+const ACCESS_DECISIONS: &[&str] = &[
+    ".administrator",
+    ".org_filter",
+    ".restricted",
+    "allows_org(",
+    "allows_row(",
+    "Actor {",
 ];
 
 /// Ways to run a GraphQL operation on the schema.
@@ -101,6 +144,16 @@ const SCHEMA_CALLS: &[&str] = &[
     "Executor",
     "schema.execute",
     ".execute(req",
+];
+
+/// Folding a name: the identity module's `Key` is the only way (clippy.toml refuses the
+/// standard library's case mappings the same way, for every target).
+const FOLDING: &[&str] = &[
+    "keys::fold",
+    "to_lowercase",
+    "to_uppercase",
+    "caseless",
+    "default_case_fold",
 ];
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -185,6 +238,42 @@ fn the_check_finds_what_it_forbids() {
     );
     let door = "let answers = state.schema.execute_stream(request);";
     assert_eq!(violations("src/http/x.rs", door, SCHEMA_CALLS).len(), 2);
+    let decided = "if actor.scope.administrator { return Ok(()); }\nlet a = Actor { db, scope };\nauthz::require_filter_allows_row(scope, &org)?;";
+    assert_eq!(
+        violations("src/service/x.rs", decided, ACCESS_DECISIONS).len(),
+        2
+    );
     let iterator = "labels.iter().all(|l| ok(l))";
     assert!(violations("src/domain/x.rs", iterator, RULES[2].forbidden).is_empty());
+    let folding = "let key = entity::keys::fold(name);\nlet k = name.to_lowercase(); // a comment: to_lowercase\nlet a = name.to_ascii_lowercase();";
+    let found = violations("src/service/x.rs", folding, FOLDING);
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert!(
+        found[0].contains("keys::fold") && found[1].contains("to_lowercase"),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn only_the_identity_module_is_spared_the_folding_rule() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let rule = RULES.iter().find(|r| r.forbidden == FOLDING).unwrap();
+    let mut files = Vec::new();
+    rust_files(&root.join("src"), &mut files);
+    let spared: Vec<String> = files
+        .iter()
+        .filter(|f| rule.except.iter().any(|e| f.starts_with(root.join(e))))
+        .map(|f| f.strip_prefix(root).unwrap().display().to_string())
+        .collect();
+    assert!(
+        spared.contains(&"src/domain/names.rs".to_owned()),
+        "{spared:?}"
+    );
+    assert!(
+        spared.iter().all(|f| f.starts_with("src/domain/names")),
+        "{spared:?}"
+    );
+    // The module itself does fold, so the exception is the one that matters.
+    let names = std::fs::read_to_string(root.join("src/domain/names.rs")).unwrap();
+    assert!(!violations("src/domain/names.rs", &names, FOLDING).is_empty());
 }

@@ -25,7 +25,7 @@ const TELLTALES: [&str; 12] = [
 ];
 
 fn assert_no_telltale(what: &str, text: &str) {
-    let lower = text.to_lowercase();
+    let lower = text.to_ascii_lowercase();
     for telltale in TELLTALES {
         assert!(!lower.contains(telltale), "{what}: {telltale:?} in {text}");
     }

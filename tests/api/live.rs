@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use crate::backend_tests;
 use crate::support::{Backend, TestApp, admin, fresh_database, token};
 
-const SUBSCRIBE: &str = "subscription($after: String, $entities: [ChangeEntity!]) { changes(after: $after, entities: $entities) { id kind entity key } }";
+const SUBSCRIBE: &str = "subscription($after: String, $entities: [ChangeEntity!]) { changes(after: $after, entities: $entities) { id kind entity key actor } }";
 
 /// One open SSE subscription: the events it has delivered so far.
 pub struct Events {

@@ -49,12 +49,13 @@ async fn client(app: Arc<TestApp>, n: usize) -> Acknowledged {
                     ack.errors.push(linked.to_string());
                     continue;
                 }
-                ack.organizations.insert(org.to_lowercase());
+                ack.organizations.insert(entity::keys::fold(&org));
                 let body = app
                     .as_user(&token, UNLINK, json!({ "k": key, "o": org }))
                     .await;
                 if body.get("errors").is_none() {
-                    ack.inactive_links.insert((key.clone(), org.to_lowercase()));
+                    ack.inactive_links
+                        .insert((key.clone(), entity::keys::fold(&org)));
                 }
                 body
             }
@@ -66,11 +67,11 @@ async fn client(app: Arc<TestApp>, n: usize) -> Acknowledged {
         }
         match i % 5 {
             0 => {
-                ack.organizations.insert(org.to_lowercase());
+                ack.organizations.insert(entity::keys::fold(&org));
             }
             1 | 2 => {
-                ack.organizations.insert(org.to_lowercase());
-                ack.active_links.insert((key, org.to_lowercase()));
+                ack.organizations.insert(entity::keys::fold(&org));
+                ack.active_links.insert((key, entity::keys::fold(&org)));
             }
             _ => {}
         }

@@ -4,8 +4,8 @@
 
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use serde_json::{Value, json};
+use tenancy_gateway::access::Scope;
 use tenancy_gateway::domain::page::{PageArgs, SortKind};
-use tenancy_gateway::domain::scope::Scope;
 use tenancy_gateway::repo;
 
 use crate::backend_tests;

@@ -33,4 +33,9 @@ fn schema_is_a_federation_v2_subgraph_with_the_contract_keys() {
     ] {
         assert!(sdl.contains(key), "missing {key}");
     }
+    // Routers route subscriptions only to a subgraph whose SDL declares them (DESIGN 14.3).
+    assert!(
+        sdl.contains("type Subscription {") && sdl.contains("): Change!\n}"),
+        "the federation SDL declares Subscription.changes"
+    );
 }

@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // Proves that opening the service's bare address in a real browser reaches a
 // working GraphiQL (`/` redirects to /graphql), that it opens with README's
-// first query and a token example, and that running that query answers it from
-// the demo data; every request is answered by the gateway itself (the service
-// runs without internet). The screenshot shows the answered query.
+// first query, a token example and the token command the server printed, that it
+// links to the admin console, and that running that query answers it from the demo
+// data; every request is answered by the gateway itself (the service runs without
+// internet). The screenshot shows the answered query.
 //
 // Usage: node tests/node/graphiql-check.mjs http://127.0.0.1:PORT out/graphiql.png
 // (the service must hold `seed --demo`; scripts/graphiql-check.sh does both)
@@ -19,6 +20,8 @@ const TIMEOUT_MS = 60_000;
 // must show with the demo data: edx's organizations and a course of each.
 const QUERY = 'partner(shortCode: "edx")';
 const TOKEN_EXAMPLE = '{"Authorization": "JWT <the token>"}';
+// The token command the server printed at start-up (scripts/graphiql-check.sh gives it).
+const TOKEN_COMMAND = process.env.TOKEN_COMMAND || 'token --subject ada --administrator';
 const EXPECTED = ['"totalCount": 4', '"shortName": "VJx"', '"courseKey": "course-v1:VJx+VJx101+2024_T1"'];
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const ARGS = [
@@ -108,8 +111,15 @@ try {
 
   await page.waitForSelector('.graphiql-container .graphiql-query-editor .CodeMirror', { timeout: 20_000 });
   const query = await page.evaluate(editorText, '.graphiql-query-editor .CodeMirror');
-  if (!query?.includes(QUERY) || !query.includes(TOKEN_EXAMPLE)) {
-    throw new Error(`the editor does not open with the example query (it holds ${JSON.stringify(query)})`);
+  if (!query?.includes(QUERY) || !query.includes(TOKEN_EXAMPLE) || !query.includes(TOKEN_COMMAND)) {
+    throw new Error(`the editor does not open with the example query and token command (it holds ${JSON.stringify(query)})`);
+  }
+  // The logo's corner links to the admin console, and the link leads to it.
+  const consoleLink = await page.$('.graphiql-logo a[href="/admin"]');
+  if (!consoleLink) throw new Error('no link to the admin console (/admin) in the logo corner');
+  const admin = await page.request.get(new URL('/admin', base).href);
+  if (admin.status() !== 200 || !(await admin.text()).includes('Admin console')) {
+    throw new Error(`the console link's target answered ${admin.status()}`);
   }
 
   await page.click('button.graphiql-execute-button', { timeout: 10_000 });

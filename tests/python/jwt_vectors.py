@@ -24,6 +24,11 @@ from jwt.algorithms import RSAAlgorithm
 ISSUER = "https://lms.test/oauth2"
 AUDIENCE = "openedx"
 SECRET = "differential-hs256-secret-at-least-32-bytes"
+# A second JWT_ISSUERS entry: edx-drf-extensions 10.x verifies with the first entry only
+# (`get_first_jwt_issuer()`), so B's secret and B's audience must never let a token in.
+ISSUER_B = "https://studio.test/oauth2"
+AUDIENCE_B = "studio-audience"
+SECRET_B = "second-issuer-hs256-secret-of-32-bytes-or-more"
 LEEWAY = 1
 
 
@@ -46,7 +51,10 @@ settings.configure(
     INSTALLED_APPS=["django.contrib.auth", "django.contrib.contenttypes"],
     DATABASES={},
     JWT_AUTH={
-        "JWT_ISSUERS": [{"ISSUER": ISSUER, "AUDIENCE": AUDIENCE, "SECRET_KEY": SECRET}],
+        "JWT_ISSUERS": [
+            {"ISSUER": ISSUER, "AUDIENCE": AUDIENCE, "SECRET_KEY": SECRET},
+            {"ISSUER": ISSUER_B, "AUDIENCE": AUDIENCE_B, "SECRET_KEY": SECRET_B},
+        ],
         "JWT_PUBLIC_SIGNING_JWK_SET": JWK_SET,
         "JWT_PRIVATE_SIGNING_JWK": json.dumps(PRIVATE1),
         "JWT_SIGNING_ALGORITHM": "RS512",
@@ -181,6 +189,23 @@ VECTORS = {
     "administrator, content_org filter": lambda: rs(
         payload(administrator=True, filters=["content_org:MITx"])
     ),
+    # The second issuer (B): its secret, its iss and its audience.
+    "hs256 issuer B's secret claiming A": lambda: hs(payload(), SECRET_B),
+    "hs256 issuer B's secret claiming B": lambda: hs(
+        payload(iss=ISSUER_B, aud=AUDIENCE_B), SECRET_B
+    ),
+    "hs256 issuer B's secret claiming B with A's audience": lambda: hs(
+        payload(iss=ISSUER_B), SECRET_B
+    ),
+    "hs256 issuer A's secret claiming B": lambda: hs(payload(iss=ISSUER_B)),
+    "hs256 issuer A's secret claiming B with B's audience": lambda: hs(
+        payload(iss=ISSUER_B, aud=AUDIENCE_B)
+    ),
+    "rs512 claiming B": lambda: rs(payload(iss=ISSUER_B)),
+    "rs512 claiming B with B's audience": lambda: rs(payload(iss=ISSUER_B, aud=AUDIENCE_B)),
+    "rs512 B's audience claiming A": lambda: rs(payload(aud=AUDIENCE_B)),
+    "hs256 B's audience claiming A": lambda: hs(payload(aud=AUDIENCE_B)),
+    "rs512 audience list with B's audience only": lambda: rs(payload(aud=[AUDIENCE_B])),
 }
 
 

@@ -127,7 +127,10 @@ fn rejections() {
         " course-v1:edX+DemoX+2020",
         "course-v1:branch@b",
         &format!("course-v1:edX+DemoX+2020+version@{}", &V[1..]),
-        &format!("course-v1:edX+DemoX+2020+version@{}", V.to_uppercase()),
+        &format!(
+            "course-v1:edX+DemoX+2020+version@{}",
+            V.to_ascii_uppercase()
+        ),
         &format!("course-v1:edX+DemoX+2020+version@{V}+branch@b"),
         "edX//2020",
         "edX/DemoX/2020/",

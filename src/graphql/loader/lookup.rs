@@ -7,7 +7,8 @@ use async_graphql::dataloader::Loader;
 use entity::{organization, partner, site};
 use sea_orm::{DatabaseConnection, FromQueryResult};
 
-use crate::domain::scope::Scope;
+use crate::access::Scope;
+use crate::domain::names::Key;
 use crate::error::AppError;
 use crate::repo;
 
@@ -32,11 +33,27 @@ impl LoaderCtx {
     }
 }
 
-/// An organization by case-folded short name.
+/// An organization by folded short name.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct OrganizationKey {
-    pub key: String,
+    pub key: Key,
     pub include_inactive: bool,
+}
+
+/// The rows found, under the keys they were asked by (each row's key column holds its `Key`).
+fn by_asked<M>(
+    asked: impl IntoIterator<Item = Key>,
+    rows: Vec<M>,
+    stored: impl Fn(&M) -> &str,
+) -> HashMap<Key, M> {
+    let mut found: HashMap<String, M> = rows
+        .into_iter()
+        .map(|r| (stored(&r).to_owned(), r))
+        .collect();
+    asked
+        .into_iter()
+        .filter_map(|k| found.remove(k.as_str()).map(|row| (k, row)))
+        .collect()
 }
 
 pub struct OrganizationByKey(pub(super) LoaderCtx);
@@ -52,7 +69,7 @@ impl Loader<OrganizationKey> for OrganizationByKey {
         self.0.observe("OrganizationByKey", keys.len());
         let mut out = HashMap::new();
         for include_inactive in [false, true] {
-            let wanted: Vec<String> = keys
+            let wanted: Vec<Key> = keys
                 .iter()
                 .filter(|k| k.include_inactive == include_inactive)
                 .map(|k| k.key.clone())
@@ -68,10 +85,10 @@ impl Loader<OrganizationKey> for OrganizationByKey {
                     include_inactive,
                 ))
                 .await?;
-            for row in rows {
+            for (key, row) in by_asked(wanted, rows, |o| &o.short_name_key) {
                 out.insert(
                     OrganizationKey {
-                        key: row.short_name_key.clone(),
+                        key,
                         include_inactive,
                     },
                     row,
@@ -99,23 +116,20 @@ impl Loader<i64> for OrganizationById {
     }
 }
 
-/// A partner by case-folded short code.
+/// A partner by folded short code.
 pub struct PartnerByKey(pub(super) LoaderCtx);
 
-impl Loader<String> for PartnerByKey {
+impl Loader<Key> for PartnerByKey {
     type Value = partner::Model;
     type Error = AppError;
 
-    async fn load(&self, keys: &[String]) -> Result<HashMap<String, Self::Value>, AppError> {
+    async fn load(&self, keys: &[Key]) -> Result<HashMap<Key, Self::Value>, AppError> {
         self.0.observe("PartnerByKey", keys.len());
         let rows: Vec<partner::Model> = self
             .0
             .rows(&repo::partner::by_keys(&self.0.scope, keys))
             .await?;
-        Ok(rows
-            .into_iter()
-            .map(|p| (p.short_code_key.clone(), p))
-            .collect())
+        Ok(by_asked(keys.iter().cloned(), rows, |p| &p.short_code_key))
     }
 }
 
@@ -136,23 +150,20 @@ impl Loader<i64> for PartnerById {
     }
 }
 
-/// A site by case-folded domain.
+/// A site by folded domain.
 pub struct SiteByKey(pub(super) LoaderCtx);
 
-impl Loader<String> for SiteByKey {
+impl Loader<Key> for SiteByKey {
     type Value = site::Model;
     type Error = AppError;
 
-    async fn load(&self, keys: &[String]) -> Result<HashMap<String, Self::Value>, AppError> {
+    async fn load(&self, keys: &[Key]) -> Result<HashMap<Key, Self::Value>, AppError> {
         self.0.observe("SiteByKey", keys.len());
         let rows: Vec<site::Model> = self
             .0
             .rows(&repo::site::by_keys(&self.0.scope, keys))
             .await?;
-        Ok(rows
-            .into_iter()
-            .map(|s| (s.domain_key.clone(), s))
-            .collect())
+        Ok(by_asked(keys.iter().cloned(), rows, |s| &s.domain_key))
     }
 }
 

@@ -17,7 +17,7 @@ pub use lookup::{
 pub use paged::{ChildKey, Paged};
 
 use super::batch::BatchQueue;
-use crate::domain::scope::Scope;
+use crate::access::Scope;
 
 /// Large enough that one level of the widest allowed query is one batch; both engines accept this many bound parameters in one statement.
 const MAX_BATCH: usize = 15_000;

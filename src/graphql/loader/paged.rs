@@ -9,8 +9,8 @@ use entity::{change_log, course_link, organization, partner, site};
 use sea_orm::FromQueryResult;
 
 use super::lookup::LoaderCtx;
+use crate::access::Scope;
 use crate::domain::page::{Page, PageArgs};
-use crate::domain::scope::Scope;
 use crate::error::AppError;
 use crate::repo;
 use crate::repo::change::{ChangeFilter, HistoryOf};

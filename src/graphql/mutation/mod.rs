@@ -18,13 +18,13 @@ use super::context::ContextExt;
 use crate::service::Actor;
 
 fn actor<'a>(ctx: &'a Context<'_>) -> Actor<'a> {
-    Actor {
-        db: ctx.db(),
-        scope: &ctx.request().scope,
-        autocreate: ctx.config().organizations_autocreate,
-        retries: Some(&ctx.request().write_retries),
-        committed: Some(&ctx.request().generation),
-    }
+    crate::access::actor(
+        &ctx.request().scope,
+        ctx.db(),
+        ctx.config().organizations_autocreate,
+        Some(&ctx.request().write_retries),
+        Some(&ctx.request().generation),
+    )
 }
 
 /// An optional field of an update input: absent keeps, `null` clears, a value sets.

@@ -21,10 +21,7 @@ pub async fn partner(ctx: &Context<'_>, code: &PartnerCode) -> AppResult<Option<
 
 /// Matched case-insensitively, then retried without the port (Django's `get_current_site`).
 pub async fn site(ctx: &Context<'_>, domain: &Domain) -> AppResult<Option<Site>> {
-    let mut keys = vec![domain.key()];
-    if let Some(bare) = domain.without_port() {
-        keys.push(entity::keys::fold(bare));
-    }
+    let keys = domain.lookup_keys();
     let found = ctx
         .request()
         .loaders

@@ -41,7 +41,7 @@ impl PartnerQuery {
         let search = dom::search("search", search)?;
         let query = list(
             &ctx.request().scope,
-            search.as_deref(),
+            search.as_ref(),
             include_inactive.unwrap_or(false),
         );
         let page = top_level(ctx, query, &args).await?;

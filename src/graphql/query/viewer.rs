@@ -1,6 +1,6 @@
 use async_graphql::{Context, Enum, Object, Result, SimpleObject};
 
-use crate::domain::scope::AuthSource;
+use crate::access::AuthSource;
 use crate::graphql::context::ContextExt;
 use crate::graphql::object::Grant;
 

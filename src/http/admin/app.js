@@ -12,6 +12,9 @@ import { HistoryScreen } from './history.js';
 import { GrantsScreen } from './access.js';
 
 const KINDS = { organizations: 'organization', partners: 'partner', sites: 'site' };
+// How to mint a token for this server, as its start-up worked it out (the page's meta tag).
+const TOKEN_HINT = document.querySelector('meta[name="tenancy-token-hint"]')?.content
+  || 'tenancy-gateway token --subject ada --administrator';
 const ANONYMOUS = { subject: null, administrator: false, filters: [], restricted: false, grants: [] };
 
 /** `#/organizations`, `#/new/site`, `#/partners/edx`, `#/partners/edx/edit`, `.../history`. */
@@ -136,7 +139,7 @@ function SignIn({ viewer, error, signIn, useCookies }) {
           <textarea id="token" ref=${area} rows="4" value=${token} spellcheck="false" autocomplete="off"
             aria-describedby="token-hint" onInput=${(e) => setTokenText(e.target.value)}></textarea>
           <p class="hint" id="token-hint">Kept in this tab only (sessionStorage) and sent as <span class="mono">Authorization: JWT …</span>.
-            Mint one with <span class="mono">tenancy-gateway token --subject NAME</span>.</p>
+            A token for this server: <span class="mono">${TOKEN_HINT}</span></p>
         </div>
         <div class="buttons"><button type="submit" class="primary" disabled=${busy}>Sign in</button></div>
       </form>

@@ -25,7 +25,7 @@ use axum::response::{IntoResponse, Response};
 use self::parse::Parsed;
 use super::AppState;
 use crate::error::AppError;
-use crate::pipeline::{Caller, Receipt, Transport};
+use crate::pipeline::{Credentials, Receipt, Transport};
 
 /// The request's peer address (absent in in-process tests of the router).
 pub fn peer(extensions: &Extensions) -> Option<IpAddr> {
@@ -87,7 +87,7 @@ pub async fn post(State(state): State<AppState>, req: Request) -> Response {
         }
         Parsed::Single(req) => {
             let answer = pipeline
-                .run(&receipt, &Caller::Request, *req, Transport::Post)
+                .run(&receipt, &Credentials::Request, *req, Transport::Post)
                 .await;
             reply::single(
                 media,
@@ -103,7 +103,7 @@ pub async fn post(State(state): State<AppState>, req: Request) -> Response {
             let mut parts = Vec::with_capacity(requests.len());
             for req in requests {
                 let answer = pipeline
-                    .run(&receipt, &Caller::Request, req, Transport::Post)
+                    .run(&receipt, &Credentials::Request, req, Transport::Post)
                     .await;
                 parts.push(reply::part(answer, limits.response_bytes));
             }
@@ -171,7 +171,7 @@ pub async fn get(State(state): State<AppState>, req: Request) -> Response {
     }
     let answer = state
         .pipeline
-        .run(&receipt, &Caller::Request, request, Transport::Get)
+        .run(&receipt, &Credentials::Request, request, Transport::Get)
         .await;
     let limits = &state.config.limits;
     caching::not_modified(

@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use futures::{Stream, StreamExt};
 
 use super::{AppState, reply};
-use crate::pipeline::{Answer, Caller, Receipt, Transport};
+use crate::pipeline::{Answer, Credentials, Receipt, Transport};
 
 /// Whether the client asks for an event stream.
 pub fn wanted(headers: &HeaderMap) -> bool {
@@ -36,7 +36,7 @@ pub async fn stream(
     let max_bytes = state.config.limits.response_bytes;
     match state
         .pipeline
-        .stream(receipt, &Caller::Request, request, transport)
+        .stream(receipt, &Credentials::Request, request, transport)
         .await
     {
         Ok(answers) => events(answers, max_bytes).into_response(),

@@ -25,7 +25,7 @@ use futures::{SinkExt, StreamExt};
 use super::{AppState, peer, reply};
 use crate::error::AppError;
 use crate::graphql::subscription::SubscriptionBudget;
-use crate::pipeline::{Caller, Door, Session, SocketProtocol, Transport};
+use crate::pipeline::{Credentials, Door, Session, SocketProtocol, Transport};
 
 /// Bytes a connection reads at once. Clients send small messages (subscribe, ping, complete);
 /// a larger one is read in several steps. tungstenite's default (128 KiB) is zeroed and held by
@@ -122,14 +122,14 @@ async fn serve(
             let authorization = ["Authorization", "authorization"]
                 .iter()
                 .find_map(|k| payload.get(*k).and_then(|v| v.as_str()));
-            let scope = pipeline
-                .connection_caller(&headers, authorization)
+            let caller = pipeline
+                .socket_caller(&headers, authorization)
                 .map_err(|err| async_graphql::Error::new(err.message()))?;
             let session = Session {
                 peer,
                 headers,
-                caller: Caller::Socket {
-                    scope: Arc::new(scope),
+                credentials: Credentials::Socket {
+                    caller: Arc::new(caller),
                     budget: SubscriptionBudget::default(),
                 },
                 transport,

@@ -3,6 +3,7 @@
 
 use serde_json::{Map, Value, json};
 
+use crate::domain::names::{OrganizationName, ShortName};
 use crate::service::edx_organizations::PutOrganization;
 
 const REQUIRED: &str = "This field is required.";
@@ -30,8 +31,24 @@ pub fn parse(value: &Value) -> Result<PutOrganization, Value> {
         ]));
     }
     let mut errors = Map::new();
-    let name = text(fields, "name", true, false, 255, &mut errors);
-    let short_name = text(fields, "short_name", true, false, 255, &mut errors);
+    // The model's `max_length`s, which are this service's limits too; the service checks every
+    // other rule (description, logo URL, characters) as for GraphQL.
+    let name = text(
+        fields,
+        "name",
+        true,
+        false,
+        OrganizationName::MAX,
+        &mut errors,
+    );
+    let short_name = text(
+        fields,
+        "short_name",
+        true,
+        false,
+        ShortName::MAX,
+        &mut errors,
+    );
     let description = match fields.get("description") {
         None => None,
         Some(Value::Null) => Some(None),

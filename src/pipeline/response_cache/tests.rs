@@ -81,7 +81,7 @@ fn views_differ_by_everything_but_the_expiry() {
     };
     assert!(is_hit(cache.lookup(key("{ a }", &later))));
     let filtered = Scope {
-        org_filter: Some(vec!["mitx".to_owned()]),
+        org_filter: Some(vec![crate::domain::short_name("f", "MITx").unwrap().key()]),
         ..ada.clone()
     };
     let admin = Scope {

@@ -8,6 +8,7 @@ use sea_orm::{ConnectionTrait, Value};
 
 use super::plan::{self, Plan};
 use crate::domain::backfill::{BackfillOptions, BackfillReport, Progress};
+use crate::domain::names::Key;
 use crate::error::{AppError, AppResult};
 use crate::repo::bulk::links;
 use crate::repo::bulk::log::{Change, Log, Rows};
@@ -74,17 +75,17 @@ pub async fn apply<C: ConnectionTrait>(
     }
     written.organizations_created = created_orgs.len() as u64;
     // Ids of the new organizations (or of those a concurrent writer created first).
-    let new_keys: Vec<&str> = new.iter().map(|&g| plan.groups[g].key.as_str()).collect();
+    let new_keys: Vec<&Key> = new.iter().map(|&g| &plan.groups[g].key).collect();
     let mut created = plan::find_orgs(db, &new_keys).await?;
     let mut org_ids = Vec::with_capacity(plan.groups.len());
     for (g, group) in plan.groups.iter().enumerate() {
-        let id = match (&plan.existing[g], created.remove(&group.key)) {
+        let id = match (&plan.existing[g], created.remove(group.key.as_str())) {
             (Some(org), _) => org.id,
             (None, Some(org)) => org.id,
             (None, None) => {
                 return Err(AppError::internal(anyhow::anyhow!(
                     "organization {:?} missing right after its insert",
-                    group.spelling
+                    group.spelling.as_str()
                 )));
             }
         };

@@ -9,6 +9,7 @@ use crate::domain::backfill::{
     BackfillOptions, BackfillReport, InvalidKey, OrgGroup, Parsed, PlannedLink, Progress,
     SAMPLE_LINKS,
 };
+use crate::domain::names::Key;
 use crate::error::AppResult;
 use crate::repo::bulk::{self as sql, MAX_PARAMS, Sql, pad, padded};
 
@@ -48,10 +49,13 @@ pub async fn plan<C: ConnectionTrait>(
         keys_read,
     } = parsed;
     let activate = !opts.inactive;
-    let org_keys: Vec<&str> = groups.iter().map(|g| g.key.as_str()).collect();
+    let org_keys: Vec<&Key> = groups.iter().map(|g| &g.key).collect();
     let mut found = find_orgs(db, &org_keys).await?;
     drop(org_keys);
-    let existing: Vec<Option<ExistingOrg>> = groups.iter().map(|g| found.remove(&g.key)).collect();
+    let existing: Vec<Option<ExistingOrg>> = groups
+        .iter()
+        .map(|g| found.remove(g.key.as_str()))
+        .collect();
 
     let links = existing_links(db, &existing, &create, progress).await?;
     let mut plan = Plan {
@@ -95,10 +99,10 @@ pub async fn plan<C: ConnectionTrait>(
     Ok(plan)
 }
 
-/// Existing organizations by case-folded short name.
+/// Existing organizations by folded short name (as stored in `short_name_key`).
 pub(super) async fn find_orgs<C: ConnectionTrait>(
     db: &C,
-    keys: &[&str],
+    keys: &[&Key],
 ) -> AppResult<HashMap<String, ExistingOrg>> {
     let mut found = HashMap::with_capacity(keys.len());
     for batch in keys.chunks(MAX_PARAMS) {
@@ -206,7 +210,7 @@ impl Plan {
     pub fn report(&self, opts: BackfillOptions) -> BackfillReport {
         let organizations_to_create: Vec<String> = self
             .new_groups()
-            .map(|g| self.groups[g].spelling.clone())
+            .map(|g| self.groups[g].spelling.as_str().to_owned())
             .collect();
         let mut organizations_to_reactivate: Vec<String> = if opts.inactive {
             Vec::new()

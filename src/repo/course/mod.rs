@@ -10,8 +10,8 @@ use std::collections::HashMap;
 use sea_orm::{ConnectionTrait, FromQueryResult};
 
 use super::page::PagedQuery;
+use crate::access::{Scope, visibility as scope};
 use crate::domain::page::SortKind;
-use crate::domain::scope::{self, Scope};
 use crate::error::AppResult;
 
 /// The links of many organizations (`Organization.courses`), in link order (`position`). The

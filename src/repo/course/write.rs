@@ -24,10 +24,11 @@ pub async fn state<C: ConnectionTrait>(
         .map(|l| l.active))
 }
 
-/// Inserts an active link unless one exists; true if inserted.
 /// Links named one by one when stamped (a mutation's few); more are found by `position IS NULL`.
 const TARGETED_STAMP_MAX: usize = 1000;
 
+/// Inserts an active link unless one exists; true if inserted. Its position is not set: use
+/// cases insert through `service::Write::link`, which stamps it (`stamp_positions`).
 pub async fn insert_if_absent<C: ConnectionTrait>(
     db: &C,
     key: &CourseKey,
@@ -88,8 +89,8 @@ pub async fn set_active_of<C: ConnectionTrait>(
 
 /// Gives the links this transaction inserted their position: after every committed link, in id
 /// order among themselves. Called under the change log's lock just before the commit
-/// (`change::append`, the backfill; the import stamps its links as it inserts them, under the
-/// same lock: `bulk::links`), so positions follow commit order whatever order ids
+/// (`service::Write`, for the links its `link` inserted; the backfill; the import stamps its
+/// links as it inserts them, under the same lock: `bulk::links`), so positions follow commit order whatever order ids
 /// come in; committed links all have one, so `position IS NULL` finds only this
 /// transaction's own. `created` names them (organization, course key) when the caller knows
 /// them: on PostgreSQL a few are then found through the unique (course key, organization)

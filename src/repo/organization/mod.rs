@@ -8,8 +8,9 @@ use sea_orm::sea_query::{Expr, ExprTrait, IntoColumnRef, SelectStatement};
 use sea_orm::{EntityTrait, QueryFilter, QueryTrait};
 
 use super::page::{Edge, PagedQuery, through};
+use crate::access::{Scope, visibility as scope};
+use crate::domain::names::{Key, Search};
 use crate::domain::page::SortKind;
-use crate::domain::scope::{self, Scope};
 
 /// `SELECT organization.* FROM organization WHERE <visible>`.
 pub fn visible(scope: &Scope, include_inactive: bool) -> SelectStatement {
@@ -24,7 +25,7 @@ fn sort() -> sea_orm::sea_query::ColumnRef {
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct ListFilter {
-    pub search: Option<String>,
+    pub search: Option<Search>,
     pub partner_id: Option<i64>,
     pub site_id: Option<i64>,
     pub include_inactive: bool,
@@ -105,8 +106,8 @@ fn id() -> sea_orm::sea_query::ColumnRef {
     (organization::Entity, organization::Column::Id).into_column_ref()
 }
 
-/// Visible organizations by case-folded short name.
-pub fn by_keys(scope: &Scope, keys: &[String], include_inactive: bool) -> SelectStatement {
+/// Visible organizations by folded short name.
+pub fn by_keys(scope: &Scope, keys: &[Key], include_inactive: bool) -> SelectStatement {
     let mut select = visible(scope, include_inactive);
     select.and_where(
         Expr::col((organization::Entity, organization::Column::ShortNameKey))

@@ -5,7 +5,8 @@ use sea_orm::sea_query::{Expr, ExprTrait, Order, Query};
 use sea_orm::{ConnectionTrait, FromQueryResult};
 
 use super::visible;
-use crate::domain::scope::Scope;
+use crate::access::Scope;
+use crate::domain::names::Key;
 use crate::error::AppResult;
 
 /// How many active organizations the caller sees.
@@ -40,16 +41,14 @@ pub async fn page<C: ConnectionTrait>(
         .collect()
 }
 
-/// One active organization the caller sees, by case-folded short name.
+/// One active organization the caller sees, by folded short name.
 pub async fn one<C: ConnectionTrait>(
     db: &C,
     scope: &Scope,
-    key: &str,
+    key: &Key,
 ) -> AppResult<Option<organization::Model>> {
     let mut select = visible(scope, false);
-    select.and_where(
-        Expr::col((organization::Entity, organization::Column::ShortNameKey)).eq(key.to_owned()),
-    );
+    select.and_where(Expr::col((organization::Entity, organization::Column::ShortNameKey)).eq(key));
     let row = db.query_one(&select).await?;
     row.map(|r| organization::Model::from_query_result(&r, "").map_err(Into::into))
         .transpose()

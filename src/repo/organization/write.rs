@@ -10,7 +10,7 @@ use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TryInsertResult,
 };
 
-use crate::domain::names::ShortName;
+use crate::domain::names::{Description, Key, OrganizationName, ShortName, Url};
 use crate::error::{AppError, AppResult};
 
 /// An organization by short name (case-insensitively), whether visible or not.
@@ -37,9 +37,9 @@ pub async fn get<C: ConnectionTrait>(db: &C, name: &ShortName) -> AppResult<orga
 /// What a new organization holds.
 pub struct NewRow<'a> {
     pub name: &'a ShortName,
-    pub display_name: &'a str,
-    pub description: Option<String>,
-    pub logo_url: Option<String>,
+    pub display_name: &'a OrganizationName,
+    pub description: Option<Description>,
+    pub logo_url: Option<Url>,
     pub active: bool,
 }
 
@@ -47,10 +47,10 @@ impl NewRow<'_> {
     fn row(&self, now: chrono::DateTime<Utc>) -> organization::ActiveModel {
         organization::ActiveModel {
             short_name: Set(self.name.as_str().to_owned()),
-            short_name_key: Set(self.name.key()),
-            name: Set(self.display_name.to_owned()),
-            description: Set(self.description.clone()),
-            logo_url: Set(self.logo_url.clone()),
+            short_name_key: Set(self.name.key().into_string()),
+            name: Set(self.display_name.as_str().to_owned()),
+            description: Set(self.description.clone().map(Description::into_string)),
+            logo_url: Set(self.logo_url.clone().map(Url::into_string)),
             active: Set(self.active),
             created: Set(now),
             modified: Set(now),
@@ -122,9 +122,9 @@ pub async fn set_active<C: ConnectionTrait>(
 /// The descriptive fields to change; `None` keeps, an inner `None` clears an optional field.
 #[derive(Clone, Default)]
 pub struct Details {
-    pub name: Option<String>,
-    pub description: Option<Option<String>>,
-    pub logo_url: Option<Option<String>>,
+    pub name: Option<OrganizationName>,
+    pub description: Option<Option<Description>>,
+    pub logo_url: Option<Option<Url>>,
 }
 
 /// Updates the descriptive fields and returns the row as written.
@@ -139,10 +139,12 @@ pub async fn update_details<C: ConnectionTrait>(
         .col_expr(organization::Column::Modified, Expr::value(now))
         .filter(organization::Column::Id.eq(existing.id));
     if let Some(name) = details.name {
+        let name = name.into_string();
         update = update.col_expr(organization::Column::Name, Expr::value(name.clone()));
         row.name = name;
     }
     if let Some(description) = details.description {
+        let description = description.map(Description::into_string);
         update = update.col_expr(
             organization::Column::Description,
             Expr::value(description.clone()),
@@ -150,6 +152,7 @@ pub async fn update_details<C: ConnectionTrait>(
         row.description = description;
     }
     if let Some(logo_url) = details.logo_url {
+        let logo_url = logo_url.map(Url::into_string);
         update = update.col_expr(organization::Column::LogoUrl, Expr::value(logo_url.clone()));
         row.logo_url = logo_url;
     }
@@ -177,16 +180,17 @@ pub async fn rename<C: ConnectionTrait>(
         .await?;
     Ok(organization::Model {
         short_name: name.as_str().to_owned(),
-        short_name_key: name.key(),
+        short_name_key: name.key().into_string(),
         modified: now,
         ..existing.clone()
     })
 }
 
-/// Organizations by case-folded short name, many per statement (import reads them at once).
+/// Organizations by folded short name, many per statement (import reads them at once); the map
+/// is keyed by the stored key, which a `Key` finds (`Key: Borrow<str>`).
 pub async fn find_many<C: ConnectionTrait>(
     db: &C,
-    keys: &[String],
+    keys: &[Key],
 ) -> AppResult<std::collections::HashMap<String, organization::Model>> {
     let mut found = std::collections::HashMap::new();
     for chunk in keys.chunks(500) {

@@ -7,8 +7,9 @@ use sea_orm::sea_query::{Expr, ExprTrait, IntoColumnRef, SelectStatement};
 use sea_orm::{EntityTrait, QueryFilter, QueryTrait};
 
 use super::page::{Edge, PagedQuery, through};
+use crate::access::{Scope, visibility as scope};
+use crate::domain::names::{Key, Search};
 use crate::domain::page::SortKind;
-use crate::domain::scope::{self, Scope};
 
 pub fn visible(scope: &Scope, include_inactive: bool) -> SelectStatement {
     partner::Entity::find()
@@ -21,7 +22,7 @@ fn sort() -> sea_orm::sea_query::ColumnRef {
 }
 
 /// The top-level `partners` list.
-pub fn list(scope: &Scope, search: Option<&str>, include_inactive: bool) -> PagedQuery {
+pub fn list(scope: &Scope, search: Option<&Search>, include_inactive: bool) -> PagedQuery {
     let mut select = visible(scope, include_inactive);
     if let Some(needle) = search {
         select.cond_where(super::search(
@@ -52,7 +53,7 @@ pub fn of_organizations(scope: &Scope, organization_ids: &[i64]) -> PagedQuery {
     through(visible(scope, false), id, edge, organization_ids, sort())
 }
 
-pub fn by_keys(scope: &Scope, keys: &[String]) -> SelectStatement {
+pub fn by_keys(scope: &Scope, keys: &[Key]) -> SelectStatement {
     let mut select = visible(scope, false);
     select.and_where(
         Expr::col((partner::Entity, partner::Column::ShortCodeKey)).is_in(keys.iter().cloned()),

@@ -7,7 +7,7 @@ use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TryInsertResult,
 };
 
-use crate::domain::names::PartnerCode;
+use crate::domain::names::{PartnerCode, PartnerName, Url};
 use crate::error::{AppError, AppResult};
 
 pub async fn find<C: ConnectionTrait>(
@@ -24,48 +24,48 @@ pub async fn find_by_id<C: ConnectionTrait>(db: &C, id: i64) -> AppResult<Option
     Ok(partner::Entity::find_by_id(id).one(db).await?)
 }
 
-/// Whether another partner than `except` has this name.
+/// Whether another partner than `except` has this name (by its key).
 pub async fn name_taken<C: ConnectionTrait>(
     db: &C,
-    name: &str,
+    name: &PartnerName,
     except: Option<i64>,
 ) -> AppResult<bool> {
-    let mut q =
-        partner::Entity::find().filter(partner::Column::NameKey.eq(entity::keys::fold(name)));
+    let mut q = partner::Entity::find().filter(partner::Column::NameKey.eq(name.key()));
     if let Some(id) = except {
         q = q.filter(partner::Column::Id.ne(id));
     }
     Ok(q.one(db).await?.is_some())
 }
 
-/// A partner's fields; on update `None` keeps a field and an inner `None` clears a URL.
+/// A partner's fields; on update `None` keeps a field and an inner `None` clears a URL. An
+/// insert takes the name apart (a new partner must have one) and ignores `name` here.
 #[derive(Clone, Debug, Default)]
 pub struct Fields {
-    pub name: Option<String>,
-    pub lms_url: Option<Option<String>>,
-    pub studio_url: Option<Option<String>>,
-    pub marketing_site_url: Option<Option<String>>,
+    pub name: Option<PartnerName>,
+    pub lms_url: Option<Option<Url>>,
+    pub studio_url: Option<Option<Url>>,
+    pub marketing_site_url: Option<Option<Url>>,
     pub active: Option<bool>,
 }
 
-/// Inserts a partner; `None` when its short code exists. A taken name is a unique violation
-/// that the caller reports.
+/// Inserts a partner named `name`; `None` when its short code exists. A taken name is a unique
+/// violation that the caller reports.
 pub async fn insert<C: ConnectionTrait>(
     db: &C,
     code: &PartnerCode,
+    name: &PartnerName,
     fields: Fields,
 ) -> Result<Option<partner::Model>, sea_orm::DbErr> {
     let now = Utc::now();
+    let url = |u: Option<Option<Url>>| u.flatten().map(Url::into_string);
     let row = partner::ActiveModel {
         short_code: Set(code.as_str().to_owned()),
-        short_code_key: Set(code.key()),
-        name_key: Set(entity::keys::fold(
-            fields.name.as_deref().unwrap_or_default(),
-        )),
-        name: Set(fields.name.unwrap_or_default()),
-        lms_url: Set(fields.lms_url.flatten()),
-        studio_url: Set(fields.studio_url.flatten()),
-        marketing_site_url: Set(fields.marketing_site_url.flatten()),
+        short_code_key: Set(code.key().into_string()),
+        name_key: Set(name.key().into_string()),
+        name: Set(name.as_str().to_owned()),
+        lms_url: Set(url(fields.lms_url)),
+        studio_url: Set(url(fields.studio_url)),
+        marketing_site_url: Set(url(fields.marketing_site_url)),
         active: Set(fields.active.unwrap_or(true)),
         created: Set(now),
         modified: Set(now),
@@ -95,10 +95,9 @@ pub async fn update<C: ConnectionTrait>(
         .col_expr(partner::Column::Modified, Expr::value(Utc::now()))
         .filter(partner::Column::Id.eq(existing.id));
     if let Some(name) = fields.name {
-        let key = entity::keys::fold(&name);
         update = update
-            .col_expr(partner::Column::Name, Expr::value(name))
-            .col_expr(partner::Column::NameKey, Expr::value(key));
+            .col_expr(partner::Column::NameKey, Expr::value(name.key()))
+            .col_expr(partner::Column::Name, Expr::value(name.as_str().to_owned()));
     }
     for (col, value) in [
         (partner::Column::LmsUrl, fields.lms_url),
@@ -106,7 +105,7 @@ pub async fn update<C: ConnectionTrait>(
         (partner::Column::MarketingSiteUrl, fields.marketing_site_url),
     ] {
         if let Some(value) = value {
-            update = update.col_expr(col, Expr::value(value));
+            update = update.col_expr(col, Expr::value(value.map(Url::into_string)));
         }
     }
     if let Some(active) = fields.active {

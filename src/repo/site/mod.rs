@@ -7,8 +7,9 @@ use sea_orm::sea_query::{Expr, ExprTrait, IntoColumnRef, SelectStatement};
 use sea_orm::{EntityTrait, QueryFilter, QueryTrait};
 
 use super::page::{Edge, PagedQuery, through};
+use crate::access::{Scope, visibility as scope};
+use crate::domain::names::Key;
 use crate::domain::page::SortKind;
-use crate::domain::scope::{self, Scope};
 
 pub fn visible(scope: &Scope, include_inactive: bool) -> SelectStatement {
     site::Entity::find()
@@ -63,7 +64,7 @@ pub fn of_organizations(scope: &Scope, organization_ids: &[i64]) -> PagedQuery {
     through(visible(scope, false), id, edge, organization_ids, sort())
 }
 
-pub fn by_keys(scope: &Scope, keys: &[String]) -> SelectStatement {
+pub fn by_keys(scope: &Scope, keys: &[Key]) -> SelectStatement {
     let mut select = visible(scope, false);
     select
         .and_where(Expr::col((site::Entity, site::Column::DomainKey)).is_in(keys.iter().cloned()));

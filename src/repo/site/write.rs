@@ -7,7 +7,7 @@ use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TryInsertResult,
 };
 
-use crate::domain::names::Domain;
+use crate::domain::names::{Domain, SiteName};
 use crate::error::{AppError, AppResult};
 
 pub async fn find<C: ConnectionTrait>(db: &C, domain: &Domain) -> AppResult<Option<site::Model>> {
@@ -17,25 +17,27 @@ pub async fn find<C: ConnectionTrait>(db: &C, domain: &Domain) -> AppResult<Opti
         .await?)
 }
 
-/// A site's fields; on update `None` keeps a field (`partner: Some(None)` clears it).
+/// A site's fields; on update `None` keeps a field (`partner: Some(None)` clears it). An insert
+/// takes the name apart and ignores `name` here.
 #[derive(Clone, Debug, Default)]
 pub struct Fields {
-    pub name: Option<String>,
+    pub name: Option<SiteName>,
     pub partner_id: Option<Option<i64>>,
     pub active: Option<bool>,
 }
 
-/// Inserts a site; `None` when its domain exists.
+/// Inserts a site named `name`; `None` when its domain exists.
 pub async fn insert<C: ConnectionTrait>(
     db: &C,
     domain: &Domain,
+    name: &SiteName,
     fields: Fields,
 ) -> AppResult<Option<site::Model>> {
     let now = Utc::now();
     let row = site::ActiveModel {
         domain: Set(domain.as_str().to_owned()),
-        domain_key: Set(domain.key()),
-        name: Set(fields.name.unwrap_or_default()),
+        domain_key: Set(domain.key().into_string()),
+        name: Set(name.as_str().to_owned()),
         partner_id: Set(fields.partner_id.flatten()),
         active: Set(fields.active.unwrap_or(true)),
         created: Set(now),
@@ -65,7 +67,7 @@ pub async fn update<C: ConnectionTrait>(
         update = update.col_expr(site::Column::PartnerId, Expr::value(partner_id));
     }
     if let Some(name) = fields.name {
-        update = update.col_expr(site::Column::Name, Expr::value(name));
+        update = update.col_expr(site::Column::Name, Expr::value(name.into_string()));
     }
     if let Some(active) = fields.active {
         update = update.col_expr(site::Column::Active, Expr::value(active));

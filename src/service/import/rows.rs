@@ -5,9 +5,11 @@
 use entity::{organization, partner, site};
 
 use super::{TableCounts, count};
+use crate::access::{Scope, decide as authz};
+use crate::domain::backfill::Progress;
 use crate::domain::change::NewChange;
 use crate::domain::import::Plan;
-use crate::domain::{authz, backfill::Progress, scope::Scope};
+use crate::domain::names::{Description, Key, Parse, PartnerName, Url};
 use crate::error::{AppError, AppResult};
 use crate::repo::organization::write::{self as orgs, Details, NewRow};
 use crate::repo::partner::write as partners;
@@ -29,30 +31,29 @@ pub(super) async fn write_organizations(
 ) -> AppResult<Vec<organization::Model>> {
     progress.phase("organizations", plan.organizations.len());
     let mut rows = Vec::with_capacity(plan.organizations.len());
-    let keys: Vec<String> = plan.organizations.iter().map(|o| o.name.key()).collect();
+    let keys: Vec<Key> = plan.organizations.iter().map(|o| o.name.key()).collect();
     let mut existing_rows = orgs::find_many(write.txn(), &keys).await?;
     // New ones in bulk (ten thousand must not cost twenty thousand round trips).
     let mut new = Vec::new();
     for (planned, key) in plan.organizations.iter().zip(&keys) {
-        authz::require_filter_allows(scope, key, planned.name.as_str())?;
-        if !existing_rows.contains_key(key) {
+        authz::require_filter_allows(scope, &planned.name)?;
+        if !existing_rows.contains_key(key.as_str()) {
             new.push(NewRow {
                 name: &planned.name,
-                display_name: &planned.row.name,
-                description: planned.row.description.clone(),
-                logo_url: planned.row.logo.clone(),
-                active: planned.row.active,
+                display_name: &planned.display_name,
+                description: planned.description.clone(),
+                logo_url: planned.logo_url.clone(),
+                active: planned.active,
             });
         }
     }
     let mut created_rows = orgs::insert_many(write.txn(), &new).await?;
     drop(new);
     for (planned, key) in plan.organizations.iter().zip(&keys) {
-        let row = &planned.row;
-        let written = match existing_rows.remove(key) {
+        let written = match existing_rows.remove(key.as_str()) {
             None => {
                 let created = created_rows
-                    .remove(key)
+                    .remove(key.as_str())
                     .ok_or_else(|| lost("organization"))?;
                 write.log(NewChange::organization(None, &created));
                 count(tables, 0, true, false);
@@ -60,19 +61,21 @@ pub(super) async fn write_organizations(
             }
             Some(existing) => {
                 let mut current = existing.clone();
-                if (&current.name, &current.description, &current.logo_url)
-                    != (&row.name, &row.description, &row.logo)
-                {
+                let same = current.name == planned.display_name.as_str()
+                    && current.description.as_deref()
+                        == planned.description.as_ref().map(Description::as_str)
+                    && current.logo_url.as_deref() == planned.logo_url.as_ref().map(Url::as_str);
+                if !same {
                     let details = Details {
-                        name: Some(row.name.clone()),
-                        description: Some(row.description.clone()),
-                        logo_url: Some(row.logo.clone()),
+                        name: Some(planned.display_name.clone()),
+                        description: Some(planned.description.clone()),
+                        logo_url: Some(planned.logo_url.clone()),
                     };
                     current = orgs::update_details(write.txn(), &current, details).await?;
                 }
-                if current.active != row.active {
+                if current.active != planned.active {
                     // Links keep their own flags from the source, so no cascade here.
-                    current = orgs::set_active(write.txn(), &current, row.active).await?;
+                    current = orgs::set_active(write.txn(), &current, planned.active).await?;
                 }
                 let changed = current != existing;
                 write.log(NewChange::organization(Some(&existing), &current));
@@ -86,6 +89,10 @@ pub(super) async fn write_organizations(
     Ok(rows)
 }
 
+fn url(u: &Option<Url>) -> Option<&str> {
+    u.as_ref().map(Url::as_str)
+}
+
 pub(super) async fn write_partners(
     write: &mut Write,
     plan: &Plan,
@@ -94,28 +101,33 @@ pub(super) async fn write_partners(
 ) -> AppResult<Vec<partner::Model>> {
     let mut rows = Vec::with_capacity(plan.partners.len());
     for planned in &plan.partners {
-        let row = &planned.row;
         let existing = partners::find(write.txn(), &planned.code).await?;
         // Partner names are unique too: a name another partner holds would fail the transaction.
-        let mut name = row.name.clone();
+        let mut name = planned.name.clone();
         if partners::name_taken(write.txn(), &name, existing.as_ref().map(|p| p.id)).await? {
-            name = format!("{} ({})", row.name, planned.code.as_str());
+            let code = planned.code.as_str();
+            // The code's part of the name first: a name of 128 characters loses its end.
+            let suffix = format!(" ({code})");
+            let room = PartnerName::MAX - suffix.chars().count();
+            let base: String = planned.name.as_str().chars().take(room).collect();
+            name = PartnerName::parse(&format!("{}{suffix}", base.trim_end()))
+                .map_err(|e| AppError::internal(anyhow::anyhow!("partner name {e}")))?;
             conflicts.push(format!(
-                "partner {:?}: another partner is named {:?}: named {name:?}",
-                planned.code.as_str(),
-                row.name
+                "partner {code:?}: another partner is named {:?}: named {:?}",
+                planned.name.as_str(),
+                name.as_str()
             ));
         }
         let fields = partners::Fields {
             name: Some(name.clone()),
-            lms_url: Some(row.lms_url.clone()),
-            studio_url: Some(row.studio_url.clone()),
-            marketing_site_url: Some(row.marketing_site_url.clone()),
+            lms_url: Some(planned.lms_url.clone()),
+            studio_url: Some(planned.studio_url.clone()),
+            marketing_site_url: Some(planned.marketing_site_url.clone()),
             active: Some(true),
         };
         let written = match existing {
             None => {
-                let created = partners::insert(write.txn(), &planned.code, fields)
+                let created = partners::insert(write.txn(), &planned.code, &name, fields)
                     .await?
                     .ok_or_else(|| lost("partner"))?;
                 write.log(NewChange::partner(None, &created));
@@ -123,10 +135,10 @@ pub(super) async fn write_partners(
                 created
             }
             Some(existing) => {
-                let same = existing.name == name
-                    && existing.lms_url == row.lms_url
-                    && existing.studio_url == row.studio_url
-                    && existing.marketing_site_url == row.marketing_site_url
+                let same = existing.name == name.as_str()
+                    && existing.lms_url.as_deref() == url(&planned.lms_url)
+                    && existing.studio_url.as_deref() == url(&planned.studio_url)
+                    && existing.marketing_site_url.as_deref() == url(&planned.marketing_site_url)
                     && existing.active;
                 if same {
                     count(tables, 2, false, false);
@@ -161,7 +173,7 @@ pub(super) async fn write_sites(
         let code = partner.map(|p| p.short_code.as_str());
         let row = match sites::find(write.txn(), &planned.domain).await? {
             None => {
-                let created = sites::insert(write.txn(), &planned.domain, fields)
+                let created = sites::insert(write.txn(), &planned.domain, &planned.name, fields)
                     .await?
                     .ok_or_else(|| lost("site"))?;
                 write.log(NewChange::site(None, (&created, code)));
@@ -169,7 +181,7 @@ pub(super) async fn write_sites(
                 created
             }
             Some(existing) => {
-                let same = existing.name == planned.name
+                let same = existing.name == planned.name.as_str()
                     && existing.active
                     && (partner.is_none() || existing.partner_id == partner.map(|p| p.id));
                 if same {

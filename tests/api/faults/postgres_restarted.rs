@@ -75,7 +75,7 @@ async fn timed(
 fn assert_clean_internal(body: &Value) {
     assert_eq!(error_code(body), "INTERNAL", "{body:#}");
     assert_eq!(body["errors"][0]["message"], "internal error", "{body:#}");
-    let errors = body["errors"].to_string().to_lowercase();
+    let errors = body["errors"].to_string().to_ascii_lowercase();
     for word in DRIVER_TEXT {
         assert!(!errors.contains(word), "driver text {word:?} in {body:#}");
     }

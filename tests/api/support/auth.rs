@@ -56,7 +56,7 @@ impl TestApp {
         let organization_id = match organization {
             Some(name) => Some(
                 organization::Entity::find()
-                    .filter(organization::Column::ShortNameKey.eq(name.to_lowercase()))
+                    .filter(organization::Column::ShortNameKey.eq(entity::keys::fold(name)))
                     .one(&self.db)
                     .await
                     .unwrap()
@@ -68,7 +68,7 @@ impl TestApp {
         let partner_id = match partner {
             Some(code) => Some(
                 partner::Entity::find()
-                    .filter(partner::Column::ShortCodeKey.eq(code.to_lowercase()))
+                    .filter(partner::Column::ShortCodeKey.eq(entity::keys::fold(code)))
                     .one(&self.db)
                     .await
                     .unwrap()

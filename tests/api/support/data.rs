@@ -8,7 +8,7 @@ use super::TestApp;
 
 impl TestApp {
     pub async fn seed_demo(&self) {
-        let scope = tenancy_gateway::domain::scope::Scope::operator("seed", None);
+        let scope = tenancy_gateway::access::Scope::operator("seed", None);
         let actor = tenancy_gateway::service::Actor {
             db: &self.db,
             scope: &scope,
@@ -27,9 +27,9 @@ impl TestApp {
         let now = Utc::now();
         let p = partner::Entity::insert(partner::ActiveModel {
             short_code: Set(code.to_owned()),
-            short_code_key: Set(code.to_lowercase()),
+            short_code_key: Set(entity::keys::fold(code)),
             name: Set(format!("Partner {code}")),
-            name_key: Set(format!("partner {}", code.to_lowercase())),
+            name_key: Set(format!("partner {}", entity::keys::fold(code))),
             active: Set(true),
             created: Set(now),
             modified: Set(now),
@@ -42,7 +42,7 @@ impl TestApp {
             let short = format!("{prefix}{i:04}");
             let o = organization::Entity::insert(organization::ActiveModel {
                 short_name: Set(short.clone()),
-                short_name_key: Set(short.to_lowercase()),
+                short_name_key: Set(entity::keys::fold(&short)),
                 name: Set(format!("Organization {short}")),
                 active: Set(true),
                 created: Set(now),

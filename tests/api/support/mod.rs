@@ -257,6 +257,25 @@ pub fn http_client() -> reqwest::Client {
     tenancy_gateway::repo::import::organizations_api::client(None).expect("an HTTP client")
 }
 
+/// Runs `command` with `input` on its stdin; its output (stdout and stderr captured).
+pub fn run_with_stdin(command: &mut std::process::Command, input: &[u8]) -> std::process::Output {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input)
+        .expect("write stdin");
+    child.wait_with_output().expect("wait")
+}
+
 /// The base URL a started server prints first (`listening on http://...`): the service's
 /// binary, or the Python peer, which prints the same line. Panics with what it printed instead.
 pub fn listening_on(child: &mut std::process::Child) -> String {

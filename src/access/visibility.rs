@@ -1,78 +1,16 @@
-//! Who is asking, and the visibility rules compiled into SQL.
+//! What a caller may see, as SQL conditions: the one statement of each visibility rule.
 //!
 //! Each entity has one function that returns the condition a caller's rows must meet. Every
 //! list, lookup, dataloader and entity resolution adds it to the statement that loads the rows,
 //! so what a caller may not see is never loaded, and access control costs no extra statement.
+//! The checks of a write (`check`) run the same conditions on the one row they are about, and
+//! the grant questions (who administers what) are these conditions' subqueries.
 
 use entity::role_grant::{self, Role};
 use entity::{change_log, organization, partner, partner_organization, site};
-use sea_orm::sea_query::{Condition, Expr, ExprTrait, Query, SelectStatement};
+use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, IntoIden, Query, SelectStatement};
 
-/// A caller, as far as visibility goes. Anonymous unless a valid token says otherwise.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
-pub struct Scope {
-    pub subject: Option<String>,
-    pub administrator: bool,
-    /// The token's `content_org:` filters, case-folded; `None` means unrestricted.
-    pub org_filter: Option<Vec<String>>,
-    /// The token's `filters` claim as given (shown by `viewer`).
-    pub filters: Vec<String>,
-    /// When the token stops being accepted (seconds since the epoch: its `exp` plus the clock
-    /// leeway): a socket's operations are refused and its subscriptions end then.
-    pub expires: Option<i64>,
-    /// `is_restricted: true`: a read-only token; every mutation is refused.
-    pub restricted: bool,
-    /// The token's `scopes` claim (shown by `viewer`).
-    pub scopes: Vec<String>,
-    /// Where the token came from; `None` when anonymous.
-    pub authenticated_by: Option<AuthSource>,
-}
-
-/// Where a caller's token came from (DESIGN section 8.1).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum AuthSource {
-    /// The `Authorization` header (`JWT` or `Bearer`).
-    Header,
-    /// The micro-frontends' JWT cookies; mutations also need the CSRF token.
-    Cookie,
-}
-
-impl Scope {
-    pub fn anonymous() -> Self {
-        Scope::default()
-    }
-
-    /// An operator at the command line: an administrator whose subject (the history's actor)
-    /// names the verb, and who ran it when `--actor` says so: `backfill`, `backfill (ada)`.
-    pub fn operator(verb: &str, actor: Option<&str>) -> Self {
-        let subject = match actor {
-            Some(name) => format!("{verb} ({name})"),
-            None => verb.to_owned(),
-        };
-        Scope {
-            subject: Some(subject),
-            administrator: true,
-            ..Scope::default()
-        }
-    }
-
-    /// Whether the token has expired at `now` (seconds since the epoch).
-    pub fn expired(&self, now: i64) -> bool {
-        self.expires.is_some_and(|expires| now >= expires)
-    }
-
-    /// Whether the caller's token filters let it see or touch this organization.
-    pub fn allows_org(&self, short_name_key: &str) -> bool {
-        self.org_filter
-            .as_ref()
-            .is_none_or(|keys| keys.iter().any(|k| k == short_name_key))
-    }
-
-    /// Whether inactive records covered by the caller's grants may be shown.
-    fn may_see_inactive(&self, include_inactive: bool) -> bool {
-        include_inactive && (self.administrator || self.subject.is_some())
-    }
-}
+use super::Scope;
 
 /// `column` holds the id of an organization the subject's grants cover: direct organization
 /// grants (only ORG_ADMIN when `admin_only`), and the member organizations of partners it
@@ -108,10 +46,38 @@ fn covered_organizations(column: Expr, subject: &str, admin_only: bool) -> Condi
 }
 
 fn covered_organization_ids(subject: &str) -> Condition {
-    covered_organizations(
-        Expr::col((organization::Entity, organization::Column::Id)),
-        subject,
-        false,
+    covered_organizations(org_id(), subject, false)
+}
+
+fn org_id() -> Expr {
+    Expr::col((organization::Entity, organization::Column::Id))
+}
+
+/// Organizations (on the `organization` table) the subject administers: ORG_ADMIN on them, or
+/// PARTNER_ADMIN on a partner they belong to.
+pub fn administered_organizations(subject: &str) -> Condition {
+    covered_organizations(org_id(), subject, true)
+}
+
+/// Organizations (on the `organization` table) that belong to a partner the subject
+/// administers.
+pub fn members_of_administered_partners(subject: &str) -> Condition {
+    let members = Query::select()
+        .column(partner_organization::Column::OrganizationId)
+        .from(partner_organization::Entity)
+        .and_where(
+            Expr::col(partner_organization::Column::PartnerId)
+                .in_subquery(administered_partner_ids(subject)),
+        )
+        .take();
+    Condition::all().add(org_id().in_subquery(members))
+}
+
+/// Partners (on the `partner` table) the subject administers.
+pub fn administered_partners(subject: &str) -> Condition {
+    Condition::all().add(
+        Expr::col((partner::Entity, partner::Column::Id))
+            .in_subquery(administered_partner_ids(subject)),
     )
 }
 
@@ -185,12 +151,7 @@ pub fn partners(scope: &Scope, include_inactive: bool) -> Condition {
         scope,
         include_inactive,
         Expr::col((partner::Entity, partner::Column::Active)),
-        |subject| {
-            Condition::all().add(
-                Expr::col((partner::Entity, partner::Column::Id))
-                    .in_subquery(administered_partner_ids(subject)),
-            )
-        },
+        administered_partners,
     )
 }
 
@@ -211,13 +172,16 @@ pub fn sites(scope: &Scope, include_inactive: bool) -> Condition {
 
 /// Changes the caller may see (on `change_log`): a change is visible when its record was
 /// visible to the caller before or after it (`public`, or covered by the caller's grants), and
-/// grant changes only to administrators and the admins covering them. Clients restricted by
-/// `content_org` see only their organizations' changes besides partners and sites, and no
+/// grant changes only to administrators and the admins covering them. A membership
+/// (`PARTNER_ORGANIZATION`, `SITE_ORGANIZATION`) is a record with two ends: beyond `public`, it
+/// is visible only when the caller sees both ends (by the same conditions as `organizations`,
+/// `partners` and `sites`), so a grant on one end never reveals the other. Clients restricted
+/// by `content_org` see only their organizations' changes besides partners and sites, and no
 /// partner grant.
 pub fn changes(scope: &Scope) -> Condition {
     use change_log::Column as C;
     let col = |c: C| Expr::col((change_log::Entity, c));
-    let is_grant = || col(C::Entity).eq("GRANT");
+    let entity_is = |e: &str| col(C::Entity).eq(e);
     let not_grant = || col(C::Entity).ne("GRANT");
     let mut cond = Condition::all();
     if !scope.administrator {
@@ -227,21 +191,46 @@ pub fn changes(scope: &Scope) -> Condition {
                 .add(not_grant()),
         );
         if let Some(subject) = scope.subject.as_deref() {
-            let partners = || administered_partner_ids(subject);
+            let administered = || administered_partner_ids(subject);
             let record = Condition::any()
                 .add(covered_organizations(
                     col(C::OrganizationId),
                     subject,
                     false,
                 ))
-                .add(col(C::PartnerId).in_subquery(partners()))
-                .add(col(C::OtherPartnerId).in_subquery(partners()));
+                .add(col(C::PartnerId).in_subquery(administered()))
+                .add(col(C::OtherPartnerId).in_subquery(administered()));
+            let single =
+                col(C::Entity).is_not_in(["GRANT", "PARTNER_ORGANIZATION", "SITE_ORGANIZATION"]);
+            let organization_end = || {
+                col(C::OrganizationId)
+                    .in_subquery(seen_ids(organization::Entity, organizations(scope, true)))
+            };
+            let memberships = Condition::any()
+                .add(
+                    Condition::all()
+                        .add(entity_is("PARTNER_ORGANIZATION"))
+                        .add(organization_end())
+                        .add(
+                            col(C::PartnerId)
+                                .in_subquery(seen_ids(partner::Entity, partners(scope, true))),
+                        ),
+                )
+                .add(
+                    Condition::all()
+                        .add(entity_is("SITE_ORGANIZATION"))
+                        .add(organization_end())
+                        .add(
+                            col(C::SiteId).in_subquery(seen_ids(site::Entity, sites(scope, true))),
+                        ),
+                );
             let grant = Condition::any()
                 .add(covered_organizations(col(C::OrganizationId), subject, true))
-                .add(col(C::PartnerId).in_subquery(partners()));
+                .add(col(C::PartnerId).in_subquery(administered()));
             seen = seen
-                .add(Condition::all().add(not_grant()).add(record))
-                .add(Condition::all().add(is_grant()).add(grant));
+                .add(Condition::all().add(single).add(record))
+                .add(memberships)
+                .add(Condition::all().add(entity_is("GRANT")).add(grant));
         }
         cond = cond.add(seen);
     }
@@ -262,6 +251,21 @@ pub fn changes(scope: &Scope) -> Condition {
         );
     }
     cond
+}
+
+/// `SELECT id FROM <table> WHERE <visible>`: the records of one kind the caller sees now.
+fn seen_ids<T: IntoIden + Clone>(table: T, visible: Condition) -> SelectStatement {
+    Query::select()
+        .column((table.clone(), Alias::new("id")))
+        .from(table)
+        .cond_where(visible)
+        .take()
+}
+
+/// Whether the caller may read who made a change: signed-in callers may, on the changes they
+/// see; anonymous callers may not (who wrote is not public).
+pub fn shows_actor(scope: &Scope) -> bool {
+    scope.subject.is_some()
 }
 
 #[cfg(test)]

@@ -1,8 +1,11 @@
-//! Who may change what (DESIGN section 5): decisions only. The service layer asks `repo::grant`
-//! which grants a caller holds and calls these inside the mutation's transaction, before
-//! anything is written.
+//! Who may change what (DESIGN section 5): decisions only, from what the caller's token says and
+//! what `check` found its grants cover. The services call these (through `check` where a grant
+//! matters) inside the mutation's transaction, before anything is written.
 
-use super::scope::Scope;
+use entity::organization;
+
+use super::Scope;
+use crate::domain::names::ShortName;
 use crate::error::{AppError, AppResult};
 
 pub fn forbidden(message: impl Into<String>) -> AppError {
@@ -35,17 +38,37 @@ pub fn require_admin(scope: &Scope, what: &str) -> AppResult<()> {
 }
 
 /// The token's `content_org` filters must name the organization.
-pub fn require_filter_allows(
-    scope: &Scope,
-    short_name_key: &str,
-    short_name: &str,
-) -> AppResult<()> {
-    if scope.allows_org(short_name_key) {
+pub fn require_filter_allows(scope: &Scope, name: &ShortName) -> AppResult<()> {
+    filter_allows(scope.allows_org(&name.key()), name.as_str())
+}
+
+/// The same for an organization read from the database.
+pub fn require_filter_allows_row(scope: &Scope, org: &organization::Model) -> AppResult<()> {
+    filter_allows(scope.allows_row(org), &org.short_name)
+}
+
+fn filter_allows(allowed: bool, short_name: &str) -> AppResult<()> {
+    if allowed {
         Ok(())
     } else {
         Err(forbidden(format!(
             "this token is restricted to other organizations than {short_name:?}"
         )))
+    }
+}
+
+/// Whether the token's `content_org` filters restrict it to some organizations.
+pub fn restricted_to_organizations(scope: &Scope) -> bool {
+    scope.org_filter.is_some()
+}
+
+/// An authenticated caller (what the REST API asks before anything else, as DRF does).
+pub fn require_signed_in(scope: &Scope) -> AppResult<()> {
+    match scope.subject {
+        Some(_) => Ok(()),
+        None => Err(AppError::Unauthenticated {
+            message: "Authentication credentials were not provided.".into(),
+        }),
     }
 }
 
@@ -89,6 +112,10 @@ pub fn partner_admin(scope: &Scope, what: &str, administers: bool) -> AppResult<
 mod tests {
     use super::*;
 
+    fn name(s: &str) -> ShortName {
+        crate::domain::names::Parse::parse(s).unwrap_or_else(|e| panic!("{e}"))
+    }
+
     fn subject(name: &str) -> Scope {
         Scope {
             subject: Some(name.into()),
@@ -128,11 +155,12 @@ mod tests {
     fn organization_filters_refuse_partner_and_site_writes() {
         let filtered = Scope {
             administrator: true,
-            org_filter: Some(vec!["mitx".into()]),
+            org_filter: Some(vec![name("MITx").key()]),
             ..subject("catalog")
         };
         assert!(require_unrestricted_by_organizations(&filtered, "creating a partner").is_err());
-        assert!(require_filter_allows(&filtered, "mitx", "MITx").is_ok());
-        assert!(require_filter_allows(&filtered, "harvardx", "HarvardX").is_err());
+        assert!(require_filter_allows(&filtered, &name("mitx")).is_ok());
+        assert!(require_filter_allows(&filtered, &name("ＭＩＴx")).is_ok());
+        assert!(require_filter_allows(&filtered, &name("HarvardX")).is_err());
     }
 }

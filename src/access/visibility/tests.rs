@@ -64,7 +64,7 @@ fn granted_subject_sees_covered_inactive_organizations_in_the_same_statement() {
 #[test]
 fn content_org_filters_restrict_even_the_public_directory() {
     let client = Scope {
-        org_filter: Some(vec!["mitx".into()]),
+        org_filter: Some(vec![crate::domain::short_name("f", "MITx").unwrap().key()]),
         ..Scope::default()
     };
     let (lite, _) = sql(organizations(&client, false));
@@ -178,7 +178,7 @@ fn a_subject_sees_the_changes_its_grants_cover_and_grants_only_as_an_admin() {
 fn an_organization_filter_keeps_its_organizations_and_no_partner_grant() {
     let filtered = Scope {
         administrator: true,
-        org_filter: Some(vec!["mitx".into()]),
+        org_filter: Some(vec![crate::domain::short_name("f", "MITx").unwrap().key()]),
         ..subject("catalog")
     };
     let (_, pg) = sql_on(change_log::Entity, changes(&filtered));
@@ -190,4 +190,41 @@ fn an_organization_filter_keeps_its_organizations_and_no_partner_grant() {
             r#"("change_log"."organization_id" IS NULL AND "change_log"."entity" <> 'GRANT')"#
         )
     );
+}
+
+#[test]
+fn a_membership_change_needs_both_of_its_ends_in_sight() {
+    let (lite, pg) = sql_on(change_log::Entity, changes(&subject("ada")));
+    assert_eq!(lite, pg);
+    // Other records by the grants covering them; memberships never by one end alone.
+    assert!(
+        pg.contains(
+            r#""change_log"."entity" NOT IN ('GRANT', 'PARTNER_ORGANIZATION', 'SITE_ORGANIZATION')"#
+        ),
+        "{pg}"
+    );
+    let organization_end = r#""change_log"."organization_id" IN (SELECT "organization"."id" FROM "organization" WHERE "organization"."active" = TRUE OR ("organization"."id" IN (SELECT "organization_id" FROM "role_grant" WHERE "subject" = 'ada'"#;
+    let partner_end = format!(
+        r#""change_log"."partner_id" IN (SELECT "partner"."id" FROM "partner" WHERE "partner"."active" = TRUE OR "partner"."id" IN {ADMINISTERED})"#
+    );
+    let site_end = format!(
+        r#""change_log"."site_id" IN (SELECT "site"."id" FROM "site" WHERE "site"."active" = TRUE OR "site"."partner_id" IN {ADMINISTERED})"#
+    );
+    let partner_membership = pg
+        .split(r#""change_log"."entity" = 'PARTNER_ORGANIZATION' AND "#)
+        .nth(1)
+        .unwrap_or_else(|| panic!("{pg}"));
+    assert!(partner_membership.starts_with(organization_end), "{pg}");
+    assert!(partner_membership.contains(&partner_end), "{pg}");
+    let site_membership = pg
+        .split(r#""change_log"."entity" = 'SITE_ORGANIZATION' AND "#)
+        .nth(1)
+        .unwrap_or_else(|| panic!("{pg}"));
+    assert!(site_membership.starts_with(organization_end), "{pg}");
+    assert!(site_membership.contains(&site_end), "{pg}");
+    // Anonymous callers: public changes only, whatever their entity.
+    let (_, anonymous) = sql_on(change_log::Entity, changes(&Scope::anonymous()));
+    assert!(!anonymous.contains("PARTNER_ORGANIZATION"), "{anonymous}");
+    assert!(!shows_actor(&Scope::anonymous()));
+    assert!(shows_actor(&subject("ada")));
 }
