@@ -130,8 +130,8 @@ fn assert_seeks(plan: &str, what: &str) {
 
 backend_tests! {
     // What executing a page costs, so no response cache: besides, `grow` writes straight into
-    // the tables, past the change log that would have invalidated it (README: The response
-    // cache), and the repeated query would be answered as before.
+    // the tables, past the change log that would have invalidated it (docs/operating.md:
+    // Caching), and the repeated query would be answered as before.
     async fn pages_issue_the_same_statements_at_every_size(app: TestApp, config: |c| c.response_cache.enabled = false) {
         app.seed_wide("p", "A", 12, 12).await;
         let (top_small, small) = cost(&app, TOP).await;
