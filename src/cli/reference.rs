@@ -152,13 +152,13 @@ fn takes_value(arg: &Arg) -> bool {
     matches!(arg.get_action(), ArgAction::Set | ArgAction::Append)
 }
 
-// Not an identity: the metavariable clap would print (`--subject <SUBJECT>`).
-#[allow(clippy::disallowed_methods)]
+/// The metavariable clap would print (`--subject <SUBJECT>`): not an identity, and argument ids
+/// are ASCII, so no folding rule applies.
 fn value_name(arg: &Arg) -> String {
     arg.get_value_names()
         .and_then(|names| names.first())
         .map(|n| n.to_string())
-        .unwrap_or_else(|| arg.get_id().as_str().to_uppercase())
+        .unwrap_or_else(|| arg.get_id().as_str().to_ascii_uppercase())
 }
 
 fn first_sentence(cmd: &Command) -> String {
