@@ -29,6 +29,7 @@ provide mariadb-install-db mariadb-server || [ -z "${CI:-}" ] || exit 1
 provide chromium chromium || [ -z "${CI:-}" ] || exit 1
 provide npm npm || [ -z "${CI:-}" ] || exit 1
 provide curl curl || [ -z "${CI:-}" ] || exit 1  # the README check runs its curl commands
+provide sqlite3 sqlite3 || [ -z "${CI:-}" ] || exit 1  # and the docs' backup example
 provide caddy caddy || [ -z "${CI:-}" ] || exit 1  # Tutor's web proxy, in front of the binary (tests/node/proxy.mjs)
 python3 -c 'import ensurepip, venv' 2>/dev/null || provide ensurepip python3-venv || [ -z "${CI:-}" ] || exit 1
 if [ $# -eq 0 ]; then
@@ -85,11 +86,12 @@ export TENANCY_TEST_PYTHON="$PWD/$venv/bin/python"
 cargo test --workspace --locked "$@"
 
 if [ $# -eq 0 ]; then
-    # Every shell command of README's quick start, run as written, its documented output checked.
-    if command -v curl >/dev/null; then
+    # Every shell command of README's quick start, and every block the docs mark runnable, run as
+    # written, its documented output checked (docs/testing.md: Commands in the docs).
+    if command -v curl >/dev/null && command -v sqlite3 >/dev/null; then
         bash scripts/readme-check.sh target/debug/tenancy-gateway
     else
-        echo "skipped the README check: install curl" >&2
+        echo "skipped the README check: install curl and sqlite3" >&2
     fi
 fi
 

@@ -134,9 +134,9 @@ backend_tests! {
     total_count_past_the_end_of_a_list,
 }
 
-// What executing a page costs, so no response cache: besides, `grow` writes straight into
-// the tables, past the change log that would have invalidated it (README: The response
-// cache), and the repeated query would be answered as before.
+// What executing a page costs, so no response cache: besides, `grow` writes straight into the
+// tables, past the change log that would have invalidated it (docs/operating.md: Caching), and
+// the repeated query would be answered as before.
 async fn pages_issue_the_same_statements_at_every_size(app: TestApp) {
     app.seed_wide("p", "A", 12, 12).await;
     let (top_small, small) = cost(&app, TOP).await;
