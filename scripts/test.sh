@@ -96,11 +96,11 @@ if [ $# -eq 0 ]; then
 fi
 
 if [ $# -eq 0 ]; then
-    # The container image is made of the release binary: built meanwhile (the checks below spend
+    # The container image is made of the dist build (scripts/image.sh's): built meanwhile (the checks below spend
     # much of their time waiting on browsers, servers and the network), checked at the end.
     release_build=
     if command -v podman >/dev/null; then
-        cargo build --release --locked > target/release-build.log 2>&1 &
+        cargo build --profile dist --locked > target/release-build.log 2>&1 &
         release_build=$!
     fi
     # The Tutor plugin rendered by Tutor 22 and read by Compose, kustomize, Caddy and the binary.
@@ -146,11 +146,11 @@ if [ $# -eq 0 ]; then
 fi
 
 if [ $# -eq 0 ]; then
-    # The container image of the release binary, built, saved, loaded and run with podman
+    # The container image of the dist binary, built, saved, loaded and run with podman
     # (without podman the check says so in one line; in CI it fails).
     if [ -n "$release_build" ] && ! wait "$release_build"; then
         cat target/release-build.log >&2
         exit 1
     fi
-    bash scripts/image-check.sh target/release/tenancy-gateway
+    bash scripts/image-check.sh target/dist/tenancy-gateway
 fi
