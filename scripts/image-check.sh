@@ -9,7 +9,7 @@
 #   scripts/image-check.sh BINARY
 set -euo pipefail
 cd "$(dirname "$0")/.."
-binary=${1:?usage: scripts/image-check.sh BINARY (a release build, e.g. target/release/tenancy-gateway)}
+binary=${1:?usage: scripts/image-check.sh BINARY (a release or dist build, e.g. target/dist/tenancy-gateway)}
 
 unable() {
     echo "image check not run: $*" >&2

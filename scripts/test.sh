@@ -29,6 +29,7 @@ provide mariadb-install-db mariadb-server || [ -z "${CI:-}" ] || exit 1
 provide chromium chromium || [ -z "${CI:-}" ] || exit 1
 provide npm npm || [ -z "${CI:-}" ] || exit 1
 provide curl curl || [ -z "${CI:-}" ] || exit 1  # the README check runs its curl commands
+provide sqlite3 sqlite3 || [ -z "${CI:-}" ] || exit 1  # and the docs' backup example
 provide caddy caddy || [ -z "${CI:-}" ] || exit 1  # Tutor's web proxy, in front of the binary (tests/node/proxy.mjs)
 python3 -c 'import ensurepip, venv' 2>/dev/null || provide ensurepip python3-venv || [ -z "${CI:-}" ] || exit 1
 if [ $# -eq 0 ]; then
@@ -85,20 +86,21 @@ export TENANCY_TEST_PYTHON="$PWD/$venv/bin/python"
 cargo test --workspace --locked "$@"
 
 if [ $# -eq 0 ]; then
-    # Every shell command of README's quick start, run as written, its documented output checked.
-    if command -v curl >/dev/null; then
+    # Every shell command of README's quick start, and every block the docs mark runnable, run as
+    # written, its documented output checked (docs/testing.md: Commands in the docs).
+    if command -v curl >/dev/null && command -v sqlite3 >/dev/null; then
         bash scripts/readme-check.sh target/debug/tenancy-gateway
     else
-        echo "skipped the README check: install curl" >&2
+        echo "skipped the README check: install curl and sqlite3" >&2
     fi
 fi
 
 if [ $# -eq 0 ]; then
-    # The container image is made of the release binary: built meanwhile (the checks below spend
+    # The container image is made of the dist build (scripts/image.sh's): built meanwhile (the checks below spend
     # much of their time waiting on browsers, servers and the network), checked at the end.
     release_build=
     if command -v podman >/dev/null; then
-        cargo build --release --locked > target/release-build.log 2>&1 &
+        cargo build --profile dist --locked > target/release-build.log 2>&1 &
         release_build=$!
     fi
     # The Tutor plugin rendered by Tutor 22 and read by Compose, kustomize, Caddy and the binary.
@@ -144,11 +146,11 @@ if [ $# -eq 0 ]; then
 fi
 
 if [ $# -eq 0 ]; then
-    # The container image of the release binary, built, saved, loaded and run with podman
+    # The container image of the dist binary, built, saved, loaded and run with podman
     # (without podman the check says so in one line; in CI it fails).
     if [ -n "$release_build" ] && ! wait "$release_build"; then
         cat target/release-build.log >&2
         exit 1
     fi
-    bash scripts/image-check.sh target/release/tenancy-gateway
+    bash scripts/image-check.sh target/dist/tenancy-gateway
 fi

@@ -38,8 +38,8 @@ impl Server {
         crate::domain::check_patterns()?;
         let verifier = crate::auth::Verifier::from_config(&config).map_err(|err| {
             anyhow::anyhow!(
-                "{err}; hint: copy the value from the LMS's JWT_AUTH settings (README: Pointing it \
-                 at an Open edX LMS), or unset it; see `tenancy-gateway serve --help`"
+                "{err}; hint: copy the value from the LMS's JWT_AUTH settings (docs/openedx.md: \
+                 Pointing it at an LMS), or unset it; see `tenancy-gateway serve --help`"
             )
         })?;
         let metrics = Metrics::new();

@@ -152,7 +152,8 @@ fn takes_value(arg: &Arg) -> bool {
     matches!(arg.get_action(), ArgAction::Set | ArgAction::Append)
 }
 
-// The metavariable clap prints (`--subject <SUBJECT>`); ids are ASCII.
+/// The metavariable clap would print (`--subject <SUBJECT>`): not an identity, and argument ids
+/// are ASCII, so no folding rule applies.
 fn value_name(arg: &Arg) -> String {
     arg.get_value_names()
         .and_then(|names| names.first())

@@ -8,7 +8,7 @@ use clap::Args;
 use serde_json::Value;
 
 use crate::auth::{Claims, claims::parse_filter};
-use crate::config::{DEFAULT_DATABASE_URL, Secret};
+use crate::config::{DATABASE_URL_ENV, Secret, default_database_url, parse_database_url};
 
 /// Open edX's current token version (`JWT_SUPPORTED_VERSION`).
 const VERSION: &str = "1.2.0";
@@ -50,8 +50,9 @@ pub struct TokenArgs {
     #[arg(long, default_value_t = 3600, value_parser = super::usage::positive)]
     ttl: u64,
     /// With no token setting: the database whose local secret (`tenancy.secret` beside a
-    /// SQLite file, made by `serve`) signs the token; give the value `serve` was given.
-    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, hide_env_values = true)]
+    /// SQLite file, made by `serve`) signs the token; give the value `serve` was given. From
+    /// TENANCY_DATABASE_URL, else DATABASE_URL, as every verb reads it.
+    #[arg(long, env = DATABASE_URL_ENV, default_value_t = default_database_url(), value_parser = parse_database_url, hide_default_value = true, hide_env_values = true)]
     database_url: String,
 }
 

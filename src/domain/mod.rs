@@ -1,6 +1,7 @@
-//! The domain layer: pure types and rules. Validated names and course keys, the visibility
-//! conditions compiled into SQL (`scope`), authorization decisions (`authz`), what a change
-//! log row says (`change`), pages and cursors, the backfill's parsing and the demo graph.
+//! The domain layer: pure types and rules. Validated names (the identity module, `names`) and
+//! course keys, what a change log row says (`change`), the Host rule (`tenant`), pages and
+//! cursors, the backfill's parsing, import's merge and the demo graph. Who may see and change
+//! what is `access`'s.
 //!
 //! Layer rule: nothing here touches a database connection or runs a statement (checked by
 //! `tests/api/layers.rs`); `repo` runs the SQL, `service` decides when.

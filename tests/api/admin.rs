@@ -5,6 +5,7 @@
 use reqwest::header;
 
 use crate::backend_tests;
+use crate::support::TestApp;
 
 /// Headers every console response carries: no inline script, never framed, no sniffing.
 fn assert_admin_headers(res: &reqwest::Response, what: &str) {
@@ -28,34 +29,64 @@ fn assert_admin_headers(res: &reqwest::Response, what: &str) {
 }
 
 backend_tests! {
-    async fn admin_console_is_served_with_its_modules_and_safe_headers(app: TestApp) {
-        for path in ["/admin", "/admin/"] {
-            let page = app.client().get(app.url(path)).send().await.unwrap();
-            assert_eq!(page.status(), 200, "{path}");
-            assert_eq!(page.headers()[header::CONTENT_TYPE], "text/html; charset=utf-8", "{path}");
-            assert_admin_headers(&page, path);
-            let html = page.text().await.unwrap();
-            assert!(html.contains(r#"<script type="module" src="/admin/app.js">"#), "{html}");
-            assert!(!html.contains("://"), "the page names no other site: {html}");
-        }
-        // The entry module, a module it imports, the vendored library and the stylesheet.
-        for (path, content_type) in [
-            ("/admin/app.js", "text/javascript; charset=utf-8"),
-            ("/admin/api.js", "text/javascript; charset=utf-8"),
-            ("/admin/htm-preact-3.1.1.standalone.mjs", "text/javascript; charset=utf-8"),
-            ("/admin/admin.css", "text/css; charset=utf-8"),
-        ] {
-            let res = app.client().get(app.url(path)).send().await.unwrap();
-            assert_eq!(res.status(), 200, "{path}");
-            assert_eq!(res.headers()[header::CONTENT_TYPE], content_type, "{path}");
-            assert_admin_headers(&res, path);
-            assert!(res.text().await.unwrap().len() > 500, "{path}");
-        }
-        let app_js = app.client().get(app.url("/admin/app.js")).send().await.unwrap().text().await.unwrap();
-        assert!(app_js.contains("from './api.js'"), "app.js imports its siblings relatively");
-        for missing in ["/admin/nope.js", "/admin/..%2FCargo.toml", "/admin/NOTICE.md"] {
-            let res = app.client().get(app.url(missing)).send().await.unwrap();
-            assert_eq!(res.status(), 404, "{missing}");
-        }
+    admin_console_is_served_with_its_modules_and_safe_headers,
+}
+
+async fn admin_console_is_served_with_its_modules_and_safe_headers(app: TestApp) {
+    for path in ["/admin", "/admin/"] {
+        let page = app.client().get(app.url(path)).send().await.unwrap();
+        assert_eq!(page.status(), 200, "{path}");
+        assert_eq!(
+            page.headers()[header::CONTENT_TYPE],
+            "text/html; charset=utf-8",
+            "{path}"
+        );
+        assert_admin_headers(&page, path);
+        let html = page.text().await.unwrap();
+        assert!(
+            html.contains(r#"<script type="module" src="/admin/app.js">"#),
+            "{html}"
+        );
+        assert!(
+            !html.contains("://"),
+            "the page names no other site: {html}"
+        );
+    }
+    // The entry module, a module it imports, the vendored library and the stylesheet.
+    for (path, content_type) in [
+        ("/admin/app.js", "text/javascript; charset=utf-8"),
+        ("/admin/api.js", "text/javascript; charset=utf-8"),
+        (
+            "/admin/htm-preact-3.1.1.standalone.mjs",
+            "text/javascript; charset=utf-8",
+        ),
+        ("/admin/admin.css", "text/css; charset=utf-8"),
+    ] {
+        let res = app.client().get(app.url(path)).send().await.unwrap();
+        assert_eq!(res.status(), 200, "{path}");
+        assert_eq!(res.headers()[header::CONTENT_TYPE], content_type, "{path}");
+        assert_admin_headers(&res, path);
+        assert!(res.text().await.unwrap().len() > 500, "{path}");
+    }
+    let app_js = app
+        .client()
+        .get(app.url("/admin/app.js"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        app_js.contains("from './api.js'"),
+        "app.js imports its siblings relatively"
+    );
+    for missing in [
+        "/admin/nope.js",
+        "/admin/..%2FCargo.toml",
+        "/admin/NOTICE.md",
+    ] {
+        let res = app.client().get(app.url(missing)).send().await.unwrap();
+        assert_eq!(res.status(), 404, "{missing}");
     }
 }

@@ -38,34 +38,41 @@ const EVERY_MUTATION: &[&str] = &[
 ];
 
 backend_tests! {
-    async fn the_list_is_valid_every_mutation_succeeds_for_an_unrestricted_administrator(app: TestApp) {
-        app.seed_demo().await;
-        let admin = hs256(&claims("root", json!({ "administrator": true })));
-        for mutation in EVERY_MUTATION {
-            let body = app.as_user(&admin, mutation, json!({})).await;
-            assert!(body.get("errors").is_none(), "{mutation}: {body}");
-        }
-    }
+    the_list_is_valid_every_mutation_succeeds_for_an_unrestricted_administrator,
+    a_restricted_token_is_refused_on_every_mutation,
+    a_cookie_without_the_csrf_token_is_refused_on_every_mutation,
+}
 
-    async fn a_restricted_token_is_refused_on_every_mutation(app: TestApp) {
-        app.seed_demo().await;
-        let restricted = hs256(&claims("root", json!({ "administrator": true, "is_restricted": true })));
-        let before = app.snapshot().await;
-        for mutation in EVERY_MUTATION {
-            let body = app.as_user(&restricted, mutation, json!({})).await;
-            assert_eq!(error_code(&body), "FORBIDDEN", "{mutation}: {body}");
-        }
-        assert_eq!(app.snapshot().await, before, "nothing written");
+async fn the_list_is_valid_every_mutation_succeeds_for_an_unrestricted_administrator(app: TestApp) {
+    app.seed_demo().await;
+    let admin = hs256(&claims("root", json!({ "administrator": true })));
+    for mutation in EVERY_MUTATION {
+        let body = app.as_user(&admin, mutation, json!({})).await;
+        assert!(body.get("errors").is_none(), "{mutation}: {body}");
     }
+}
 
-    async fn a_cookie_without_the_csrf_token_is_refused_on_every_mutation(app: TestApp) {
-        app.seed_demo().await;
-        let admin = jwt_cookies(&hs256(&claims("root", json!({ "administrator": true }))));
-        let before = app.snapshot().await;
-        for mutation in EVERY_MUTATION {
-            let body = app.with_jwt_cookies(&admin, mutation).await;
-            assert_eq!(error_code(&body), "FORBIDDEN", "{mutation}: {body}");
-        }
-        assert_eq!(app.snapshot().await, before, "nothing written");
+async fn a_restricted_token_is_refused_on_every_mutation(app: TestApp) {
+    app.seed_demo().await;
+    let restricted = hs256(&claims(
+        "root",
+        json!({ "administrator": true, "is_restricted": true }),
+    ));
+    let before = app.snapshot().await;
+    for mutation in EVERY_MUTATION {
+        let body = app.as_user(&restricted, mutation, json!({})).await;
+        assert_eq!(error_code(&body), "FORBIDDEN", "{mutation}: {body}");
     }
+    assert_eq!(app.snapshot().await, before, "nothing written");
+}
+
+async fn a_cookie_without_the_csrf_token_is_refused_on_every_mutation(app: TestApp) {
+    app.seed_demo().await;
+    let admin = jwt_cookies(&hs256(&claims("root", json!({ "administrator": true }))));
+    let before = app.snapshot().await;
+    for mutation in EVERY_MUTATION {
+        let body = app.with_jwt_cookies(&admin, mutation).await;
+        assert_eq!(error_code(&body), "FORBIDDEN", "{mutation}: {body}");
+    }
+    assert_eq!(app.snapshot().await, before, "nothing written");
 }

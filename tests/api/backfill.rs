@@ -100,148 +100,225 @@ const KEYS: &[&str] = &[
 ];
 
 backend_tests! {
-    async fn a_dry_run_counts_exactly_and_writes_nothing(app: TestApp) {
-        let dry = run(&app, KEYS, false, false).await;
-        assert!(!dry.applied);
-        // The duplicate key is one link.
-        assert_eq!(counts(&dry), [3, 0, 6, 0]);
-        assert_eq!(dry.keys_read, 7);
-        assert_eq!(dry.organizations_to_create, ["DartmouthX", "HarvardX", "MITx"]);
-        assert_eq!(dry.sample_links_to_create.len(), 6);
-        assert_eq!(dry.sample_links_to_create[0].organization, "DartmouthX");
-        assert!(orgs(&app).await.is_empty(), "a dry run writes no organization");
-        assert!(links(&app).await.is_empty(), "a dry run writes no link");
+    a_dry_run_counts_exactly_and_writes_nothing,
+    a_rerun_creates_nothing,
+    short_names_differing_in_case_are_one_organization,
+    an_existing_spelling_wins_over_the_input,
+    inactive_organizations_come_back_with_their_links,
+    inactive_creates_inactive_rows_and_reactivates_nothing,
+    invalid_keys_are_reported_with_their_lines_and_skipped,
+    an_empty_input_does_nothing,
+}
 
-        let applied = run(&app, KEYS, true, false).await;
-        assert!(applied.applied);
-        assert_eq!(counts(&applied), counts(&dry), "apply does what the dry run said");
-        assert_eq!(
-            orgs(&app).await,
-            [("DartmouthX".into(), true), ("HarvardX".into(), true), ("MITx".into(), true)]
-        );
-        let written = links(&app).await;
-        assert_eq!(written.len(), 6);
-        assert!(written.contains(&("lib:HarvardX:cs50-problems".into(), "HarvardX".into(), true)));
-        assert!(written.contains(&("MITx/6.002x/2012_Fall".into(), "MITx".into(), true)));
-    }
+async fn a_dry_run_counts_exactly_and_writes_nothing(app: TestApp) {
+    let dry = run(&app, KEYS, false, false).await;
+    assert!(!dry.applied);
+    // The duplicate key is one link.
+    assert_eq!(counts(&dry), [3, 0, 6, 0]);
+    assert_eq!(dry.keys_read, 7);
+    assert_eq!(
+        dry.organizations_to_create,
+        ["DartmouthX", "HarvardX", "MITx"]
+    );
+    assert_eq!(dry.sample_links_to_create.len(), 6);
+    assert_eq!(dry.sample_links_to_create[0].organization, "DartmouthX");
+    assert!(
+        orgs(&app).await.is_empty(),
+        "a dry run writes no organization"
+    );
+    assert!(links(&app).await.is_empty(), "a dry run writes no link");
 
-    async fn a_rerun_creates_nothing(app: TestApp) {
-        run(&app, KEYS, true, false).await;
-        let dry = run(&app, KEYS, false, false).await;
-        assert_eq!(counts(&dry), [0; 4]);
-        let again = run(&app, KEYS, true, false).await;
-        assert_eq!(counts(&again), [0; 4]);
-        assert!(again.organizations_to_create.is_empty() && again.sample_links_to_create.is_empty());
-        assert_eq!(orgs(&app).await.len(), 3);
-        assert_eq!(links(&app).await.len(), 6);
-    }
+    let applied = run(&app, KEYS, true, false).await;
+    assert!(applied.applied);
+    assert_eq!(
+        counts(&applied),
+        counts(&dry),
+        "apply does what the dry run said"
+    );
+    assert_eq!(
+        orgs(&app).await,
+        [
+            ("DartmouthX".into(), true),
+            ("HarvardX".into(), true),
+            ("MITx".into(), true)
+        ]
+    );
+    let written = links(&app).await;
+    assert_eq!(written.len(), 6);
+    assert!(written.contains(&("lib:HarvardX:cs50-problems".into(), "HarvardX".into(), true)));
+    assert!(written.contains(&("MITx/6.002x/2012_Fall".into(), "MITx".into(), true)));
+}
 
-    async fn short_names_differing_in_case_are_one_organization(app: TestApp) {
-        let keys = ["course-v1:edx+Later+1", "course-v1:edX+DemoX+2020", "library-v1:edx+lib1"];
-        let dry = run(&app, &keys, false, false).await;
-        assert_eq!(dry.organizations_to_create, ["edX"], "edX sorts before edx");
-        assert_eq!(counts(&dry), [1, 0, 3, 0]);
-        run(&app, &keys, true, false).await;
-        assert_eq!(orgs(&app).await, [("edX".into(), true)]);
-        let links = links(&app).await;
-        assert_eq!(links.len(), 3);
-        assert!(links.iter().all(|(_, org, active)| org == "edX" && *active), "{links:?}");
-    }
+async fn a_rerun_creates_nothing(app: TestApp) {
+    run(&app, KEYS, true, false).await;
+    let dry = run(&app, KEYS, false, false).await;
+    assert_eq!(counts(&dry), [0; 4]);
+    let again = run(&app, KEYS, true, false).await;
+    assert_eq!(counts(&again), [0; 4]);
+    assert!(again.organizations_to_create.is_empty() && again.sample_links_to_create.is_empty());
+    assert_eq!(orgs(&app).await.len(), 3);
+    assert_eq!(links(&app).await.len(), 6);
+}
 
-    async fn an_existing_spelling_wins_over_the_input(app: TestApp) {
-        run(&app, &["course-v1:mitx+Old+1"], true, false).await;
-        let report = run(&app, &["course-v1:MITx+New+1", "lib:MITX:x"], true, false).await;
-        assert_eq!(counts(&report), [0, 0, 2, 0]);
-        assert_eq!(report.sample_links_to_create[0].organization, "mitx");
-        assert_eq!(orgs(&app).await, [("mitx".into(), true)]);
-        assert!(links(&app).await.iter().all(|(_, org, _)| org == "mitx"));
-    }
+async fn short_names_differing_in_case_are_one_organization(app: TestApp) {
+    let keys = [
+        "course-v1:edx+Later+1",
+        "course-v1:edX+DemoX+2020",
+        "library-v1:edx+lib1",
+    ];
+    let dry = run(&app, &keys, false, false).await;
+    assert_eq!(dry.organizations_to_create, ["edX"], "edX sorts before edx");
+    assert_eq!(counts(&dry), [1, 0, 3, 0]);
+    run(&app, &keys, true, false).await;
+    assert_eq!(orgs(&app).await, [("edX".into(), true)]);
+    let links = links(&app).await;
+    assert_eq!(links.len(), 3);
+    assert!(
+        links.iter().all(|(_, org, active)| org == "edX" && *active),
+        "{links:?}"
+    );
+}
 
-    async fn inactive_organizations_come_back_with_their_links(app: TestApp) {
-        run(&app, &["course-v1:MITx+A+1", "course-v1:MITx+B+1", "course-v1:HarvardX+C+1", "course-v1:HarvardX+D+1"], true, false).await;
-        // MITx is deactivated (with both links); one HarvardX link is unlinked.
-        deactivate(&app, "MITx").await;
-        unlink(&app, "course-v1:HarvardX+C+1", "HarvardX").await;
+async fn an_existing_spelling_wins_over_the_input(app: TestApp) {
+    run(&app, &["course-v1:mitx+Old+1"], true, false).await;
+    let report = run(&app, &["course-v1:MITx+New+1", "lib:MITX:x"], true, false).await;
+    assert_eq!(counts(&report), [0, 0, 2, 0]);
+    assert_eq!(report.sample_links_to_create[0].organization, "mitx");
+    assert_eq!(orgs(&app).await, [("mitx".into(), true)]);
+    assert!(links(&app).await.iter().all(|(_, org, _)| org == "mitx"));
+}
 
-        // Only MITx+A is named, but MITx+B comes back with its organization.
-        let input = ["course-v1:MITx+A+1", "course-v1:HarvardX+C+1", "course-v1:HarvardX+E+1"];
-        let dry = run(&app, &input, false, false).await;
-        assert_eq!(counts(&dry), [0, 1, 1, 3]);
-        assert_eq!(dry.links_reactivated_with_organizations, 2);
-        assert_eq!(dry.organizations_to_reactivate, ["MITx"]);
-        assert_eq!(dry.sample_links_to_reactivate.len(), 2, "the two links named in the input");
-        assert!(links(&app).await.iter().filter(|l| !l.2).count() == 3, "the dry run changed nothing");
-
-        let applied = run(&app, &input, true, false).await;
-        assert_eq!(counts(&applied), counts(&dry));
-        assert_eq!(applied.links_reactivated_with_organizations, 2);
-        assert!(orgs(&app).await.iter().all(|o| o.1));
-        let links = links(&app).await;
-        assert_eq!(links.len(), 5);
-        assert!(links.iter().all(|l| l.2), "{links:?}");
-        assert_eq!(counts(&run(&app, &input, true, false).await), [0; 4]);
-    }
-
-    async fn inactive_creates_inactive_rows_and_reactivates_nothing(app: TestApp) {
-        run(&app, &["course-v1:MITx+A+1", "course-v1:HarvardX+C+1", "course-v1:HarvardX+D+1"], true, false).await;
-        deactivate(&app, "MITx").await;
-        unlink(&app, "course-v1:HarvardX+C+1", "HarvardX").await;
-
-        let input = ["course-v1:MITx+A+1", "course-v1:MITx+B+1", "course-v1:HarvardX+C+1", "course-v1:VJx+V+1"];
-        let dry = run(&app, &input, false, true).await;
-        assert_eq!(counts(&dry), [1, 0, 2, 0]);
-        assert!(dry.organizations_to_reactivate.is_empty() && dry.sample_links_to_reactivate.is_empty());
-        let applied = run(&app, &input, true, true).await;
-        assert_eq!(counts(&applied), counts(&dry));
-        assert_eq!(
-            orgs(&app).await,
-            [("HarvardX".into(), true), ("MITx".into(), false), ("VJx".into(), false)]
-        );
-        assert_eq!(
-            links(&app).await,
-            [
-                ("course-v1:HarvardX+C+1".into(), "HarvardX".into(), false),
-                ("course-v1:HarvardX+D+1".into(), "HarvardX".into(), true),
-                ("course-v1:MITx+A+1".into(), "MITx".into(), false),
-                ("course-v1:MITx+B+1".into(), "MITx".into(), false),
-                ("course-v1:VJx+V+1".into(), "VJx".into(), false),
-            ]
-        );
-        // Without --inactive, the same input brings everything back.
-        assert_eq!(counts(&run(&app, &input, true, false).await), [0, 2, 0, 4]);
-    }
-
-    async fn invalid_keys_are_reported_with_their_lines_and_skipped(app: TestApp) {
-        let input = [
-            "# exported from the LMS",
+async fn inactive_organizations_come_back_with_their_links(app: TestApp) {
+    run(
+        &app,
+        &[
             "course-v1:MITx+A+1",
-            "",
-            "not a key",
-            "  course-v1:HarvardX+B+1  ",
-            "course-v1:MITx+A",
-            "block-v1:MITx+A+1+type@html+block@x",
-        ];
-        let report = run(&app, &input, true, false).await;
-        let invalid: Vec<(usize, &str)> = report
-            .invalid_keys
-            .iter()
-            .map(|k| (k.line, k.key.as_str()))
-            .collect();
-        assert_eq!(
-            invalid,
-            [(4, "not a key"), (6, "course-v1:MITx+A"), (7, "block-v1:MITx+A+1+type@html+block@x")]
-        );
-        assert!(report.invalid_keys.iter().all(|k| !k.reason.is_empty()));
-        assert_eq!(report.keys_read, 2);
-        assert_eq!(counts(&report), [2, 0, 2, 0]);
-        assert_eq!(links(&app).await.len(), 2);
-    }
+            "course-v1:MITx+B+1",
+            "course-v1:HarvardX+C+1",
+            "course-v1:HarvardX+D+1",
+        ],
+        true,
+        false,
+    )
+    .await;
+    // MITx is deactivated (with both links); one HarvardX link is unlinked.
+    deactivate(&app, "MITx").await;
+    unlink(&app, "course-v1:HarvardX+C+1", "HarvardX").await;
 
-    async fn an_empty_input_does_nothing(app: TestApp) {
-        let report = run(&app, &["", "# nothing"], true, false).await;
-        assert_eq!(counts(&report), [0; 4]);
-        assert!(report.applied && report.invalid_keys.is_empty());
-    }
+    // Only MITx+A is named, but MITx+B comes back with its organization.
+    let input = [
+        "course-v1:MITx+A+1",
+        "course-v1:HarvardX+C+1",
+        "course-v1:HarvardX+E+1",
+    ];
+    let dry = run(&app, &input, false, false).await;
+    assert_eq!(counts(&dry), [0, 1, 1, 3]);
+    assert_eq!(dry.links_reactivated_with_organizations, 2);
+    assert_eq!(dry.organizations_to_reactivate, ["MITx"]);
+    assert_eq!(
+        dry.sample_links_to_reactivate.len(),
+        2,
+        "the two links named in the input"
+    );
+    assert!(
+        links(&app).await.iter().filter(|l| !l.2).count() == 3,
+        "the dry run changed nothing"
+    );
+
+    let applied = run(&app, &input, true, false).await;
+    assert_eq!(counts(&applied), counts(&dry));
+    assert_eq!(applied.links_reactivated_with_organizations, 2);
+    assert!(orgs(&app).await.iter().all(|o| o.1));
+    let links = links(&app).await;
+    assert_eq!(links.len(), 5);
+    assert!(links.iter().all(|l| l.2), "{links:?}");
+    assert_eq!(counts(&run(&app, &input, true, false).await), [0; 4]);
+}
+
+async fn inactive_creates_inactive_rows_and_reactivates_nothing(app: TestApp) {
+    run(
+        &app,
+        &[
+            "course-v1:MITx+A+1",
+            "course-v1:HarvardX+C+1",
+            "course-v1:HarvardX+D+1",
+        ],
+        true,
+        false,
+    )
+    .await;
+    deactivate(&app, "MITx").await;
+    unlink(&app, "course-v1:HarvardX+C+1", "HarvardX").await;
+
+    let input = [
+        "course-v1:MITx+A+1",
+        "course-v1:MITx+B+1",
+        "course-v1:HarvardX+C+1",
+        "course-v1:VJx+V+1",
+    ];
+    let dry = run(&app, &input, false, true).await;
+    assert_eq!(counts(&dry), [1, 0, 2, 0]);
+    assert!(
+        dry.organizations_to_reactivate.is_empty() && dry.sample_links_to_reactivate.is_empty()
+    );
+    let applied = run(&app, &input, true, true).await;
+    assert_eq!(counts(&applied), counts(&dry));
+    assert_eq!(
+        orgs(&app).await,
+        [
+            ("HarvardX".into(), true),
+            ("MITx".into(), false),
+            ("VJx".into(), false)
+        ]
+    );
+    assert_eq!(
+        links(&app).await,
+        [
+            ("course-v1:HarvardX+C+1".into(), "HarvardX".into(), false),
+            ("course-v1:HarvardX+D+1".into(), "HarvardX".into(), true),
+            ("course-v1:MITx+A+1".into(), "MITx".into(), false),
+            ("course-v1:MITx+B+1".into(), "MITx".into(), false),
+            ("course-v1:VJx+V+1".into(), "VJx".into(), false),
+        ]
+    );
+    // Without --inactive, the same input brings everything back.
+    assert_eq!(counts(&run(&app, &input, true, false).await), [0, 2, 0, 4]);
+}
+
+async fn invalid_keys_are_reported_with_their_lines_and_skipped(app: TestApp) {
+    let input = [
+        "# exported from the LMS",
+        "course-v1:MITx+A+1",
+        "",
+        "not a key",
+        "  course-v1:HarvardX+B+1  ",
+        "course-v1:MITx+A",
+        "block-v1:MITx+A+1+type@html+block@x",
+    ];
+    let report = run(&app, &input, true, false).await;
+    let invalid: Vec<(usize, &str)> = report
+        .invalid_keys
+        .iter()
+        .map(|k| (k.line, k.key.as_str()))
+        .collect();
+    assert_eq!(
+        invalid,
+        [
+            (4, "not a key"),
+            (6, "course-v1:MITx+A"),
+            (7, "block-v1:MITx+A+1+type@html+block@x")
+        ]
+    );
+    assert!(report.invalid_keys.iter().all(|k| !k.reason.is_empty()));
+    assert_eq!(report.keys_read, 2);
+    assert_eq!(counts(&report), [2, 0, 2, 0]);
+    assert_eq!(links(&app).await.len(), 2);
+}
+
+async fn an_empty_input_does_nothing(app: TestApp) {
+    let report = run(&app, &["", "# nothing"], true, false).await;
+    assert_eq!(counts(&report), [0; 4]);
+    assert!(report.applied && report.invalid_keys.is_empty());
 }
 
 /// A 10,000-key backfill costs a handful of statements, not one per key or organization.

@@ -25,11 +25,17 @@ fn served_database(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> String {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let lines: Vec<String> = BufReader::new(child.stdout.take().unwrap())
-        .lines()
-        .take(3)
-        .map(Result::unwrap)
-        .collect();
+    // Up to the `database:` line (the start-up lines before it may change); the server keeps
+    // its stdout open, so reading past the lines it prints would wait forever.
+    let mut lines = Vec::new();
+    for line in BufReader::new(child.stdout.take().unwrap()).lines().take(8) {
+        let line = line.unwrap();
+        let done = line.starts_with("database: ");
+        lines.push(line);
+        if done {
+            break;
+        }
+    }
     child.kill().ok();
     child.wait().ok();
     lines
@@ -110,6 +116,40 @@ fn tenancy_database_url_wins_over_database_url() {
     let err = String::from_utf8_lossy(&refused.stderr);
     assert!(
         !refused.status.success() && err.contains("(--database-url / TENANCY_DATABASE_URL)"),
+        "{err}"
+    );
+}
+
+#[test]
+fn token_finds_the_local_secret_of_the_database_tenancy_database_url_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir(d.join("ours")).unwrap();
+    let ours = format!("sqlite://{}?mode=rwc", d.join("ours/tenancy.db").display());
+    served_database(d, &[], &[("TENANCY_DATABASE_URL", &ours)]);
+    assert!(d.join("ours/tenancy.secret").exists() && !d.join("tenancy.secret").exists());
+    let token = |env: &[(&str, &str)]| {
+        Command::new(BIN)
+            .args(["token", "--subject", "ada"])
+            .current_dir(d)
+            .env_remove("DATABASE_URL")
+            .env_remove("TENANCY_DATABASE_URL")
+            .env_remove("TENANCY_JWT_SECRET")
+            .env_remove("TENANCY_JWT_ISSUERS")
+            .envs(env.iter().copied())
+            .output()
+            .unwrap()
+    };
+    let minted = token(&[
+        ("TENANCY_DATABASE_URL", &ours),
+        ("DATABASE_URL", &sqlite(d, "generic.db")),
+    ]);
+    assert!(minted.status.success(), "{minted:?}");
+    // Beside the default database there is no secret: the variable was what found it.
+    let refused = token(&[]);
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        !refused.status.success() && err.contains("no local secret"),
         "{err}"
     );
 }

@@ -154,6 +154,7 @@ fn git_ignores_the_files_the_docs_examples_make() {
         "tenancy.dump",
         "tenancy.cursor",
         "keys.txt",
+        "openedx/lms.db",
     ] {
         let status = Command::new("git")
             .args(["check-ignore", "--quiet", "--no-index", name])

@@ -79,145 +79,292 @@ async fn logged(
 }
 
 backend_tests! {
-    async fn every_mutation_logs_exactly_its_changes(app: TestApp) {
-        let mut log = Reader { app: &app, token: admin(), cursor: Value::Null };
-        let cases: Vec<(&str, Vec<Triple>)> = vec![
-            (r#"mutation { createPartner(input: {shortCode: "edx", name: "edX"}) { shortCode } }"#,
-             vec![t("CREATED", "PARTNER", "edx")]),
-            (r#"mutation { updatePartner(shortCode: "edx", input: {name: "edX Inc."}) { shortCode } }"#,
-             vec![t("UPDATED", "PARTNER", "edx")]),
-            (r#"mutation { updatePartner(shortCode: "edx", input: {name: "edX Inc."}) { shortCode } }"#,
-             vec![]),
-            (r#"mutation { createPartner(input: {shortCode: "mitpe", name: "MIT PE"}) { shortCode } }"#,
-             vec![t("CREATED", "PARTNER", "mitpe")]),
-            (r#"mutation { createSite(input: {domain: "edx.org", name: "edX", partner: "edx"}) { domain } }"#,
-             vec![t("CREATED", "SITE", "edx.org")]),
-            (r#"mutation { updateSite(domain: "edx.org", input: {partner: "mitpe"}) { domain } }"#,
-             vec![t("UPDATED", "SITE", "edx.org")]),
-            (r#"mutation { createOrganization(input: {shortName: "MITx", name: "MIT"}) { shortName } }"#,
-             vec![t("CREATED", "ORGANIZATION", "MITx")]),
-            (r#"mutation { updateOrganization(shortName: "mitx", input: {description: "Cambridge"}) { shortName } }"#,
-             vec![t("UPDATED", "ORGANIZATION", "MITx")]),
-            (r#"mutation { ensureOrganization(shortName: "HarvardX") { created } }"#,
-             vec![t("CREATED", "ORGANIZATION", "HarvardX")]),
-            (r#"mutation { ensureOrganization(shortName: "harvardx") { created } }"#, vec![]),
-            (r#"mutation { linkCourse(courseKey: "course-v1:MITx+6.002x+2024") { created } }"#,
-             vec![t("CREATED", "COURSE_LINK", "course-v1:MITx+6.002x+2024/MITx")]),
-            (r#"mutation { linkCourse(courseKey: "course-v1:MITx+6.002x+2024") { created } }"#, vec![]),
-            (r#"mutation { linkCourse(courseKey: "VJx/V101/2024") { created } }"#,
-             vec![t("CREATED", "ORGANIZATION", "VJx"), t("CREATED", "COURSE_LINK", "VJx/V101/2024/VJx")]),
-            (r#"mutation { unlinkCourse(courseKey: "VJx/V101/2024", organization: "VJx") { created } }"#,
-             vec![t("DEACTIVATED", "COURSE_LINK", "VJx/V101/2024/VJx")]),
-            (r#"mutation { linkCourse(courseKey: "VJx/V101/2024") { created } }"#,
-             vec![t("REACTIVATED", "COURSE_LINK", "VJx/V101/2024/VJx")]),
-            (r#"mutation { deactivateOrganization(shortName: "MITx") { active } }"#,
-             vec![t("DEACTIVATED", "ORGANIZATION", "MITx"),
-                  t("DEACTIVATED", "COURSE_LINK", "course-v1:MITx+6.002x+2024/MITx")]),
-            (r#"mutation { deactivateOrganization(shortName: "MITx") { active } }"#, vec![]),
-            (r#"mutation { reactivateOrganization(shortName: "MITx") { active } }"#,
-             vec![t("REACTIVATED", "ORGANIZATION", "MITx"),
-                  t("REACTIVATED", "COURSE_LINK", "course-v1:MITx+6.002x+2024/MITx")]),
-            (r#"mutation { addOrganizationToPartner(partner: "mitpe", organization: "MITx") { shortCode } }"#,
-             vec![t("CREATED", "PARTNER_ORGANIZATION", "mitpe/MITx")]),
-            (r#"mutation { addOrganizationToPartner(partner: "mitpe", organization: "MITx") { shortCode } }"#, vec![]),
-            (r#"mutation { addOrganizationToSite(site: "edx.org", organization: "MITx") { domain } }"#,
-             vec![t("CREATED", "SITE_ORGANIZATION", "edx.org/MITx")]),
-            (r#"mutation { removeOrganizationFromSite(site: "edx.org", organization: "MITx") { domain } }"#,
-             vec![t("REMOVED", "SITE_ORGANIZATION", "edx.org/MITx")]),
-            (r#"mutation { removeOrganizationFromPartner(partner: "mitpe", organization: "MITx") { shortCode } }"#,
-             vec![t("REMOVED", "PARTNER_ORGANIZATION", "mitpe/MITx")]),
-            (r#"mutation { grantRole(subject: "bo", role: ORG_STAFF, organization: "MITx") { role } }"#,
-             vec![t("CREATED", "GRANT", "bo/ORG_STAFF/MITx")]),
-            (r#"mutation { grantRole(subject: "bo", role: ORG_STAFF, organization: "MITx") { role } }"#, vec![]),
-            (r#"mutation { grantRole(subject: "cy", role: PARTNER_ADMIN, partner: "edx") { role } }"#,
-             vec![t("CREATED", "GRANT", "cy/PARTNER_ADMIN/edx")]),
-            (r#"mutation { revokeRole(subject: "bo", role: ORG_STAFF, organization: "MITx") }"#,
-             vec![t("REMOVED", "GRANT", "bo/ORG_STAFF/MITx")]),
-            (r#"mutation { backfill(courseKeys: ["lib:NewX:a", "course-v1:MITx+B+1"], apply: true) { linksCreated } }"#,
-             vec![t("CREATED", "ORGANIZATION", "NewX"),
-                  t("CREATED", "COURSE_LINK", "lib:NewX:a/NewX"),
-                  t("CREATED", "COURSE_LINK", "course-v1:MITx+B+1/MITx")]),
-            (r#"mutation { backfill(courseKeys: ["lib:NewX:a", "lib:OtherX:b"]) { linksCreated } }"#, vec![]),
-        ];
-        for (mutation, expected) in cases {
-            let mut got = logged(&app, &mut log, mutation).await;
-            let mut expected = expected;
-            // One write logs its rows in one order; compare as sets where a statement wrote many.
-            got.sort();
-            expected.sort();
-            assert_eq!(got, expected, "{mutation}");
-        }
-        let everything = app.admin_data(CHANGES, json!({})).await;
-        let nodes = everything["changes"]["edges"].as_array().unwrap();
-        assert!(nodes.iter().all(|e| e["node"]["actor"] == "ada"), "every change names its actor");
-        let site_move = nodes.iter().find(|e| e["node"]["key"] == "edx.org" && e["node"]["kind"] == "UPDATED").unwrap();
-        assert_eq!(site_move["node"]["before"]["partner"], "edx");
-        assert_eq!(site_move["node"]["after"]["partner"], "mitpe");
-        let link = nodes.iter().find(|e| e["node"]["key"] == "lib:NewX:a/NewX").unwrap();
-        assert_eq!(link["node"]["after"], json!({"courseKey": "lib:NewX:a", "organization": "NewX", "active": true}));
-        assert!(link["node"]["before"].is_null());
-    }
+    every_mutation_logs_exactly_its_changes,
+    a_write_that_rolls_back_leaves_no_change_row,
+    seed_logs_the_demo_graph_once,
+    history_follows_each_record,
+}
 
-    async fn a_write_that_rolls_back_leaves_no_change_row(app: TestApp) {
-        // The link insert fails after the organization was created in the same transaction.
-        let trigger = match BACKEND {
-            Backend::Sqlite => vec![
-                "CREATE TRIGGER boom BEFORE INSERT ON course_link WHEN NEW.course_key LIKE '%BoomX%' \
-                 BEGIN SELECT RAISE(ABORT, 'boom'); END",
+async fn every_mutation_logs_exactly_its_changes(app: TestApp) {
+    let mut log = Reader {
+        app: &app,
+        token: admin(),
+        cursor: Value::Null,
+    };
+    let cases: Vec<(&str, Vec<Triple>)> = vec![
+        (
+            r#"mutation { createPartner(input: {shortCode: "edx", name: "edX"}) { shortCode } }"#,
+            vec![t("CREATED", "PARTNER", "edx")],
+        ),
+        (
+            r#"mutation { updatePartner(shortCode: "edx", input: {name: "edX Inc."}) { shortCode } }"#,
+            vec![t("UPDATED", "PARTNER", "edx")],
+        ),
+        (
+            r#"mutation { updatePartner(shortCode: "edx", input: {name: "edX Inc."}) { shortCode } }"#,
+            vec![],
+        ),
+        (
+            r#"mutation { createPartner(input: {shortCode: "mitpe", name: "MIT PE"}) { shortCode } }"#,
+            vec![t("CREATED", "PARTNER", "mitpe")],
+        ),
+        (
+            r#"mutation { createSite(input: {domain: "edx.org", name: "edX", partner: "edx"}) { domain } }"#,
+            vec![t("CREATED", "SITE", "edx.org")],
+        ),
+        (
+            r#"mutation { updateSite(domain: "edx.org", input: {partner: "mitpe"}) { domain } }"#,
+            vec![t("UPDATED", "SITE", "edx.org")],
+        ),
+        (
+            r#"mutation { createOrganization(input: {shortName: "MITx", name: "MIT"}) { shortName } }"#,
+            vec![t("CREATED", "ORGANIZATION", "MITx")],
+        ),
+        (
+            r#"mutation { updateOrganization(shortName: "mitx", input: {description: "Cambridge"}) { shortName } }"#,
+            vec![t("UPDATED", "ORGANIZATION", "MITx")],
+        ),
+        (
+            r#"mutation { ensureOrganization(shortName: "HarvardX") { created } }"#,
+            vec![t("CREATED", "ORGANIZATION", "HarvardX")],
+        ),
+        (
+            r#"mutation { ensureOrganization(shortName: "harvardx") { created } }"#,
+            vec![],
+        ),
+        (
+            r#"mutation { linkCourse(courseKey: "course-v1:MITx+6.002x+2024") { created } }"#,
+            vec![t(
+                "CREATED",
+                "COURSE_LINK",
+                "course-v1:MITx+6.002x+2024/MITx",
+            )],
+        ),
+        (
+            r#"mutation { linkCourse(courseKey: "course-v1:MITx+6.002x+2024") { created } }"#,
+            vec![],
+        ),
+        (
+            r#"mutation { linkCourse(courseKey: "VJx/V101/2024") { created } }"#,
+            vec![
+                t("CREATED", "ORGANIZATION", "VJx"),
+                t("CREATED", "COURSE_LINK", "VJx/V101/2024/VJx"),
             ],
-            Backend::Postgres => vec![
-                "CREATE FUNCTION boom() RETURNS trigger AS $$ BEGIN \
+        ),
+        (
+            r#"mutation { unlinkCourse(courseKey: "VJx/V101/2024", organization: "VJx") { created } }"#,
+            vec![t("DEACTIVATED", "COURSE_LINK", "VJx/V101/2024/VJx")],
+        ),
+        (
+            r#"mutation { linkCourse(courseKey: "VJx/V101/2024") { created } }"#,
+            vec![t("REACTIVATED", "COURSE_LINK", "VJx/V101/2024/VJx")],
+        ),
+        (
+            r#"mutation { deactivateOrganization(shortName: "MITx") { active } }"#,
+            vec![
+                t("DEACTIVATED", "ORGANIZATION", "MITx"),
+                t(
+                    "DEACTIVATED",
+                    "COURSE_LINK",
+                    "course-v1:MITx+6.002x+2024/MITx",
+                ),
+            ],
+        ),
+        (
+            r#"mutation { deactivateOrganization(shortName: "MITx") { active } }"#,
+            vec![],
+        ),
+        (
+            r#"mutation { reactivateOrganization(shortName: "MITx") { active } }"#,
+            vec![
+                t("REACTIVATED", "ORGANIZATION", "MITx"),
+                t(
+                    "REACTIVATED",
+                    "COURSE_LINK",
+                    "course-v1:MITx+6.002x+2024/MITx",
+                ),
+            ],
+        ),
+        (
+            r#"mutation { addOrganizationToPartner(partner: "mitpe", organization: "MITx") { shortCode } }"#,
+            vec![t("CREATED", "PARTNER_ORGANIZATION", "mitpe/MITx")],
+        ),
+        (
+            r#"mutation { addOrganizationToPartner(partner: "mitpe", organization: "MITx") { shortCode } }"#,
+            vec![],
+        ),
+        (
+            r#"mutation { addOrganizationToSite(site: "edx.org", organization: "MITx") { domain } }"#,
+            vec![t("CREATED", "SITE_ORGANIZATION", "edx.org/MITx")],
+        ),
+        (
+            r#"mutation { removeOrganizationFromSite(site: "edx.org", organization: "MITx") { domain } }"#,
+            vec![t("REMOVED", "SITE_ORGANIZATION", "edx.org/MITx")],
+        ),
+        (
+            r#"mutation { removeOrganizationFromPartner(partner: "mitpe", organization: "MITx") { shortCode } }"#,
+            vec![t("REMOVED", "PARTNER_ORGANIZATION", "mitpe/MITx")],
+        ),
+        (
+            r#"mutation { grantRole(subject: "bo", role: ORG_STAFF, organization: "MITx") { role } }"#,
+            vec![t("CREATED", "GRANT", "bo/ORG_STAFF/MITx")],
+        ),
+        (
+            r#"mutation { grantRole(subject: "bo", role: ORG_STAFF, organization: "MITx") { role } }"#,
+            vec![],
+        ),
+        (
+            r#"mutation { grantRole(subject: "cy", role: PARTNER_ADMIN, partner: "edx") { role } }"#,
+            vec![t("CREATED", "GRANT", "cy/PARTNER_ADMIN/edx")],
+        ),
+        (
+            r#"mutation { revokeRole(subject: "bo", role: ORG_STAFF, organization: "MITx") }"#,
+            vec![t("REMOVED", "GRANT", "bo/ORG_STAFF/MITx")],
+        ),
+        (
+            r#"mutation { backfill(courseKeys: ["lib:NewX:a", "course-v1:MITx+B+1"], apply: true) { linksCreated } }"#,
+            vec![
+                t("CREATED", "ORGANIZATION", "NewX"),
+                t("CREATED", "COURSE_LINK", "lib:NewX:a/NewX"),
+                t("CREATED", "COURSE_LINK", "course-v1:MITx+B+1/MITx"),
+            ],
+        ),
+        (
+            r#"mutation { backfill(courseKeys: ["lib:NewX:a", "lib:OtherX:b"]) { linksCreated } }"#,
+            vec![],
+        ),
+    ];
+    for (mutation, expected) in cases {
+        let mut got = logged(&app, &mut log, mutation).await;
+        let mut expected = expected;
+        // One write logs its rows in one order; compare as sets where a statement wrote many.
+        got.sort();
+        expected.sort();
+        assert_eq!(got, expected, "{mutation}");
+    }
+    let everything = app.admin_data(CHANGES, json!({})).await;
+    let nodes = everything["changes"]["edges"].as_array().unwrap();
+    assert!(
+        nodes.iter().all(|e| e["node"]["actor"] == "ada"),
+        "every change names its actor"
+    );
+    let site_move = nodes
+        .iter()
+        .find(|e| e["node"]["key"] == "edx.org" && e["node"]["kind"] == "UPDATED")
+        .unwrap();
+    assert_eq!(site_move["node"]["before"]["partner"], "edx");
+    assert_eq!(site_move["node"]["after"]["partner"], "mitpe");
+    let link = nodes
+        .iter()
+        .find(|e| e["node"]["key"] == "lib:NewX:a/NewX")
+        .unwrap();
+    assert_eq!(
+        link["node"]["after"],
+        json!({"courseKey": "lib:NewX:a", "organization": "NewX", "active": true})
+    );
+    assert!(link["node"]["before"].is_null());
+}
+
+async fn a_write_that_rolls_back_leaves_no_change_row(app: TestApp) {
+    let backend = app.backend;
+    // The link insert fails after the organization was created in the same transaction.
+    let trigger = match backend {
+        Backend::Sqlite => vec![
+            "CREATE TRIGGER boom BEFORE INSERT ON course_link WHEN NEW.course_key LIKE '%BoomX%' \
+                 BEGIN SELECT RAISE(ABORT, 'boom'); END",
+        ],
+        Backend::Postgres => vec![
+            "CREATE FUNCTION boom() RETURNS trigger AS $$ BEGIN \
                  IF NEW.course_key LIKE '%BoomX%' THEN RAISE EXCEPTION 'boom'; END IF; RETURN NEW; END $$ \
                  LANGUAGE plpgsql",
-                "CREATE TRIGGER boom BEFORE INSERT ON course_link FOR EACH ROW EXECUTE FUNCTION boom()",
-            ],
-        };
-        use sea_orm::ConnectionTrait;
-        for statement in trigger {
-            app.db.execute_unprepared(statement).await.unwrap();
-        }
-        let before = app.snapshot().await;
-        let body = app.as_user(&admin(), r#"mutation { linkCourse(courseKey: "course-v1:BoomX+A+1") { created } }"#, json!({})).await;
-        assert_eq!(error_code(&body), "INTERNAL");
-        let backfill = app.as_user(&admin(), r#"mutation { backfill(courseKeys: ["lib:OkX:a", "lib:BoomX:b"], apply: true) { linksCreated } }"#, json!({})).await;
-        assert_eq!(error_code(&backfill), "INTERNAL");
-        assert_eq!(app.snapshot().await, before, "no organization, link or change row");
-        assert!(before.is_empty());
+            "CREATE TRIGGER boom BEFORE INSERT ON course_link FOR EACH ROW EXECUTE FUNCTION boom()",
+        ],
+    };
+    use sea_orm::ConnectionTrait;
+    for statement in trigger {
+        app.db.execute_unprepared(statement).await.unwrap();
     }
+    let before = app.snapshot().await;
+    let body = app
+        .as_user(
+            &admin(),
+            r#"mutation { linkCourse(courseKey: "course-v1:BoomX+A+1") { created } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(error_code(&body), "INTERNAL");
+    let backfill = app.as_user(&admin(), r#"mutation { backfill(courseKeys: ["lib:OkX:a", "lib:BoomX:b"], apply: true) { linksCreated } }"#, json!({})).await;
+    assert_eq!(error_code(&backfill), "INTERNAL");
+    assert_eq!(
+        app.snapshot().await,
+        before,
+        "no organization, link or change row"
+    );
+    assert!(before.is_empty());
+}
 
-    async fn seed_logs_the_demo_graph_once(app: TestApp) {
-        app.seed_demo().await;
-        let all = app.admin_data(CHANGES, json!({})).await;
-        // 6 organizations, 3 partners, 3 sites, 6 + 6 memberships, 12 course links.
-        assert_eq!(all["changes"]["totalCount"], 36);
-        let nodes = all["changes"]["edges"].as_array().unwrap();
-        assert!(nodes.iter().all(|e| e["node"]["kind"] == "CREATED" && e["node"]["actor"] == "seed"));
-        let mitx = nodes.iter().find(|e| e["node"]["key"] == "MITx").unwrap();
-        assert_eq!(mitx["node"]["after"]["description"], "edX Consortium member");
-        app.seed_demo().await;
-        assert_eq!(app.admin_data(CHANGES, json!({})).await["changes"]["totalCount"], 36, "seeding again adds nothing");
-    }
+async fn seed_logs_the_demo_graph_once(app: TestApp) {
+    app.seed_demo().await;
+    let all = app.admin_data(CHANGES, json!({})).await;
+    // 6 organizations, 3 partners, 3 sites, 6 + 6 memberships, 12 course links.
+    assert_eq!(all["changes"]["totalCount"], 36);
+    let nodes = all["changes"]["edges"].as_array().unwrap();
+    assert!(
+        nodes
+            .iter()
+            .all(|e| e["node"]["kind"] == "CREATED" && e["node"]["actor"] == "seed")
+    );
+    let mitx = nodes.iter().find(|e| e["node"]["key"] == "MITx").unwrap();
+    assert_eq!(
+        mitx["node"]["after"]["description"],
+        "edX Consortium member"
+    );
+    app.seed_demo().await;
+    assert_eq!(
+        app.admin_data(CHANGES, json!({})).await["changes"]["totalCount"],
+        36,
+        "seeding again adds nothing"
+    );
+}
 
-    async fn history_follows_each_record(app: TestApp) {
-        app.seed_demo().await;
-        app.admin_data(r#"mutation { updateOrganization(shortName: "VJx", input: {name: "VJ"}) { name } }"#, json!({})).await;
-        let q = r#"{
+async fn history_follows_each_record(app: TestApp) {
+    app.seed_demo().await;
+    app.admin_data(
+        r#"mutation { updateOrganization(shortName: "VJx", input: {name: "VJ"}) { name } }"#,
+        json!({}),
+    )
+    .await;
+    let q = r#"{
           organization(shortName: "VJx") { history { totalCount edges { node { kind entity key } } } }
           partner(shortCode: "mitpe") { history { totalCount edges { node { entity key } } } }
           site(domain: "edx.org") { history(first: 2) { totalCount pageInfo { hasNextPage } edges { node { entity key } } } }
         }"#;
-        let data = app.data(q, json!({})).await;
-        let vjx = triples(&data["organization"]["history"]);
-        assert_eq!(vjx[0], t("CREATED", "ORGANIZATION", "VJx"));
-        assert_eq!(vjx.last().unwrap(), &t("UPDATED", "ORGANIZATION", "VJx"));
-        // VJx: itself twice, its membership of edx and of edx.org, its course link.
-        assert_eq!(data["organization"]["history"]["totalCount"], 5);
-        let mitpe: Vec<&str> = data["partner"]["history"]["edges"].as_array().unwrap().iter()
-            .map(|e| e["node"]["entity"].as_str().unwrap()).collect();
-        assert_eq!(mitpe, ["PARTNER", "PARTNER_ORGANIZATION", "SITE", "SITE_ORGANIZATION"]);
-        assert_eq!(data["site"]["history"]["totalCount"], 5, "edx.org and the four organizations it presents");
-        assert_eq!(data["site"]["history"]["pageInfo"]["hasNextPage"], true);
-    }
+    let data = app.data(q, json!({})).await;
+    let vjx = triples(&data["organization"]["history"]);
+    assert_eq!(vjx[0], t("CREATED", "ORGANIZATION", "VJx"));
+    assert_eq!(vjx.last().unwrap(), &t("UPDATED", "ORGANIZATION", "VJx"));
+    // VJx: itself twice, its membership of edx and of edx.org, its course link.
+    assert_eq!(data["organization"]["history"]["totalCount"], 5);
+    let mitpe: Vec<&str> = data["partner"]["history"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["entity"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        mitpe,
+        [
+            "PARTNER",
+            "PARTNER_ORGANIZATION",
+            "SITE",
+            "SITE_ORGANIZATION"
+        ]
+    );
+    assert_eq!(
+        data["site"]["history"]["totalCount"], 5,
+        "edx.org and the four organizations it presents"
+    );
+    assert_eq!(data["site"]["history"]["pageInfo"]["hasNextPage"], true);
 }
 
 /// What each kind of caller sees of the log (docs/design.md): the changes of records it could see

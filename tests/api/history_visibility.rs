@@ -203,43 +203,73 @@ fn check(caller: &Caller, source: &str, changes: &[(String, Value)]) {
 }
 
 backend_tests! {
-    async fn no_change_names_a_record_its_reader_never_could_see(app: TestApp) {
-        arrange(&app).await;
-        // The log holds every one of them: the administrator reads them, with their actor.
-        let all = listed(&read(&app, Some(&admin()), CHANGES).await["changes"]);
-        for change in [
-            "PARTNER_ORGANIZATION hiddenp/EdgeOrgX",
-            "SITE_ORGANIZATION hidden-site.test/EdgeOrgX",
-            "PARTNER_ORGANIZATION hiddenp/SecretX",
-            "GRANT padmin/PARTNER_ADMIN/hxplus",
-        ] {
-            assert!(all.iter().any(|(c, actor)| c == change && actor == "admin"), "{change}: {all:#?}");
-        }
-        for caller in callers() {
-            let t = caller.token.as_deref();
-            let changes = listed(&read(&app, t, CHANGES).await["changes"]);
-            check(&caller, "changes", &changes);
-            for present in caller.present {
-                assert!(changes.iter().any(|(c, _)| c == present), "{} misses {present}: {changes:#?}", caller.name);
-            }
-            let history = &read(&app, t, HISTORY).await["organization"];
-            if !history.is_null() {
-                check(&caller, "history", &listed(&history["history"]));
-            }
-            // A subscription replaying the whole log delivers exactly the same changes.
-            let mut events = Events::open(&app, json!({ "after": "0" }), t).await;
-            let replayed: Vec<(String, Value)> = events
-                .changes(changes.len())
-                .await
-                .iter()
-                .map(|c| (format!("{} {}", c["entity"].as_str().unwrap(), c["key"].as_str().unwrap()), c["actor"].clone()))
-                .collect();
-            check(&caller, "subscription", &replayed);
-            assert_eq!(replayed, changes, "{}: the replay is the list", caller.name);
-        }
-        // The organization's own history, for ORG_STAFF: its memberships of what it sees only.
-        let staff = listed(&read(&app, Some(&token("staff", false, &[])), HISTORY).await["organization"]["history"]);
-        let memberships: Vec<&str> = staff.iter().map(|(c, _)| c.as_str()).filter(|c| c.contains('/') && !c.starts_with("GRANT")).collect();
-        assert_eq!(memberships, ["PARTNER_ORGANIZATION edx/EdgeOrgX", "SITE_ORGANIZATION edx.org/EdgeOrgX"]);
+    no_change_names_a_record_its_reader_never_could_see,
+}
+
+async fn no_change_names_a_record_its_reader_never_could_see(app: TestApp) {
+    arrange(&app).await;
+    // The log holds every one of them: the administrator reads them, with their actor.
+    let all = listed(&read(&app, Some(&admin()), CHANGES).await["changes"]);
+    for change in [
+        "PARTNER_ORGANIZATION hiddenp/EdgeOrgX",
+        "SITE_ORGANIZATION hidden-site.test/EdgeOrgX",
+        "PARTNER_ORGANIZATION hiddenp/SecretX",
+        "GRANT padmin/PARTNER_ADMIN/hxplus",
+    ] {
+        assert!(
+            all.iter().any(|(c, actor)| c == change && actor == "admin"),
+            "{change}: {all:#?}"
+        );
     }
+    for caller in callers() {
+        let t = caller.token.as_deref();
+        let changes = listed(&read(&app, t, CHANGES).await["changes"]);
+        check(&caller, "changes", &changes);
+        for present in caller.present {
+            assert!(
+                changes.iter().any(|(c, _)| c == present),
+                "{} misses {present}: {changes:#?}",
+                caller.name
+            );
+        }
+        let history = &read(&app, t, HISTORY).await["organization"];
+        if !history.is_null() {
+            check(&caller, "history", &listed(&history["history"]));
+        }
+        // A subscription replaying the whole log delivers exactly the same changes.
+        let mut events = Events::open(&app, json!({ "after": "0" }), t).await;
+        let replayed: Vec<(String, Value)> = events
+            .changes(changes.len())
+            .await
+            .iter()
+            .map(|c| {
+                (
+                    format!(
+                        "{} {}",
+                        c["entity"].as_str().unwrap(),
+                        c["key"].as_str().unwrap()
+                    ),
+                    c["actor"].clone(),
+                )
+            })
+            .collect();
+        check(&caller, "subscription", &replayed);
+        assert_eq!(replayed, changes, "{}: the replay is the list", caller.name);
+    }
+    // The organization's own history, for ORG_STAFF: its memberships of what it sees only.
+    let staff = listed(
+        &read(&app, Some(&token("staff", false, &[])), HISTORY).await["organization"]["history"],
+    );
+    let memberships: Vec<&str> = staff
+        .iter()
+        .map(|(c, _)| c.as_str())
+        .filter(|c| c.contains('/') && !c.starts_with("GRANT"))
+        .collect();
+    assert_eq!(
+        memberships,
+        [
+            "PARTNER_ORGANIZATION edx/EdgeOrgX",
+            "SITE_ORGANIZATION edx.org/EdgeOrgX"
+        ]
+    );
 }

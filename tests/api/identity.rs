@@ -7,40 +7,78 @@ use sea_orm::ConnectionTrait;
 use serde_json::json;
 
 use crate::backend_tests;
+use crate::support::TestApp;
 use crate::support::{Backend, error_code, fresh_database};
 
 const ENSURE: &str = "mutation($s: String!) { ensureOrganization(shortName: $s) { created organization { shortName } } }";
 
 backend_tests! {
-    async fn spellings_of_one_name_are_one_record(app: TestApp) {
-        for (first, again) in [("Straße", "STRASSE"), ("ΣIGMAx", "ςigmax"), ("MITx", "ＭＩＴｘ")] {
-            let created = app.admin_data(ENSURE, json!({ "s": first })).await;
-            assert_eq!(created["ensureOrganization"]["created"], true);
-            let found = app.admin_data(ENSURE, json!({ "s": again })).await;
-            assert_eq!(found["ensureOrganization"]["created"], false, "{again} is {first}");
-            assert_eq!(found["ensureOrganization"]["organization"]["shortName"], first, "the first spelling is kept");
-        }
-        let lookup = app.data(r#"{ organization(shortName: "strasse") { shortName } }"#, json!({})).await;
-        assert_eq!(lookup["organization"]["shortName"], "Straße");
-        let search = app.data(r#"{ organizations(search: "STRASS") { totalCount } }"#, json!({})).await;
-        assert_eq!(search["organizations"]["totalCount"], 1);
-    }
+    spellings_of_one_name_are_one_record,
+    domains_are_hosts_and_partner_names_fold,
+}
 
-    async fn domains_are_hosts_and_partner_names_fold(app: TestApp) {
-        let site = "mutation($d: String!) { createSite(input: {domain: $d, name: \"S\"}) { domain } }";
-        let dotted = app.admin_data(site, json!({ "d": "edx.org." })).await;
-        assert_eq!(dotted["createSite"]["domain"], "edx.org", "stored without its trailing dot");
-        let again = app.as_user(&crate::support::admin(), site, json!({ "d": "EDX.org" })).await;
-        assert_eq!(error_code(&again), "ALREADY_EXISTS");
-        for bad in ["evil.com/x", "a..b", "-x.org"] {
-            let body = app.as_user(&crate::support::admin(), site, json!({ "d": bad })).await;
-            assert_eq!(error_code(&body), "BAD_USER_INPUT", "{bad}");
-        }
-        let partner = "mutation($c: String!, $n: String!) { createPartner(input: {shortCode: $c, name: $n}) { name } }";
-        app.admin_data(partner, json!({ "c": "a", "n": "Straße Partners" })).await;
-        let twin = app.as_user(&crate::support::admin(), partner, json!({ "c": "b", "n": "STRASSE PARTNERS" })).await;
-        assert_eq!(error_code(&twin), "ALREADY_EXISTS", "{twin}");
+async fn spellings_of_one_name_are_one_record(app: TestApp) {
+    for (first, again) in [
+        ("Straße", "STRASSE"),
+        ("ΣIGMAx", "ςigmax"),
+        ("MITx", "ＭＩＴｘ"),
+    ] {
+        let created = app.admin_data(ENSURE, json!({ "s": first })).await;
+        assert_eq!(created["ensureOrganization"]["created"], true);
+        let found = app.admin_data(ENSURE, json!({ "s": again })).await;
+        assert_eq!(
+            found["ensureOrganization"]["created"], false,
+            "{again} is {first}"
+        );
+        assert_eq!(
+            found["ensureOrganization"]["organization"]["shortName"], first,
+            "the first spelling is kept"
+        );
     }
+    let lookup = app
+        .data(
+            r#"{ organization(shortName: "strasse") { shortName } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(lookup["organization"]["shortName"], "Straße");
+    let search = app
+        .data(
+            r#"{ organizations(search: "STRASS") { totalCount } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(search["organizations"]["totalCount"], 1);
+}
+
+async fn domains_are_hosts_and_partner_names_fold(app: TestApp) {
+    let site = "mutation($d: String!) { createSite(input: {domain: $d, name: \"S\"}) { domain } }";
+    let dotted = app.admin_data(site, json!({ "d": "edx.org." })).await;
+    assert_eq!(
+        dotted["createSite"]["domain"], "edx.org",
+        "stored without its trailing dot"
+    );
+    let again = app
+        .as_user(&crate::support::admin(), site, json!({ "d": "EDX.org" }))
+        .await;
+    assert_eq!(error_code(&again), "ALREADY_EXISTS");
+    for bad in ["evil.com/x", "a..b", "-x.org"] {
+        let body = app
+            .as_user(&crate::support::admin(), site, json!({ "d": bad }))
+            .await;
+        assert_eq!(error_code(&body), "BAD_USER_INPUT", "{bad}");
+    }
+    let partner = "mutation($c: String!, $n: String!) { createPartner(input: {shortCode: $c, name: $n}) { name } }";
+    app.admin_data(partner, json!({ "c": "a", "n": "Straße Partners" }))
+        .await;
+    let twin = app
+        .as_user(
+            &crate::support::admin(),
+            partner,
+            json!({ "c": "b", "n": "STRASSE PARTNERS" }),
+        )
+        .await;
+    assert_eq!(error_code(&twin), "ALREADY_EXISTS", "{twin}");
 }
 
 mod migration_keys {

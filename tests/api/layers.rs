@@ -1,4 +1,4 @@
-//! The layer rules of README's "How it is built", checked on the source: adapters hold no SQL,
+//! The layer rules of docs/architecture.md ("Layers"), checked on the source: adapters hold no SQL,
 //! services hold no SQL, the domain never touches a connection, repo holds no rules, no
 //! GraphQL operation reaches the schema except through the pipeline (the one door), and
 //! nothing but the identity module folds a name.

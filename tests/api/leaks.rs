@@ -6,6 +6,7 @@ use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
 use crate::backend_tests;
+use crate::support::TestApp;
 use crate::support::admin;
 
 /// Text that would betray the implementation.
@@ -48,36 +49,60 @@ const WRITES: [&str; 4] = [
 ];
 
 backend_tests! {
-    async fn a_broken_database_answers_internal_and_nothing_more(app: TestApp) {
-        app.seed_demo().await;
-        // Every table vanishes under the running service, as after a bad restore.
-        for table in ["course_link", "partner_organization", "site_organization", "role_grant", "site", "organization", "partner"] {
-            app.db.execute_unprepared(&format!("ALTER TABLE {table} RENAME TO gone_{table}")).await.unwrap();
-        }
-        let mut internal = 0;
-        for query in READS.iter().chain(WRITES.iter()) {
-            let body = app.as_user(&admin(), query, json!({})).await;
-            let text = body.to_string();
-            assert_no_telltale(query, &text);
-            let codes: Vec<&str> = body["errors"].as_array().map(|errors| {
-                errors.iter().filter_map(|e| e["extensions"]["code"].as_str()).collect()
-            }).unwrap_or_default();
-            assert!(!codes.is_empty(), "{query}: no error in {text}");
-            if codes.iter().all(|c| *c == "INTERNAL") {
-                internal += 1;
-                for error in body["errors"].as_array().unwrap() {
-                    assert_eq!(error["message"], "internal error", "{query}");
-                }
+    a_broken_database_answers_internal_and_nothing_more,
+    malformed_input_is_answered_without_internals,
+}
+
+async fn a_broken_database_answers_internal_and_nothing_more(app: TestApp) {
+    app.seed_demo().await;
+    // Every table vanishes under the running service, as after a bad restore.
+    for table in [
+        "course_link",
+        "partner_organization",
+        "site_organization",
+        "role_grant",
+        "site",
+        "organization",
+        "partner",
+    ] {
+        app.db
+            .execute_unprepared(&format!("ALTER TABLE {table} RENAME TO gone_{table}"))
+            .await
+            .unwrap();
+    }
+    let mut internal = 0;
+    for query in READS.iter().chain(WRITES.iter()) {
+        let body = app.as_user(&admin(), query, json!({})).await;
+        let text = body.to_string();
+        assert_no_telltale(query, &text);
+        let codes: Vec<&str> = body["errors"]
+            .as_array()
+            .map(|errors| {
+                errors
+                    .iter()
+                    .filter_map(|e| e["extensions"]["code"].as_str())
+                    .collect()
+            })
+            .unwrap_or_default();
+        assert!(!codes.is_empty(), "{query}: no error in {text}");
+        if codes.iter().all(|c| *c == "INTERNAL") {
+            internal += 1;
+            for error in body["errors"].as_array().unwrap() {
+                assert_eq!(error["message"], "internal error", "{query}");
             }
         }
-        assert!(internal >= READS.len(), "database failures answer INTERNAL ({internal})");
-        let ready = app.raw(Method::GET, "/readyz", &[], None).await;
-        assert_no_telltale("readyz", &ready.text);
     }
+    assert!(
+        internal >= READS.len(),
+        "database failures answer INTERNAL ({internal})"
+    );
+    let ready = app.raw(Method::GET, "/readyz", &[], None).await;
+    assert_no_telltale("readyz", &ready.text);
+}
 
-    async fn malformed_input_is_answered_without_internals(app: TestApp) {
-        let gql = [("content-type", "application/json")];
-        let bodies = [
+async fn malformed_input_is_answered_without_internals(app: TestApp) {
+    let gql = [("content-type", "application/json")];
+    let bodies = [
             "".to_owned(),
             "{".to_owned(),
             "\u{0}\u{1}".to_owned(),
@@ -93,19 +118,40 @@ backend_tests! {
             json!({ "query": "mutation { createSite(input: { domain: \"a b\", name: \"\" }) { domain } }" }).to_string(),
             json!({ "query": "{ _entities(representations: [{ __typename: \"Nope\" }, 1, null]) { __typename } }" }).to_string(),
         ];
-        for body in bodies {
-            let resp = app.raw(Method::POST, "/graphql", &gql, Some(body.clone())).await;
-            assert!(resp.status.as_u16() < 500, "{body}: {}", resp.status);
-            assert_no_telltale(&body, &resp.text);
-            let errors = resp.body["errors"].as_array().cloned().unwrap_or_default();
-            assert!(!errors.is_empty(), "{body}: {}", resp.text);
-        }
-        // Bad tokens of every kind.
-        for token in ["x", "a.b.c", "eyJhbGciOiJub25lIn0.e30.", &"A".repeat(10_000)] {
-            let bearer = format!("Bearer {token}");
-            let resp = app.raw(Method::POST, "/graphql", &[("content-type", "application/json"), ("authorization", &bearer)], Some(json!({ "query": "{ viewer { subject } }" }).to_string())).await;
-            assert_no_telltale(token, &resp.text);
-            assert_eq!(resp.body["errors"][0]["extensions"]["code"], Value::from("UNAUTHENTICATED"), "{}", resp.text);
-        }
+    for body in bodies {
+        let resp = app
+            .raw(Method::POST, "/graphql", &gql, Some(body.clone()))
+            .await;
+        assert!(resp.status.as_u16() < 500, "{body}: {}", resp.status);
+        assert_no_telltale(&body, &resp.text);
+        let errors = resp.body["errors"].as_array().cloned().unwrap_or_default();
+        assert!(!errors.is_empty(), "{body}: {}", resp.text);
+    }
+    // Bad tokens of every kind.
+    for token in [
+        "x",
+        "a.b.c",
+        "eyJhbGciOiJub25lIn0.e30.",
+        &"A".repeat(10_000),
+    ] {
+        let bearer = format!("Bearer {token}");
+        let resp = app
+            .raw(
+                Method::POST,
+                "/graphql",
+                &[
+                    ("content-type", "application/json"),
+                    ("authorization", &bearer),
+                ],
+                Some(json!({ "query": "{ viewer { subject } }" }).to_string()),
+            )
+            .await;
+        assert_no_telltale(token, &resp.text);
+        assert_eq!(
+            resp.body["errors"][0]["extensions"]["code"],
+            Value::from("UNAUTHENTICATED"),
+            "{}",
+            resp.text
+        );
     }
 }

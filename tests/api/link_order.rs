@@ -54,42 +54,64 @@ async fn scalar(app: &TestApp, sql: &str) -> i64 {
 }
 
 backend_tests! {
-    async fn link_order_survives_ids_in_any_order(app: TestApp) {
-        link(&app, "course-v1:VJx+Joint+2024", "VJx").await;
-        link(&app, "course-v1:VJx+Joint+2024", "MITx").await;
-        link(&app, "course-v1:VJx+Joint+2024", "HarvardX").await;
-        for c in ["A", "B", "C"] {
-            link(&app, &format!("course-v1:MITx+{c}+2024"), "MITx").await;
-        }
-        // Every committed link has its position.
-        assert_eq!(scalar(&app, "SELECT COUNT(*) FROM course_link WHERE position IS NULL").await, 0);
-        // Ids upside down: the last link made now has the smallest id.
-        app.db.execute_unprepared("UPDATE course_link SET id = 1000000 - id").await.unwrap();
-        assert!(scalar(&app, "SELECT MIN(id) FROM course_link").await > 999_000);
-        let data = app.data(COURSE, json!({})).await;
-        assert_eq!(data["courseOrganization"]["shortName"], "VJx");
-        assert_eq!(
-            data["courseOrganizations"],
-            json!([{ "shortName": "VJx" }, { "shortName": "MITx" }, { "shortName": "HarvardX" }])
-        );
-        let expected = [
-            "course-v1:VJx+Joint+2024",
-            "course-v1:MITx+A+2024",
-            "course-v1:MITx+B+2024",
-            "course-v1:MITx+C+2024",
-        ];
-        assert_eq!(mitx_courses(&app).await, expected);
-        // Links made now, given ids below every other one, still come last. (PostgreSQL's
-        // sequence gives them small ids already, SQLite ids above the greatest: made negative.)
-        link(&app, "course-v1:VJx+Joint+2024", "NewX").await;
-        link(&app, "course-v1:MITx+D+2024", "MITx").await;
-        app.db.execute_unprepared("UPDATE course_link SET id = -id WHERE id < 1000 OR id >= 1000000").await.unwrap();
-        assert!(scalar(&app, "SELECT MAX(id) FROM course_link WHERE course_key = 'course-v1:MITx+D+2024'").await < 0);
-        let data = app.data(COURSE, json!({})).await;
-        assert_eq!(data["courseOrganization"]["shortName"], "VJx");
-        assert_eq!(data["courseOrganizations"][3]["shortName"], "NewX");
-        let mut expected = expected.to_vec();
-        expected.push("course-v1:MITx+D+2024");
-        assert_eq!(mitx_courses(&app).await, expected);
+    link_order_survives_ids_in_any_order,
+}
+
+async fn link_order_survives_ids_in_any_order(app: TestApp) {
+    link(&app, "course-v1:VJx+Joint+2024", "VJx").await;
+    link(&app, "course-v1:VJx+Joint+2024", "MITx").await;
+    link(&app, "course-v1:VJx+Joint+2024", "HarvardX").await;
+    for c in ["A", "B", "C"] {
+        link(&app, &format!("course-v1:MITx+{c}+2024"), "MITx").await;
     }
+    // Every committed link has its position.
+    assert_eq!(
+        scalar(
+            &app,
+            "SELECT COUNT(*) FROM course_link WHERE position IS NULL"
+        )
+        .await,
+        0
+    );
+    // Ids upside down: the last link made now has the smallest id.
+    app.db
+        .execute_unprepared("UPDATE course_link SET id = 1000000 - id")
+        .await
+        .unwrap();
+    assert!(scalar(&app, "SELECT MIN(id) FROM course_link").await > 999_000);
+    let data = app.data(COURSE, json!({})).await;
+    assert_eq!(data["courseOrganization"]["shortName"], "VJx");
+    assert_eq!(
+        data["courseOrganizations"],
+        json!([{ "shortName": "VJx" }, { "shortName": "MITx" }, { "shortName": "HarvardX" }])
+    );
+    let expected = [
+        "course-v1:VJx+Joint+2024",
+        "course-v1:MITx+A+2024",
+        "course-v1:MITx+B+2024",
+        "course-v1:MITx+C+2024",
+    ];
+    assert_eq!(mitx_courses(&app).await, expected);
+    // Links made now, given ids below every other one, still come last. (PostgreSQL's
+    // sequence gives them small ids already, SQLite ids above the greatest: made negative.)
+    link(&app, "course-v1:VJx+Joint+2024", "NewX").await;
+    link(&app, "course-v1:MITx+D+2024", "MITx").await;
+    app.db
+        .execute_unprepared("UPDATE course_link SET id = -id WHERE id < 1000 OR id >= 1000000")
+        .await
+        .unwrap();
+    assert!(
+        scalar(
+            &app,
+            "SELECT MAX(id) FROM course_link WHERE course_key = 'course-v1:MITx+D+2024'"
+        )
+        .await
+            < 0
+    );
+    let data = app.data(COURSE, json!({})).await;
+    assert_eq!(data["courseOrganization"]["shortName"], "VJx");
+    assert_eq!(data["courseOrganizations"][3]["shortName"], "NewX");
+    let mut expected = expected.to_vec();
+    expected.push("course-v1:MITx+D+2024");
+    assert_eq!(mitx_courses(&app).await, expected);
 }

@@ -103,89 +103,162 @@ fn keys(changes: &[Value]) -> Vec<&str> {
 }
 
 backend_tests! {
-    async fn a_subscription_outlives_the_read_and_idle_timeouts(app: TestApp, config: |c| {
+    a_subscription_outlives_the_read_and_idle_timeouts with |c| {
         c.limits.header_read_timeout = Duration::from_millis(500);
         c.limits.body_read_timeout = Duration::from_millis(500);
-    }) {
-        let mut events = Events::open(&app, json!({}), None).await;
-        // Quiet for longer than either timeout: the stream stays open.
-        tokio::time::sleep(Duration::from_secs(2)).await;
-        ensure(&app, "LateX").await;
-        assert_eq!(keys(&events.changes(1).await), ["LateX"]);
-    }
+    },
+    a_subscription_replays_from_its_cursor_then_streams_live,
+    subscribers_receive_only_what_they_may_see,
+    an_idle_subscription_reads_nothing,
+    one_client_holds_at_most_16_subscription_connections,
+    a_subscription_ends_when_its_token_expires,
+}
 
-    async fn a_subscription_replays_from_its_cursor_then_streams_live(app: TestApp) {
-        for name in ["AX", "BX", "CX"] {
-            ensure(&app, name).await;
+async fn a_subscription_outlives_the_read_and_idle_timeouts(app: TestApp) {
+    let mut events = Events::open(&app, json!({}), None).await;
+    // Quiet for longer than either timeout: the stream stays open.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    ensure(&app, "LateX").await;
+    assert_eq!(keys(&events.changes(1).await), ["LateX"]);
+}
+
+async fn a_subscription_replays_from_its_cursor_then_streams_live(app: TestApp) {
+    for name in ["AX", "BX", "CX"] {
+        ensure(&app, name).await;
+    }
+    let listed = app
+        .admin_data("{ changes { edges { cursor node { id } } } }", json!({}))
+        .await;
+    let first = listed["changes"]["edges"][0]["cursor"].clone();
+    let mut events = Events::open(&app, json!({ "after": first }), None).await;
+    let replayed = events.changes(2).await;
+    assert_eq!(
+        keys(&replayed),
+        ["BX", "CX"],
+        "replay starts after the cursor"
+    );
+    for name in ["DX", "EX"] {
+        ensure(&app, name).await;
+    }
+    let live = events.changes(2).await;
+    assert_eq!(keys(&live), ["DX", "EX"]);
+    let ids: Vec<i64> = replayed
+        .iter()
+        .chain(&live)
+        .map(|c| c["id"].as_str().unwrap().parse().unwrap())
+        .collect();
+    assert!(
+        ids.windows(2).all(|w| w[1] == w[0] + 1),
+        "consecutive, no gap, no duplicate: {ids:?}"
+    );
+    // An id works as a cursor too; without one the stream starts with the next change.
+    let mut by_id = Events::open(&app, json!({ "after": ids[2].to_string() }), None).await;
+    assert_eq!(keys(&by_id.changes(1).await), ["EX"]);
+    // Without `after` it starts with a change after the subscription began: never an older
+    // one. (When it begins is up to the server, so write until one arrives.)
+    let mut from_now = Events::open(&app, json!({}), None).await;
+    let mut written = Vec::new();
+    let first = loop {
+        let name = format!("Now{}X", written.len());
+        ensure(&app, &name).await;
+        written.push(name);
+        if let Some((_, data)) = from_now.next(Duration::from_millis(300)).await {
+            break data["data"]["changes"]["key"].as_str().unwrap().to_owned();
         }
-        let listed = app.admin_data("{ changes { edges { cursor node { id } } } }", json!({})).await;
-        let first = listed["changes"]["edges"][0]["cursor"].clone();
-        let mut events = Events::open(&app, json!({ "after": first }), None).await;
-        let replayed = events.changes(2).await;
-        assert_eq!(keys(&replayed), ["BX", "CX"], "replay starts after the cursor");
-        for name in ["DX", "EX"] {
-            ensure(&app, name).await;
-        }
-        let live = events.changes(2).await;
-        assert_eq!(keys(&live), ["DX", "EX"]);
-        let ids: Vec<i64> = replayed.iter().chain(&live).map(|c| c["id"].as_str().unwrap().parse().unwrap()).collect();
-        assert!(ids.windows(2).all(|w| w[1] == w[0] + 1), "consecutive, no gap, no duplicate: {ids:?}");
-        // An id works as a cursor too; without one the stream starts with the next change.
-        let mut by_id = Events::open(&app, json!({ "after": ids[2].to_string() }), None).await;
-        assert_eq!(keys(&by_id.changes(1).await), ["EX"]);
-        // Without `after` it starts with a change after the subscription began: never an older
-        // one. (When it begins is up to the server, so write until one arrives.)
-        let mut from_now = Events::open(&app, json!({}), None).await;
-        let mut written = Vec::new();
-        let first = loop {
-            let name = format!("Now{}X", written.len());
-            ensure(&app, &name).await;
-            written.push(name);
-            if let Some((_, data)) = from_now.next(Duration::from_millis(300)).await {
-                break data["data"]["changes"]["key"].as_str().unwrap().to_owned();
-            }
-            assert!(written.len() < 50, "no change arrived");
-        };
-        assert!(written.contains(&first), "{first} is not older than the subscription");
-    }
+        assert!(written.len() < 50, "no change arrived");
+    };
+    assert!(
+        written.contains(&first),
+        "{first} is not older than the subscription"
+    );
+}
 
-    async fn subscribers_receive_only_what_they_may_see(app: TestApp) {
-        // From the start of the (empty) log: a subscription's resolver may start after the
-        // writes below, and a client that must not miss anything names where it starts.
-        let mut anonymous = Events::open(&app, json!({ "after": "0" }), None).await;
-        let mut administrator = Events::open(&app, json!({ "after": "0" }), Some(&admin())).await;
-        let mut links_only = Events::open(&app, json!({ "entities": ["COURSE_LINK"], "after": "0" }), Some(&admin())).await;
-        app.admin_data(r#"mutation { backfill(courseKeys: ["lib:HiddenX:a"], apply: true, inactive: true) { linksCreated } }"#, json!({})).await;
-        app.admin_data(r#"mutation { grantRole(subject: "bo", role: ORG_STAFF, organization: "HiddenX") { role } }"#, json!({})).await;
-        ensure(&app, "PublicX").await;
-        assert_eq!(keys(&administrator.changes(4).await), ["HiddenX", "lib:HiddenX:a/HiddenX", "bo/ORG_STAFF/HiddenX", "PublicX"]);
-        assert_eq!(keys(&anonymous.changes(1).await), ["PublicX"], "nothing hidden, no grant, before it");
-        assert_eq!(keys(&links_only.changes(1).await), ["lib:HiddenX:a/HiddenX"]);
-        let mut staff = Events::open(&app, json!({ "after": "0" }), Some(&token("bo", false, &[]))).await;
-        assert_eq!(keys(&staff.changes(3).await), ["HiddenX", "lib:HiddenX:a/HiddenX", "PublicX"], "ORG_STAFF sees its organization, not the grant");
-    }
+async fn subscribers_receive_only_what_they_may_see(app: TestApp) {
+    // From the start of the (empty) log: a subscription's resolver may start after the
+    // writes below, and a client that must not miss anything names where it starts.
+    let mut anonymous = Events::open(&app, json!({ "after": "0" }), None).await;
+    let mut administrator = Events::open(&app, json!({ "after": "0" }), Some(&admin())).await;
+    let mut links_only = Events::open(
+        &app,
+        json!({ "entities": ["COURSE_LINK"], "after": "0" }),
+        Some(&admin()),
+    )
+    .await;
+    app.admin_data(r#"mutation { backfill(courseKeys: ["lib:HiddenX:a"], apply: true, inactive: true) { linksCreated } }"#, json!({})).await;
+    app.admin_data(r#"mutation { grantRole(subject: "bo", role: ORG_STAFF, organization: "HiddenX") { role } }"#, json!({})).await;
+    ensure(&app, "PublicX").await;
+    assert_eq!(
+        keys(&administrator.changes(4).await),
+        [
+            "HiddenX",
+            "lib:HiddenX:a/HiddenX",
+            "bo/ORG_STAFF/HiddenX",
+            "PublicX"
+        ]
+    );
+    assert_eq!(
+        keys(&anonymous.changes(1).await),
+        ["PublicX"],
+        "nothing hidden, no grant, before it"
+    );
+    assert_eq!(
+        keys(&links_only.changes(1).await),
+        ["lib:HiddenX:a/HiddenX"]
+    );
+    let mut staff = Events::open(
+        &app,
+        json!({ "after": "0" }),
+        Some(&token("bo", false, &[])),
+    )
+    .await;
+    assert_eq!(
+        keys(&staff.changes(3).await),
+        ["HiddenX", "lib:HiddenX:a/HiddenX", "PublicX"],
+        "ORG_STAFF sees its organization, not the grant"
+    );
+}
 
-    async fn an_idle_subscription_reads_nothing(app: TestApp) {
-        let mut events = Events::open(&app, json!({ "after": "0" }), None).await;
-        ensure(&app, "FirstX").await;
-        assert_eq!(keys(&events.changes(1).await), ["FirstX"]);
-        // The notification of that write may still wake the subscription once; then it idles.
-        tokio::time::sleep(Duration::from_millis(1500)).await;
-        let (statements, _) = app
-            .statements_during(async {
-                tokio::time::sleep(Duration::from_millis(3500)).await;
-                Value::Null
-            })
-            .await;
-        assert_eq!(statements, 0, "idle subscriptions cost no statement (the feed polls on its own connection)");
-    }
+async fn an_idle_subscription_reads_nothing(app: TestApp) {
+    let mut events = Events::open(&app, json!({ "after": "0" }), None).await;
+    ensure(&app, "FirstX").await;
+    assert_eq!(keys(&events.changes(1).await), ["FirstX"]);
+    // The notification of that write may still wake the subscription once; then it idles.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let (statements, _) = app
+        .statements_during(async {
+            tokio::time::sleep(Duration::from_millis(3500)).await;
+            Value::Null
+        })
+        .await;
+    assert_eq!(
+        statements, 0,
+        "idle subscriptions cost no statement (the feed polls on its own connection)"
+    );
+}
 
-    async fn one_client_holds_at_most_16_subscription_connections(app: TestApp) {
-        let mut open = Vec::new();
-        for _ in 0..16 {
-            open.push(Events::open(&app, json!({}), None).await);
-        }
-        let refused = app
+async fn one_client_holds_at_most_16_subscription_connections(app: TestApp) {
+    let mut open = Vec::new();
+    for _ in 0..16 {
+        open.push(Events::open(&app, json!({}), None).await);
+    }
+    let refused = app
+        .client()
+        .post(app.url("/graphql"))
+        .header("accept", "text/event-stream")
+        .json(&json!({ "query": SUBSCRIBE }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 429);
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["errors"][0]["extensions"]["code"], "TOO_MANY_REQUESTS");
+    drop(open.pop());
+    // The server notices the closed stream when it next writes to it (an event or the
+    // keep-alive): a change makes it write.
+    ensure(&app, "FreedX").await;
+    let mut again = None;
+    for _ in 0..100 {
+        let resp = app
             .client()
             .post(app.url("/graphql"))
             .header("accept", "text/event-stream")
@@ -193,44 +266,38 @@ backend_tests! {
             .send()
             .await
             .unwrap();
-        assert_eq!(refused.status(), 429);
-        let body: Value = refused.json().await.unwrap();
-        assert_eq!(body["errors"][0]["extensions"]["code"], "TOO_MANY_REQUESTS");
-        drop(open.pop());
-        // The server notices the closed stream when it next writes to it (an event or the
-        // keep-alive): a change makes it write.
-        ensure(&app, "FreedX").await;
-        let mut again = None;
-        for _ in 0..100 {
-            let resp = app.client().post(app.url("/graphql")).header("accept", "text/event-stream")
-                .json(&json!({ "query": SUBSCRIBE })).send().await.unwrap();
-            if resp.status() == 200 {
-                again = Some(resp);
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
+        if resp.status() == 200 {
+            again = Some(resp);
+            break;
         }
-        assert!(again.is_some(), "a closed connection frees its slot");
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    assert!(again.is_some(), "a closed connection frees its slot");
+}
 
-    async fn a_subscription_ends_when_its_token_expires(app: TestApp) {
-        let soon = {
-            use tenancy_gateway::auth::{Claims, mint};
-            let claims = Claims {
-                sub: Some("ada".into()),
-                iat: Some(chrono::Utc::now().timestamp() as u64),
-                exp: (chrono::Utc::now().timestamp() + 2) as u64,
-                ..Claims::default()
-            };
-            mint(crate::support::SECRET, &claims).unwrap()
+async fn a_subscription_ends_when_its_token_expires(app: TestApp) {
+    let soon = {
+        use tenancy_gateway::auth::{Claims, mint};
+        let claims = Claims {
+            sub: Some("ada".into()),
+            iat: Some(chrono::Utc::now().timestamp() as u64),
+            exp: (chrono::Utc::now().timestamp() + 2) as u64,
+            ..Claims::default()
         };
-        let mut events = Events::open(&app, json!({}), Some(&soon)).await;
-        let (event, data) = events.next(Duration::from_secs(20)).await.expect("an event");
-        assert_eq!(event, "next");
-        assert_eq!(data["errors"][0]["extensions"]["code"], "UNAUTHENTICATED", "{data}");
-        let (event, _) = events.next(Duration::from_secs(5)).await.expect("complete");
-        assert_eq!(event, "complete");
-    }
+        mint(crate::support::SECRET, &claims).unwrap()
+    };
+    let mut events = Events::open(&app, json!({}), Some(&soon)).await;
+    let (event, data) = events
+        .next(Duration::from_secs(20))
+        .await
+        .expect("an event");
+    assert_eq!(event, "next");
+    assert_eq!(
+        data["errors"][0]["extensions"]["code"], "UNAUTHENTICATED",
+        "{data}"
+    );
+    let (event, _) = events.next(Duration::from_secs(5)).await.expect("complete");
+    assert_eq!(event, "complete");
 }
 
 /// Two replicas on one PostgreSQL: a change committed through one reaches the subscribers of the

@@ -153,9 +153,11 @@ async fn run_and_check(apps: &[Arc<TestApp>]) {
 }
 
 backend_tests! {
-    async fn concurrent_clients_leave_exactly_the_acknowledged_writes(app: TestApp) {
-        run_and_check(&[Arc::new(app)]).await;
-    }
+    concurrent_clients_leave_exactly_the_acknowledged_writes,
+}
+
+async fn concurrent_clients_leave_exactly_the_acknowledged_writes(app: TestApp) {
+    run_and_check(&[Arc::new(app)]).await;
 }
 
 /// The same load across three service instances on one PostgreSQL database whose transactions

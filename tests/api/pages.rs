@@ -129,84 +129,145 @@ fn assert_seeks(plan: &str, what: &str) {
 }
 
 backend_tests! {
-    // What executing a page costs, so no response cache: besides, `grow` writes straight into
-    // the tables, past the change log that would have invalidated it (README: The response
-    // cache), and the repeated query would be answered as before.
-    async fn pages_issue_the_same_statements_at_every_size(app: TestApp, config: |c| c.response_cache.enabled = false) {
-        app.seed_wide("p", "A", 12, 12).await;
-        let (top_small, small) = cost(&app, TOP).await;
-        let (nested_small, nested) = cost(&app, NESTED).await;
-        assert_eq!(small["organizations"]["totalCount"], 12);
-        assert_eq!(courses_of(&nested, 1)["totalCount"], 12);
-        grow(&app).await;
-        let (top_large, large) = cost(&app, TOP).await;
-        let (nested_large, nested) = cost(&app, NESTED).await;
-        assert_eq!(large["organizations"]["totalCount"], 12 + GROWN);
-        assert_eq!(large["organizations"]["edges"][0]["node"]["shortName"], "A0000");
-        assert_eq!(courses_of(&nested, 1)["totalCount"], 12 + GROWN, "A0001 grew");
-        assert_eq!(courses_of(&nested, 1)["pageInfo"]["hasNextPage"], true);
-        assert_eq!(courses_of(&nested, 0)["totalCount"], 12);
-        // The Host's site (for the partner filter), then the page with its count.
-        assert_eq!((top_small, top_large), (2, 2), "top-level page");
-        assert_eq!((nested_small, nested_large), (3, 3), "Host, organizations, every courses page");
-    }
+    pages_issue_the_same_statements_at_every_size with |c| c.response_cache.enabled = false,
+    a_page_reads_what_it_holds_at_every_size,
+    total_count_past_the_end_of_a_list,
+}
 
-    async fn a_page_reads_what_it_holds_at_every_size(app: TestApp) {
-        app.seed_wide("p", "A", 12, 12).await;
-        grow(&app).await;
-        let scope = Scope::anonymous();
-        let backend = app.db.get_database_backend();
-        let after = PageArgs::parse(Some(10), Some(&tenancy_gateway::domain::page::SortKey::Text("g5000".into()).cursor()), SortKind::Text).unwrap();
-        let list = repo::organization::list(&scope, &Default::default());
-        for (what, args) in [("first page", PageArgs::parse(Some(10), None, SortKind::Text).unwrap()), ("after g5000", after)] {
-            let (text, rows) = plan(&app, repo::page::statement(&list, &[], &args, false, backend)).await;
-            match rows {
-                None => assert_seeks(&text, what),
-                Some(rows) => assert!(rows <= 11.0 * 2.0, "{what}: read {rows} rows\n{text}"),
-            }
-        }
-        let parents = ids(&app, &["a0000", "a0001", "a0002"]).await;
-        let courses = repo::course::of_organizations(&scope, &parents, false);
-        let args = PageArgs::parse(Some(10), None, SortKind::Int).unwrap();
-        let (text, rows) = plan(&app, repo::page::statement(&courses, &parents, &args, false, backend)).await;
+// What executing a page costs, so no response cache: besides, `grow` writes straight into the
+// tables, past the change log that would have invalidated it (docs/operating.md: Caching), and
+// the repeated query would be answered as before.
+async fn pages_issue_the_same_statements_at_every_size(app: TestApp) {
+    app.seed_wide("p", "A", 12, 12).await;
+    let (top_small, small) = cost(&app, TOP).await;
+    let (nested_small, nested) = cost(&app, NESTED).await;
+    assert_eq!(small["organizations"]["totalCount"], 12);
+    assert_eq!(courses_of(&nested, 1)["totalCount"], 12);
+    grow(&app).await;
+    let (top_large, large) = cost(&app, TOP).await;
+    let (nested_large, nested) = cost(&app, NESTED).await;
+    assert_eq!(large["organizations"]["totalCount"], 12 + GROWN);
+    assert_eq!(
+        large["organizations"]["edges"][0]["node"]["shortName"],
+        "A0000"
+    );
+    assert_eq!(
+        courses_of(&nested, 1)["totalCount"],
+        12 + GROWN,
+        "A0001 grew"
+    );
+    assert_eq!(courses_of(&nested, 1)["pageInfo"]["hasNextPage"], true);
+    assert_eq!(courses_of(&nested, 0)["totalCount"], 12);
+    // The Host's site (for the partner filter), then the page with its count.
+    assert_eq!((top_small, top_large), (2, 2), "top-level page");
+    assert_eq!(
+        (nested_small, nested_large),
+        (3, 3),
+        "Host, organizations, every courses page"
+    );
+}
+
+async fn a_page_reads_what_it_holds_at_every_size(app: TestApp) {
+    app.seed_wide("p", "A", 12, 12).await;
+    grow(&app).await;
+    let scope = Scope::anonymous();
+    let backend = app.db.get_database_backend();
+    let after = PageArgs::parse(
+        Some(10),
+        Some(&tenancy_gateway::domain::page::SortKey::Text("g5000".into()).cursor()),
+        SortKind::Text,
+    )
+    .unwrap();
+    let list = repo::organization::list(&scope, &Default::default());
+    for (what, args) in [
+        (
+            "first page",
+            PageArgs::parse(Some(10), None, SortKind::Text).unwrap(),
+        ),
+        ("after g5000", after),
+    ] {
+        let (text, rows) = plan(
+            &app,
+            repo::page::statement(&list, &[], &args, false, backend),
+        )
+        .await;
         match rows {
-            None => {
-                assert_seeks(&text, "courses");
-                // Each parent's bound (a walk of its first + 1 keys), then a range seek per
-                // parent up to it; never a subquery per candidate row.
-                assert!(text.contains("CORRELATED SCALAR SUBQUERY"), "courses:\n{text}");
-                assert!(text.contains("AND position<?)"), "courses: no range seek\n{text}");
-                assert!(!text.contains("LIST SUBQUERY"), "courses:\n{text}");
-            }
-            // Each parent: its first + 1 links and, per link, its organization by key.
-            Some(rows) => assert!(rows <= 3.0 * 11.0 * 2.0 + 3.0, "courses: read {rows} rows\n{text}"),
+            None => assert_seeks(&text, what),
+            Some(rows) => assert!(rows <= 11.0 * 2.0, "{what}: read {rows} rows\n{text}"),
         }
     }
+    let parents = ids(&app, &["a0000", "a0001", "a0002"]).await;
+    let courses = repo::course::of_organizations(&scope, &parents, false);
+    let args = PageArgs::parse(Some(10), None, SortKind::Int).unwrap();
+    let (text, rows) = plan(
+        &app,
+        repo::page::statement(&courses, &parents, &args, false, backend),
+    )
+    .await;
+    match rows {
+        None => {
+            assert_seeks(&text, "courses");
+            // Each parent's bound (a walk of its first + 1 keys), then a range seek per
+            // parent up to it; never a subquery per candidate row.
+            assert!(
+                text.contains("CORRELATED SCALAR SUBQUERY"),
+                "courses:\n{text}"
+            );
+            assert!(
+                text.contains("AND position<?)"),
+                "courses: no range seek\n{text}"
+            );
+            assert!(!text.contains("LIST SUBQUERY"), "courses:\n{text}");
+        }
+        // Each parent: its first + 1 links and, per link, its organization by key.
+        Some(rows) => assert!(
+            rows <= 3.0 * 11.0 * 2.0 + 3.0,
+            "courses: read {rows} rows\n{text}"
+        ),
+    }
+}
 
-    async fn total_count_past_the_end_of_a_list(app: TestApp) {
-        app.seed_wide("p", "A", 3, 2).await;
-        let top = app.data("{ organizations(first: 3) { pageInfo { endCursor } } }", json!({})).await;
-        let end = top["organizations"]["pageInfo"]["endCursor"].clone();
-        let past = app
+async fn total_count_past_the_end_of_a_list(app: TestApp) {
+    app.seed_wide("p", "A", 3, 2).await;
+    let top = app
+        .data(
+            "{ organizations(first: 3) { pageInfo { endCursor } } }",
+            json!({}),
+        )
+        .await;
+    let end = top["organizations"]["pageInfo"]["endCursor"].clone();
+    let past = app
             .data(
                 "query($a: String) { organizations(first: 2, after: $a) { totalCount edges { cursor } pageInfo { hasNextPage } } }",
                 json!({ "a": end }),
             )
             .await;
-        assert_eq!(past["organizations"], json!({ "totalCount": 3, "edges": [], "pageInfo": { "hasNextPage": false } }));
-        let first = app
+    assert_eq!(
+        past["organizations"],
+        json!({ "totalCount": 3, "edges": [], "pageInfo": { "hasNextPage": false } })
+    );
+    let first = app
             .data(r#"{ organization(shortName: "A0001") { courses(first: 2) { pageInfo { endCursor } } } }"#, json!({}))
             .await;
-        let end = first["organization"]["courses"]["pageInfo"]["endCursor"].clone();
-        let q = r#"query($a: String) { partner(shortCode: "p") { organizations { edges { node {
+    let end = first["organization"]["courses"]["pageInfo"]["endCursor"].clone();
+    let q = r#"query($a: String) { partner(shortCode: "p") { organizations { edges { node {
             courses(first: 5, after: $a) { totalCount edges { cursor } } } } } } }"#;
-        let past = app.data(q, json!({ "a": end })).await;
-        let edges = past["partner"]["organizations"]["edges"].as_array().unwrap();
-        let courses: Vec<&Value> = edges.iter().map(|e| &e["node"]["courses"]).collect();
-        // The cursor is a link id: A0000's links come before it, A0002's after it.
-        assert_eq!(courses[0], &json!({ "totalCount": 2, "edges": [] }), "{past:#}");
-        assert_eq!(courses[1], &json!({ "totalCount": 2, "edges": [] }), "{past:#}");
-        assert_eq!(courses[2]["totalCount"], 2);
-        assert_eq!(courses[2]["edges"].as_array().unwrap().len(), 2);
-    }
+    let past = app.data(q, json!({ "a": end })).await;
+    let edges = past["partner"]["organizations"]["edges"]
+        .as_array()
+        .unwrap();
+    let courses: Vec<&Value> = edges.iter().map(|e| &e["node"]["courses"]).collect();
+    // The cursor is a link id: A0000's links come before it, A0002's after it.
+    assert_eq!(
+        courses[0],
+        &json!({ "totalCount": 2, "edges": [] }),
+        "{past:#}"
+    );
+    assert_eq!(
+        courses[1],
+        &json!({ "totalCount": 2, "edges": [] }),
+        "{past:#}"
+    );
+    assert_eq!(courses[2]["totalCount"], 2);
+    assert_eq!(courses[2]["edges"].as_array().unwrap().len(), 2);
 }

@@ -48,45 +48,50 @@ async fn seed(app: &TestApp) {
 }
 
 backend_tests! {
-    async fn flat_pages_answer_what_async_graphql_answers(app: TestApp) {
-        seed(&app).await;
-        let queries = [
-            // Every plain field, aliases and __typename at both levels.
-            "{ organizations(includeInactive: true) { totalCount edges { << cursor since \
+    flat_pages_answer_what_async_graphql_answers,
+    flat_pages_leave_relations_to_async_graphql,
+}
+
+async fn flat_pages_answer_what_async_graphql_answers(app: TestApp) {
+    seed(&app).await;
+    let queries = [
+        // Every plain field, aliases and __typename at both levels.
+        "{ organizations(includeInactive: true) { totalCount edges { << cursor since \
              __typename node { __typename id shortName n: name description logoUrl active \
              created modified } >> } pageInfo { endCursor } } }",
-            // A key selected twice: async-graphql merges it, so it goes that way.
-            "{ organizations { edges { << node { shortName } node { name } >> } } }",
-            // Plain nested pages under a parent that is resolved.
-            "{ organizations(first: 3) { edges { node { shortName \
+        // A key selected twice: async-graphql merges it, so it goes that way.
+        "{ organizations { edges { << node { shortName } node { name } >> } } }",
+        // Plain nested pages under a parent that is resolved.
+        "{ organizations(first: 3) { edges { node { shortName \
              partners { edges { << since cursor node { id shortCode name active lmsUrl \
              studioUrl marketingSiteUrl created modified } >> } } \
              sites { edges { << node { id domain name active created modified } >> } } \
              courses(includeInactive: true) { edges { << cursor since active \
              node { courseKey } >> } } } } } }",
-            "{ partners { edges { << node { shortCode name lmsUrl created } >> } } \
+        "{ partners { edges { << node { shortCode name lmsUrl created } >> } } \
              sites { edges { << cursor node { domain active modified } >> } } }",
-        ];
-        for query in queries {
-            same_both_ways(&app, query).await;
-        }
+    ];
+    for query in queries {
+        same_both_ways(&app, query).await;
     }
+}
 
-    async fn flat_pages_leave_relations_to_async_graphql(app: TestApp) {
-        seed(&app).await;
-        // A node asking for a relation next to plain fields: resolved, with its loader.
-        let data = app.admin_data(
+async fn flat_pages_leave_relations_to_async_graphql(app: TestApp) {
+    seed(&app).await;
+    // A node asking for a relation next to plain fields: resolved, with its loader.
+    let data = app
+        .admin_data(
             "{ organizations(first: 1) { edges { node { shortName courses { totalCount } } } } }",
             json!({}),
-        ).await;
-        let node = &data["organizations"]["edges"][0]["node"];
-        assert!(node["shortName"].is_string(), "{data}");
-        assert!(node["courses"]["totalCount"].as_i64().is_some(), "{data}");
-        same_both_ways(
-            &app,
-            "{ organizations { edges { << node { shortName courses(first: 2) { edges { node { \
-             courseKey organization { shortName } } } } } >> } } }",
         )
         .await;
-    }
+    let node = &data["organizations"]["edges"][0]["node"];
+    assert!(node["shortName"].is_string(), "{data}");
+    assert!(node["courses"]["totalCount"].as_i64().is_some(), "{data}");
+    same_both_ways(
+        &app,
+        "{ organizations { edges { << node { shortName courses(first: 2) { edges { node { \
+             courseKey organization { shortName } } } } } >> } } }",
+    )
+    .await;
 }

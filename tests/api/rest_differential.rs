@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 
 use crate::backend_tests;
 use crate::import::{peer_script, python};
+use crate::support::TestApp;
 use crate::support::{SECRET, claims, hs256};
 
 /// The Django peer, killed when dropped.
@@ -228,20 +229,29 @@ fn script() -> Vec<Step> {
 }
 
 backend_tests! {
-    async fn rest_api_agrees_with_the_real_edx_organizations(app: TestApp) {
-        let Some(peer) = start_peer(None) else { return };
-        let client = crate::support::http_client();
-        let ours = app.url("").trim_end_matches('/').to_owned();
-        let steps = script();
-        let mut disagreements = Vec::new();
-        for (n, step) in steps.iter().enumerate() {
-            let theirs = call(&client, &peer.base, step).await;
-            let mine = call(&client, &ours, step).await;
-            if theirs != mine {
-                disagreements.push(format!("step {n} {} {}: edx-organizations {theirs:?}, service {mine:?}", step.0, step.1));
-            }
+    rest_api_agrees_with_the_real_edx_organizations,
+}
+
+async fn rest_api_agrees_with_the_real_edx_organizations(app: TestApp) {
+    let Some(peer) = start_peer(None) else { return };
+    let client = crate::support::http_client();
+    let ours = app.url("").trim_end_matches('/').to_owned();
+    let steps = script();
+    let mut disagreements = Vec::new();
+    for (n, step) in steps.iter().enumerate() {
+        let theirs = call(&client, &peer.base, step).await;
+        let mine = call(&client, &ours, step).await;
+        if theirs != mine {
+            disagreements.push(format!(
+                "step {n} {} {}: edx-organizations {theirs:?}, service {mine:?}",
+                step.0, step.1
+            ));
         }
-        eprintln!("REST differential: {} requests compared, {} disagreements", steps.len(), disagreements.len());
-        assert!(disagreements.is_empty(), "{}", disagreements.join("\n"));
     }
+    eprintln!(
+        "REST differential: {} requests compared, {} disagreements",
+        steps.len(),
+        disagreements.len()
+    );
+    assert!(disagreements.is_empty(), "{}", disagreements.join("\n"));
 }

@@ -270,93 +270,144 @@ async fn arrange(app: &TestApp) {
 }
 
 backend_tests! {
-    async fn over_limit_and_nul_values_are_refused_and_nothing_is_stored(app: TestApp) {
-        arrange(&app).await;
-        let before = app.snapshot().await;
-        for (operation, variables, code, field) in graphql_cases() {
-            let body = app.as_user(&admin(), operation, variables.clone()).await;
-            let what = format!("{operation} {}", &variables.to_string()[..variables.to_string().len().min(120)]);
-            assert_eq!(error_code(&body), code, "{what}: {body}");
-            if !field.is_empty() {
-                assert_eq!(body["errors"][0]["extensions"]["field"], field, "{what}: {body}");
-            }
-        }
-        assert_eq!(app.snapshot().await, before, "GraphQL stored nothing");
+    over_limit_and_nul_values_are_refused_and_nothing_is_stored,
+    import_cuts_leaves_out_or_skips_what_does_not_fit_and_reports_it,
+}
 
-        for (path, body, field) in rest_cases() {
-            let (status, answer) = app.rest(Method::PUT, &format!("{REST}{path}/"), Some(&admin()), Some(body)).await;
-            assert_eq!(status, 400, "{path} {field}: {answer}");
-            assert!(answer[field].is_array(), "{path} {field}: {answer}");
+async fn over_limit_and_nul_values_are_refused_and_nothing_is_stored(app: TestApp) {
+    arrange(&app).await;
+    let before = app.snapshot().await;
+    for (operation, variables, code, field) in graphql_cases() {
+        let body = app.as_user(&admin(), operation, variables.clone()).await;
+        let what = format!(
+            "{operation} {}",
+            &variables.to_string()[..variables.to_string().len().min(120)]
+        );
+        assert_eq!(error_code(&body), code, "{what}: {body}");
+        if !field.is_empty() {
+            assert_eq!(
+                body["errors"][0]["extensions"]["field"], field,
+                "{what}: {body}"
+            );
         }
-        for path in [long(256), "a%00b".to_owned(), "%00".to_owned()] {
-            let (status, answer) = app.rest(Method::GET, &format!("{REST}{path}/"), Some(&admin()), None).await;
-            assert_eq!(status, 404, "GET {path}: {answer}");
-        }
-        assert_eq!(app.snapshot().await, before, "REST stored nothing");
+    }
+    assert_eq!(app.snapshot().await, before, "GraphQL stored nothing");
 
-        let invalid = [key(256), "course-v1:ValX+a\u{0}b+1".to_owned(), format!("course-v1:{}+C+1", long(256))];
-        let report = app.admin_data(
+    for (path, body, field) in rest_cases() {
+        let (status, answer) = app
+            .rest(
+                Method::PUT,
+                &format!("{REST}{path}/"),
+                Some(&admin()),
+                Some(body),
+            )
+            .await;
+        assert_eq!(status, 400, "{path} {field}: {answer}");
+        assert!(answer[field].is_array(), "{path} {field}: {answer}");
+    }
+    for path in [long(256), "a%00b".to_owned(), "%00".to_owned()] {
+        let (status, answer) = app
+            .rest(Method::GET, &format!("{REST}{path}/"), Some(&admin()), None)
+            .await;
+        assert_eq!(status, 404, "GET {path}: {answer}");
+    }
+    assert_eq!(app.snapshot().await, before, "REST stored nothing");
+
+    let invalid = [
+        key(256),
+        "course-v1:ValX+a\u{0}b+1".to_owned(),
+        format!("course-v1:{}+C+1", long(256)),
+    ];
+    let report = app.admin_data(
             "mutation($k: [String!]!) { backfill(courseKeys: $k, apply: true) { organizationsCreated linksCreated invalidKeys { line } } }",
             json!({ "k": invalid }),
         ).await;
-        assert_eq!(report["backfill"], json!({"organizationsCreated": 0, "linksCreated": 0, "invalidKeys": [{"line": 1}, {"line": 2}, {"line": 3}]}));
-        let (code, out) = cli_backfill(app.database_url(), &format!("{}\n", invalid.join("\n")), &[]);
-        assert_eq!(code, 2, "{out}");
-        for line in ["line 1", "line 2", "line 3"] {
-            assert!(out.contains(line), "{line}: {out}");
-        }
-        // The actor the change log would name, as a subject is checked everywhere.
-        let (code, out) = cli_backfill(app.database_url(), "course-v1:ValX+A+1\n", &["--actor", &long(256)]);
-        assert_eq!(code, 2, "{out}");
-        assert!(out.contains("--actor") && out.contains("must be 1-255 characters"), "{out}");
-        assert_eq!(app.snapshot().await, before, "the backfill stored nothing");
+    assert_eq!(
+        report["backfill"],
+        json!({"organizationsCreated": 0, "linksCreated": 0, "invalidKeys": [{"line": 1}, {"line": 2}, {"line": 3}]})
+    );
+    let (code, out) = cli_backfill(
+        app.database_url(),
+        &format!("{}\n", invalid.join("\n")),
+        &[],
+    );
+    assert_eq!(code, 2, "{out}");
+    for line in ["line 1", "line 2", "line 3"] {
+        assert!(out.contains(line), "{line}: {out}");
     }
+    // The actor the change log would name, as a subject is checked everywhere.
+    let (code, out) = cli_backfill(
+        app.database_url(),
+        "course-v1:ValX+A+1\n",
+        &["--actor", &long(256)],
+    );
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        out.contains("--actor") && out.contains("must be 1-255 characters"),
+        "{out}"
+    );
+    assert_eq!(app.snapshot().await, before, "the backfill stored nothing");
+}
 
-    async fn import_cuts_leaves_out_or_skips_what_does_not_fit_and_reports_it(app: TestApp) {
-        let logo = url(2_009);
-        let rows = json!({
-            "organizations": [
-                {"short_name": "BigX", "name": long(300), "description": "d".repeat(50_000), "logo": logo},
-                {"short_name": "NulX", "name": "Nul\u{0}Name"},
-                {"short_name": "Bad\u{0}X", "name": "Bad"},
-                {"short_name": "OkX", "name": "Ok", "description": "a\u{0}b"},
-            ],
-            "links": [
-                {"course_id": "course-v1:BigX+A+1", "short_name": "BigX"},
-                {"course_id": key(256).replace("ValX", "BigX"), "short_name": "BigX"},
-                {"course_id": "course-v1:NulX+A+1", "short_name": "NulX"},
-                {"course_id": "course-v1:OkX+A+1", "short_name": "OkX"},
-            ],
-        });
-        let Some((lms, _guard)) = crate::import::lms_with(&rows).await else { return };
-        let report = crate::import::import_lms(&app, &lms).await;
-        let conflicts = report.conflicts.join("\n");
-        for expected in [
-            r#"organizations_organization "BigX": name of 300 characters cut to fit"#,
-            r#"organizations_organization "BigX": description of 50000 characters cut to 10000"#,
-            r#"organizations_organization "BigX": logo of 2009 characters left out"#,
-            r#"organizations_organization "NulX": skipped: name must be 1-255 characters, not blank, without NUL"#,
-            "organizations_organization \"Bad\\0X\": skipped: short name",
-            r#"organizations_organization "OkX": description left out"#,
-            r#"organizations_organizationcourse "course-v1:BigX+ccc"#,
-        ] {
-            assert!(conflicts.contains(expected), "{expected}\nnot in:\n{conflicts}");
-        }
-        // What was stored, field by field: nothing past a limit, nothing of a skipped row.
-        let stored = app.admin_data(
+async fn import_cuts_leaves_out_or_skips_what_does_not_fit_and_reports_it(app: TestApp) {
+    let logo = url(2_009);
+    let rows = json!({
+        "organizations": [
+            {"short_name": "BigX", "name": long(300), "description": "d".repeat(50_000), "logo": logo},
+            {"short_name": "NulX", "name": "Nul\u{0}Name"},
+            {"short_name": "Bad\u{0}X", "name": "Bad"},
+            {"short_name": "OkX", "name": "Ok", "description": "a\u{0}b"},
+        ],
+        "links": [
+            {"course_id": "course-v1:BigX+A+1", "short_name": "BigX"},
+            {"course_id": key(256).replace("ValX", "BigX"), "short_name": "BigX"},
+            {"course_id": "course-v1:NulX+A+1", "short_name": "NulX"},
+            {"course_id": "course-v1:OkX+A+1", "short_name": "OkX"},
+        ],
+    });
+    let Some((lms, _guard)) = crate::import::lms_with(&rows).await else {
+        return;
+    };
+    let report = crate::import::import_lms(&app, &lms).await;
+    let conflicts = report.conflicts.join("\n");
+    for expected in [
+        r#"organizations_organization "BigX": name of 300 characters cut to fit"#,
+        r#"organizations_organization "BigX": description of 50000 characters cut to 10000"#,
+        r#"organizations_organization "BigX": logo of 2009 characters left out"#,
+        r#"organizations_organization "NulX": skipped: name must be 1-255 characters, not blank, without NUL"#,
+        "organizations_organization \"Bad\\0X\": skipped: short name",
+        r#"organizations_organization "OkX": description left out"#,
+        r#"organizations_organizationcourse "course-v1:BigX+ccc"#,
+    ] {
+        assert!(
+            conflicts.contains(expected),
+            "{expected}\nnot in:\n{conflicts}"
+        );
+    }
+    // What was stored, field by field: nothing past a limit, nothing of a skipped row.
+    let stored = app.admin_data(
             "{ organizations(includeInactive: true) { edges { node { shortName name description logoUrl courses { edges { node { courseKey } } } } } } }",
             json!({}),
         ).await;
-        assert_eq!(stored["organizations"]["edges"], json!([
+    assert_eq!(
+        stored["organizations"]["edges"],
+        json!([
             {"node": {"shortName": "BigX", "name": long(255), "description": "d".repeat(10_000), "logoUrl": null,
                       "courses": {"edges": [{"node": {"courseKey": "course-v1:BigX+A+1"}}]}}},
             {"node": {"shortName": "OkX", "name": "Ok", "description": null, "logoUrl": null,
                       "courses": {"edges": [{"node": {"courseKey": "course-v1:OkX+A+1"}}]}}},
-        ]));
-        // A second run: the cut values are what is stored, so nothing changes.
-        let before = app.snapshot().await;
-        let again = crate::import::import_lms(&app, &lms).await;
-        assert!(again.tables.iter().all(|t| t.created == 0 && t.updated == 0), "{:?}", again.tables);
-        assert_eq!(app.snapshot().await, before);
-    }
+        ])
+    );
+    // A second run: the cut values are what is stored, so nothing changes.
+    let before = app.snapshot().await;
+    let again = crate::import::import_lms(&app, &lms).await;
+    assert!(
+        again
+            .tables
+            .iter()
+            .all(|t| t.created == 0 && t.updated == 0),
+        "{:?}",
+        again.tables
+    );
+    assert_eq!(app.snapshot().await, before);
 }

@@ -225,7 +225,7 @@ try {
   await access.locator('li:has-text("olga"):has-text("ORG_ADMIN")').waitFor();
   check('olga is granted ORG_ADMIN on MITx', true);
   await screen(page, '04-organization-detail');
-  // The top of this screen is the README's picture (docs/admin-console.png).
+  // The top of this screen is the picture in docs/operating.md (docs/admin-console.png).
   await page.screenshot({ path: join(shots, 'readme.png'), fullPage: true, clip: { x: 0, y: 0, width: WIDTH, height: 620 } });
 
   // --- deactivate and reactivate, with confirmation; Escape cancels ---------------------

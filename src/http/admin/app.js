@@ -1,5 +1,5 @@
-// The admin console (docs/design.md): hash routes, the signed-in caller, the live feed.
-// Built on the public GraphQL API only; see README "Admin console".
+// The admin console (docs/operating.md): hash routes, the signed-in caller, the live feed.
+// Built on the public GraphQL API only; see docs/operating.md, "The admin console".
 
 import { render, useState, useEffect, useRef } from './htm-preact-3.1.1.standalone.mjs';
 import { auth, setToken, gql, VIEWER } from './api.js';

@@ -19,35 +19,40 @@ async fn until_open(app: &TestApp, n: f64) {
 }
 
 backend_tests! {
-    async fn open_subscriptions_are_counted_and_each_start_reads_the_log_once(app: TestApp) {
-        ensure(&app, "BeforeX").await;
-        until_open(&app, 0.0).await;
-        let mut open = Vec::new();
-        let (statements, _) = app
-            .statements_during(async {
-                open.push(Events::open(&app, json!({}), None).await);
-                until_open(&app, 1.0).await;
-                Value::Null
-            })
-            .await;
-        assert_eq!(statements, 1, "without `after`: where the log is, one statement");
-        let (statements, _) = app
-            .statements_during(async {
-                let mut replay = Events::open(&app, json!({ "after": "0" }), None).await;
-                assert_eq!(keys(&replay.changes(1).await), ["BeforeX"]);
-                open.push(replay);
-                until_open(&app, 2.0).await;
-                Value::Null
-            })
-            .await;
-        assert_eq!(statements, 1, "with `after`: the replay, one statement");
-        ensure(&app, "AfterX").await;
-        for events in &mut open {
-            assert_eq!(keys(&events.changes(1).await), ["AfterX"]);
-        }
-        // Gone clients are noticed when their stream is next written to: a change does that.
-        open.clear();
-        ensure(&app, "GoneX").await;
-        until_open(&app, 0.0).await;
+    open_subscriptions_are_counted_and_each_start_reads_the_log_once,
+}
+
+async fn open_subscriptions_are_counted_and_each_start_reads_the_log_once(app: TestApp) {
+    ensure(&app, "BeforeX").await;
+    until_open(&app, 0.0).await;
+    let mut open = Vec::new();
+    let (statements, _) = app
+        .statements_during(async {
+            open.push(Events::open(&app, json!({}), None).await);
+            until_open(&app, 1.0).await;
+            Value::Null
+        })
+        .await;
+    assert_eq!(
+        statements, 1,
+        "without `after`: where the log is, one statement"
+    );
+    let (statements, _) = app
+        .statements_during(async {
+            let mut replay = Events::open(&app, json!({ "after": "0" }), None).await;
+            assert_eq!(keys(&replay.changes(1).await), ["BeforeX"]);
+            open.push(replay);
+            until_open(&app, 2.0).await;
+            Value::Null
+        })
+        .await;
+    assert_eq!(statements, 1, "with `after`: the replay, one statement");
+    ensure(&app, "AfterX").await;
+    for events in &mut open {
+        assert_eq!(keys(&events.changes(1).await), ["AfterX"]);
     }
+    // Gone clients are noticed when their stream is next written to: a change does that.
+    open.clear();
+    ensure(&app, "GoneX").await;
+    until_open(&app, 0.0).await;
 }
