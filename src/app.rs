@@ -20,9 +20,10 @@ use tokio::sync::{Semaphore, watch};
 
 use crate::config::{Config, Limits};
 use crate::graphql::build_schema;
-use crate::http::{AppState, metrics_router, router};
+use crate::http::{metrics_router, router};
 use crate::live::ChangeFeed;
 use crate::metrics::Metrics;
+use crate::state::AppState;
 
 /// A service bound to its address, ready to run.
 pub struct Server {

@@ -19,3 +19,4 @@ pub mod progress;
 pub mod replicas;
 pub mod repo;
 pub mod service;
+pub mod state;

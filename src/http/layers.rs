@@ -26,8 +26,8 @@ use tower_http::request_id::{
 };
 use tower_http::trace::TraceLayer;
 
-use super::AppState;
 use crate::error::AppError;
+use crate::state::AppState;
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 

@@ -6,7 +6,7 @@ use axum::extract::{Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use super::AppState;
+use crate::state::AppState;
 
 /// How long `/readyz` waits for a query execution slot before it calls the service unready.
 pub const READY_SLOT_WAIT: Duration = Duration::from_secs(1);

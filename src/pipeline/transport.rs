@@ -55,3 +55,25 @@ impl Transport {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A new transport does not compile here until it has a place in `ALL`, and so in the
+    /// parity table of `tests/api/door.rs`, which runs every document over each of `ALL`.
+    #[test]
+    fn all_holds_every_transport_once() {
+        let place = |t: Transport| match t {
+            Transport::Post => 0,
+            Transport::Get => 1,
+            Transport::Sse => 2,
+            Transport::SseGet => 3,
+            Transport::Socket(SocketProtocol::TransportWs) => 4,
+            Transport::Socket(SocketProtocol::LegacyWs) => 5,
+        };
+        for (i, transport) in Transport::ALL.into_iter().enumerate() {
+            assert_eq!(place(transport), i, "{transport:?}");
+        }
+    }
+}

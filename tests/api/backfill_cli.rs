@@ -95,38 +95,69 @@ mod over_graphql {
     use serde_json::json;
 
     use crate::backend_tests;
-    use crate::support::{error_code, token};
+    use crate::support::{TestApp, error_code, token};
 
     const BACKFILL: &str = r#"mutation($k: [String!]!, $a: Boolean) { backfill(courseKeys: $k, apply: $a) {
         applied organizationsCreated organizationsReactivated linksCreated linksReactivated
         organizationsToCreate invalidKeys { line key reason } } }"#;
 
     backend_tests! {
-        async fn the_mutation_plans_applies_and_needs_an_administrator(app: TestApp) {
-            let keys = json!(["course-v1:edX+A+1", "course-v1:edx+B+2", "bad key", "lib:UniX:l1"]);
-            let dry = app.admin_data(BACKFILL, json!({ "k": keys })).await;
-            let report = &dry["backfill"];
-            assert_eq!(report["applied"], false);
-            assert_eq!(report["organizationsCreated"], 2);
-            assert_eq!(report["linksCreated"], 3);
-            assert_eq!(report["organizationsToCreate"], json!(["UniX", "edX"]));
-            assert_eq!(report["invalidKeys"][0]["line"], 3);
-            assert_eq!(report["invalidKeys"][0]["key"], "bad key");
-            assert!(app.snapshot().await.is_empty(), "a dry run writes nothing");
+        the_mutation_plans_applies_and_needs_an_administrator,
+    }
 
-            let forbidden = app.as_user(&token("ada", false, &[]), BACKFILL, json!({ "k": keys, "a": true })).await;
-            assert_eq!(error_code(&forbidden), "FORBIDDEN");
-            let anonymous = app.gql(BACKFILL, json!({ "k": keys, "a": true })).await;
-            assert_eq!(error_code(&anonymous), "UNAUTHENTICATED");
-            assert!(app.snapshot().await.is_empty());
+    async fn the_mutation_plans_applies_and_needs_an_administrator(app: TestApp) {
+        let keys = json!([
+            "course-v1:edX+A+1",
+            "course-v1:edx+B+2",
+            "bad key",
+            "lib:UniX:l1"
+        ]);
+        let dry = app.admin_data(BACKFILL, json!({ "k": keys })).await;
+        let report = &dry["backfill"];
+        assert_eq!(report["applied"], false);
+        assert_eq!(report["organizationsCreated"], 2);
+        assert_eq!(report["linksCreated"], 3);
+        assert_eq!(report["organizationsToCreate"], json!(["UniX", "edX"]));
+        assert_eq!(report["invalidKeys"][0]["line"], 3);
+        assert_eq!(report["invalidKeys"][0]["key"], "bad key");
+        assert!(app.snapshot().await.is_empty(), "a dry run writes nothing");
 
-            let applied = app.admin_data(BACKFILL, json!({ "k": keys, "a": true })).await;
-            assert_eq!(applied["backfill"]["applied"], true);
-            assert_eq!(applied["backfill"]["linksCreated"], 3);
-            let data = app.data(r#"{ organization(shortName: "EDX") { shortName courses { totalCount } } }"#, json!({})).await;
-            assert_eq!(data["organization"], json!({ "shortName": "edX", "courses": { "totalCount": 2 } }));
-            let again = app.admin_data(BACKFILL, json!({ "k": keys, "a": true })).await;
-            assert_eq!((again["backfill"]["organizationsCreated"].clone(), again["backfill"]["linksCreated"].clone()), (json!(0), json!(0)));
-        }
+        let forbidden = app
+            .as_user(
+                &token("ada", false, &[]),
+                BACKFILL,
+                json!({ "k": keys, "a": true }),
+            )
+            .await;
+        assert_eq!(error_code(&forbidden), "FORBIDDEN");
+        let anonymous = app.gql(BACKFILL, json!({ "k": keys, "a": true })).await;
+        assert_eq!(error_code(&anonymous), "UNAUTHENTICATED");
+        assert!(app.snapshot().await.is_empty());
+
+        let applied = app
+            .admin_data(BACKFILL, json!({ "k": keys, "a": true }))
+            .await;
+        assert_eq!(applied["backfill"]["applied"], true);
+        assert_eq!(applied["backfill"]["linksCreated"], 3);
+        let data = app
+            .data(
+                r#"{ organization(shortName: "EDX") { shortName courses { totalCount } } }"#,
+                json!({}),
+            )
+            .await;
+        assert_eq!(
+            data["organization"],
+            json!({ "shortName": "edX", "courses": { "totalCount": 2 } })
+        );
+        let again = app
+            .admin_data(BACKFILL, json!({ "k": keys, "a": true }))
+            .await;
+        assert_eq!(
+            (
+                again["backfill"]["organizationsCreated"].clone(),
+                again["backfill"]["linksCreated"].clone()
+            ),
+            (json!(0), json!(0))
+        );
     }
 }

@@ -12,7 +12,8 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::support::fresh_database;
+use crate::backend_tests;
+use crate::support::{TestApp, fresh_database};
 
 const BIN: &str = env!("CARGO_BIN_EXE_tenancy-gateway");
 
@@ -817,79 +818,142 @@ fn an_unreadable_source_says_permission_denied() {
     );
 }
 
-crate::backend_tests! {
-    async fn postgresql_never_gets_a_local_secret(app: TestApp) {
-        drop(app);
-        if BACKEND != crate::support::Backend::Postgres {
-            return;
-        }
-        let Some((url, _)) = fresh_database(BACKEND).await else { return };
-        let dir = tempfile::tempdir().unwrap();
-        let server = Serving::start(dir.path(), &["--database-url", &url], &[]);
-        assert_eq!(server.line("token secret"), None);
-        assert_mentions(server.line("mint a token").unwrap(), &["accepts no tokens"]);
-        assert!(server.lines.iter().all(|l| !l.contains("secret")), "{:?}", server.lines);
-        server.stop();
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "nothing made here");
-        let line = one_error_line(&run(dir.path(), &["token", "--subject", "ada", "--database-url", &url], &[]));
-        assert_mentions(&line, &["keeps no local secret", "TENANCY_JWT_SECRET"]);
-    }
+backend_tests! {
+    postgresql_never_gets_a_local_secret,
+    a_header_without_its_scheme_is_refused_on_every_operation,
+    a_dry_run_on_an_unmigrated_database_changes_nothing,
+}
 
-    async fn a_header_without_its_scheme_is_refused_on_every_operation(app: TestApp) {
-        let token = crate::support::hs256(&crate::support::claims("ada", serde_json::json!({"administrator": true})));
-        let client = app.client();
-        let check = |what: &str, status: u16, body: &serde_json::Value| {
-            let message = body["errors"][0]["message"].as_str().unwrap_or_default();
-            assert_eq!(body["errors"][0]["extensions"]["code"], "UNAUTHENTICATED", "{what}: {body}");
-            assert!(message.contains("no scheme") && message.contains("hint: "), "{what}: {message}");
-            assert_eq!(status, 401, "{what}");
-        };
-        for (what, query) in [
-            ("query", "{ viewer { subject } }"),
-            ("mutation", r#"mutation { ensureOrganization(shortName: "NoSchemeX") { created } }"#),
-        ] {
-            let res = client.post(app.url("/graphql"))
-                .header("accept", "application/graphql-response+json")
-                .header("authorization", token.clone())
-                .json(&serde_json::json!({ "query": query })).send().await.unwrap();
-            let status = res.status().as_u16();
-            check(what, status, &res.json().await.unwrap());
-        }
-        let res = client.get(app.url("/graphql?query=%7Bviewer%7Bsubject%7D%7D"))
+async fn postgresql_never_gets_a_local_secret(app: TestApp) {
+    let backend = app.backend;
+    drop(app);
+    if backend != crate::support::Backend::Postgres {
+        return;
+    }
+    let Some((url, _)) = fresh_database(backend).await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let server = Serving::start(dir.path(), &["--database-url", &url], &[]);
+    assert_eq!(server.line("token secret"), None);
+    assert_mentions(server.line("mint a token").unwrap(), &["accepts no tokens"]);
+    assert!(
+        server.lines.iter().all(|l| !l.contains("secret")),
+        "{:?}",
+        server.lines
+    );
+    server.stop();
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "nothing made here"
+    );
+    let line = one_error_line(&run(
+        dir.path(),
+        &["token", "--subject", "ada", "--database-url", &url],
+        &[],
+    ));
+    assert_mentions(&line, &["keeps no local secret", "TENANCY_JWT_SECRET"]);
+}
+
+async fn a_header_without_its_scheme_is_refused_on_every_operation(app: TestApp) {
+    let token = crate::support::hs256(&crate::support::claims(
+        "ada",
+        serde_json::json!({"administrator": true}),
+    ));
+    let client = app.client();
+    let check = |what: &str, status: u16, body: &serde_json::Value| {
+        let message = body["errors"][0]["message"].as_str().unwrap_or_default();
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "UNAUTHENTICATED",
+            "{what}: {body}"
+        );
+        assert!(
+            message.contains("no scheme") && message.contains("hint: "),
+            "{what}: {message}"
+        );
+        assert_eq!(status, 401, "{what}");
+    };
+    for (what, query) in [
+        ("query", "{ viewer { subject } }"),
+        (
+            "mutation",
+            r#"mutation { ensureOrganization(shortName: "NoSchemeX") { created } }"#,
+        ),
+    ] {
+        let res = client
+            .post(app.url("/graphql"))
             .header("accept", "application/graphql-response+json")
-            .header("authorization", token.clone()).send().await.unwrap();
-        let status = res.status().as_u16();
-        check("GET query", status, &res.json().await.unwrap());
-        let res = client.post(app.url("/graphql"))
-            .header("accept", "text/event-stream")
             .header("authorization", token.clone())
-            .json(&serde_json::json!({ "query": "subscription { changes { id } }" })).send().await.unwrap();
+            .json(&serde_json::json!({ "query": query }))
+            .send()
+            .await
+            .unwrap();
         let status = res.status().as_u16();
-        let text = res.text().await.unwrap();
-        let body: serde_json::Value = serde_json::from_str(&text)
-            .unwrap_or_else(|_| panic!("SSE refusal is not JSON: {text}"));
-        check("subscription over SSE", status, &body);
-        let res = client.get(app.url("/api/organizations/v0/organizations/"))
-            .header("authorization", token.clone()).send().await.unwrap();
-        assert_eq!(res.status().as_u16(), 401, "REST");
-        let body: serde_json::Value = res.json().await.unwrap();
-        let detail = body["detail"].as_str().unwrap_or_default();
-        assert!(detail.contains("no scheme") && detail.contains("hint: "), "REST: {body}");
-        assert_eq!(app.count("organization").await, 0, "nothing written");
+        check(what, status, &res.json().await.unwrap());
     }
+    let res = client
+        .get(app.url("/graphql?query=%7Bviewer%7Bsubject%7D%7D"))
+        .header("accept", "application/graphql-response+json")
+        .header("authorization", token.clone())
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    check("GET query", status, &res.json().await.unwrap());
+    let res = client
+        .post(app.url("/graphql"))
+        .header("accept", "text/event-stream")
+        .header("authorization", token.clone())
+        .json(&serde_json::json!({ "query": "subscription { changes { id } }" }))
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    let text = res.text().await.unwrap();
+    let body: serde_json::Value =
+        serde_json::from_str(&text).unwrap_or_else(|_| panic!("SSE refusal is not JSON: {text}"));
+    check("subscription over SSE", status, &body);
+    let res = client
+        .get(app.url("/api/organizations/v0/organizations/"))
+        .header("authorization", token.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 401, "REST");
+    let body: serde_json::Value = res.json().await.unwrap();
+    let detail = body["detail"].as_str().unwrap_or_default();
+    assert!(
+        detail.contains("no scheme") && detail.contains("hint: "),
+        "REST: {body}"
+    );
+    assert_eq!(app.count("organization").await, 0, "nothing written");
+}
 
-    async fn a_dry_run_on_an_unmigrated_database_changes_nothing(app: TestApp) {
-        drop(app);
-        let Some((url, _dir)) = fresh_database(BACKEND).await else { return };
-        let empty = tempfile::tempdir().unwrap();
-        if let Some(path) = url.strip_prefix("sqlite://").and_then(|p| p.split('?').next()) {
-            std::fs::write(path, b"").unwrap(); // an empty file is an empty SQLite database
-        }
-        let out = run(empty.path(), &["backfill", "--database-url", &url], &[]);
-        let line = one_error_line(&out);
-        assert_mentions(&line, &["not migrated", "tenancy-gateway migrate"]);
-        let check = run(empty.path(), &["migrate", "--check", "--database-url", &url], &[]);
-        let pending = String::from_utf8_lossy(&check.stdout);
-        assert!(pending.contains("pending: m20261123_000001_tenancy_graph"), "{pending}");
+async fn a_dry_run_on_an_unmigrated_database_changes_nothing(app: TestApp) {
+    let backend = app.backend;
+    drop(app);
+    let Some((url, _dir)) = fresh_database(backend).await else {
+        return;
+    };
+    let empty = tempfile::tempdir().unwrap();
+    if let Some(path) = url
+        .strip_prefix("sqlite://")
+        .and_then(|p| p.split('?').next())
+    {
+        std::fs::write(path, b"").unwrap(); // an empty file is an empty SQLite database
     }
+    let out = run(empty.path(), &["backfill", "--database-url", &url], &[]);
+    let line = one_error_line(&out);
+    assert_mentions(&line, &["not migrated", "tenancy-gateway migrate"]);
+    let check = run(
+        empty.path(),
+        &["migrate", "--check", "--database-url", &url],
+        &[],
+    );
+    let pending = String::from_utf8_lossy(&check.stdout);
+    assert!(
+        pending.contains("pending: m20261123_000001_tenancy_graph"),
+        "{pending}"
+    );
 }

@@ -426,58 +426,121 @@ mod visibility {
     }
 
     backend_tests! {
-        async fn each_caller_sees_the_changes_of_what_it_could_see(app: TestApp) {
-            arrange(&app).await;
-            let all = keys(&app, Some(admin())).await;
-            assert_eq!(all.len(), 36 + 3 + 3 + 6, "seed, SecretX (org, link, membership), grants, MITx and its 5 links");
+        each_caller_sees_the_changes_of_what_it_could_see,
+        the_log_costs_the_same_over_5_and_500_records,
+    }
 
-            let anonymous = keys(&app, None).await;
-            assert!(secret(&anonymous).is_empty(), "{anonymous:?}");
-            assert!(grants(&anonymous).is_empty());
-            assert!(anonymous.contains(&"ORGANIZATION MITx".to_owned()));
-            assert_eq!(anonymous.iter().filter(|k| *k == "ORGANIZATION MITx").count(), 2, "created, then deactivated");
-            assert!(anonymous.contains(&"COURSE_LINK course-v1:MITx+6.002x+2024_T1/MITx".to_owned()));
+    async fn each_caller_sees_the_changes_of_what_it_could_see(app: TestApp) {
+        arrange(&app).await;
+        let all = keys(&app, Some(admin())).await;
+        assert_eq!(
+            all.len(),
+            36 + 3 + 3 + 6,
+            "seed, SecretX (org, link, membership), grants, MITx and its 5 links"
+        );
 
-            let staff = keys(&app, Some(token("staff", false, &[]))).await;
-            assert_eq!(secret(&staff), ["ORGANIZATION SecretX", "COURSE_LINK course-v1:SecretX+S+1/SecretX", "PARTNER_ORGANIZATION hxplus/SecretX"]);
-            assert!(grants(&staff).is_empty(), "ORG_STAFF is not an admin");
+        let anonymous = keys(&app, None).await;
+        assert!(secret(&anonymous).is_empty(), "{anonymous:?}");
+        assert!(grants(&anonymous).is_empty());
+        assert!(anonymous.contains(&"ORGANIZATION MITx".to_owned()));
+        assert_eq!(
+            anonymous
+                .iter()
+                .filter(|k| *k == "ORGANIZATION MITx")
+                .count(),
+            2,
+            "created, then deactivated"
+        );
+        assert!(anonymous.contains(&"COURSE_LINK course-v1:MITx+6.002x+2024_T1/MITx".to_owned()));
 
-            let oadmin = keys(&app, Some(token("oadmin", false, &[]))).await;
-            assert_eq!(secret(&oadmin).len(), 3 + 2);
-            assert_eq!(grants(&oadmin), ["GRANT staff/ORG_STAFF/SecretX", "GRANT oadmin/ORG_ADMIN/SecretX"]);
+        let staff = keys(&app, Some(token("staff", false, &[]))).await;
+        assert_eq!(
+            secret(&staff),
+            [
+                "ORGANIZATION SecretX",
+                "COURSE_LINK course-v1:SecretX+S+1/SecretX",
+                "PARTNER_ORGANIZATION hxplus/SecretX"
+            ]
+        );
+        assert!(grants(&staff).is_empty(), "ORG_STAFF is not an admin");
 
-            let padmin = keys(&app, Some(token("padmin", false, &[]))).await;
-            assert_eq!(secret(&padmin).len(), 3 + 2);
-            assert_eq!(grants(&padmin).len(), 3, "its members' grants and its own");
+        let oadmin = keys(&app, Some(token("oadmin", false, &[]))).await;
+        assert_eq!(secret(&oadmin).len(), 3 + 2);
+        assert_eq!(
+            grants(&oadmin),
+            [
+                "GRANT staff/ORG_STAFF/SecretX",
+                "GRANT oadmin/ORG_ADMIN/SecretX"
+            ]
+        );
 
-            let filtered = keys(&app, Some(token("catalog", true, &["content_org:MITx"]))).await;
-            assert!(filtered.iter().all(|k| !k.starts_with("ORGANIZATION ") || k == "ORGANIZATION MITx"), "{filtered:?}");
-            assert!(secret(&filtered).is_empty());
-            assert!(grants(&filtered).is_empty());
-            assert!(filtered.contains(&"PARTNER edx".to_owned()), "partners stay visible");
-            assert!(!filtered.iter().any(|k| k.contains("HarvardX")), "{filtered:?}");
+        let padmin = keys(&app, Some(token("padmin", false, &[]))).await;
+        assert_eq!(secret(&padmin).len(), 3 + 2);
+        assert_eq!(grants(&padmin).len(), 3, "its members' grants and its own");
 
-            // The same rule holds for histories.
-            let q = r#"{ organization(shortName: "SecretX", includeInactive: true) { history { totalCount } } }"#;
-            assert_eq!(app.as_user(&token("staff", false, &[]), q, json!({})).await["data"]["organization"]["history"]["totalCount"], 3);
-            assert_eq!(app.as_user(&token("oadmin", false, &[]), q, json!({})).await["data"]["organization"]["history"]["totalCount"], 5);
-            assert!(app.gql(q, json!({})).await["data"]["organization"].is_null());
-        }
+        let filtered = keys(&app, Some(token("catalog", true, &["content_org:MITx"]))).await;
+        assert!(
+            filtered
+                .iter()
+                .all(|k| !k.starts_with("ORGANIZATION ") || k == "ORGANIZATION MITx"),
+            "{filtered:?}"
+        );
+        assert!(secret(&filtered).is_empty());
+        assert!(grants(&filtered).is_empty());
+        assert!(
+            filtered.contains(&"PARTNER edx".to_owned()),
+            "partners stay visible"
+        );
+        assert!(
+            !filtered.iter().any(|k| k.contains("HarvardX")),
+            "{filtered:?}"
+        );
 
-        async fn the_log_costs_the_same_over_5_and_500_records(app: TestApp) {
-            let keys = |n: usize| (0..n).map(|i| format!("\"lib:Org{i:03}X:a\"")).collect::<Vec<_>>().join(", ");
-            let q = r#"{ changes(first: 1000) { totalCount edges { cursor node { id at actor kind entity key before after } } }
+        // The same rule holds for histories.
+        let q = r#"{ organization(shortName: "SecretX", includeInactive: true) { history { totalCount } } }"#;
+        assert_eq!(
+            app.as_user(&token("staff", false, &[]), q, json!({})).await["data"]["organization"]["history"]
+                ["totalCount"],
+            3
+        );
+        assert_eq!(
+            app.as_user(&token("oadmin", false, &[]), q, json!({}))
+                .await["data"]["organization"]["history"]["totalCount"],
+            5
+        );
+        assert!(app.gql(q, json!({})).await["data"]["organization"].is_null());
+    }
+
+    async fn the_log_costs_the_same_over_5_and_500_records(app: TestApp) {
+        let keys = |n: usize| {
+            (0..n)
+                .map(|i| format!("\"lib:Org{i:03}X:a\""))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let q = r#"{ changes(first: 1000) { totalCount edges { cursor node { id at actor kind entity key before after } } }
                         organizations(first: 1000) { edges { node { history { totalCount edges { node { key } } } } } } }"#;
-            let mut costs = Vec::new();
-            for n in [5, 500] {
-                app.admin_data(&format!("mutation {{ backfill(courseKeys: [{}], apply: true) {{ linksCreated }} }}", keys(n)), json!({})).await;
-                let (cost, body) = app.statements_during(app.as_user(&admin(), q, json!({}))).await;
-                assert!(body.get("errors").is_none(), "{body:#}");
-                assert!(body["data"]["changes"]["totalCount"].as_u64().unwrap() >= 2 * n as u64);
-                costs.push(cost);
-            }
-            assert_eq!(costs[0], costs[1], "statements for 5 and 500 changed records: {costs:?}");
+        let mut costs = Vec::new();
+        for n in [5, 500] {
+            app.admin_data(
+                &format!(
+                    "mutation {{ backfill(courseKeys: [{}], apply: true) {{ linksCreated }} }}",
+                    keys(n)
+                ),
+                json!({}),
+            )
+            .await;
+            let (cost, body) = app
+                .statements_during(app.as_user(&admin(), q, json!({})))
+                .await;
+            assert!(body.get("errors").is_none(), "{body:#}");
+            assert!(body["data"]["changes"]["totalCount"].as_u64().unwrap() >= 2 * n as u64);
+            costs.push(cost);
         }
+        assert_eq!(
+            costs[0], costs[1],
+            "statements for 5 and 500 changed records: {costs:?}"
+        );
     }
 }
 

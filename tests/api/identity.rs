@@ -104,24 +104,34 @@ mod migration_keys {
     }
 
     backend_tests! {
-        async fn the_migration_recomputes_keys_and_refuses_to_merge(app: TestApp) {
-            drop(app);
-            let Some((db, _dir)) = before_identity_migration(BACKEND).await else { return };
-            insert_org(&db, "Straße").await;
-            insert_org(&db, "MITx").await;
-            Migrator::up(&db, None).await.unwrap();
-            let key = db
-                .query_one_raw(sea_orm::Statement::from_string(db.get_database_backend(), "SELECT short_name_key FROM organization WHERE short_name = 'Straße'".to_owned()))
-                .await
-                .unwrap()
-                .unwrap();
-            assert_eq!(key.try_get_by_index::<String>(0).unwrap(), "strasse");
+        the_migration_recomputes_keys_and_refuses_to_merge,
+    }
 
-            let Some((db, _dir)) = before_identity_migration(BACKEND).await else { return };
-            insert_org(&db, "Straße").await;
-            insert_org(&db, "STRASSE").await;
-            let err = Migrator::up(&db, None).await.unwrap_err().to_string();
-            assert!(err.contains("Straße") && err.contains("STRASSE"), "{err}");
-        }
+    async fn the_migration_recomputes_keys_and_refuses_to_merge(app: TestApp) {
+        let backend = app.backend;
+        drop(app);
+        let Some((db, _dir)) = before_identity_migration(backend).await else {
+            return;
+        };
+        insert_org(&db, "Straße").await;
+        insert_org(&db, "MITx").await;
+        Migrator::up(&db, None).await.unwrap();
+        let key = db
+            .query_one_raw(sea_orm::Statement::from_string(
+                db.get_database_backend(),
+                "SELECT short_name_key FROM organization WHERE short_name = 'Straße'".to_owned(),
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(key.try_get_by_index::<String>(0).unwrap(), "strasse");
+
+        let Some((db, _dir)) = before_identity_migration(backend).await else {
+            return;
+        };
+        insert_org(&db, "Straße").await;
+        insert_org(&db, "STRASSE").await;
+        let err = Migrator::up(&db, None).await.unwrap_err().to_string();
+        assert!(err.contains("Straße") && err.contains("STRASSE"), "{err}");
     }
 }

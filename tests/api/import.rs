@@ -202,111 +202,270 @@ fn created(report: &import::ImportReport) -> Vec<(&str, u64, u64)> {
 }
 
 backend_tests! {
-    async fn imports_from_every_engine_build_the_same_graph(app: TestApp) {
-        let mut graphs: Vec<(&str, Value)> = Vec::new();
-        for engine in ["sqlite", "postgres", "mariadb"] {
-            let Some((url, _guard)) = filled(engine).await else { continue };
-            let target = TestApp::spawn(BACKEND).await.unwrap();
-            let dry = import_into(&target, &url, false).await;
-            assert_eq!(target.count("organization").await, 0, "a dry run writes nothing");
-            let applied = import_into(&target, &url, true).await;
-            assert_eq!(created(&dry), created(&applied), "the plan counts what --apply does");
-            assert_eq!(created(&applied), [("organizations", 4, 0), ("course links", 5, 0), ("partners", 2, 0), ("sites", 5, 0), ("partner organizations", 2, 0), ("site organizations", 3, 0)]);
-            assert!(applied.conflicts.iter().any(|c| c.contains("the LMS wins")), "{:?}", applied.conflicts);
-            let again = import_into(&target, &url, true).await;
-            assert!(again.tables.iter().all(|t| t.created == 0 && t.updated == 0), "idempotent: {:?}", again.tables);
-            let changes = target.count("change_log").await;
-            assert!(changes >= 21, "every row logged: {changes}");
-            graphs.push((engine, target.admin_data(GRAPH, json!({})).await));
-        }
-        let Some((_, first)) = graphs.first() else { return };
-        let orgs = &first["organizations"]["edges"];
-        let edx = orgs.as_array().unwrap().iter().find(|e| e["node"]["shortName"] == "edX").unwrap();
-        assert_eq!(edx["node"]["name"], "edX Inc.");
-        assert_eq!(edx["node"]["logoUrl"], "https://lms.test/media/organization_logos/edx.png");
-        assert_eq!(edx["node"]["courses"]["edges"].as_array().unwrap().len(), 3);
-        assert_eq!(edx["node"]["sites"]["edges"].as_array().unwrap().len(), 2);
-        let gone = orgs.as_array().unwrap().iter().find(|e| e["node"]["shortName"] == "Gone").unwrap();
-        assert_eq!((gone["node"]["active"].clone(), gone["node"]["sites"]["edges"].as_array().unwrap().len()), (json!(false), 0));
-        assert!(orgs.as_array().unwrap().iter().any(|e| e["node"]["shortName"] == "HarvardX" && e["node"]["partners"]["edges"][0]["node"]["shortCode"] == "edx"));
-        let sites = first["sites"]["edges"].as_array().unwrap();
-        assert!(sites.iter().any(|s| s["node"]["domain"] == "discovery.test" && s["node"]["partner"]["shortCode"] == "edx"));
-        for (engine, graph) in &graphs[1..] {
-            assert_eq!(graph, first, "{engine} gives another graph than {}", graphs[0].0);
-        }
-        drop(app);
-    }
+    imports_from_every_engine_build_the_same_graph,
+    import_from_the_rest_api_gives_the_same_organizations,
+    import_on_the_command_line_prints_the_plan_and_applies,
+    import_from_an_https_api_trusts_the_given_ca_only,
+}
 
-    async fn import_from_the_rest_api_gives_the_same_organizations(app: TestApp) {
-        let Some((url, _guard)) = filled("sqlite").await else { return };
-        let Some(peer) = crate::rest_differential::start_peer(Some(&django_url(&url))) else { return };
-        let api = format!("{}/api/organizations/v0/organizations/", peer.base);
-        import_with(&app, &url, true, Some(&api)).await;
-        let from_api = app.admin_data(ORGANIZATIONS, json!({})).await;
-        let target = TestApp::spawn(BACKEND).await.unwrap();
-        import_into(&target, &url, true).await;
-        let from_db = target.admin_data(ORGANIZATIONS, json!({})).await;
-        // The API lists active organizations only; everything else must be the same.
-        let active: Vec<&Value> = from_db["organizations"]["edges"].as_array().unwrap().iter().filter(|e| e["node"]["active"] == true).collect();
-        let listed: Vec<&Value> = from_api["organizations"]["edges"].as_array().unwrap().iter().collect();
-        assert_eq!(listed, active);
-        assert_eq!(listed.len(), 3, "edX, MITx and discovery's HarvardX");
-    }
-
-    async fn import_on_the_command_line_prints_the_plan_and_applies(app: TestApp) {
-        drop(app);
-        let Some((url, _guard)) = filled("sqlite").await else { return };
-        let Some((database, _dir)) = fresh_database(BACKEND).await else { return };
-        // A dry run reads a migrated database and never migrates one itself.
-        let migrated = Command::new(BIN).args(["migrate", "--database-url", &database]).env("RUST_LOG", "warn").output().unwrap();
-        assert!(migrated.status.success(), "{migrated:?}");
-        let run = |apply: bool| {
-            let mut cmd = Command::new(BIN);
-            cmd.args(["import", "--database-url", &database, "--lms-database", &url, "--discovery-database", &url, "--actor", "ada"]);
-            if apply {
-                cmd.arg("--apply");
-            }
-            cmd.env("RUST_LOG", "warn").output().unwrap()
+async fn imports_from_every_engine_build_the_same_graph(app: TestApp) {
+    let backend = app.backend;
+    let mut graphs: Vec<(&str, Value)> = Vec::new();
+    for engine in ["sqlite", "postgres", "mariadb"] {
+        let Some((url, _guard)) = filled(engine).await else {
+            continue;
         };
-        let dry = run(false);
-        let text = String::from_utf8_lossy(&dry.stdout);
-        assert!(dry.status.success() && text.contains("dry run") && text.contains("organizations"), "{text}");
-        assert!(text.contains("--lms-media-url"), "the logo path is reported: {text}");
-        let applied = run(true);
-        assert!(applied.status.success(), "{}", String::from_utf8_lossy(&applied.stderr));
-        let app = TestApp::spawn_on(&database, |_| {}).await;
-        assert_eq!(app.count("organization").await, 4, "edx folds into edX");
-        let history = app.admin_data(r#"{ changes(first: 1) { edges { node { actor } } } }"#, json!({})).await;
-        assert_eq!(history["changes"]["edges"][0]["node"]["actor"], "import (ada)");
+        let target = TestApp::spawn(backend).await.unwrap();
+        let dry = import_into(&target, &url, false).await;
+        assert_eq!(
+            target.count("organization").await,
+            0,
+            "a dry run writes nothing"
+        );
+        let applied = import_into(&target, &url, true).await;
+        assert_eq!(
+            created(&dry),
+            created(&applied),
+            "the plan counts what --apply does"
+        );
+        assert_eq!(
+            created(&applied),
+            [
+                ("organizations", 4, 0),
+                ("course links", 5, 0),
+                ("partners", 2, 0),
+                ("sites", 5, 0),
+                ("partner organizations", 2, 0),
+                ("site organizations", 3, 0)
+            ]
+        );
+        assert!(
+            applied.conflicts.iter().any(|c| c.contains("the LMS wins")),
+            "{:?}",
+            applied.conflicts
+        );
+        let again = import_into(&target, &url, true).await;
+        assert!(
+            again
+                .tables
+                .iter()
+                .all(|t| t.created == 0 && t.updated == 0),
+            "idempotent: {:?}",
+            again.tables
+        );
+        let changes = target.count("change_log").await;
+        assert!(changes >= 21, "every row logged: {changes}");
+        graphs.push((engine, target.admin_data(GRAPH, json!({})).await));
     }
+    let Some((_, first)) = graphs.first() else {
+        return;
+    };
+    let orgs = &first["organizations"]["edges"];
+    let edx = orgs
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["node"]["shortName"] == "edX")
+        .unwrap();
+    assert_eq!(edx["node"]["name"], "edX Inc.");
+    assert_eq!(
+        edx["node"]["logoUrl"],
+        "https://lms.test/media/organization_logos/edx.png"
+    );
+    assert_eq!(edx["node"]["courses"]["edges"].as_array().unwrap().len(), 3);
+    assert_eq!(edx["node"]["sites"]["edges"].as_array().unwrap().len(), 2);
+    let gone = orgs
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["node"]["shortName"] == "Gone")
+        .unwrap();
+    assert_eq!(
+        (
+            gone["node"]["active"].clone(),
+            gone["node"]["sites"]["edges"].as_array().unwrap().len()
+        ),
+        (json!(false), 0)
+    );
+    assert!(
+        orgs.as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["node"]["shortName"] == "HarvardX"
+                && e["node"]["partners"]["edges"][0]["node"]["shortCode"] == "edx")
+    );
+    let sites = first["sites"]["edges"].as_array().unwrap();
+    assert!(
+        sites.iter().any(|s| s["node"]["domain"] == "discovery.test"
+            && s["node"]["partner"]["shortCode"] == "edx")
+    );
+    for (engine, graph) in &graphs[1..] {
+        assert_eq!(
+            graph, first,
+            "{engine} gives another graph than {}",
+            graphs[0].0
+        );
+    }
+    drop(app);
+}
 
-    async fn import_from_an_https_api_trusts_the_given_ca_only(app: TestApp) {
-        drop(app);
-        let Some((url, _guard)) = filled("sqlite").await else { return };
-        let tls = tempfile::tempdir().unwrap();
-        let Some(peer) = crate::rest_differential::start_peer_with(Some(&django_url(&url)), Some(tls.path())) else { return };
-        assert!(peer.base.starts_with("https://127.0.0.1:"), "{}", peer.base);
-        let api = format!("{}/api/organizations/v0/organizations/", peer.base);
-        let Some((database, _dir)) = fresh_database(BACKEND).await else { return };
-        let token = crate::rest_differential::token("staff", true);
-        let run = |ca: Option<&std::path::Path>| {
-            let mut cmd = Command::new(BIN);
-            cmd.args(["import", "--database-url", &database, "--organizations-api", &api, "--token", &token, "--apply"]);
-            if let Some(ca) = ca {
-                cmd.arg("--ca-cert").arg(ca);
-            }
-            cmd.env("RUST_LOG", "warn").output().unwrap()
-        };
-        // A private CA the system does not know: refused, saying why.
-        let refused = run(None);
-        let stderr = String::from_utf8_lossy(&refused.stderr);
-        assert!(!refused.status.success(), "a private CA must not be trusted without --ca-cert");
-        assert!(stderr.contains("certificate") && stderr.contains(&peer.base), "{stderr}");
-        let trusted = run(Some(&tls.path().join("ca.pem")));
-        assert!(trusted.status.success(), "{}", String::from_utf8_lossy(&trusted.stderr));
-        let app = TestApp::spawn_on(&database, |_| {}).await;
-        let listed = app.admin_data(ORGANIZATIONS, json!({})).await;
-        let names: Vec<&str> = listed["organizations"]["edges"].as_array().unwrap().iter().map(|e| e["node"]["shortName"].as_str().unwrap()).collect();
-        assert_eq!(names.len(), 2, "the API's active organizations (edX, MITx): {names:?}");
-    }
+async fn import_from_the_rest_api_gives_the_same_organizations(app: TestApp) {
+    let backend = app.backend;
+    let Some((url, _guard)) = filled("sqlite").await else {
+        return;
+    };
+    let Some(peer) = crate::rest_differential::start_peer(Some(&django_url(&url))) else {
+        return;
+    };
+    let api = format!("{}/api/organizations/v0/organizations/", peer.base);
+    import_with(&app, &url, true, Some(&api)).await;
+    let from_api = app.admin_data(ORGANIZATIONS, json!({})).await;
+    let target = TestApp::spawn(backend).await.unwrap();
+    import_into(&target, &url, true).await;
+    let from_db = target.admin_data(ORGANIZATIONS, json!({})).await;
+    // The API lists active organizations only; everything else must be the same.
+    let active: Vec<&Value> = from_db["organizations"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["node"]["active"] == true)
+        .collect();
+    let listed: Vec<&Value> = from_api["organizations"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .collect();
+    assert_eq!(listed, active);
+    assert_eq!(listed.len(), 3, "edX, MITx and discovery's HarvardX");
+}
+
+async fn import_on_the_command_line_prints_the_plan_and_applies(app: TestApp) {
+    let backend = app.backend;
+    drop(app);
+    let Some((url, _guard)) = filled("sqlite").await else {
+        return;
+    };
+    let Some((database, _dir)) = fresh_database(backend).await else {
+        return;
+    };
+    // A dry run reads a migrated database and never migrates one itself.
+    let migrated = Command::new(BIN)
+        .args(["migrate", "--database-url", &database])
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(migrated.status.success(), "{migrated:?}");
+    let run = |apply: bool| {
+        let mut cmd = Command::new(BIN);
+        cmd.args([
+            "import",
+            "--database-url",
+            &database,
+            "--lms-database",
+            &url,
+            "--discovery-database",
+            &url,
+            "--actor",
+            "ada",
+        ]);
+        if apply {
+            cmd.arg("--apply");
+        }
+        cmd.env("RUST_LOG", "warn").output().unwrap()
+    };
+    let dry = run(false);
+    let text = String::from_utf8_lossy(&dry.stdout);
+    assert!(
+        dry.status.success() && text.contains("dry run") && text.contains("organizations"),
+        "{text}"
+    );
+    assert!(
+        text.contains("--lms-media-url"),
+        "the logo path is reported: {text}"
+    );
+    let applied = run(true);
+    assert!(
+        applied.status.success(),
+        "{}",
+        String::from_utf8_lossy(&applied.stderr)
+    );
+    let app = TestApp::spawn_on(&database, |_| {}).await;
+    assert_eq!(app.count("organization").await, 4, "edx folds into edX");
+    let history = app
+        .admin_data(
+            r#"{ changes(first: 1) { edges { node { actor } } } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        history["changes"]["edges"][0]["node"]["actor"],
+        "import (ada)"
+    );
+}
+
+async fn import_from_an_https_api_trusts_the_given_ca_only(app: TestApp) {
+    let backend = app.backend;
+    drop(app);
+    let Some((url, _guard)) = filled("sqlite").await else {
+        return;
+    };
+    let tls = tempfile::tempdir().unwrap();
+    let Some(peer) =
+        crate::rest_differential::start_peer_with(Some(&django_url(&url)), Some(tls.path()))
+    else {
+        return;
+    };
+    assert!(peer.base.starts_with("https://127.0.0.1:"), "{}", peer.base);
+    let api = format!("{}/api/organizations/v0/organizations/", peer.base);
+    let Some((database, _dir)) = fresh_database(backend).await else {
+        return;
+    };
+    let token = crate::rest_differential::token("staff", true);
+    let run = |ca: Option<&std::path::Path>| {
+        let mut cmd = Command::new(BIN);
+        cmd.args([
+            "import",
+            "--database-url",
+            &database,
+            "--organizations-api",
+            &api,
+            "--token",
+            &token,
+            "--apply",
+        ]);
+        if let Some(ca) = ca {
+            cmd.arg("--ca-cert").arg(ca);
+        }
+        cmd.env("RUST_LOG", "warn").output().unwrap()
+    };
+    // A private CA the system does not know: refused, saying why.
+    let refused = run(None);
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        !refused.status.success(),
+        "a private CA must not be trusted without --ca-cert"
+    );
+    assert!(
+        stderr.contains("certificate") && stderr.contains(&peer.base),
+        "{stderr}"
+    );
+    let trusted = run(Some(&tls.path().join("ca.pem")));
+    assert!(
+        trusted.status.success(),
+        "{}",
+        String::from_utf8_lossy(&trusted.stderr)
+    );
+    let app = TestApp::spawn_on(&database, |_| {}).await;
+    let listed = app.admin_data(ORGANIZATIONS, json!({})).await;
+    let names: Vec<&str> = listed["organizations"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["shortName"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names.len(),
+        2,
+        "the API's active organizations (edX, MITx): {names:?}"
+    );
 }

@@ -1,4 +1,4 @@
-//! `import --organizations-api` against a tiny HTTP server made here (DESIGN 10.2, issue 27): the
+//! `import --organizations-api` against a tiny HTTP server made here (docs/design.md, issue 27): the
 //! token goes to the origin given and nowhere else, and pages that link back to a page already
 //! read stop the import instead of looping.
 

@@ -370,20 +370,31 @@ mod cli_writes {
     use super::*;
 
     backend_tests! {
-        async fn a_cli_backfill_reaches_subscribers(app: TestApp) {
-            let mut events = Events::open(&app, json!({ "entities": ["ORGANIZATION"], "after": "0" }), None).await;
-            let url = app.database_url().to_owned();
-            let dir = tempfile::tempdir().unwrap();
-            let file = dir.path().join("keys.txt");
-            std::fs::write(&file, "course-v1:CliX+A+1\nlib:CliY:b\n").unwrap();
-            let out = std::process::Command::new(env!("CARGO_BIN_EXE_tenancy-gateway"))
-                .args(["backfill", "--apply", "--actor", "ops"])
-                .arg(&file)
-                .env("DATABASE_URL", &url)
-                .output()
-                .unwrap();
-            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-            assert_eq!(keys(&events.changes(2).await), ["CliX", "CliY"]);
-        }
+        a_cli_backfill_reaches_subscribers,
+    }
+
+    async fn a_cli_backfill_reaches_subscribers(app: TestApp) {
+        let mut events = Events::open(
+            &app,
+            json!({ "entities": ["ORGANIZATION"], "after": "0" }),
+            None,
+        )
+        .await;
+        let url = app.database_url().to_owned();
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("keys.txt");
+        std::fs::write(&file, "course-v1:CliX+A+1\nlib:CliY:b\n").unwrap();
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_tenancy-gateway"))
+            .args(["backfill", "--apply", "--actor", "ops"])
+            .arg(&file)
+            .env("DATABASE_URL", &url)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(keys(&events.changes(2).await), ["CliX", "CliY"]);
     }
 }

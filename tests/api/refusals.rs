@@ -347,35 +347,80 @@ mod filtered {
     use super::*;
 
     backend_tests! {
-        async fn a_filtered_administrator_stays_inside_its_organizations(app: TestApp) {
-            app.seed_demo().await;
-            let catalog = token("catalog", true, &["content_org:MITx"]);
-            let before = app.snapshot().await;
-            for (mutation, code) in [
-                (r#"mutation { createOrganization(input: {shortName: "OtherX", name: "O"}) { shortName } }"#, "FORBIDDEN"),
-                (r#"mutation { ensureOrganization(shortName: "OtherX") { created } }"#, "FORBIDDEN"),
-                (r#"mutation { linkCourse(courseKey: "course-v1:HarvardX+New+1") { created } }"#, "FORBIDDEN"),
-                (r#"mutation { linkCourse(courseKey: "course-v1:HarvardX+New+1", organization: "MITx") { created } }"#, "FORBIDDEN"),
-                (r#"mutation { updateOrganization(shortName: "HarvardX", input: {name: "x"}) { name } }"#, "NOT_FOUND"),
-                (r#"mutation { grantRole(subject: "x", role: PARTNER_ADMIN, partner: "edx") { role } }"#, "FORBIDDEN"),
-                (r#"mutation { grantRole(subject: "x", role: ORG_STAFF, organization: "HarvardX") { role } }"#, "NOT_FOUND"),
-                (r#"mutation { createPartner(input: {shortCode: "new", name: "New"}) { shortCode } }"#, "FORBIDDEN"),
-                (r#"mutation { createSite(input: {domain: "new.example", name: "New"}) { domain } }"#, "FORBIDDEN"),
-                (r#"mutation { updatePartner(shortCode: "edx", input: {name: "x"}) { name } }"#, "FORBIDDEN"),
-            ] {
-                let body = app.as_user(&catalog, mutation, json!({})).await;
-                assert_eq!(error_code(&body), code, "{mutation}: {body}");
-            }
-            let report = app.as_user(&catalog, r#"mutation { backfill(courseKeys: ["lib:OtherX:a", "lib:MITx:new"], apply: true) { linksCreated invalidKeys { line } } }"#, json!({})).await;
-            assert_eq!(report["data"]["backfill"]["linksCreated"], 1, "{report}");
-            assert_eq!(report["data"]["backfill"]["invalidKeys"][0]["line"], 1);
-            let seen = app.as_user(&catalog, "{ organizations { edges { node { shortName } } } }", json!({})).await;
-            assert_eq!(seen["data"]["organizations"]["edges"], json!([{ "node": { "shortName": "MITx" } }]));
-            let after = app.snapshot().await;
-            assert_eq!(after.table("partner"), before.table("partner"));
-            assert_eq!(after.table("site"), before.table("site"));
-            assert_eq!(after.table("role_grant"), before.table("role_grant"));
-            assert_eq!(after.table("organization").len(), before.table("organization").len(), "no organization created");
+        a_filtered_administrator_stays_inside_its_organizations,
+    }
+
+    async fn a_filtered_administrator_stays_inside_its_organizations(app: TestApp) {
+        app.seed_demo().await;
+        let catalog = token("catalog", true, &["content_org:MITx"]);
+        let before = app.snapshot().await;
+        for (mutation, code) in [
+            (
+                r#"mutation { createOrganization(input: {shortName: "OtherX", name: "O"}) { shortName } }"#,
+                "FORBIDDEN",
+            ),
+            (
+                r#"mutation { ensureOrganization(shortName: "OtherX") { created } }"#,
+                "FORBIDDEN",
+            ),
+            (
+                r#"mutation { linkCourse(courseKey: "course-v1:HarvardX+New+1") { created } }"#,
+                "FORBIDDEN",
+            ),
+            (
+                r#"mutation { linkCourse(courseKey: "course-v1:HarvardX+New+1", organization: "MITx") { created } }"#,
+                "FORBIDDEN",
+            ),
+            (
+                r#"mutation { updateOrganization(shortName: "HarvardX", input: {name: "x"}) { name } }"#,
+                "NOT_FOUND",
+            ),
+            (
+                r#"mutation { grantRole(subject: "x", role: PARTNER_ADMIN, partner: "edx") { role } }"#,
+                "FORBIDDEN",
+            ),
+            (
+                r#"mutation { grantRole(subject: "x", role: ORG_STAFF, organization: "HarvardX") { role } }"#,
+                "NOT_FOUND",
+            ),
+            (
+                r#"mutation { createPartner(input: {shortCode: "new", name: "New"}) { shortCode } }"#,
+                "FORBIDDEN",
+            ),
+            (
+                r#"mutation { createSite(input: {domain: "new.example", name: "New"}) { domain } }"#,
+                "FORBIDDEN",
+            ),
+            (
+                r#"mutation { updatePartner(shortCode: "edx", input: {name: "x"}) { name } }"#,
+                "FORBIDDEN",
+            ),
+        ] {
+            let body = app.as_user(&catalog, mutation, json!({})).await;
+            assert_eq!(error_code(&body), code, "{mutation}: {body}");
         }
+        let report = app.as_user(&catalog, r#"mutation { backfill(courseKeys: ["lib:OtherX:a", "lib:MITx:new"], apply: true) { linksCreated invalidKeys { line } } }"#, json!({})).await;
+        assert_eq!(report["data"]["backfill"]["linksCreated"], 1, "{report}");
+        assert_eq!(report["data"]["backfill"]["invalidKeys"][0]["line"], 1);
+        let seen = app
+            .as_user(
+                &catalog,
+                "{ organizations { edges { node { shortName } } } }",
+                json!({}),
+            )
+            .await;
+        assert_eq!(
+            seen["data"]["organizations"]["edges"],
+            json!([{ "node": { "shortName": "MITx" } }])
+        );
+        let after = app.snapshot().await;
+        assert_eq!(after.table("partner"), before.table("partner"));
+        assert_eq!(after.table("site"), before.table("site"));
+        assert_eq!(after.table("role_grant"), before.table("role_grant"));
+        assert_eq!(
+            after.table("organization").len(),
+            before.table("organization").len(),
+            "no organization created"
+        );
     }
 }

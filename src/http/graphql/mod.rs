@@ -23,9 +23,9 @@ use axum::http::{Extensions, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use self::parse::Parsed;
-use super::AppState;
 use crate::error::AppError;
 use crate::pipeline::{Credentials, Receipt, Transport};
+use crate::state::AppState;
 
 /// The request's peer address (absent in in-process tests of the router).
 pub fn peer(extensions: &Extensions) -> Option<IpAddr> {

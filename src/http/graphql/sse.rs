@@ -13,8 +13,9 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use futures::{Stream, StreamExt};
 
-use super::{AppState, reply};
+use super::reply;
 use crate::pipeline::{Answer, Credentials, Receipt, Transport};
+use crate::state::AppState;
 
 /// Whether the client asks for an event stream.
 pub fn wanted(headers: &HeaderMap) -> bool {

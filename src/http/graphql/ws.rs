@@ -22,10 +22,11 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures::{SinkExt, StreamExt};
 
-use super::{AppState, peer, reply};
+use super::{peer, reply};
 use crate::error::AppError;
 use crate::graphql::subscription::SubscriptionBudget;
 use crate::pipeline::{Credentials, Door, Session, SocketProtocol, Transport};
+use crate::state::AppState;
 
 /// Bytes a connection reads at once. Clients send small messages (subscribe, ping, complete);
 /// a larger one is read in several steps. tungstenite's default (128 KiB) is zeroed and held by

@@ -16,12 +16,12 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 use serde_json::Value;
 
-use super::AppState;
 use super::graphql::peer;
 use crate::access::{self, Caller};
 use crate::error::AppError;
 use crate::pipeline::forwarded;
 use crate::service::{self, edx_organizations as api};
+use crate::state::AppState;
 
 const BASE: &str = "/api/organizations/v0/organizations/";
 

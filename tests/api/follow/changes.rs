@@ -287,6 +287,36 @@ async fn scenario(lms: &mut Lms, engine: &str, backend: Backend) {
         partner["partner"]["organizations"]["edges"][0]["node"]["shortName"],
         n.edx.as_str()
     );
+
+    // One identity, two spellings: an organization made here as `STRASSE..` is the LMS's
+    // `Straße..` (the plan's own folding), not a second one; the LMS's name and link reach it.
+    let here = format!("STRASSE{}", n.sfx);
+    let there = format!("Straße{}", n.sfx);
+    let course = format!("course-v1:{here}+S1+2025");
+    let made = app
+        .admin_data(
+            r#"mutation($s: String!) { ensureOrganization(shortName: $s) { created } }"#,
+            json!({"s": here}),
+        )
+        .await;
+    assert_eq!(made["ensureOrganization"]["created"], true);
+    lms.run(json!({"op": "add_org", "short_name": there, "name": "Straße"}));
+    let t = lms.run(json!({"op": "link", "short_name": there, "course": course}));
+    let spelled = org("Straße", true, &[(&course, true)]);
+    shows(&app, &format!("strasse{}", n.sfx), spelled, t).await;
+    let again = app
+        .admin_data(
+            r#"mutation($s: String!) { ensureOrganization(shortName: $s) {
+                 created organization { shortName } } }"#,
+            json!({"s": there}),
+        )
+        .await;
+    assert_eq!(
+        again["ensureOrganization"],
+        json!({"created": false, "organization": {"shortName": here}}),
+        "{engine} -> {backend:?}: the first spelling stays"
+    );
+
     eprintln!("follow {engine} -> {backend:?}: commit to graph {took:?}");
     for (step, t) in took {
         assert!(t <= WITHIN, "{engine} -> {backend:?}: {step} took {t:?}");

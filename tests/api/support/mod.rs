@@ -223,43 +223,6 @@ pub fn configure(config: &mut Config, hook: impl FnOnce(&mut Config)) {
 /// any function. The PostgreSQL runs return at once when no PostgreSQL is configured.
 #[macro_export]
 macro_rules! backend_tests {
-    // TEMPORARY old form, until the follow branch's tests are converted.
-    ($(async fn $name:ident($app:ident: TestApp $(, config: $cfg:expr)?) $body:block)*) => {
-        mod sqlite {
-            #[allow(unused_imports)]
-            use super::*;
-            #[allow(dead_code)]
-            const BACKEND: $crate::support::Backend = $crate::support::Backend::Sqlite;
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    let $app = $crate::support::TestApp::spawn_with(
-                        $crate::support::Backend::Sqlite,
-                        #[allow(unused_variables)]
-                        |config| { $( $crate::support::configure(config, $cfg); )? },
-                    ).await.unwrap();
-                    $body
-                }
-            )*
-        }
-        mod postgres {
-            #[allow(unused_imports)]
-            use super::*;
-            #[allow(dead_code)]
-            const BACKEND: $crate::support::Backend = $crate::support::Backend::Postgres;
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    let Some($app) = $crate::support::TestApp::spawn_with(
-                        $crate::support::Backend::Postgres,
-                        #[allow(unused_variables)]
-                        |config| { $( $crate::support::configure(config, $cfg); )? },
-                    ).await else { return };
-                    $body
-                }
-            )*
-        }
-    };
     ($($name:ident $(with $cfg:expr)?),* $(,)?) => {
         mod sqlite {
             // The `with` closures name what their module imports.
