@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Follow benchmark (issue 29): an LMS database on MariaDB (as Tutor runs MySQL) with ORGS
+# Follow benchmark: an LMS database on MariaDB (as Tutor runs MySQL) with ORGS
 # organizations and LINKS course links (default 10,000 and 1,000,000), made by the real
 # edx-organizations' migrations and filled in bulk (tests/python/orgs_peer/fill_bulk.py); a
 # `serve` of the release binary on a fresh PostgreSQL database follows it every INTERVAL (each

@@ -27,7 +27,7 @@ say() { printf '==> %s\n' "$*" >&2; }
 command -v wrk >/dev/null || { echo "wrk is required (Debian: apt-get install wrk)" >&2; exit 1; }
 BIN=${TENANCY_BIN:-}
 if [ -z "$BIN" ]; then
-  say "cargo build --release (fat LTO: minutes)"
+  say "cargo build --release (thin LTO: minutes)"
   nice -n 10 cargo build --release --quiet
   BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/tenancy-gateway"
 fi

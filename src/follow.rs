@@ -1,4 +1,4 @@
-//! The follower (docs/design.md): a task of `serve` (or of `import --apply --follow`) that runs a
+//! The follower (docs/adopting.md): a task of `serve` (or of `import --apply --follow`) that runs a
 //! round (`service::follow`) every interval, and after a failure waits longer each time
 //! (`domain::follow::backoff`) while the service keeps answering.
 //!

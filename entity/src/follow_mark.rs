@@ -1,4 +1,4 @@
-//! How far following an Open edX database has come (DESIGN 10.3): one row per source.
+//! How far following an Open edX database has come (docs/adopting.md): one row per source.
 
 use sea_orm::entity::prelude::*;
 

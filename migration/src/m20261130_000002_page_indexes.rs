@@ -1,4 +1,4 @@
-//! Indexes for keyset pages (DESIGN section 12: a page costs what it holds). Lists that show
+//! Indexes for keyset pages (a page costs what it holds: docs/performance.md). Lists that show
 //! only active rows seek `(active, key)` to the cursor and read `first + 1` entries in order, and
 //! count them (`totalCount`) from the index alone; a course page seeks
 //! `(organization_id, active, id)` the same way.

@@ -1,5 +1,5 @@
 //! Grants given on a partner admin's authority remember the partner: when the organization
-//! leaves that partner, they end with the membership (DESIGN 5, issue 14).
+//! leaves that partner, they end with the membership (docs/access.md).
 
 use sea_orm_migration::prelude::*;
 

@@ -1,4 +1,4 @@
-//! Where following the Open edX databases stands (DESIGN 10.3): one row per followed source
+//! Where following the Open edX databases stands (docs/adopting.md): one row per followed source
 //! (`lms`, `discovery`, `ecommerce`), naming the database it follows and its high-water marks,
 //! written in the transaction of each round it applies, so a restart resumes where the last
 //! committed round ended.

@@ -1,4 +1,4 @@
-//! The caller of one request or command, made once (docs/design.md): who asks (its `Scope`, from
+//! The caller of one request or command, made once (docs/access.md): who asks (its `Scope`, from
 //! the request's token through `auth`) and whether a write its browser cookies authenticate
 //! proved it comes from a page that could read the CSRF token. GraphQL (every transport,
 //! through the pipeline), the REST API and the command line make their caller here, and

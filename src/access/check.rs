@@ -14,7 +14,7 @@ use crate::repo::access::row_meets;
 use crate::repo::grant::{self as grants, Target};
 
 /// The organization a mutation names, if the caller may see it: a record the caller may not
-/// see answers exactly as one that does not exist (docs/design.md), so errors reveal nothing hidden.
+/// see answers exactly as one that does not exist (docs/access.md), so errors reveal nothing hidden.
 pub async fn organization<C: ConnectionTrait>(
     db: &C,
     scope: &Scope,

@@ -1,4 +1,4 @@
-//! Who may change what (docs/design.md): decisions only, from what the caller's token says and
+//! Who may change what (docs/access.md): decisions only, from what the caller's token says and
 //! what `check` found its grants cover. The services call these (through `check` where a grant
 //! matters) inside the mutation's transaction, before anything is written.
 

@@ -1,4 +1,4 @@
-//! Who may see and change what (docs/design.md): the one place for access rules.
+//! Who may see and change what (docs/access.md): the one place for access rules.
 //!
 //! * `scope`: the caller as far as access goes (subject, administrator, `content_org` filters,
 //!   read-only tokens); `caller`: how a request, a socket or a command gets one, with its CSRF

@@ -25,7 +25,7 @@ pub struct Scope {
     pub authenticated_by: Option<AuthSource>,
 }
 
-/// Where a caller's token came from (docs/design.md).
+/// Where a caller's token came from (docs/openedx.md).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum AuthSource {
     /// The `Authorization` header (`JWT` or `Bearer`).

@@ -1,4 +1,4 @@
-//! What the claims of a verified token mean (docs/design.md).
+//! What the claims of a verified token mean (docs/openedx.md).
 
 use serde_json::{Map, Value};
 

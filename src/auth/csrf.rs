@@ -1,4 +1,4 @@
-//! CSRF protection for cookie-authenticated writes (docs/design.md), as Django and
+//! CSRF protection for cookie-authenticated writes (docs/openedx.md), as Django and
 //! frontend-platform do it: `GET /csrf/api/v1/token` hands out a token and sets it as the
 //! `csrftoken` cookie; a cookie-authenticated mutation must echo it in `X-CSRFToken` and, when
 //! it sends `Origin`, come from an allowed origin.

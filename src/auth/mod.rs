@@ -1,4 +1,4 @@
-//! Authentication: turns a request's token into a `Scope`, as docs/design.md has it.
+//! Authentication: turns a request's token into a `Scope`, as docs/openedx.md has it.
 //!
 //! `sources` finds the token (the `Authorization` header, `JWT` or `Bearer`, else the two
 //! micro-frontend cookies), `verify` checks it as edx-drf-extensions does (JWK sets with RS256

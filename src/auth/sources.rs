@@ -1,4 +1,4 @@
-//! Where a token comes from (docs/design.md): the `Authorization` header (`JWT` or `Bearer`,
+//! Where a token comes from (docs/openedx.md): the `Authorization` header (`JWT` or `Bearer`,
 //! case-insensitive), else the two micro-frontend cookies joined with `.`.
 
 use axum::http::{HeaderMap, header};

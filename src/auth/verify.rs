@@ -1,4 +1,4 @@
-//! Verification (docs/design.md), as edx-drf-extensions 10.x's `jwt_decode_handler` does it:
+//! Verification (docs/openedx.md), as edx-drf-extensions 10.x's `jwt_decode_handler` does it:
 //! RSA keys of a JWK set verify RS256 and RS512; of `JWT_ISSUERS` only the **first** entry
 //! verifies (`get_first_jwt_issuer()`): its `SECRET_KEY` is the one HS256 key and `aud` must hold
 //! its `AUDIENCE`, while `iss` must name the first entry or a later one (edx's

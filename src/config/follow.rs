@@ -1,4 +1,4 @@
-//! Following the Open edX databases while serving (docs/design.md, `TENANCY_FOLLOW_*`).
+//! Following the Open edX databases while serving (docs/adopting.md, `TENANCY_FOLLOW_*`).
 
 use std::time::Duration;
 

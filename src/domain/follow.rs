@@ -1,4 +1,4 @@
-//! Following the Open edX databases while serving (docs/design.md): where each followed table
+//! Following the Open edX databases while serving (docs/adopting.md): where each followed table
 //! stands (its high-water marks), when to try again after a failure, and (`round`) how what
 //! changed in the LMS becomes the `Sources` of one import round.
 //!

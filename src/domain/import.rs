@@ -1,4 +1,4 @@
-//! Import (docs/design.md): what the services' databases hold, and how their rows become one graph.
+//! Import (docs/adopting.md): what the services' databases hold, and how their rows become one graph.
 //!
 //! Sources are read into `Sources` (plain rows, as each service stores them); `plan` merges them:
 //! short names equal but for case become one organization (the first stored wins), the LMS wins

@@ -1,4 +1,4 @@
-//! The admin console (docs/design.md): a single page and its ES modules, embedded in the
+//! The admin console (docs/operating.md): a single page and its ES modules, embedded in the
 //! binary (no CDN, no build step). It talks to the service only through `/graphql` (HTTP and
 //! WebSocket) and the CSRF endpoint, as any other frontend would. The vendored library and its
 //! licenses are listed in `admin/NOTICE.md`.

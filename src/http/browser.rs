@@ -1,4 +1,4 @@
-//! What browsers need (docs/design.md): CORS for the origins in
+//! What browsers need (docs/openedx.md): CORS for the origins in
 //! `TENANCY_CORS_ALLOWED_ORIGINS` (tower-http's layer: credentials allowed, every other origin
 //! gets no CORS headers) and the CSRF token endpoint frontend-platform calls before a write.
 

@@ -1,5 +1,5 @@
 //! Who sent a request and which site it was sent to, when reverse proxies stand in between
-//! (docs/design.md). Pure functions of the peer address, the request headers and
+//! (docs/federation.md). Pure functions of the peer address, the request headers and
 //! `TENANCY_TRUSTED_PROXIES`; no I/O.
 //!
 //! What a proxy adds is believed only when the peer is one of the trusted proxies; from any other

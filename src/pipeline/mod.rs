@@ -1,4 +1,4 @@
-//! The one door: every GraphQL operation passes here, whatever its transport (docs/design.md).
+//! The one door: every GraphQL operation passes here, whatever its transport (docs/architecture.md).
 //!
 //! POST, GET, a WebSocket message (`graphql-transport-ws` or the legacy `graphql-ws`) and an SSE
 //! request are adapters (`http::graphql`): they hand over what they received and turn answers
@@ -262,7 +262,7 @@ impl Pipeline {
         self.clients.receive(peer, headers).await
     }
 
-    /// Whether a browser page of `origin` may open a socket here (docs/design.md).
+    /// Whether a browser page of `origin` may open a socket here (docs/architecture.md).
     pub fn socket_origin_allowed(&self, receipt: &Receipt, origin: &str) -> bool {
         admit::origin_allowed(&self.config, receipt, origin)
     }

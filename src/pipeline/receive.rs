@@ -1,4 +1,4 @@
-//! Stage 1, receive: who sent the operation, and its share of the service (docs/design.md).
+//! Stage 1, receive: who sent the operation, and its share of the service (docs/architecture.md).
 //!
 //! The client is the peer address, or behind trusted proxies the client they forward; the site
 //! is the request's `Host`, or behind trusted proxies the host they forward (`forwarded`).

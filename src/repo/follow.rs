@@ -1,4 +1,4 @@
-//! The follower's rows and lock in this service's database (docs/design.md): each followed
+//! The follower's rows and lock in this service's database (docs/adopting.md): each followed
 //! source's marks, swapped only when unchanged since they were read, and on PostgreSQL the
 //! session lock that lets one replica follow at a time.
 

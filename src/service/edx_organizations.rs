@@ -1,4 +1,4 @@
-//! The use cases behind the edx-organizations REST API (docs/design.md): the LMS's numbered list,
+//! The use cases behind the edx-organizations REST API (docs/adopting.md): the LMS's numbered list,
 //! one lookup, and PUT's upsert, which creates, updates, renames and reactivates.
 
 use entity::organization;

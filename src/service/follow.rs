@@ -1,4 +1,4 @@
-//! Following the services' databases (docs/design.md): a round reads what changed in each source
+//! Following the services' databases (docs/adopting.md): a round reads what changed in each source
 //! since its marks and applies it as an import of those rows (`import::write_plan`: the same
 //! plan, validation, comparison and change log), in one transaction with the new marks, as
 //! actor `follow`. The first round of a source (no marks, or marks of another database) imports

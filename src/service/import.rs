@@ -1,4 +1,4 @@
-//! `import` (docs/design.md): reads the services' databases, merges them (`domain::import`) and
+//! `import` (docs/adopting.md): reads the services' databases, merges them (`domain::import`) and
 //! writes the graph in one transaction with its change log. A dry run writes the same way and
 //! rolls back, so the plan it prints counts exactly what `--apply` would do.
 

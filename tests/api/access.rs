@@ -1,4 +1,4 @@
-//! Organization-derived access control (docs/design.md): what each caller sees and may change.
+//! Organization-derived access control (docs/access.md): what each caller sees and may change.
 
 use serde_json::{Value, json};
 

@@ -1,4 +1,4 @@
-//! The admin console's page and modules (docs/design.md): served by the binary with the
+//! The admin console's page and modules (docs/operating.md): served by the binary with the
 //! right types and the headers an admin page needs. The console itself is driven in a browser
 //! by tests/node/admin.mjs.
 

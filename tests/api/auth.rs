@@ -1,4 +1,4 @@
-//! docs/design.md-8.3 over HTTP: token sources, verification rules and claim meanings.
+//! docs/openedx.md over HTTP: token sources, verification rules and claim meanings.
 
 use serde_json::{Value, json};
 use tenancy_gateway::config::Secret;

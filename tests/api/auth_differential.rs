@@ -1,4 +1,4 @@
-//! The differential test of docs/design.md: tokens made and judged by edx-drf-extensions
+//! The differential test of docs/openedx.md: tokens made and judged by edx-drf-extensions
 //! (tests/python/jwt_vectors.py, run by scripts/test.sh) must be accepted by the service exactly
 //! when edx-drf-extensions' decoder accepts them, from the header and from the cookies alike.
 

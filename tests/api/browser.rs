@@ -1,4 +1,4 @@
-//! docs/design.md: CORS for the allowed origins and CSRF for cookie-authenticated writes.
+//! docs/openedx.md: CORS for the allowed origins and CSRF for cookie-authenticated writes.
 
 use serde_json::{Value, json};
 

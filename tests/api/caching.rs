@@ -1,4 +1,4 @@
-//! HTTP caching (docs/design.md), as a gateway (Apollo Router) or a browser sees it: every
+//! HTTP caching (docs/operating.md), as a gateway (Apollo Router) or a browser sees it: every
 //! answer says whether it may be kept, query answers carry an `ETag`, and a GET that names the
 //! current one is answered 304 without a body.
 

@@ -1,4 +1,4 @@
-//! One service process killed mid-load (issue 17): three real `serve` processes share one
+//! One service process killed mid-load: three real `serve` processes share one
 //! PostgreSQL database; 16 clients write and read through them; one process gets SIGKILL while
 //! they run. Its clients see connection errors (nothing acknowledged), the other processes'
 //! clients see no error at all, and the database holds every acknowledged write, and nothing

@@ -1,4 +1,4 @@
-//! `TENANCY_DATABASE_URL` is `DATABASE_URL` with the prefix every other setting has (issue 28):
+//! `TENANCY_DATABASE_URL` is `DATABASE_URL` with the prefix every other setting has:
 //! the flag wins, then `TENANCY_DATABASE_URL`, then `DATABASE_URL` (an image's or a platform's
 //! generic default), then the embedded SQLite default; an empty value counts as unset.
 

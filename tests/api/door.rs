@@ -1,4 +1,4 @@
-//! One door (docs/design.md): the same documents, ordinary and hostile, sent over every transport
+//! One door (docs/architecture.md): the same documents, ordinary and hostile, sent over every transport
 //! (POST, GET, SSE by POST and by GET, WebSocket in both subprotocols) get the same answer: the
 //! same code, or the same data as POST. Where a transport itself changes what is allowed, the
 //! table says so: a GET never writes (METHOD_NOT_ALLOWED), a socket authenticated by cookies

@@ -1,4 +1,4 @@
-//! Behind a reverse proxy (docs/design.md): from a trusted proxy `X-Forwarded-Host` / `Forwarded:
+//! Behind a reverse proxy (docs/federation.md): from a trusted proxy `X-Forwarded-Host` / `Forwarded:
 //! host=` names the site for the Host rule and `X-Forwarded-Proto` (http or https only) the
 //! scheme of REST links; from anyone else they are ignored; `TENANCY_PUBLIC_URL` fixes the links.
 //! Tests connect from 127.0.0.1, so `127.0.0.1/32` makes the test client a trusted proxy.

@@ -1,4 +1,4 @@
-//! Hostile and clumsy clients (issue 14, the HTTP and GraphQL layer): batches that starved
+//! Hostile and clumsy clients: batches that starved
 //! everyone, amplification through `_entities` and `first`, connections never reaped, response
 //! keys out of order, errors without codes or repeated per parent, and a burst from one client
 //! refused.

@@ -1,4 +1,4 @@
-//! Identities by Unicode compatibility caseless matching (issue 14): spellings of one name are
+//! Identities by Unicode compatibility caseless matching: spellings of one name are
 //! one record, domains are host names, partner names are unique the same way, and the
 //! migration recomputes existing keys (refusing to merge two records silently).
 

@@ -1,4 +1,4 @@
-//! Import (docs/design.md) from databases an Open edX installation would hold: edx-organizations'
+//! Import (docs/adopting.md) from databases an Open edX installation would hold: edx-organizations'
 //! tables made and filled by the real app (tests/python/orgs_peer/fill.py, in the venv
 //! scripts/test.sh makes), on SQLite, PostgreSQL and MariaDB. Every source must give the same
 //! graph, on both target engines; a second run changes nothing; history names `import`.

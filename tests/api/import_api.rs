@@ -1,4 +1,4 @@
-//! `import --organizations-api` against a tiny HTTP server made here (docs/design.md, issue 27): the
+//! `import --organizations-api` against a tiny HTTP server made here (docs/adopting.md): the
 //! token goes to the origin given and nowhere else, and pages that link back to a page already
 //! read stop the import instead of looping.
 

@@ -1,4 +1,4 @@
-//! A large import into PostgreSQL while the service reads and writes links (issue 16): the
+//! A large import into PostgreSQL while the service reads and writes links: the
 //! import holds `course_link`'s lock while its indexes are rebuilt (`repo::bulk::rebuild`), so
 //! a read and a write that arrive then wait for its commit and answer without error; the write
 //! of a link the import also creates finds it (no duplicate, logged once), and every index is

@@ -1,4 +1,4 @@
-//! The change log an import writes (issue 16): every organization and course link it creates or
+//! The change log an import writes: every organization and course link it creates or
 //! flips, as the rest of the service logs them (`domain::change`), organizations first, then
 //! links, then partners and sites; positions stamped on every new link; a dry run writes none.
 //! Sources are given as rows here, so this runs without Python or a source database.

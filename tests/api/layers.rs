@@ -79,7 +79,13 @@ const RULES: &[Rule] = &[
         layer: "repo",
         paths: &["src/repo"],
         except: &[],
-        forbidden: &["crate::service", "crate::graphql", "crate::http", "authz::"],
+        forbidden: &[
+            "crate::service",
+            "crate::graphql",
+            "crate::http",
+            "crate::access::decide",
+            "crate::access::check",
+        ],
     },
     Rule {
         layer: "everything but the pipeline (the one door)",

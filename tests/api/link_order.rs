@@ -1,4 +1,4 @@
-//! Course-link order does not come from ids (issue 17): a distributed PostgreSQL-compatible
+//! Course-link order does not come from ids: a distributed PostgreSQL-compatible
 //! engine hands out ids in no particular order, so the "first organization" of a course and an
 //! organization's courses follow `course_link.position`, stamped at commit. Here the ids are
 //! turned upside down behind the service's back, and new links get smaller ids than old ones:

@@ -161,7 +161,7 @@ async fn concurrent_clients_leave_exactly_the_acknowledged_writes(app: TestApp) 
 }
 
 /// The same load across three service instances on one PostgreSQL database whose transactions
-/// are SERIALIZABLE (issue 17): no error reaches a client and exactly the acknowledged writes
+/// are SERIALIZABLE: no error reaches a client and exactly the acknowledged writes
 /// remain. (Write transactions there take the change log's lock before their snapshot, so they
 /// do not abort one another; any abort left would be retried inside the services.)
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,5 +1,5 @@
 //! Organizations: ensure in both modes, create, update, soft delete and reactivation, and who
-//! may do it (edx-organizations' test checklist plus the deliberate differences of docs/design.md).
+//! may do it (edx-organizations' test checklist plus the deliberate differences of docs/adopting.md).
 
 use serde_json::{Value, json};
 

@@ -1,4 +1,4 @@
-//! Read replicas (issue 17) on real PostgreSQL streaming replication: `scripts/test.sh` makes a
+//! Read replicas on real PostgreSQL streaming replication: `scripts/test.sh` makes a
 //! replica of the test cluster with `pg_basebackup -R` (`TENANCY_TEST_POSTGRES_REPLICA_URL`).
 //! A replica that has not replayed the service's migrations is not read from; queries read from
 //! it once it has (counted per pool in `/metrics`); with its replay paused, a query that sends

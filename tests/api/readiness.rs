@@ -1,4 +1,4 @@
-//! Readiness tells the truth about the schema (issue 28), on both engines: `serve --no-migrate`
+//! Readiness tells the truth about the schema, on both engines: `serve --no-migrate`
 //! on an unmigrated or half-migrated database answers `/readyz` 503 naming what is pending, so
 //! a `--no-migrate` replica waits for the `migrate` job, and becomes ready once `migrate` has
 //! run, without a restart; a ready service's probe reads no migration table. The `probe` verb

@@ -1,6 +1,6 @@
-//! Refusals that reveal nothing and input that never reaches the database as an error
-//! (issue 14, the service half): no existence oracle, NUL bytes and lengths refused with their
-//! code on both engines, idempotent concurrent grants, and the grant rules of docs/design.md
+//! Refusals that reveal nothing and input that never reaches the database as an error: no
+//! existence oracle, NUL bytes and lengths refused with their
+//! code on both engines, idempotent concurrent grants, and the grant rules of docs/access.md
 
 use serde_json::{Value, json};
 

@@ -1,4 +1,4 @@
-//! Replicas starting together (issue 17): each `serve` migrates under a database lock, so four
+//! Replicas starting together: each `serve` migrates under a database lock, so four
 //! processes started at once on an empty PostgreSQL all become ready and the schema is migrated
 //! once; `--no-migrate` leaves it to `migrate`, and `migrate --check` tells a pipeline whether
 //! anything is pending.

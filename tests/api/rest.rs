@@ -1,4 +1,4 @@
-//! The edx-organizations REST API (docs/design.md) on both engines: pagination, upsert, rename,
+//! The edx-organizations REST API (docs/adopting.md) on both engines: pagination, upsert, rename,
 //! reactivation, refusals and their DRF bodies, visibility, history and CSRF. The differential
 //! against the real app is `rest_differential`.
 

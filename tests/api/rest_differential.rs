@@ -1,4 +1,4 @@
-//! The REST differential of docs/design.md: one scripted sequence of GET/PUT/POST/PATCH/DELETE
+//! The REST differential of docs/adopting.md: one scripted sequence of GET/PUT/POST/PATCH/DELETE
 //! calls against the real edx-organizations (from PyPI, hosted by tests/python/orgs_peer with
 //! the LMS's pagination and edx-drf-extensions' JwtAuthentication) and against the service,
 //! with the same tokens; status codes and JSON bodies must agree, ids and timestamps aside.

@@ -1,4 +1,4 @@
-//! Writes retried on serialization failures (issue 17): on a PostgreSQL database whose default
+//! Writes retried on serialization failures: on a PostgreSQL database whose default
 //! isolation is SERIALIZABLE, a mutation whose row another transaction changes and commits
 //! under it fails with SQLSTATE 40001 inside the service; it is run again, succeeds, and the
 //! client sees no error; `/metrics` counts the retry.

@@ -33,7 +33,7 @@ fn schema_is_a_federation_v2_subgraph_with_the_contract_keys() {
     ] {
         assert!(sdl.contains(key), "missing {key}");
     }
-    // Routers route subscriptions only to a subgraph whose SDL declares them (docs/design.md).
+    // Routers route subscriptions only to a subgraph whose SDL declares them (docs/federation.md).
     assert!(
         sdl.contains("type Subscription {") && sdl.contains("): Change!\n}"),
         "the federation SDL declares Subscription.changes"

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The admin console (docs/design.md) in headless Chromium at 800 px: an administrator signs
+// The admin console (docs/operating.md) in headless Chromium at 800 px: an administrator signs
 // in with a pasted token, creates a partner, a site and organizations, links a course, adds
 // memberships, grants a role, deactivates and reactivates, reads the history, and sees a
 // change made by another client arrive in the live panel; an ORG_ADMIN limited to one

@@ -1,4 +1,4 @@
-//! What import does with a value the services hold and this one cannot (docs/design.md): the
+//! What import does with a value the services hold and this one cannot (docs/adopting.md): the
 //! rules are the identity module's (`names`), the same as every other entry point's; here is
 //! only the choice per field, each reported by table and key:
 //! * a text over its limit (name, description) is cut to it;

@@ -39,7 +39,7 @@ fn case_duplicates_fold_and_the_lms_wins() {
     assert_eq!(plan.conflicts.len(), 4, "{:#?}", plan.conflicts);
 }
 
-/// docs/design.md: every value passes the API's rules; what does not fit is cut or left out, or
+/// docs/adopting.md: every value passes the API's rules; what does not fit is cut or left out, or
 /// its row skipped, and each is reported by table and key.
 #[test]
 fn values_that_do_not_fit_are_cut_left_out_or_skipped_and_reported() {

@@ -41,7 +41,7 @@ export async function gql(query, variables = {}) {
   if (auth.token) {
     headers.authorization = `JWT ${auth.token}`;
   } else if (/^\s*mutation\b/.test(query)) {
-    // Cookie-authenticated writes must echo the csrftoken cookie (docs/design.md).
+    // Cookie-authenticated writes must echo the csrftoken cookie (docs/openedx.md).
     headers['x-csrftoken'] = await csrfToken();
   }
   let res;

@@ -1,5 +1,5 @@
-// What the console checks before it asks: the field rules of docs/design.md (shown next to
-// each field), and which actions the caller's grants allow (docs/design.md), so that a
+// What the console checks before it asks: the field rules of docs/access.md (shown next to
+// each field), and which actions the caller's grants allow (docs/access.md), so that a
 // forbidden action is disabled with its reason. The service still decides: these only spare
 // the operator a refusal, and every refusal it answers is shown as it comes.
 

@@ -1,4 +1,4 @@
-//! HTTP caching of GraphQL answers (docs/design.md): an `ETag` on query answers, 304 for a GET
+//! HTTP caching of GraphQL answers (docs/operating.md): an `ETag` on query answers, 304 for a GET
 //! whose `If-None-Match` names it, and `Cache-Control` by who asked what. Apollo Router caches a
 //! subgraph answer only when `Cache-Control` allows it, so every answer says.
 

@@ -1,4 +1,4 @@
-//! The edx-organizations REST API (docs/design.md) at `/api/organizations/v0/organizations/`, so
+//! The edx-organizations REST API (docs/adopting.md) at `/api/organizations/v0/organizations/`, so
 //! that its clients (course-discovery pushes every organization save there) can point here.
 //!
 //! As DRF does: authentication first (a bad header token is 401), then "signed in" (401), then

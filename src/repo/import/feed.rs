@@ -1,4 +1,4 @@
-//! What changed in a followed source since its marks (docs/design.md, `domain::follow`), one
+//! What changed in a followed source since its marks (docs/adopting.md, `domain::follow`), one
 //! statement per followed table and round:
 //!
 //! * edx-organizations' tables by id: new rows by their primary key, changed and deleted ones

@@ -1,4 +1,4 @@
-//! Following a running Open edX (docs/design.md): an LMS database made and changed by the real
+//! Following a running Open edX (docs/adopting.md): an LMS database made and changed by the real
 //! edx-organizations app (tests/python/orgs_peer/change.py, one process per LMS, driven over
 //! its stdin) on SQLite, PostgreSQL and MariaDB, followed by `serve`.
 
