@@ -2,8 +2,8 @@
 # The Tutor plugin (deploy/tutor) rendered by the real Tutor 22 and checked by the consumers of
 # what it renders: docker-compose config, kubectl kustomize, caddy adapt, and BINARY started
 # with exactly the rendered environment (deploy/tutor/tests/test_plugin.py). Makes the venv
-# target/tutorvenv from the pinned deploy/tutor/tests/requirements.txt and installs the plugin
-# into it. No Docker daemon is needed.
+# target/tutorvenv from the pinned deploy/tutor/tests/requirements.txt (and the other Tutor
+# plugins it reads, plugins.txt) and installs the plugin into it. No Docker daemon is needed.
 # What the machine lacks is said in one line; under CI that fails.
 #
 #   scripts/tutor-check.sh BINARY
@@ -23,10 +23,14 @@ fi
 
 venv=target/tutorvenv
 requirements=deploy/tutor/tests/requirements.txt
-if [ ! -f "$venv/.installed" ] || [ "$requirements" -nt "$venv/.installed" ]; then
+plugins=deploy/tutor/tests/plugins.txt
+if [ ! -f "$venv/.installed" ] || [ "$requirements" -nt "$venv/.installed" ] \
+    || [ "$plugins" -nt "$venv/.installed" ]; then
     rm -rf "$venv"
     python3 -m venv "$venv"
     "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$requirements"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check --no-deps --no-build-isolation \
+        -r "$plugins"
     touch "$venv/.installed"
 fi
 # The plugin as an operator installs it (built with the pinned setuptools, nothing fetched).

@@ -269,13 +269,16 @@ pub fn parse_bytes(text: &str) -> Result<usize, String> {
     usize::try_from(bytes).map_err(|_| format!("{text:?} is too large"))
 }
 
-/// A count of 1 or more: a limit of zero would refuse every request.
+/// A count of 1 or more (`NonZeroUsize` refuses 0): a limit of zero would refuse every request.
 pub fn at_least_one(text: &str) -> Result<usize, String> {
-    match text.trim().parse::<usize>() {
-        Ok(0) => Err("expected 1 or more (0 would refuse every request)".to_owned()),
-        Ok(n) => Ok(n),
-        Err(_) => Err("expected a whole number, 1 or more".to_owned()),
-    }
+    use std::num::{IntErrorKind, NonZeroUsize};
+    text.trim()
+        .parse::<NonZeroUsize>()
+        .map(NonZeroUsize::get)
+        .map_err(|err| match err.kind() {
+            IntErrorKind::Zero => "expected 1 or more (0 would refuse every request)".to_owned(),
+            _ => "expected a whole number, 1 or more".to_owned(),
+        })
 }
 
 impl Config {

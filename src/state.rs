@@ -107,3 +107,13 @@ impl AppState {
         self.rebuilt()
     }
 }
+
+#[cfg(test)]
+impl AppState {
+    /// A state for the HTTP layer's unit tests: the schema built here, with an idle change feed.
+    pub fn for_tests(db: DatabaseConnection, config: Arc<Config>, metrics: Metrics) -> Self {
+        let feed = Arc::new(crate::live::ChangeFeed::idle());
+        let schema = crate::graphql::build_schema(db.clone(), config.clone(), feed);
+        AppState::new(db, schema, metrics, config)
+    }
+}

@@ -90,6 +90,8 @@ fn sizes_and_counts_refuse_zero() {
     assert_eq!(parse_bytes("2097152"), Ok(2 * 1024 * 1024));
     assert_eq!(parse_bytes("2MiB"), Ok(2 * 1024 * 1024));
     assert_eq!(parse_bytes("512 KiB"), Ok(512 * 1024));
+    // One reading of units for every size setting (bytesize's): MB is 10^6, MiB 2^20.
+    assert_eq!(parse_bytes("1MB"), Ok(1_000_000));
     for bad in ["0", "0KiB", "lots", "-1"] {
         assert!(parse_bytes(bad).is_err(), "{bad:?}");
     }

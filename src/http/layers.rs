@@ -150,9 +150,7 @@ mod tests {
     fn test_state(metrics: crate::metrics::Metrics) -> AppState {
         let config = std::sync::Arc::new(crate::config::Config::for_database("sqlite::memory:"));
         let db = sea_orm::DatabaseConnection::default();
-        let feed = std::sync::Arc::new(crate::live::ChangeFeed::idle());
-        let schema = crate::graphql::build_schema(db.clone(), config.clone(), feed);
-        AppState::new(db, schema, metrics, config)
+        AppState::for_tests(db, config, metrics)
     }
 
     #[tokio::test]

@@ -140,9 +140,7 @@ mod tests {
         let config = std::sync::Arc::new(config);
         let db = sea_orm::Database::connect("sqlite::memory:").await?;
         crate::db::migrate(&db).await?;
-        let feed = std::sync::Arc::new(crate::live::ChangeFeed::idle());
-        let schema = crate::graphql::build_schema(db.clone(), config.clone(), feed);
-        let state = AppState::new(db, schema, crate::metrics::Metrics::new(), config);
+        let state = AppState::for_tests(db, config, crate::metrics::Metrics::new());
         let app = super::super::router(state.clone());
         let ready = |app: axum::Router| async move {
             let res = app

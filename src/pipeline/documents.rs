@@ -21,7 +21,7 @@ use std::sync::{Arc, Mutex};
 
 use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextExecute};
 use async_graphql::parser::parse_query;
-use async_graphql::parser::types::ExecutableDocument;
+use async_graphql::parser::types::{DocumentOperations, ExecutableDocument};
 use async_graphql::{Request, Response, ServerError, ServerResult, Value};
 use prometheus::IntCounter;
 use quick_cache::Weighter;
@@ -41,7 +41,8 @@ const CACHE_TEXT_BYTES: u64 = 1024 * 1024;
 /// Valid, or why not.
 type Verdict = Result<(), Vec<ServerError>>;
 
-/// One document, parsed and measured; its validation verdicts per operation name.
+/// One document, parsed and measured; its validation verdicts per operation name (only the
+/// names it declares, and none: a client sending endless unknown names adds nothing to it).
 pub struct Parsed {
     pub document: Arc<ExecutableDocument>,
     /// `Err`: a fragment that spreads itself.
@@ -64,10 +65,21 @@ impl Parsed {
             &request.query,
         )
         .await;
-        if let Ok(mut verdicts) = self.verdicts.lock() {
+        if self.declares(name.as_deref())
+            && let Ok(mut verdicts) = self.verdicts.lock()
+        {
             verdicts.insert(name, verdict.clone());
         }
         verdict
+    }
+
+    /// Whether `name` is no name or one of the document's operations.
+    fn declares(&self, name: Option<&str>) -> bool {
+        match (&self.document.operations, name) {
+            (_, None) => true,
+            (DocumentOperations::Multiple(operations), Some(name)) => operations.contains_key(name),
+            (DocumentOperations::Single(_), Some(_)) => false,
+        }
     }
 
     fn verdict(&self, name: &Option<String>) -> Option<Verdict> {
@@ -232,6 +244,25 @@ mod tests {
         assert!(parsed.validated(&two).await.is_err(), "no operation name");
         two.operation_name = Some("B".into());
         assert!(parsed.validated(&two).await.is_ok(), "B named");
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn unknown_operation_names_are_refused_and_not_kept() -> Result<(), ServerError> {
+        let documents = documents();
+        let text = "query A { __typename } query B { __typename }";
+        for n in 0..100 {
+            let mut request = Request::new(text);
+            request.operation_name = Some(format!("unknown{n}"));
+            let parsed = documents.parse(&mut request)?;
+            assert!(parsed.validated(&request).await.is_err());
+        }
+        let mut request = Request::new(text);
+        request.operation_name = Some("A".into());
+        let parsed = documents.parse(&mut request)?;
+        assert!(parsed.validated(&request).await.is_ok());
+        let kept = parsed.verdicts.lock().map(|v| v.len()).unwrap_or_default();
+        assert_eq!(kept, 1, "only A's verdict is kept");
         Ok(())
     }
 

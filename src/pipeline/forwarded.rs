@@ -7,10 +7,16 @@
 //! entirely, so a client cannot choose its site, its scheme or its identity by sending them.
 //! * The client: the `X-Forwarded-For` address nearest to the peer that is not itself a trusted
 //!   proxy (read from the right: each proxy appends the address it saw).
-//! * The host that names the site (the Host rule, as Django's `USE_X_FORWARDED_HOST`): the first
-//!   `X-Forwarded-Host` value, else the first `host=` of RFC 7239 `Forwarded`, else `Host`.
+//! * The host that names the site (the Host rule, as Django's `USE_X_FORWARDED_HOST`):
+//!   `X-Forwarded-Host`, else the `host=` of RFC 7239 `Forwarded`, else `Host`.
 //! * The scheme of the links the service writes: `X-Forwarded-Proto`, else `Forwarded: proto=`,
 //!   `http` or `https` only; anything else is ignored.
+//!
+//! Proxies that append to a list append to all of them, so the host and scheme are read at the
+//! same hop as the client: the value written by the outermost trusted proxy (from the right, one
+//! place further per trusted proxy in `X-Forwarded-For`, or in `Forwarded`'s `for=`). A client's
+//! own `X-Forwarded-Host` sits left of it and is never read; a list shorter than the hops gives
+//! its first value.
 //!
 //! Every host, forwarded or not, must look like `name[:port]` or `[v6][:port]`: a value that
 //! could carry a path, a user or markup into a written link is ignored.
@@ -78,11 +84,7 @@ pub fn client_ip(proxies: &[Cidr], peer: IpAddr, headers: &HeaderMap) -> IpAddr 
 /// The host that names the site: forwarded by a trusted proxy, else the request's own `Host`.
 pub fn host(proxies: &[Cidr], peer: Option<IpAddr>, headers: &HeaderMap) -> Option<String> {
     let forwarded = from_trusted(proxies, peer)
-        .then(|| {
-            values(headers, "x-forwarded-host")
-                .next()
-                .or_else(|| forwarded_param(headers, "host"))
-        })
+        .then(|| forwarded_value(proxies, headers, "x-forwarded-host", "host"))
         .flatten();
     match forwarded {
         // A proxy that names a host decides; a value that is no host names none.
@@ -102,10 +104,36 @@ pub fn scheme(proxies: &[Cidr], peer: Option<IpAddr>, headers: &HeaderMap) -> Op
     if !from_trusted(proxies, peer) {
         return None;
     }
-    values(headers, "x-forwarded-proto")
-        .next()
+    let hops = trusted_hops(proxies, values(headers, "x-forwarded-for"));
+    outermost(values(headers, "x-forwarded-proto"), hops)
         .and_then(Scheme::parse)
-        .or_else(|| forwarded_param(headers, "proto").and_then(Scheme::parse))
+        .or_else(|| forwarded_param(proxies, headers, "proto").and_then(Scheme::parse))
+}
+
+/// What the outermost trusted proxy wrote in header `name`, else in `Forwarded`'s `param`.
+fn forwarded_value<'a>(
+    proxies: &[Cidr],
+    headers: &'a HeaderMap,
+    name: &str,
+    param: &str,
+) -> Option<&'a str> {
+    let hops = trusted_hops(proxies, values(headers, "x-forwarded-for"));
+    outermost(values(headers, name), hops).or_else(|| forwarded_param(proxies, headers, param))
+}
+
+/// How many trusted proxies a list of hops names, read from the right up to the first address
+/// that is not one (or is no address).
+fn trusted_hops<'a>(proxies: &[Cidr], hops: impl DoubleEndedIterator<Item = &'a str>) -> usize {
+    hops.rev()
+        .take_while(|hop| hop.parse::<IpAddr>().is_ok_and(|ip| trusted(proxies, ip)))
+        .count()
+}
+
+/// The value `hops` places from the right of `list` (its first when the list is shorter).
+fn outermost<T>(list: impl Iterator<Item = T>, hops: usize) -> Option<T> {
+    let list: Vec<T> = list.collect();
+    let at = list.len().saturating_sub(hops + 1);
+    list.into_iter().nth(at)
 }
 
 /// The comma-separated values of every `name` header, in order, trimmed, empty ones skipped.
@@ -121,25 +149,40 @@ fn values<'a>(headers: &'a HeaderMap, name: &str) -> impl DoubleEndedIterator<It
         .into_iter()
 }
 
-/// The first value of parameter `name` in RFC 7239 `Forwarded` headers
-/// (`for=192.0.2.1;host="a.example";proto=https, for=...`), quotes removed.
-fn forwarded_param<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
+/// Parameter `name` of the RFC 7239 `Forwarded` element the outermost trusted proxy wrote
+/// (`for=192.0.2.1;host="a.example";proto=https, for=10.0.0.2`: one element per proxy, read from
+/// the right while `for=` names a trusted proxy), quotes removed.
+fn forwarded_param<'a>(proxies: &[Cidr], headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    let elements: Vec<Vec<(&str, &str)>> = headers
         .get_all("forwarded")
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| split_outside_quotes(v, ','))
-        .flat_map(|element| split_outside_quotes(element, ';'))
-        .find_map(|pair| {
-            let (key, value) = pair.split_once('=')?;
-            key.trim().eq_ignore_ascii_case(name).then(|| {
-                let value = value.trim();
-                value
-                    .strip_prefix('"')
-                    .and_then(|v| v.strip_suffix('"'))
-                    .unwrap_or(value)
-            })
+        .map(|element| {
+            split_outside_quotes(element, ';')
+                .filter_map(|pair| {
+                    let (key, value) = pair.split_once('=')?;
+                    let value = value.trim();
+                    let unquoted = value
+                        .strip_prefix('"')
+                        .and_then(|v| v.strip_suffix('"'))
+                        .unwrap_or(value);
+                    Some((key.trim(), unquoted))
+                })
+                .collect()
         })
+        .collect();
+    let param = |element: &Vec<(&'a str, &'a str)>, wanted: &str| {
+        element
+            .iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case(wanted))
+            .map(|&(_, value)| value)
+    };
+    let hops = trusted_hops(
+        proxies,
+        elements.iter().map(|e| param(e, "for").unwrap_or_default()),
+    );
+    outermost(elements.iter(), hops).and_then(|element| param(element, name))
 }
 
 /// `text` split at `sep` where it is not inside a quoted string.

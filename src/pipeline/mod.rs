@@ -24,12 +24,12 @@
 mod admit;
 pub mod answer;
 mod coding;
+pub mod connections;
 mod context;
 pub mod documents;
 mod execute;
 mod finish;
 pub mod forwarded;
-pub mod live;
 mod prepare;
 pub mod receive;
 pub mod response_cache;
@@ -44,7 +44,7 @@ use futures::stream::BoxStream;
 use sea_orm::DatabaseConnection;
 
 pub use answer::{Answer, Cacheability, Kind};
-pub use live::{LiveClients, LiveConnection};
+pub use connections::{LiveClients, LiveConnection};
 pub use receive::Receipt;
 pub use response_cache::ResponseCache;
 pub use socket::{Door, Session};

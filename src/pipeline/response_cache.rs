@@ -148,8 +148,8 @@ impl ResponseCache {
             // Few shards: each holds a part of the bound, and an answer larger than its shard's
             // part is never admitted (a 1,000-organization list is about 200 KB).
             let options = OptionsBuilder::new()
-                .weight_capacity(settings.bytes)
-                .estimated_items_capacity((settings.bytes / 4096).clamp(32, 1 << 20) as usize)
+                .weight_capacity(settings.bytes as u64)
+                .estimated_items_capacity((settings.bytes / 4096).clamp(32, 1 << 20))
                 .shards(4)
                 .build()
                 .unwrap_or_else(|_| unreachable!("weight and items are set"));

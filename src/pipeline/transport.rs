@@ -2,8 +2,10 @@
 //! the transport itself changes what is true: a GET may not write (it can be prefetched or sent
 //! cross-site); a socket carries no CSRF token, which its caller knows (`access::Caller`).
 
+use strum::{EnumDiscriminants, EnumIter, IntoEnumIterator};
+
 /// The WebSocket subprotocols spoken on `/graphql`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter)]
 pub enum SocketProtocol {
     /// `graphql-transport-ws`: the graphql-ws library's, and what routers speak to subgraphs.
     TransportWs,
@@ -11,7 +13,8 @@ pub enum SocketProtocol {
     LegacyWs,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumDiscriminants)]
+#[strum_discriminants(name(Kind), derive(EnumIter))]
 pub enum Transport {
     Post,
     Get,
@@ -23,15 +26,20 @@ pub enum Transport {
 }
 
 impl Transport {
-    /// Every transport; the parity tests run each of their documents over all of them.
-    pub const ALL: [Transport; 6] = [
-        Transport::Post,
-        Transport::Get,
-        Transport::Sse,
-        Transport::SseGet,
-        Transport::Socket(SocketProtocol::TransportWs),
-        Transport::Socket(SocketProtocol::LegacyWs),
-    ];
+    /// Every transport, derived from the enums themselves (not a hand-kept list): a new
+    /// variant is in it, and so in the parity table of `tests/api/door.rs`, which runs every
+    /// document over each of them, as soon as it compiles.
+    pub fn all() -> Vec<Transport> {
+        Kind::iter()
+            .flat_map(|kind| match kind {
+                Kind::Post => vec![Transport::Post],
+                Kind::Get => vec![Transport::Get],
+                Kind::Sse => vec![Transport::Sse],
+                Kind::SseGet => vec![Transport::SseGet],
+                Kind::Socket => SocketProtocol::iter().map(Transport::Socket).collect(),
+            })
+            .collect()
+    }
 
     /// Whether operations of this transport may write.
     pub fn may_write(self) -> bool {
@@ -60,20 +68,17 @@ impl Transport {
 mod tests {
     use super::*;
 
-    /// A new transport does not compile here until it has a place in `ALL`, and so in the
-    /// parity table of `tests/api/door.rs`, which runs every document over each of `ALL`.
     #[test]
     fn all_holds_every_transport_once() {
-        let place = |t: Transport| match t {
-            Transport::Post => 0,
-            Transport::Get => 1,
-            Transport::Sse => 2,
-            Transport::SseGet => 3,
-            Transport::Socket(SocketProtocol::TransportWs) => 4,
-            Transport::Socket(SocketProtocol::LegacyWs) => 5,
-        };
-        for (i, transport) in Transport::ALL.into_iter().enumerate() {
-            assert_eq!(place(transport), i, "{transport:?}");
+        let all = Transport::all();
+        let names: std::collections::HashSet<_> = all.iter().map(|t| t.name()).collect();
+        assert_eq!(names.len(), all.len(), "{all:?}");
+        assert_eq!(
+            all.len(),
+            Kind::iter().count() - 1 + SocketProtocol::iter().count()
+        );
+        for kind in Kind::iter() {
+            assert!(all.iter().any(|t| Kind::from(t) == kind), "{kind:?}");
         }
     }
 }

@@ -86,14 +86,25 @@ async fn behind_a_trusted_proxy_the_forwarded_host_names_the_site(app: TestApp) 
             .header("x-forwarded-host", "MITProfessionalX.mit.edu")
     };
     assert_eq!(site_of(&app, proxied).await, mitpe());
-    // The first value when proxies chain, and the forwarded host wins over a Host that is a site.
+    // Proxies in a chain (the outer one at 127.0.0.1 too): the host at the client's hop; the
+    // forwarded host wins over a Host that is a site.
     assert_eq!(
         site_of(&app, |r| r
             .header("host", "harvardxplus.harvard.edu")
+            .header("x-forwarded-for", "203.0.113.5, 127.0.0.1")
             .header(
                 "x-forwarded-host",
                 "mitprofessionalx.mit.edu:443, tenancy.internal"
             ))
+        .await,
+        mitpe()
+    );
+    // A client's own X-Forwarded-Host, which the proxy appended to: the proxy's value.
+    assert_eq!(
+        site_of(&app, |r| r.header("x-forwarded-for", "203.0.113.5").header(
+            "x-forwarded-host",
+            "harvardxplus.harvard.edu, mitprofessionalx.mit.edu"
+        ))
         .await,
         mitpe()
     );

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // tenancy-gateway behind Caddy (Debian's `caddy`), as a Tutor installation runs it: Caddy on a
-// free high port, no TLS, with the route of tests/node/proxy/Caddyfile.tutor, and the service
+// free high port, no TLS, with the site block the Tutor plugin adds (its `caddyfile` patch,
+// deploy/tutor/tutortenancy/patches/caddyfile, rendered as Tutor renders it), and the service
 // trusting Caddy (TENANCY_TRUSTED_PROXIES=127.0.0.1/32). Through that route: a query with the
 // client's token, an SSE subscription and a WebSocket subscription (a grant change reaches the
 // administrator's and not the anonymous one), REST links at the host the client used, and no
@@ -26,7 +27,8 @@ import { createClient as createWsClient } from 'graphql-ws';
 import { SUBSCRIBE, collector, describe } from './routers/feeds.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const CADDYFILE = join(HERE, 'proxy/Caddyfile.tutor');
+// The Tutor plugin's Caddy patch: Jinja with two expressions, rendered below for HTTP.
+const PATCH = join(HERE, '../../deploy/tutor/tutortenancy/patches/caddyfile');
 const SECRET = 'proxy-check-secret-of-at-least-32-bytes';
 const TENANCY_HOST = 'tenancy.lms.example'; // Tutor's `tenancy.{{ LMS_HOST }}`
 const SITE_HOST = 'mitprofessionalx.mit.edu'; // a site of the demo data (partner mitpe)
@@ -105,11 +107,27 @@ function startService(databaseUrl) {
   });
 }
 
+/** The plugin's `caddyfile` patch as Tutor renders it with ENABLE_HTTPS false: the site at
+ * TENANCY_HOST (Tutor's Caddyfile gives the port as {$default_site_port}). */
+function renderPatch() {
+  const patch = readFileSync(PATCH, 'utf8')
+    .replaceAll('{{ TENANCY_HOST }}', TENANCY_HOST)
+    .replaceAll('{{ 443 if ENABLE_HTTPS else 80 }}', '80');
+  if (/\{\{|\{%/.test(patch)) throw new Error(`${PATCH} has Jinja this test does not render:\n${patch}`);
+  if (!patch.includes('reverse_proxy tenancy:8000')) throw new Error(`${PATCH} no longer proxies to tenancy:8000`);
+  return patch;
+}
+
 /** Caddy on `port` with the Tutor route (upstream: the service) plus a Host-rewriting block. */
 async function startCaddy(upstream, port) {
-  const tutor = readFileSync(CADDYFILE, 'utf8');
-  if (!tutor.includes('"tenancy:8000"')) throw new Error(`${CADDYFILE} has no upstream "tenancy:8000" to point at the service`);
-  const caddyfile = `${tutor.replaceAll('tenancy:8000', upstream)}
+  // Tutor's Caddyfile global options, without TLS and on a free port (Tutor's HTTP port is 80).
+  const caddyfile = `{
+	admin off
+	auto_https off
+	http_port {$http_port}
+}
+
+${renderPatch().replaceAll('tenancy:8000', upstream)}
 # Added by the test: a proxy that sends the upstream's address as Host, as nginx's proxy_pass does.
 {$SITE_HOST}{$default_site_port} {
 	reverse_proxy ${upstream} {
@@ -124,7 +142,6 @@ async function startCaddy(upstream, port) {
     HOME: work,
     XDG_CONFIG_HOME: join(work, 'config'),
     XDG_DATA_HOME: join(work, 'data'),
-    TENANCY_HOST,
     SITE_HOST,
     default_site_port: `:${port}`,
     http_port: String(port),
@@ -254,7 +271,7 @@ async function main() {
   execFileSync(bin, ['seed', '--demo', '--database-url', databaseUrl], { stdio: 'ignore' });
   const service = await startService(databaseUrl);
   const port = await freePort();
-  const started = await check(`caddy: ${CADDYFILE.slice(HERE.length + 1)} in front of the service on 127.0.0.1:${port}, no TLS`, async () => {
+  const started = await check(`caddy: the Tutor plugin's caddyfile patch in front of the service on 127.0.0.1:${port}, no TLS`, async () => {
     await startCaddy(service, port);
     return `${execFileSync(caddy, ['version']).toString().trim().split(' ')[0]}, upstream ${service}`;
   });

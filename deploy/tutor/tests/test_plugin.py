@@ -18,7 +18,10 @@ real consumers of what it renders, with no Docker daemon:
   daemon) runs that script as the container would, with the rendered environment and the real
   binary: it migrates and imports from an LMS database in MariaDB that the real
   edx-organizations app filled (TENANCY_TEST_MARIADB_URL, TENANCY_TEST_PYTHON: scripts/test.sh
-  sets both).
+  sets both); then the service starts with the whole rendered env file and follows that
+  database, keeping the LMS's logos;
+* with tutor-discovery (and an ecommerce plugin) enabled, the env file follows their databases
+  and the init job imports from them.
 
 Run by scripts/tutor-check.sh (which makes the venv); the binary is TENANCY_BINARY.
 """
@@ -157,6 +160,7 @@ class Rendered(unittest.TestCase):
             f"mysql://openedx:{self.config['OPENEDX_MYSQL_PASSWORD']}@mysql:3306/openedx",
         )
         self.assertEqual(env["TENANCY_FOLLOW_INTERVAL"], "10s")
+        self.assertEqual(env["TENANCY_FOLLOW_LMS_MEDIA_URL"], "http://local.openedx.io/media/")
         text = (self.root / ENV_FILE).read_text(encoding="utf-8")
         self.assertTrue(text.endswith("\n"), "Tutor strips the last newline: one must remain")
         for key, value in env.items():
@@ -314,6 +318,30 @@ class Rendered(unittest.TestCase):
         self.assertIsNotNone(self.find(docs, "Deployment", "tenancy-postgresql"))
         self.assertIsNotNone(self.find(docs, "Service", "tenancy-postgresql"))
         self.assertIsNotNone(self.find(docs, "PersistentVolumeClaim", "tenancy-postgresql"))
+
+    # Discovery's and ecommerce's databases, when their plugins are enabled.
+
+    def test_discovery_and_ecommerce_databases(self):
+        root = Path(self.tmp.name) / "services"
+        shutil.copytree(self.root, root)
+        (root / "plugins").mkdir(exist_ok=True)
+        (root / "plugins" / "ecommerce.yml").write_text(ECOMMERCE_STAND_IN, encoding="utf-8")
+        tutor(root, "plugins", "enable", "discovery", "ecommerce")
+        tutor(root, "config", "save")
+        config = yaml.safe_load((root / "config.yml").read_text(encoding="utf-8"))
+        urls = {
+            name: f"mysql://{name}:{config[name.upper() + '_MYSQL_PASSWORD']}@mysql:3306/{name}"
+            for name in ("discovery", "ecommerce")
+        }
+        env = read_env_file(root / ENV_FILE)
+        self.assertEqual(env["TENANCY_FOLLOW_DISCOVERY_DATABASE"], urls["discovery"])
+        self.assertEqual(env["TENANCY_FOLLOW_ECOMMERCE_DATABASE"], urls["ecommerce"])
+        self.assertNotIn("TENANCY_FOLLOW_DISCOVERY_DATABASE", self.env, "not without the plugin")
+        # The init job imports from both (its script, as `tutor local do init` hands it over).
+        script = init_script(root)
+        self.assertIn(f'--discovery-database "{urls["discovery"]}"', script)
+        self.assertIn(f'--ecommerce-database "{urls["ecommerce"]}"', script)
+        self.assertNotIn("--discovery-database", init_script(self.root))
 
     # What cannot work is refused, with the reason; a host the cookies miss is warned about.
 
@@ -482,6 +510,45 @@ class Rendered(unittest.TestCase):
         self.assertNotIn("access-control-allow-origin", {k.lower() for k in headers})
 
 
+# No ecommerce plugin exists for Tutor 22 (tutor-ecommerce ended at 19): operators who run
+# ecommerce keep a plugin of their own. This one declares what tutor-ecommerce 19 declares for
+# its database, which is all the tenancy plugin reads from it.
+ECOMMERCE_STAND_IN = """name: ecommerce
+version: 19.0.0
+config:
+  defaults:
+    MYSQL_DATABASE: ecommerce
+    MYSQL_USERNAME: ecommerce
+  add:
+    MYSQL_PASSWORD: "{{ 8|random_string }}"
+"""
+
+
+def init_script(root: Path) -> str:
+    """The tenancy init job's script as `tutor local do init` hands it to `docker compose run`
+    (the stand-in `docker` below records it and runs nothing)."""
+    with tempfile.TemporaryDirectory(prefix="tutor-tenancy-script-") as tmp:
+        tmp = Path(tmp)
+        (tmp / "docker").write_text(FAKE_DOCKER.format(python=os.sys.executable))
+        (tmp / "docker").chmod(0o755)
+        env = dict(
+            os.environ,
+            TUTOR_ROOT=str(root),
+            TUTOR_PLUGINS_ROOT=str(root / "plugins"),
+            PATH=f"{tmp}:{os.environ['PATH']}",
+            FAKE_JOB_LOG=str(tmp / "jobs.log"),
+            FAKE_JOB_DRY="1",
+        )
+        done = subprocess.run(
+            [TUTOR, "local", "do", "init", "--limit", "tenancy"],
+            env=env, capture_output=True, text=True, timeout=600,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        jobs = [json.loads(line) for line in (tmp / "jobs.log").read_text().splitlines()]
+        assert [job[-5] for job in jobs] == ["tenancy-job"], jobs
+        return jobs[0][-1]
+
+
 # A stand-in for the `docker` command: Tutor's `local do` asks `compose ... ls` (answered: no
 # project runs) and `compose ... run ... tenancy-job sh -e -c SCRIPT` (run here, as the
 # container would: the rendered env file, with the local overrides in FAKE_JOB_OVERRIDES).
@@ -497,6 +564,8 @@ with open(os.environ["FAKE_JOB_LOG"], "a") as log:
     log.write(json.dumps(args) + "\\n")
 assert args[-4:-1] == ["sh", "-e", "-c"], args
 assert args[-5] == "tenancy-job", args
+if os.environ.get("FAKE_JOB_DRY"):
+    sys.exit(0)
 env = dict(PATH=os.environ["FAKE_JOB_PATH"])
 with open(os.environ["FAKE_JOB_ENV_FILE"]) as env_file:
     for line in env_file.read().splitlines():
@@ -506,6 +575,37 @@ with open(os.environ["FAKE_JOB_ENV_FILE"]) as env_file:
 env.update(json.loads(os.environ["FAKE_JOB_OVERRIDES"]))
 sys.exit(subprocess.run(["sh", "-e", "-c", args[-1]], env=env, cwd=os.environ["FAKE_JOB_DIR"]).returncode)
 """
+
+
+class DocumentedInstall(unittest.TestCase):
+    """The install line of docs/deploy.md, run as written (pip kept offline and without build
+    isolation by its environment: everything it needs is in the venv already)."""
+
+    def test_the_install_line_of_the_docs_works_as_written(self):
+        text = (REPO / "docs/deploy.md").read_text(encoding="utf-8")
+        line = re.search(r"^```sh\n(pip install \./deploy/tutor[^\n]*)\n```", text, re.M)
+        self.assertIsNotNone(line, "docs/deploy.md has no `pip install ./deploy/tutor` block")
+        self.assertEqual(
+            line.group(1),
+            "pip install ./deploy/tutor && tutor plugins enable tenancy && tutor config save",
+        )
+        with tempfile.TemporaryDirectory(prefix="tutor-tenancy-docs-") as tmp:
+            env = dict(
+                os.environ,
+                PATH=f"{Path(TUTOR).parent}:{os.environ['PATH']}",
+                TUTOR_ROOT=tmp,
+                TUTOR_PLUGINS_ROOT=f"{tmp}/plugins",
+                PIP_NO_INDEX="1",
+                PIP_NO_BUILD_ISOLATION="0",
+                PIP_DISABLE_PIP_VERSION_CHECK="1",
+            )
+            done = subprocess.run(
+                ["bash", "-e", "-c", line.group(1)], cwd=REPO, env=env,
+                capture_output=True, text=True, timeout=600,
+            )
+            self.assertEqual(done.returncode, 0, done.stdout + done.stderr)
+            rendered = read_env_file(Path(tmp) / ENV_FILE)
+            self.assertEqual(rendered["TENANCY_LISTEN"], "0.0.0.0:8000")
 
 
 class InitJob(unittest.TestCase):
@@ -575,21 +675,42 @@ class InitJob(unittest.TestCase):
             self.assertEqual([job[-5] for job in jobs], ["tenancy-job"])
             self.assertIn("migrations applied", done.stdout + done.stderr)
 
+            # The `tenancy` service as Compose starts it: the whole rendered env file (following
+            # the LMS's MariaDB included), only the address and the database file made local.
+            served = dict(read_env_file(root / ENV_FILE), PATH="/usr/bin:/bin", RUST_LOG="warn")
+            served.update(TENANCY_LISTEN="127.0.0.1:0", TENANCY_DATABASE_URL=database)
+            self.assertIn("TENANCY_FOLLOW_LMS_DATABASE", served)
             child = subprocess.Popen(
-                [BINARY, "serve", "--listen", "127.0.0.1:0", "--database-url", database],
-                env={"PATH": "/usr/bin:/bin", "RUST_LOG": "warn"},
+                [BINARY, "serve"], env=served,
                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
             )
             try:
                 base = child.stdout.readline().strip().removeprefix("listening on ")
+                # The follower's first round is a whole import: wait until it is done.
+                state, body = None, ""
+                for _ in range(300):
+                    _, _, body = request(f"{base}/readyz", headers={"Accept": "application/json"})
+                    state = json.loads(body)["follower"]["state"]
+                    if state == "following":
+                        break
+                    time.sleep(0.1)
+                self.assertEqual(state, "following", body)
                 status, _, body = request(
                     f"{base}/graphql", "POST",
-                    {"query": "{ organizations(first: 10) { edges { node { shortName } } } sites(first: 10) { edges { node { domain } } } }"},
+                    {"query": "{ organizations(first: 10) { edges { node { shortName logoUrl } } } sites(first: 10) { edges { node { domain } } } }"},
                 )
                 answer = json.loads(body)["data"]
                 # What an anonymous reader sees: the active organizations (Gone is inactive).
-                organizations = {e["node"]["shortName"] for e in answer["organizations"]["edges"]}
-                self.assertEqual(organizations, {"edX", "MITx"})
+                organizations = {
+                    e["node"]["shortName"]: e["node"]["logoUrl"]
+                    for e in answer["organizations"]["edges"]
+                }
+                # edX's logo is a media path in the LMS: the import and the follower both keep
+                # it as a URL under the LMS's media (a follower without the media URL cleared it).
+                self.assertEqual(
+                    organizations,
+                    {"edX": "http://local.openedx.io/media/organization_logos/edx.png", "MITx": None},
+                )
                 self.assertIn("mit.lms.test", {e["node"]["domain"] for e in answer["sites"]["edges"]})
             finally:
                 child.terminate()

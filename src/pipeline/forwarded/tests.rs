@@ -57,10 +57,30 @@ fn a_trusted_proxy_names_the_host_by_x_forwarded_host_then_forwarded() {
     assert_eq!(
         h(&[
             ("host", "tenancy:8000"),
-            ("x-forwarded-host", "mitx.example.org, other.example")
+            ("x-forwarded-host", "evil.example, mitx.example.org")
         ]),
         Some("mitx.example.org".into()),
-        "the first value"
+        "the value the proxy appended, not the client's own before it"
+    );
+    // Two proxies: the outer one (10.1.1.1) wrote the client's host, the inner one its own.
+    assert_eq!(
+        h(&[
+            ("x-forwarded-for", "6.6.6.6, 192.0.2.7, 10.1.1.1"),
+            (
+                "x-forwarded-host",
+                "evil.example, mitx.example.org, router.internal"
+            )
+        ]),
+        Some("mitx.example.org".into()),
+        "the host at the client's hop"
+    );
+    assert_eq!(
+        h(&[
+            ("x-forwarded-for", "192.0.2.7, 10.1.1.1"),
+            ("x-forwarded-host", "mitx.example.org")
+        ]),
+        Some("mitx.example.org".into()),
+        "a list shorter than the hops: its first value"
     );
     assert_eq!(
         h(&[
@@ -71,7 +91,15 @@ fn a_trusted_proxy_names_the_host_by_x_forwarded_host_then_forwarded() {
             )
         ]),
         Some("Courses.Example.org:443".into()),
-        "RFC 7239, quoted, the first element that names a host"
+        "RFC 7239, quoted, the element of the outermost trusted proxy"
+    );
+    assert_eq!(
+        h(&[(
+            "forwarded",
+            "for=192.0.2.1;host=evil.example, for=192.0.2.1;host=mitx.example.org"
+        )]),
+        Some("mitx.example.org".into()),
+        "RFC 7239: the element the peer wrote, not a client's before it"
     );
     assert_eq!(
         h(&[
@@ -139,7 +167,16 @@ fn the_scheme_is_http_or_https_and_nothing_else() {
     assert_eq!(s(&[("x-forwarded-proto", "https")]), Some(Scheme::Https));
     assert_eq!(
         s(&[("x-forwarded-proto", "HTTP, https")]),
-        Some(Scheme::Http)
+        Some(Scheme::Https),
+        "the proxy's value, not a client's before it"
+    );
+    assert_eq!(
+        s(&[
+            ("x-forwarded-for", "192.0.2.7, 10.1.1.1"),
+            ("x-forwarded-proto", "HTTP, https")
+        ]),
+        Some(Scheme::Http),
+        "the client's hop"
     );
     assert_eq!(
         s(&[("forwarded", "for=1.2.3.4;proto=https")]),
@@ -212,7 +249,13 @@ fn forwarded_pairs_split_outside_quotes() {
         "forwarded",
         r#"for="[2001:db8::1]:4711";host="a,b;c", for=x;proto=https"#,
     )]);
-    assert_eq!(forwarded_param(&header, "host"), Some("a,b;c"));
-    assert_eq!(forwarded_param(&header, "PROTO"), Some("https"));
-    assert_eq!(forwarded_param(&header, "by"), None);
+    // `for=x` is no trusted proxy: its element is the outermost trusted proxy's.
+    assert_eq!(forwarded_param(&proxies(), &header, "PROTO"), Some("https"));
+    assert_eq!(forwarded_param(&proxies(), &header, "host"), None);
+    let header = headers(&[(
+        "forwarded",
+        r#"for="[2001:db8::1]:4711";host="a,b;c", for=10.0.0.7;proto=https"#,
+    )]);
+    assert_eq!(forwarded_param(&proxies(), &header, "host"), Some("a,b;c"));
+    assert_eq!(forwarded_param(&proxies(), &header, "by"), None);
 }
