@@ -11,8 +11,9 @@ use serde_json::{Value, json};
 use crate::backend_tests;
 use crate::support::{TestApp, admin, token};
 
-/// (stored spelling, other spellings of the same identity).
-const TABLE: &[(&str, &[&str])] = &[
+/// (stored spelling, other spellings of the same identity). Following the LMS runs it too
+/// (`follow/changes.rs`).
+pub const TABLE: &[(&str, &[&str])] = &[
     ("Straße", &["STRASSE", "strasse", "STRAẞE"]),
     ("ＭＩＴx", &["MITx", "mitx", "ＭＩＴｘ"]),
     ("ﬁx", &["FIX", "fix"]),

@@ -288,34 +288,38 @@ async fn scenario(lms: &mut Lms, engine: &str, backend: Backend) {
         n.edx.as_str()
     );
 
-    // One identity, two spellings: an organization made here as `STRASSE..` is the LMS's
-    // `Straße..` (the plan's own folding), not a second one; the LMS's name and link reach it.
-    let here = format!("STRASSE{}", n.sfx);
-    let there = format!("Straße{}", n.sfx);
-    let course = format!("course-v1:{here}+S1+2025");
-    let made = app
-        .admin_data(
-            r#"mutation($s: String!) { ensureOrganization(shortName: $s) { created } }"#,
-            json!({"s": here}),
-        )
-        .await;
-    assert_eq!(made["ensureOrganization"]["created"], true);
-    lms.run(json!({"op": "add_org", "short_name": there, "name": "Straße"}));
-    let t = lms.run(json!({"op": "link", "short_name": there, "course": course}));
-    let spelled = org("Straße", true, &[(&course, true)]);
-    shows(&app, &format!("strasse{}", n.sfx), spelled, t).await;
-    let again = app
-        .admin_data(
-            r#"mutation($s: String!) { ensureOrganization(shortName: $s) {
-                 created organization { shortName } } }"#,
-            json!({"s": there}),
-        )
-        .await;
-    assert_eq!(
-        again["ensureOrganization"],
-        json!({"created": false, "organization": {"shortName": here}}),
-        "{engine} -> {backend:?}: the first spelling stays"
-    );
+    // One identity, many spellings (the table of `spellings.rs`): an organization made here in
+    // one spelling is the LMS's organization in another (the plan's own folding), not a second
+    // one; the LMS's name and link reach it, and the first spelling stays.
+    for (i, (stored, spellings)) in crate::spellings::TABLE.iter().enumerate() {
+        let here = format!("{stored}{}", n.sfx);
+        let there = format!("{}{}", spellings[0], n.sfx);
+        let course = format!("course-v1:{there}+S{i}+2025");
+        let made = app
+            .admin_data(
+                r#"mutation($s: String!) { ensureOrganization(shortName: $s) { created } }"#,
+                json!({"s": here}),
+            )
+            .await;
+        assert_eq!(made["ensureOrganization"]["created"], true, "{here}");
+        let name = format!("{there} University");
+        lms.run(json!({"op": "add_org", "short_name": there, "name": name}));
+        let t = lms.run(json!({"op": "link", "short_name": there, "course": course}));
+        let spelled = org(&name, true, &[(&course, true)]);
+        shows(&app, &here, spelled, t).await;
+        let again = app
+            .admin_data(
+                r#"mutation($s: String!) { ensureOrganization(shortName: $s) {
+                     created organization { shortName } } }"#,
+                json!({"s": there}),
+            )
+            .await;
+        assert_eq!(
+            again["ensureOrganization"],
+            json!({"created": false, "organization": {"shortName": here}}),
+            "{engine} -> {backend:?}: the first spelling stays ({there})"
+        );
+    }
 
     eprintln!("follow {engine} -> {backend:?}: commit to graph {took:?}");
     for (step, t) in took {
