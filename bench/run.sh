@@ -4,12 +4,13 @@
 #   bash bench/run.sh
 #
 # It builds the release binary, creates the peer's virtualenv (bench/out/venv: edx-organizations
-# 9.x, Django 5.2, gunicorn; from PyPI, once), loads the same data into both, drives both with wrk
-# on 127.0.0.1 and prints the table; results land in bench/out/ (results.csv, results.md,
-# results.svg). When the checkout has bench/cargo/backfill.rs (benches/backfill.rs in older ones), `cargo bench --bench backfill` (1,000,000
-# keys, on SQLite and on a throwaway PostgreSQL cluster when PostgreSQL's binaries are found, or on
-# TENANCY_BENCH_POSTGRES_URL) runs after the HTTP scenarios and its figures are appended. Needs cargo, python3 (3.10+)
-# and wrk (installed with apt-get when missing and running as root).
+# and Django pinned by tests/python/requirements.txt, gunicorn 27.0.1; from PyPI, once), loads
+# the same data into both, drives both with wrk on 127.0.0.1 and prints the table; results land
+# in bench/out/ (results.csv, results.md, results.svg). When the checkout has
+# bench/cargo/backfill.rs, `cargo bench --bench backfill` (1,000,000 keys, on SQLite and on a
+# throwaway PostgreSQL cluster when PostgreSQL's binaries are found, or on
+# TENANCY_BENCH_POSTGRES_URL) runs after the HTTP scenarios and its figures are appended. Needs
+# cargo, python3 (3.10+) and wrk (installed with apt-get when missing and running as root).
 #
 # Then the scaling table (bench/scale.py): `first: 10` pages, top-level and nested,
 # over 1,000 / 100,000 / 1,000,000 rows filled by bulk SQL, on SQLite and PostgreSQL.
@@ -61,7 +62,8 @@ BINARY=${BENCH_BINARY:-$TARGET_DIR/release/tenancy-gateway}
 
 # --- the peer's virtualenv (created once; pip runs only here, never during the measurement) ----
 VENV="$OUT/venv"
-PEER_REQS=("edx-organizations>=9,<10" "Django>=5.2,<6" "gunicorn>=23")
+# The peer pinned as the tests pin it (edx-organizations 9.0.0, Django 5.2), plus gunicorn.
+PEER_REQS=(-r "$ROOT/tests/python/requirements.txt" "gunicorn==27.0.1")
 PEER=${BENCH_PEER:-1}
 SCALE=${BENCH_SCALE:-1}
 if [ "$PEER" = 1 ] && { [ ! -x "$VENV/bin/gunicorn" ] || ! "$VENV/bin/python" -c 'import organizations, rest_framework' 2>/dev/null; }; then
