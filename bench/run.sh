@@ -66,11 +66,13 @@ VENV="$OUT/venv"
 PEER_REQS=(-r "$ROOT/tests/python/requirements.txt" "gunicorn==27.0.1")
 PEER=${BENCH_PEER:-1}
 SCALE=${BENCH_SCALE:-1}
-if [ "$PEER" = 1 ] && { [ ! -x "$VENV/bin/gunicorn" ] || ! "$VENV/bin/python" -c 'import organizations, rest_framework' 2>/dev/null; }; then
+# Made again when the pins change (the marker is older than tests/python/requirements.txt).
+if [ "$PEER" = 1 ] && { [ ! -f "$VENV/.installed" ] || [ "$ROOT/tests/python/requirements.txt" -nt "$VENV/.installed" ]; }; then
   say "creating the peer's virtualenv in $VENV"
   rm -rf "$VENV"
   "$PYTHON" -m venv "$VENV"
   "$VENV/bin/pip" install -q --disable-pip-version-check "${PEER_REQS[@]}"
+  touch "$VENV/.installed"
 fi
 if [ "$PEER" = 1 ]; then
   "$VENV/bin/pip" freeze --disable-pip-version-check 2>/dev/null \

@@ -21,7 +21,8 @@ pub struct ResponseCache {
     pub enabled: bool,
 
     /// Memory the response cache may hold (answers and their keys), in bytes or with a unit:
-    /// `16MiB`, `512KiB`, `1GiB`. The least useful answers are evicted past it.
+    /// `16MiB`, `512KiB`, `1GiB` (`MB` and `KB` are powers of 1,000, as in every size setting).
+    /// The least useful answers are evicted past it.
     #[arg(
         long = "response-cache-bytes",
         env = "TENANCY_RESPONSE_CACHE_BYTES",

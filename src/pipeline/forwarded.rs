@@ -12,11 +12,13 @@
 //! * The scheme of the links the service writes: `X-Forwarded-Proto`, else `Forwarded: proto=`,
 //!   `http` or `https` only; anything else is ignored.
 //!
-//! Proxies that append to a list append to all of them, so the host and scheme are read at the
-//! same hop as the client: the value written by the outermost trusted proxy (from the right, one
-//! place further per trusted proxy in `X-Forwarded-For`, or in `Forwarded`'s `for=`). A client's
-//! own `X-Forwarded-Host` sits left of it and is never read; a list shorter than the hops gives
-//! its first value.
+//! The host and scheme are read at the same hop as the client: the value written by the
+//! outermost trusted proxy (from the right, one place further per trusted proxy in
+//! `X-Forwarded-For`, or in `Forwarded`'s `for=`); a list shorter than the hops gives its first
+//! value. That keeps a client's own `X-Forwarded-Host` unread as long as every trusted proxy
+//! replaces these headers or appends to all of them, and no client address is itself in the
+//! trusted ranges (docs/federation.md says which proxies not to trust).
+//! Hops are read as addresses with or without a port (`192.0.2.1:4711`, `"[2001:db8::1]:4711"`).
 //!
 //! Every host, forwarded or not, must look like `name[:port]` or `[v6][:port]`: a value that
 //! could carry a path, a user or markup into a written link is ignored.
@@ -69,7 +71,7 @@ pub fn client_ip(proxies: &[Cidr], peer: IpAddr, headers: &HeaderMap) -> IpAddr 
     }
     let mut client = peer;
     for hop in values(headers, "x-forwarded-for").rev() {
-        let Ok(ip) = hop.parse::<IpAddr>() else {
+        let Some(ip) = hop_address(hop) else {
             // An unparsable hop was not written by a proxy we trust: stop at what we know.
             break;
         };
@@ -125,8 +127,30 @@ fn forwarded_value<'a>(
 /// that is not one (or is no address).
 fn trusted_hops<'a>(proxies: &[Cidr], hops: impl DoubleEndedIterator<Item = &'a str>) -> usize {
     hops.rev()
-        .take_while(|hop| hop.parse::<IpAddr>().is_ok_and(|ip| trusted(proxies, ip)))
+        .take_while(|hop| hop_address(hop).is_some_and(|ip| trusted(proxies, ip)))
         .count()
+}
+
+/// The address of one hop: `192.0.2.1`, `192.0.2.1:4711`, `2001:db8::1`, `[2001:db8::1]` or
+/// `[2001:db8::1]:4711` (RFC 7239's `for=` forms, quotes already removed).
+fn hop_address(hop: &str) -> Option<IpAddr> {
+    let hop = hop.trim();
+    if let Ok(ip) = hop.parse::<IpAddr>() {
+        return Some(ip);
+    }
+    if let Some(rest) = hop.strip_prefix('[') {
+        let (v6, after) = rest.split_once(']')?;
+        let port_ok = after.is_empty()
+            || after
+                .strip_prefix(':')
+                .is_some_and(|p| p.parse::<u16>().is_ok());
+        return port_ok
+            .then(|| v6.parse::<Ipv6Addr>().ok().map(IpAddr::V6))
+            .flatten();
+    }
+    let (v4, port) = hop.split_once(':')?;
+    port.parse::<u16>().ok()?;
+    v4.parse::<std::net::Ipv4Addr>().ok().map(IpAddr::V4)
 }
 
 /// The value `hops` places from the right of `list` (its first when the list is shorter).

@@ -689,10 +689,12 @@ class InitJob(unittest.TestCase):
                 # The follower's first round is a whole import: wait until it is done.
                 state, body = None, ""
                 for _ in range(300):
-                    _, _, body = request(f"{base}/readyz", headers={"Accept": "application/json"})
-                    state = json.loads(body)["follower"]["state"]
-                    if state == "following":
-                        break
+                    status, _, body = request(f"{base}/readyz", headers={"Accept": "application/json"})
+                    # Not ready (503, plain text) while it starts: ask again.
+                    if status == 200:
+                        state = json.loads(body)["follower"]["state"]
+                        if state == "following":
+                            break
                     time.sleep(0.1)
                 self.assertEqual(state, "following", body)
                 status, _, body = request(

@@ -42,6 +42,9 @@ fn behind_trusted_proxies_the_client_is_the_first_untrusted_forwarded_address() 
     // An unparsable hop ends the walk at what the trusted hops said.
     let garbled = headers(&[("x-forwarded-for", "192.0.2.7, junk, 10.1.1.1")]);
     assert_eq!(client_ip(&proxies(), ip(PROXY), &garbled), ip("10.1.1.1"));
+    // Addresses with ports, as some proxies write them.
+    let ported = headers(&[("x-forwarded-for", "192.0.2.7:5123, 10.1.1.1:443")]);
+    assert_eq!(client_ip(&proxies(), ip(PROXY), &ported), ip("192.0.2.7"));
     // Two headers read as one list.
     let two = headers(&[
         ("x-forwarded-for", "192.0.2.7"),
@@ -92,6 +95,14 @@ fn a_trusted_proxy_names_the_host_by_x_forwarded_host_then_forwarded() {
         ]),
         Some("Courses.Example.org:443".into()),
         "RFC 7239, quoted, the element of the outermost trusted proxy"
+    );
+    assert_eq!(
+        h(&[(
+            "forwarded",
+            r#"for=192.0.2.1;host=mitx.example.org, for="[::1]:8443";host=inner.example"#
+        )]),
+        Some("mitx.example.org".into()),
+        "RFC 7239: a trusted proxy written as a bracketed IPv6 address with a port"
     );
     assert_eq!(
         h(&[(
@@ -241,6 +252,24 @@ fn hosts_are_names_or_bracketed_v6_with_an_optional_port() {
         assert!(!valid_host(bad), "{bad:?}");
     }
     assert!(!valid_host(&"a".repeat(256)));
+}
+
+#[test]
+fn hops_are_addresses_with_or_without_a_port() {
+    for (hop, want) in [
+        ("192.0.2.1", Some("192.0.2.1")),
+        ("192.0.2.1:4711", Some("192.0.2.1")),
+        ("2001:db8::1", Some("2001:db8::1")),
+        ("[2001:db8::1]", Some("2001:db8::1")),
+        ("[2001:db8::1]:4711", Some("2001:db8::1")),
+        ("[2001:db8::1]:x", None),
+        ("192.0.2.1:99999", None),
+        ("unknown", None),
+        ("_hidden", None),
+        ("[192.0.2.1]", None),
+    ] {
+        assert_eq!(hop_address(hop), want.map(ip), "{hop}");
+    }
 }
 
 #[test]
