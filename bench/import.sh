@@ -9,24 +9,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ORGS=${ORGS:-10000}
 LINKS=${LINKS:-1000000}
-# shellcheck source=scripts/pg.sh
-source scripts/pg.sh
-# shellcheck source=scripts/mariadb.sh
-source scripts/mariadb.sh
-
-# TENANCY_BIN: a binary built already (else the release build here).
-if [ -n "${TENANCY_BIN:-}" ]; then
-    bin=$TENANCY_BIN
-else
-    cargo build --release --locked --quiet
-    bin="${CARGO_TARGET_DIR:-target}/release/tenancy-gateway"
-fi
-venv=target/pyvenv
-if [ ! -f "$venv/.installed" ] || [ tests/python/requirements.txt -nt "$venv/.installed" ]; then
-    python3 -m venv "$venv"
-    "$venv/bin/pip" install --quiet --disable-pip-version-check -r tests/python/requirements.txt
-    touch "$venv/.installed"
-fi
+# shellcheck source=bench/common.sh
+source bench/common.sh
 work=$(mktemp -d /tmp/tenancy-import-bench.XXXXXX)
 pg_start
 mariadb_start

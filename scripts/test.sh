@@ -71,12 +71,9 @@ fi
 # Differential JWT vectors: tokens made by Open edX's own edx-drf-extensions (pinned in
 # tests/python/requirements.txt), each judged by its decoder; tests/api/auth_differential.rs
 # checks that the service agrees on every one.
-venv=target/pyvenv
-if [ ! -f "$venv/.installed" ] || [ tests/python/requirements.txt -nt "$venv/.installed" ]; then
-    python3 -m venv "$venv"
-    "$venv/bin/pip" install --quiet --disable-pip-version-check -r tests/python/requirements.txt
-    touch "$venv/.installed"
-fi
+# shellcheck source=scripts/pyvenv.sh
+source scripts/pyvenv.sh
+pyvenv
 "$venv/bin/python" tests/python/jwt_vectors.py target/jwt-vectors.json
 export TENANCY_TEST_JWT_VECTORS="$PWD/target/jwt-vectors.json"
 # The same venv hosts the real edx-organizations (tests/python/orgs_peer): the REST

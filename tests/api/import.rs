@@ -118,6 +118,18 @@ pub async fn lms_with(rows: &Value) -> Option<(String, Option<tempfile::TempDir>
 }
 
 /// Imports the LMS database at `url` (its organizations and links) into `app`, applied.
+/// Asserts that a report (of a second run) created and updated nothing.
+pub fn assert_changed_nothing(report: &import::ImportReport) {
+    assert!(
+        report
+            .tables
+            .iter()
+            .all(|t| t.created == 0 && t.updated == 0),
+        "idempotent: {:?}",
+        report.tables
+    );
+}
+
 pub async fn import_lms(app: &TestApp, url: &str) -> import::ImportReport {
     let urls = import::SourceUrls {
         lms: Some(url.to_owned()),
@@ -244,15 +256,7 @@ async fn imports_from_every_engine_build_the_same_graph(app: TestApp) {
             "{:?}",
             applied.conflicts
         );
-        let again = import_into(&target, &url, true).await;
-        assert!(
-            again
-                .tables
-                .iter()
-                .all(|t| t.created == 0 && t.updated == 0),
-            "idempotent: {:?}",
-            again.tables
-        );
+        assert_changed_nothing(&import_into(&target, &url, true).await);
         let changes = target.count("change_log").await;
         assert!(changes >= 21, "every row logged: {changes}");
         graphs.push((engine, target.admin_data(GRAPH, json!({})).await));

@@ -168,19 +168,8 @@ pub async fn changes(app: &TestApp) -> Vec<(String, String, String, String)> {
 
 /// The value of a series in a service's `/metrics` (0 when absent).
 pub async fn metric(client: &reqwest::Client, base: &str, series: &str) -> f64 {
-    let text = client
-        .get(format!("{base}/metrics"))
-        .send()
+    crate::support::metric_at(client, base, series)
         .await
-        .expect("metrics")
-        .text()
-        .await
-        .expect("text");
-    text.lines()
-        .find_map(|line| {
-            line.strip_prefix(series)
-                .and_then(|rest| rest.trim().parse().ok())
-        })
         .unwrap_or(0.0)
 }
 

@@ -179,21 +179,9 @@ impl TestApp {
 
     /// The value of one Prometheus series, as `/metrics` shows it.
     pub async fn metric(&self, series: &str) -> f64 {
-        let text = self
-            .client
-            .get(self.url("/metrics"))
-            .send()
+        metric_at(&self.client, &self.url(""), series)
             .await
-            .expect("metrics")
-            .text()
-            .await
-            .expect("text");
-        text.lines()
-            .find_map(|line| {
-                line.strip_prefix(series)
-                    .and_then(|rest| rest.trim().parse().ok())
-            })
-            .unwrap_or_else(|| panic!("no series {series} in /metrics:\n{text}"))
+            .unwrap_or_else(|| panic!("no series {series} in {}/metrics", self.url("")))
     }
 
     /// SQL statements the service ran while `f` ran, read from `/metrics` like anyone could.
@@ -294,4 +282,20 @@ pub fn listening_on(child: &mut std::process::Child) -> String {
         .strip_prefix("listening on ")
         .unwrap_or_else(|| panic!("the server did not start: {line:?}"))
         .to_owned()
+}
+
+/// The value of one Prometheus series in the `/metrics` of the service at `base`, if shown.
+pub async fn metric_at(client: &reqwest::Client, base: &str, series: &str) -> Option<f64> {
+    let text = client
+        .get(format!("{base}/metrics"))
+        .send()
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    text.lines().find_map(|line| {
+        line.strip_prefix(series)
+            .and_then(|rest| rest.trim().parse().ok())
+    })
 }
