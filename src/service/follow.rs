@@ -197,7 +197,7 @@ impl Follower {
         // million links are not copied for each attempt.
         let whole = match pending.lms.take() {
             Some(LmsPart::Whole(mut sources)) => {
-                merge(&mut sources, std::mem::take(&mut pending.others));
+                sources.append(std::mem::take(&mut pending.others));
                 sources.media_url = media_url.clone();
                 Some(dom::plan(&sources))
             }
@@ -244,7 +244,7 @@ impl Follower {
                     hold_writers(write).await?;
                     let links = round.source_links(directory);
                     let mut others = others.clone();
-                    merge(&mut others, pending.others.clone());
+                    others.append(pending.others.clone());
                     let held = held(write, round, &links, &others).await?;
                     round::sources(directory, round, links, &held, others)
                 }
@@ -331,8 +331,8 @@ impl Follower {
                     .push((source.kind, source.origin.clone(), Marks::default()));
             }
             if small_changed || stored.is_none() {
-                pending.rows_read += rows_of(&others);
-                merge(&mut pending.others, others);
+                pending.rows_read += others.rows();
+                pending.others.append(others);
                 pending.digests.push((i, digest));
             }
             return Ok(());
@@ -342,8 +342,8 @@ impl Follower {
                 let (whole, marks, directory) = whole_lms(db, now_ms).await?;
                 pending.directory = Some(directory);
                 let mut whole = whole;
-                merge(&mut whole, others);
-                pending.rows_read += rows_of(&whole);
+                whole.append(others);
+                pending.rows_read += whole.rows();
                 (Some(LmsPart::Whole(whole)), Some(marks))
             }
             Some(stored) => {
@@ -414,24 +414,4 @@ async fn held(
             Some((key, org))
         })
         .collect())
-}
-
-/// Appends `more`'s sites, partners and memberships to `sources`.
-fn merge(sources: &mut Sources, more: Sources) {
-    sources.organizations.extend(more.organizations);
-    sources.links.extend(more.links);
-    sources.sites.extend(more.sites);
-    sources.site_orgs.extend(more.site_orgs);
-    sources.partners.extend(more.partners);
-    sources.site_partners.extend(more.site_partners);
-    sources.partner_orgs.extend(more.partner_orgs);
-}
-
-fn rows_of(sources: &Sources) -> u64 {
-    (sources.organizations.len()
-        + sources.links.len()
-        + sources.sites.len()
-        + sources.site_orgs.len()
-        + sources.partners.len()
-        + sources.partner_orgs.len()) as u64
 }
